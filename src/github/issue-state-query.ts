@@ -1,0 +1,78 @@
+/**
+ * One GraphQL read gives the labeler everything it needs about an issue and its repo's config,
+ * so a labeled issue costs at most 3 GitHub calls: this read, add labels, upsert the comment.
+ * The local GitHub stand-in answers this operation by name, so keep the name stable.
+ */
+export const ISSUE_STATE_OPERATION = 'LabelBotIssueState';
+
+export const ISSUE_STATE_QUERY = /* GraphQL */ `
+  query LabelBotIssueState($owner: String!, $repo: String!, $number: Int!, $configPath: String!) {
+    repository(owner: $owner, name: $repo) {
+      isPrivate
+      config: object(expression: $configPath) {
+        ... on Blob { text }
+      }
+      issue(number: $number) {
+        id
+        number
+        title
+        body
+        state
+        locked
+        author { login __typename }
+        labels(first: 100) { nodes { name } }
+        timelineItems(last: 100, itemTypes: [LABELED_EVENT, UNLABELED_EVENT]) {
+          nodes {
+            __typename
+            ... on LabeledEvent { createdAt label { name } actor { login __typename } }
+            ... on UnlabeledEvent { createdAt label { name } actor { login __typename } }
+          }
+        }
+        comments(first: 100) {
+          nodes { databaseId body author { login __typename } }
+        }
+      }
+    }
+    orgConfigRepo: repository(owner: $owner, name: ".github") {
+      config: object(expression: $configPath) {
+        ... on Blob { text }
+      }
+    }
+  }
+`;
+
+/** `HEAD:` so the default branch is read without knowing its name. */
+export const REPO_CONFIG_EXPRESSION = 'HEAD:.github/issue_label_bot.yaml';
+
+export interface GqlActor {
+  login: string;
+  __typename: 'User' | 'Bot' | 'Organization' | 'Mannequin' | 'EnterpriseUserAccount';
+}
+
+export interface IssueStateResponse {
+  repository: {
+    isPrivate: boolean;
+    config: { text: string } | null;
+    issue: {
+      id: string;
+      number: number;
+      title: string;
+      body: string | null;
+      state: 'OPEN' | 'CLOSED';
+      locked: boolean;
+      author: GqlActor | null;
+      labels: { nodes: { name: string }[] };
+      timelineItems: {
+        nodes: {
+          __typename: 'LabeledEvent' | 'UnlabeledEvent';
+          createdAt: string;
+          label: { name: string };
+          actor: GqlActor | null;
+        }[];
+      };
+      comments: { nodes: { databaseId: number; body: string; author: GqlActor | null }[] };
+    } | null;
+  } | null;
+  /** Null when the owner has no `.github` repo or the app cannot see it. */
+  orgConfigRepo: { config: { text: string } | null } | null;
+}

@@ -1,0 +1,37 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * Secrets must never reach a log line, whatever a caller passes in.
+ * Redaction covers the usual places a token, key or signature hides in structured logs.
+ */
+export const REDACT_PATHS = [
+  'token',
+  '*.token',
+  'privateKey',
+  '*.privateKey',
+  'secret',
+  '*.secret',
+  'webhookSecret',
+  '*.webhookSecret',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers["x-hub-signature"]',
+  'headers["x-hub-signature-256"]',
+  'req.headers.authorization',
+  'private_key',
+  '*.private_key',
+];
+
+export function createLogger(name: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    name,
+    level: process.env.LOG_LEVEL ?? 'info',
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+export type { Logger };

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * Pub/Sub message v1: the frontend forwards an issue to the repo-specific worker.
+ * The worker treats it as a hint and re-reads the live issue before labeling.
+ * Mirrored as JSON Schema in docs/forwarded-issue.schema.json; change both together.
+ */
+export const MESSAGE_VERSION = 1;
+
+/** Bodies are capped so a message stays far below Pub/Sub's 10 MB limit and the worker re-reads the full text anyway. */
+export const MAX_FORWARDED_BODY_CHARS = 65_536;
+
+export const rolloutModeSchema = z.enum(['active', 'shadow']);
+export type RolloutMode = z.infer<typeof rolloutModeSchema>;
+
+export const forwardedIssueSchema = z.object({
+  v: z.literal(MESSAGE_VERSION),
+  delivery_id: z.string().min(1),
+  event: z.literal('issues'),
+  action: z.string().min(1),
+  installation_id: z.number().int().positive(),
+  repo: z.object({
+    owner: z.string().min(1),
+    name: z.string().min(1),
+    id: z.number().int(),
+    private: z.boolean(),
+  }),
+  issue: z.object({
+    number: z.number().int().positive(),
+    id: z.number().int(),
+    node_id: z.string(),
+    title: z.string(),
+    body: z.string().max(MAX_FORWARDED_BODY_CHARS).nullable(),
+    labels: z.array(z.string()),
+    author: z.string(),
+    author_association: z.string(),
+    created_at: z.string(),
+  }),
+  forwarded_at: z.string(),
+  cohort: z.object({
+    ratio: z.number().min(0).max(1),
+    bucket: z.number().min(0).max(1),
+    mode: rolloutModeSchema.default('active'),
+  }),
+});
+
+export type ForwardedIssue = z.infer<typeof forwardedIssueSchema>;
+
+/** Message attributes, so subscriptions can filter and logs can correlate without parsing data. */
+export interface ForwardedIssueAttributes {
+  repo: string;
+  issue: string;
+  delivery_id: string;
+  [key: string]: string;
+}
