@@ -1,0 +1,250 @@
+import { createLogger, type Logger } from '../log/logger';
+import type { GitHubClient, IssueRef } from '../github/labeler';
+
+/**
+ * Config kept in a GitHub issue body, cached per process (one Lambda instance, one worker pod).
+ * - `onIssueEdited` re-parses from the webhook payload at once (only for senders with write access).
+ * - Other instances only see edits delivered to them, so after `ttlMs` `get` revalidates with ETag / If-None-Match;
+ *   a 304 costs no rate limit and keeps the cache.
+ * - An invalid body never replaces the last good value; one status comment on the issue says what is wrong and is
+ *   rewritten once the body is valid again.
+ * Generic so the maintainer helpers can reuse it for per-repo tracking issues.
+ */
+
+export type ParseResult<T> = { ok: true; value: T; warnings: string[] } | { ok: false; errors: string[] };
+
+export interface IssueBackedConfigOptions<T> {
+  ref: IssueRef;
+  parse: (body: string) => ParseResult<T>;
+  ttlMs: number;
+  /** Hidden HTML comment that identifies this config's status comment, e.g. `<!-- label-bot:config-status -->`. */
+  statusCommentMarker: string;
+  /** Heading used in the status comment, e.g. "label-bot configuration". */
+  title?: string;
+  now?: () => number;
+  log?: Logger;
+}
+
+/** The parts of a Probot `issues.edited` context this class reads; a real Context satisfies it. */
+export interface IssueEditedContextLike {
+  payload: {
+    repository: { full_name: string; name: string; owner: { login: string } };
+    issue: { number: number; body?: string | null };
+    sender: { login: string; type?: string } | null;
+  };
+  octokit: GitHubClient;
+}
+
+export type EditOutcome = 'not-config-issue' | 'ignored-bot' | 'ignored-no-permission' | 'applied' | 'rejected';
+
+const WRITE_ROLES = new Set(['admin', 'maintain', 'write']);
+
+interface HttpError {
+  status?: number;
+  response?: { headers?: Record<string, string | undefined> };
+}
+
+export class IssueBackedConfig<T> {
+  private value: T | null = null;
+  private warnings: string[] = [];
+  private errors: string[] | null = null;
+  private etag: string | null = null;
+  private fetchedAt = Number.NEGATIVE_INFINITY;
+  private inflight: Promise<T | null> | null = null;
+  private readonly now: () => number;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: IssueBackedConfigOptions<T>) {
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? createLogger('issue-backed-config');
+  }
+
+  get ref(): IssueRef {
+    return this.opts.ref;
+  }
+
+  isConfigIssue(repoFullName: string, number: number): boolean {
+    const { owner, repo, number: n } = this.opts.ref;
+    return number === n && repoFullName.toLowerCase() === `${owner}/${repo}`.toLowerCase();
+  }
+
+  /** Last good value without any I/O (null before the first successful load). */
+  current(): T | null {
+    return this.value;
+  }
+
+  /** Errors of the most recent invalid body, null when the latest body was valid. */
+  lastErrors(): string[] | null {
+    return this.errors;
+  }
+
+  lastWarnings(): string[] {
+    return this.warnings;
+  }
+
+  /** Forces the next `get` to revalidate (still conditional). */
+  invalidate(): void {
+    this.fetchedAt = Number.NEGATIVE_INFINITY;
+  }
+
+  async get(octokit: GitHubClient): Promise<T | null> {
+    if (this.now() - this.fetchedAt < this.opts.ttlMs) return this.value;
+    // Concurrent deliveries on one instance share one revalidation.
+    this.inflight ??= this.refresh(octokit).finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async refresh(octokit: GitHubClient): Promise<T | null> {
+    const { owner, repo, number } = this.opts.ref;
+    try {
+      const res = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
+        owner,
+        repo,
+        issue_number: number,
+        headers: this.etag ? { 'if-none-match': this.etag } : {},
+      });
+      this.fetchedAt = this.now();
+      this.etag = res.headers.etag ?? null;
+      this.accept(res.data.body ?? '', 'refresh');
+    } catch (err) {
+      if ((err as HttpError).status === 304) {
+        this.fetchedAt = this.now();
+        return this.value;
+      }
+      // Keep serving the last good value; retry after another TTL rather than on every event.
+      this.fetchedAt = this.now();
+      this.log.warn({ err: errSummary(err), config_issue: this.describe() }, 'config refresh failed; keeping last good value');
+    }
+    return this.value;
+  }
+
+  /** Returns whether the body was valid. */
+  private accept(body: string, via: 'refresh' | 'edit'): boolean {
+    const parsed = this.opts.parse(body);
+    if (parsed.ok) {
+      this.value = parsed.value;
+      this.warnings = parsed.warnings;
+      this.errors = null;
+      this.log.info({ config_issue: this.describe(), via, warnings: parsed.warnings }, 'config loaded');
+      return true;
+    }
+    this.errors = parsed.errors;
+    this.log.warn({ config_issue: this.describe(), via, errors: parsed.errors }, 'invalid config; keeping last good value');
+    return false;
+  }
+
+  async onIssueEdited(context: IssueEditedContextLike): Promise<EditOutcome> {
+    const { repository, issue, sender } = context.payload;
+    if (!this.isConfigIssue(repository.full_name, issue.number)) return 'not-config-issue';
+    if (!sender || sender.type === 'Bot') return 'ignored-bot';
+    if (!(await this.canWrite(context.octokit, sender.login))) {
+      this.log.warn({ config_issue: this.describe(), sender: sender.login }, 'config edit by a user without write access ignored');
+      return 'ignored-no-permission';
+    }
+    const ok = this.accept(issue.body ?? '', 'edit');
+    if (ok) {
+      // The payload is fresher than any cached ETag; the next revalidation after the TTL fetches in full.
+      this.etag = null;
+      this.fetchedAt = this.now();
+    }
+    try {
+      await this.upsertStatusComment(context.octokit, ok);
+    } catch (err) {
+      this.log.warn({ err: errSummary(err), config_issue: this.describe() }, 'could not update the config status comment');
+    }
+    return ok ? 'applied' : 'rejected';
+  }
+
+  private async canWrite(octokit: GitHubClient, username: string): Promise<boolean> {
+    const { owner, repo } = this.opts.ref;
+    try {
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', {
+        owner,
+        repo,
+        username,
+      });
+      const role = (data as { role_name?: string }).role_name;
+      return WRITE_ROLES.has(data.permission) || (role !== undefined && WRITE_ROLES.has(role));
+    } catch (err) {
+      if ((err as HttpError).status !== 404) {
+        this.log.warn({ err: errSummary(err), sender: username }, 'permission check failed; edit ignored');
+      }
+      return false;
+    }
+  }
+
+  private renderStatus(ok: boolean): string | null {
+    const title = this.opts.title ?? 'Configuration';
+    if (!ok) {
+      return [
+        this.opts.statusCommentMarker,
+        `**${title}: the last edit is invalid.** The bot keeps using the last valid version until this is fixed.`,
+        '',
+        ...(this.errors ?? []).map((e) => `- \`${e.replace(/`/g, "'")}\``),
+      ].join('\n');
+    }
+    if (this.warnings.length) {
+      return [
+        this.opts.statusCommentMarker,
+        `**${title}: valid, with warnings.**`,
+        '',
+        ...this.warnings.map((w) => `- ${w}`),
+      ].join('\n');
+    }
+    return [this.opts.statusCommentMarker, `**${title}: valid.** The current version is in use.`].join('\n');
+  }
+
+  private async findStatusComment(octokit: GitHubClient): Promise<{ id: number; body: string } | null> {
+    const { owner, repo, number } = this.opts.ref;
+    for (let page = 1; page <= 10; page++) {
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        owner,
+        repo,
+        issue_number: number,
+        per_page: 100,
+        page,
+      });
+      const hit = data.find((c) => c.user?.type === 'Bot' && (c.body ?? '').includes(this.opts.statusCommentMarker));
+      if (hit) return { id: hit.id, body: hit.body ?? '' };
+      if (data.length < 100) break;
+    }
+    return null;
+  }
+
+  private async upsertStatusComment(octokit: GitHubClient, ok: boolean): Promise<void> {
+    const { owner, repo, number } = this.opts.ref;
+    const existing = await this.findStatusComment(octokit);
+    const body = this.renderStatus(ok);
+    // Nothing was ever wrong: stay quiet instead of announcing "valid" on every edit.
+    if (!existing && ok && this.warnings.length === 0) return;
+    if (body === null) return;
+    if (!existing) {
+      await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        owner,
+        repo,
+        issue_number: number,
+        body,
+      });
+      return;
+    }
+    if (existing.body.trim() === body.trim()) return;
+    await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+      owner,
+      repo,
+      comment_id: existing.id,
+      body,
+    });
+  }
+
+  private describe(): string {
+    const { owner, repo, number } = this.opts.ref;
+    return `${owner}/${repo}#${number}`;
+  }
+}
+
+function errSummary(err: unknown): { status?: number; message: string } {
+  const e = err as { status?: number; message?: string };
+  return { status: e?.status, message: String(e?.message ?? err).slice(0, 300) };
+}
