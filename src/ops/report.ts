@@ -1,0 +1,168 @@
+/**
+ * `label-bot report`: reads feedback from GitHub, computes live precision (and, given a shadow log, the shadow
+ * model's precision/recall), renders tables and per-label plots. GitHub reading and figures stay in their own modules.
+ */
+import { readIssuesByNumber, readRepoFeedback, type IssueSnapshot } from './feedback-reader';
+import { normaliseIso, type OpsOctokit } from './issue-listing';
+import {
+  botMatcher,
+  figures,
+  humanAppliedLabels,
+  labelOutcomes,
+  precisionByLabel,
+  weeklyPrecision,
+  type LabelPrecision,
+  type PrecisionFigures,
+  type WeeklyPoint,
+} from './live-precision';
+import { writePrecisionPlots } from './precision-plot';
+import { compareShadow, parseShadowLog, type ShadowModelReport } from './shadow-compare';
+import { fmtRatio, renderTable } from './text-table';
+
+export interface ReportOptions {
+  owner: string;
+  repo: string;
+  since?: string;
+  /** The app's bot login (e.g. `label-bot[bot]`); without it every Bot actor counts as the bot. */
+  botLogin?: string;
+  /** Contents of a shadow log export (JSONL). */
+  shadowLog?: string;
+  /** Labels to score in the shadow comparison even if the model never predicted them. */
+  shadowLabels?: string[];
+  /** Directory for the per-label SVG plots; none written without it. */
+  outDir?: string;
+  onIssue?: () => void;
+}
+
+export interface ShadowSection {
+  predictions: number;
+  skippedLines: number;
+  models: ShadowModelReport[];
+}
+
+export interface LiveReport {
+  repo: string;
+  since: string | null;
+  botLogin: string | null;
+  issuesScanned: number;
+  overall: PrecisionFigures;
+  labels: LabelPrecision[];
+  weekly: WeeklyPoint[];
+  plots: string[];
+  shadow: ShadowSection | null;
+}
+
+export async function buildReport(octokit: OpsOctokit, opts: ReportOptions): Promise<LiveReport> {
+  const since = opts.since ? normaliseIso(opts.since) : undefined;
+  const isBot = botMatcher(opts.botLogin);
+  const snapshots = await readRepoFeedback(octokit, {
+    owner: opts.owner,
+    repo: opts.repo,
+    isBot,
+    ...(since ? { since } : {}),
+    ...(opts.onIssue ? { onIssue: opts.onIssue } : {}),
+  });
+  const outcomes = labelOutcomes(snapshots, isBot, since);
+  const weekly = weeklyPrecision(outcomes);
+  const plots = opts.outDir ? await writePrecisionPlots(opts.outDir, weekly) : [];
+
+  let shadow: ShadowSection | null = null;
+  if (opts.shadowLog !== undefined) {
+    shadow = await shadowSection(octokit, opts, snapshots, isBot, since);
+  }
+  return {
+    repo: `${opts.owner}/${opts.repo}`,
+    since: since ?? null,
+    botLogin: opts.botLogin ?? null,
+    issuesScanned: snapshots.length,
+    overall: figures(outcomes),
+    labels: precisionByLabel(outcomes),
+    weekly,
+    plots,
+    shadow,
+  };
+}
+
+async function shadowSection(
+  octokit: OpsOctokit,
+  opts: ReportOptions,
+  snapshots: readonly IssueSnapshot[],
+  isBot: ReturnType<typeof botMatcher>,
+  since: string | undefined,
+): Promise<ShadowSection> {
+  const parsed = parseShadowLog(opts.shadowLog ?? '');
+  const repoName = `${opts.owner}/${opts.repo}`.toLowerCase();
+  const predictions = parsed.predictions.filter(
+    (p) => p.repo === repoName && (!since || !p.at || p.at >= since),
+  );
+  const known = new Map(snapshots.map((s) => [s.number, s]));
+  const human = new Map<number, string[]>();
+  const unknown: number[] = [];
+  for (const n of new Set(predictions.map((p) => p.issue))) {
+    const snap = known.get(n);
+    if (snap) human.set(n, humanAppliedLabels(snap.labels, snap.events, isBot));
+    else unknown.push(n);
+  }
+  // Predicted issues outside the listing window (e.g. not updated since --since) are read one by one.
+  for (const [n, snap] of await readIssuesByNumber(octokit, opts.owner, opts.repo, unknown)) {
+    human.set(n, humanAppliedLabels(snap.labels, snap.events, isBot));
+  }
+  return {
+    predictions: predictions.length,
+    skippedLines: parsed.skippedLines.length,
+    models: compareShadow(predictions, human, opts.shadowLabels ?? []),
+  };
+}
+
+export function renderReport(r: LiveReport): string {
+  const lines: string[] = [];
+  lines.push(
+    `Live precision for ${r.repo}${r.since ? ` since ${r.since}` : ''} ` +
+      `(bot: ${r.botLogin ?? 'any Bot account'}; ${r.issuesScanned} issues scanned)`,
+    '',
+  );
+  const row = (name: string, f: PrecisionFigures) => [
+    name,
+    String(f.applied),
+    String(f.kept),
+    String(f.removed),
+    fmtRatio(f.labelPrecision),
+    String(f.up),
+    String(f.down),
+    fmtRatio(f.reactionPrecision),
+    fmtRatio(f.combinedPrecision),
+  ];
+  if (r.labels.length === 0) {
+    lines.push('The bot applied no labels in this window.');
+  } else {
+    lines.push(
+      renderTable(
+        ['label', 'applied', 'kept', 'removed', 'precision', '👍', '👎', 'reaction prec.', 'combined'],
+        [...r.labels.map((l) => row(l.label, l)), row('(all)', r.overall)],
+      ),
+    );
+    if (r.overall.removedByBot > 0) {
+      lines.push('', `${r.overall.removedByBot} bot label(s) removed by another bot are not counted either way.`);
+    }
+  }
+  if (r.plots.length > 0) lines.push('', `Plots: ${r.plots.join(', ')}`);
+  if (r.shadow) {
+    lines.push(
+      '',
+      `Shadow comparison: ${r.shadow.predictions} predictions for this repo` +
+        (r.shadow.skippedLines > 0 ? ` (${r.shadow.skippedLines} log lines were not shadow predictions)` : ''),
+    );
+    for (const m of r.shadow.models) {
+      lines.push(
+        '',
+        `model ${m.modelVersion}: ${m.issuesEvaluated} issues judged, ${m.issuesUntriaged} not yet labeled by a human, ` +
+          `${m.issuesMissing} missing`,
+        renderTable(
+          ['label', 'tp', 'fp', 'fn', 'precision', 'recall'],
+          m.labels.map((l) => [l.label, String(l.tp), String(l.fp), String(l.fn), fmtRatio(l.precision), fmtRatio(l.recall)]),
+        ),
+      );
+    }
+  }
+  return lines.join('\n');
+}
