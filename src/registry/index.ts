@@ -1,0 +1,7 @@
+export * from './layout';
+export * from './pointer';
+export * from './errors';
+export * from './store';
+export * from './registry';
+export * from './publish';
+export { LruByBytes } from './lru';
