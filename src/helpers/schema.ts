@@ -42,6 +42,11 @@ export const ciflowSchema = z.strictObject({
   labels: z.array(labelNameSchema).min(1),
   /** `tag` (default): push tag `ciflow/<label>/<PR>`; `repository_dispatch`: send one dispatch per (head SHA, label). */
   mode: z.enum(CIFLOW_MODES).optional(),
+  /**
+   * Fork PRs: `tag` (default) tags the fork's head SHA, which GitHub keeps in the base repo via `refs/pull/N/head`;
+   * `skip` never triggers CI for a fork PR (see docs/helpers.md for the security trade-off).
+   */
+  forks: z.enum(['tag', 'skip']).optional(),
   /** event_type of the repository_dispatch (mode repository_dispatch only). Default `ciflow`. */
   'dispatch-event-type': z
     .string()
