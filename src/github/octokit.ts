@@ -42,10 +42,16 @@ export interface OctokitFactory {
 }
 
 export function createProbotForApp(creds: AppCredentials, opts: OctokitFactoryOptions = {}): Probot {
-  const Octokit = ProbotOctokit.defaults({
+  const extra = opts.octokitDefaults ?? {};
+  // A function, not an object: Probot passes its own `throttle`/`retry` to installation clients, and an object
+  // default would be shallow-overridden (e.g. a test's `throttle: { enabled: false }` silently lost).
+  const Octokit = ProbotOctokit.defaults((instance: Record<string, unknown>) => ({
+    ...instance,
     ...(creds.baseUrl ? { baseUrl: creds.baseUrl } : {}),
-    ...(opts.octokitDefaults ?? {}),
-  }) as typeof ProbotOctokit;
+    ...extra,
+    throttle: { ...(instance.throttle as object | undefined), ...(extra.throttle as object | undefined) },
+    retry: { ...(instance.retry as object | undefined), ...(extra.retry as object | undefined) },
+  })) as typeof ProbotOctokit;
   return new Probot({
     appId: creds.appId,
     privateKey: creds.privateKey,

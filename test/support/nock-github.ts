@@ -8,7 +8,15 @@ import type { GqlActor, IssueStateResponse } from '../../src/github/issue-state-
  * see what earlier ones did, exactly like the real API.
  */
 
-export const TestOctokit = ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } });
+/**
+ * Retry and throttling off. A function, not an object: Probot's installation clients pass their own `throttle`
+ * options, which would shallow-override `{ enabled: false }` and bring back the 1 s gap between writes.
+ */
+export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { ...(options.throttle as object | undefined), enabled: false },
+})) as typeof ProbotOctokit;
 export const testOctokit = () => new TestOctokit({ auth: { token: 'test-installation-token' } });
 
 export const BOT_LOGIN = 'label-bot[bot]';

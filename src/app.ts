@@ -1,0 +1,136 @@
+import type { ApplicationFunction, Context, Probot } from 'probot';
+import { rolloutFor, type GlobalConfig } from './config/global-config';
+import type { IssueBackedConfig } from './config/issue-backed-config';
+import { classifyGitHubError } from './github/errors';
+import { labelIssue, type IssueRef } from './github/labeler';
+import { fromProbot } from './github/octokit';
+import { registerHelpers } from './helpers/index';
+import { createLogger, type Logger } from './log/logger';
+import type { Classifier } from './ml/types';
+import { buildForwardedIssue, type IssuePublisher } from './pubsub/publisher';
+import { decideCohort } from './rollout/cohort';
+
+/**
+ * The frontend Probot app. Per new issue: forward it to the repo-specific worker when the issue falls in the
+ * repo's rollout cohort, otherwise label it at once with the universal model. Everything else is the helpers'.
+ * Dependencies are injected so tests can pass fakes; production wiring lives in src/lambda/runtime.ts.
+ */
+export interface AppDeps {
+  /** Resolves the universal model; called per event, so memoize it (load once per instance). */
+  loadClassifier: () => Promise<Classifier>;
+  /** null: forwarding disabled, every issue gets universal labels. */
+  publisher: IssuePublisher | null;
+  /** The operator's config issue; null: no rollout, no defaults. */
+  configStore: IssueBackedConfig<GlobalConfig> | null;
+  now?: () => Date;
+  log?: Logger;
+}
+
+export type DecisionPath = 'ignored' | 'forwarded' | 'universal' | 'error';
+
+type IssuesContext = Context<'issues.opened'> | Context<'issues.reopened'> | Context<'issues.transferred'>;
+
+export function createApp(deps: AppDeps): ApplicationFunction {
+  const log = deps.log ?? createLogger('app');
+  const now = deps.now ?? (() => new Date());
+
+  return (app: Probot) => {
+    const octokits = fromProbot(app);
+
+    /** The config issue lives in the operator's repo, usually under another installation than the event's repo. */
+    const loadConfig = async (): Promise<GlobalConfig | null> => {
+      const store = deps.configStore;
+      if (!store) return null;
+      try {
+        const octokit = await octokits.forRepo(store.ref.owner, store.ref.repo);
+        return await store.get(octokit);
+      } catch (err) {
+        log.warn({ err: errMeta(err) }, 'global config unavailable; using the last good value');
+        return store.current();
+      }
+    };
+
+    const handleIssue = async (context: IssuesContext): Promise<DecisionPath> => {
+      const { payload } = context;
+      const base = { delivery_id: context.id, event: `${context.name}.${payload.action}` };
+      if (payload.sender?.type === 'Bot') {
+        log.debug({ ...base, sender: payload.sender.login }, 'ignored: bot sender');
+        return 'ignored';
+      }
+      if ((payload.issue as { pull_request?: unknown }).pull_request) return 'ignored';
+
+      // A transferred issue lives on in the new repo; that is where labels go.
+      let ref: IssueRef = { owner: payload.repository.owner.login, repo: payload.repository.name, number: payload.issue.number };
+      if (payload.action === 'transferred') {
+        const changes = (payload as Context<'issues.transferred'>['payload']).changes;
+        ref = { owner: changes.new_repository.owner.login, repo: changes.new_repository.name, number: changes.new_issue.number };
+      }
+      const fullName = `${ref.owner}/${ref.repo}`;
+      const meta = { ...base, repo: fullName, issue: ref.number };
+
+      const config = await loadConfig();
+      const rule = rolloutFor(config, fullName);
+      let forwardedShadow = false;
+      if (config && rule && rule.ratio > 0) {
+        const cohort = decideCohort(config.salt, fullName, ref.number, rule.ratio);
+        if (cohort.inCohort) {
+          if (!deps.publisher) {
+            log.warn({ ...meta, rollout: rule.key }, 'issue in rollout cohort but PUBSUB_TOPIC is not set; labeling with the universal model');
+          } else {
+            try {
+              const source =
+                payload.action === 'transferred'
+                  ? { ...payload, repository: (payload as Context<'issues.transferred'>['payload']).changes.new_repository, issue: (payload as Context<'issues.transferred'>['payload']).changes.new_issue }
+                  : payload;
+              const message = buildForwardedIssue(source, context.id, { ratio: rule.ratio, bucket: cohort.bucket, mode: rule.mode }, now());
+              await deps.publisher.publish(message);
+              log.info({ ...meta, decision: 'forwarded', mode: rule.mode, ratio: rule.ratio, bucket: cohort.bucket }, 'forwarded to the repo-model worker');
+              // Shadow: the worker only predicts and logs, so the universal model still labels the issue.
+              if (rule.mode === 'active') return 'forwarded';
+              forwardedShadow = true;
+            } catch (err) {
+              log.error({ ...meta, err: errMeta(err) }, 'publish failed; falling back to universal labels');
+            }
+          }
+        }
+      }
+
+      const classifier = await deps.loadClassifier();
+      await labelIssue(context.octokit, ref, classifier, {
+        mode: 'act',
+        source: 'universal',
+        defaults: config?.defaults ?? null,
+        log,
+        logContext: { delivery_id: context.id, shadow_forwarded: forwardedShadow || undefined },
+      });
+      return 'universal';
+    };
+
+    app.on(['issues.opened', 'issues.reopened', 'issues.transferred'], async (context) => {
+      try {
+        await handleIssue(context);
+      } catch (err) {
+        // GitHub does not redeliver failed webhooks; a 5xx only produces noise. Log with the class for alerting.
+        log.error({ delivery_id: context.id, err: errMeta(err), class: classifyGitHubError(err) }, 'issue handling failed');
+      }
+    });
+
+    app.on('issues.edited', async (context) => {
+      const store = deps.configStore;
+      if (!store || !store.isConfigIssue(context.payload.repository.full_name, context.payload.issue.number)) return;
+      try {
+        const outcome = await store.onIssueEdited(context);
+        log.info({ delivery_id: context.id, outcome }, 'config issue edited');
+      } catch (err) {
+        log.error({ delivery_id: context.id, err: errMeta(err) }, 'config refresh from edit failed');
+      }
+    });
+
+    registerHelpers(app, { globalConfig: { get: () => loadConfig() }, log: createLogger('helpers') });
+  };
+}
+
+function errMeta(err: unknown): { status?: number; message: string } {
+  const e = err as { status?: number; message?: string };
+  return { status: e?.status, message: String(e?.message ?? err).slice(0, 300) };
+}
