@@ -99,7 +99,8 @@ export interface ReadRepoFeedbackOptions {
   /** Issues not updated since are skipped: a bot label applied after `since` updated the issue. */
   since?: string;
   isBot: IsBot;
-  onIssue?: () => void;
+  /** Called after each issue is read, with the total once the listing is known. */
+  onIssue?: (done: number, total: number) => void;
 }
 
 export async function readRepoFeedback(octokit: OpsOctokit, opts: ReadRepoFeedbackOptions): Promise<IssueSnapshot[]> {
@@ -118,7 +119,7 @@ async function readSnapshots(
   repo: string,
   issues: readonly { number: number; labels: string[] }[],
   isBot: IsBot,
-  onIssue?: () => void,
+  onIssue?: (done: number, total: number) => void,
 ): Promise<IssueSnapshot[]> {
   const snapshots: IssueSnapshot[] = [];
   for (const issue of issues) {
@@ -126,7 +127,7 @@ async function readSnapshots(
     const botLabeled = events.some((e) => e.kind === 'labeled' && isBot(e.actor));
     const reactions = botLabeled ? await readCommentReactions(octokit, owner, repo, issue.number, isBot) : null;
     snapshots.push({ number: issue.number, labels: issue.labels, events, reactions });
-    onIssue?.();
+    onIssue?.(snapshots.length, issues.length);
   }
   return snapshots;
 }

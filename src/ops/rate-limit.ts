@@ -3,6 +3,7 @@
  * The CLI turns Octokit's throttling plugin off and uses this guard instead, because here the wait must be
  * visible (logged), bounded, and testable with an injected sleep, rather than a silent retry inside the plugin.
  */
+import type { ProbotOctokit } from 'probot';
 import type { Logger } from '../log/logger';
 
 export type Sleep = (ms: number) => Promise<void>;
@@ -43,14 +44,8 @@ export interface RateLimitOptions {
   maxWaitMs?: number;
 }
 
-interface HookableOctokit {
-  hook: {
-    wrap(
-      name: 'request',
-      fn: (request: (opts: unknown) => Promise<{ headers: Headers }>, options: unknown) => Promise<unknown>,
-    ): void;
-  };
-}
+/** Anything with Octokit's request hook (every Octokit instance). */
+type HookableOctokit = Pick<InstanceType<typeof ProbotOctokit>, 'hook'>;
 
 interface RequestErrorLike {
   status?: number;
@@ -82,7 +77,7 @@ export function guardRateLimit(octokit: HookableOctokit, opts: RateLimitOptions 
       }
       try {
         const response = await request(options);
-        owed = rateLimitDelay(response.headers, now(), reserve) ?? 0;
+        owed = rateLimitDelay(response.headers as Headers, now(), reserve) ?? 0;
         return response;
       } catch (err) {
         const e = err as RequestErrorLike;

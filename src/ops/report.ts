@@ -31,7 +31,7 @@ export interface ReportOptions {
   shadowLabels?: string[];
   /** Directory for the per-label SVG plots; none written without it. */
   outDir?: string;
-  onIssue?: () => void;
+  onIssue?: (done: number, total: number) => void;
 }
 
 export interface ShadowSection {

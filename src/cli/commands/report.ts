@@ -1,0 +1,66 @@
+/**
+ * `label-bot report owner/repo`: live precision per label from GitHub itself (label removals, 👍/👎 on the bot's
+ * comment), per-label plots, and the shadow-model comparison. Docs: docs/ops.md.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { createLogger } from '../../log/logger';
+import { cliOctokit, parseRepoArg } from '../../ops/cli-github';
+import { processIo, type OpsIo } from '../../ops/cli-io';
+import { createProgress, type Progress } from '../../ops/progress';
+import { buildReport, renderReport } from '../../ops/report';
+
+export interface ReportCliOptions {
+  since?: string;
+  out?: string;
+  json?: boolean;
+  shadowLog?: string;
+  shadowLabels?: string;
+  botLogin?: string;
+}
+
+export async function reportCli(repoArg: string, opts: ReportCliOptions, io: OpsIo): Promise<number> {
+  const log = createLogger('report');
+  const { owner, repo } = parseRepoArg(repoArg);
+  try {
+    const shadowLog = opts.shadowLog ? await readFile(opts.shadowLog, 'utf8') : undefined;
+    const octokit = io.octokit ?? (await cliOctokit(owner, repo, { env: io.env, logger: log, ...(io.sleep ? { sleep: io.sleep } : {}) }));
+    let progress: Progress | null = null;
+    const botLogin = opts.botLogin ?? io.env.LABEL_BOT_LOGIN;
+    const report = await buildReport(octokit, {
+      owner,
+      repo,
+      ...(opts.since ? { since: opts.since } : {}),
+      ...(botLogin ? { botLogin } : {}),
+      ...(shadowLog !== undefined ? { shadowLog } : {}),
+      ...(opts.shadowLabels ? { shadowLabels: opts.shadowLabels.split(',').map((l) => l.trim()).filter(Boolean) } : {}),
+      ...(opts.out ? { outDir: opts.out } : {}),
+      onIssue: (_done, total) => {
+        progress ??= createProgress({ total, label: 'report: issues read', stream: io.stderr });
+        progress.tick();
+      },
+    });
+    (progress as Progress | null)?.stop();
+    io.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\n`);
+    return 0;
+  } catch (err) {
+    io.stderr.write(`report failed: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+export function register(program: Command, io: OpsIo = processIo()): void {
+  program
+    .command('report')
+    .description('live precision per label measured from GitHub (label removals, 👍/👎 on the bot comment)')
+    .argument('<repo>', 'owner/repo')
+    .option('--since <date>', 'only labels the bot applied at or after this date (ISO 8601)')
+    .option('--out <dir>', 'write one SVG plot per label (weekly precision) into this directory')
+    .option('--json', 'print the whole report as one JSON object')
+    .option('--shadow-log <file>', "compare a shadow model's logged predictions (JSONL) with human labels")
+    .option('--shadow-labels <list>', 'comma-separated labels to score in the shadow comparison even if never predicted')
+    .option('--bot-login <login>', "the app's bot account, e.g. label-bot[bot] (default: $LABEL_BOT_LOGIN, else any Bot)")
+    .action(async (repoArg: string, opts: ReportCliOptions) => {
+      process.exitCode = await reportCli(repoArg, opts, io);
+    });
+}

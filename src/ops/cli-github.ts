@@ -1,0 +1,48 @@
+/**
+ * The GitHub client for operator commands (backfill, report): a personal/installation token (GITHUB_TOKEN) or the
+ * app's own credentials (APP_ID + PRIVATE_KEY/PRIVATE_KEY_PATH, installation looked up from the repo or given as
+ * INSTALLATION_ID). GITHUB_API_URL points it at GitHub Enterprise or the local stand-in.
+ */
+import { ProbotOctokit } from 'probot';
+import { appCredentialsFromEnv, createOctokitFactory } from '../github/octokit';
+import type { Logger } from '../log/logger';
+import type { OpsOctokit } from './issue-listing';
+import { guardRateLimit, type Sleep } from './rate-limit';
+
+export interface CliGitHubOptions {
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** Injected in tests so rate-limit waits cost no time. */
+  sleep?: Sleep;
+}
+
+/**
+ * Octokit's throttling plugin is off: the rate-limit guard does the waiting instead, visibly and with a bound.
+ * The retry plugin stays on for 5xx and network errors.
+ */
+const CLI_DEFAULTS = { throttle: { enabled: false } };
+
+export async function cliOctokit(owner: string, repo: string, opts: CliGitHubOptions = {}): Promise<OpsOctokit> {
+  const env = opts.env ?? process.env;
+  const baseUrl = env.GITHUB_API_URL || undefined;
+  let octokit: OpsOctokit;
+  if (env.GITHUB_TOKEN) {
+    const Octokit = ProbotOctokit.defaults({ ...CLI_DEFAULTS, ...(baseUrl ? { baseUrl } : {}) });
+    octokit = new Octokit({ auth: { token: env.GITHUB_TOKEN } });
+  } else if (env.APP_ID) {
+    const factory = createOctokitFactory(appCredentialsFromEnv(env), { octokitDefaults: CLI_DEFAULTS });
+    octokit = env.INSTALLATION_ID
+      ? await factory.installation(Number(env.INSTALLATION_ID))
+      : await factory.forRepo(owner, repo);
+  } else {
+    throw new Error('set GITHUB_TOKEN, or APP_ID with PRIVATE_KEY (or PRIVATE_KEY_PATH) for the app installation');
+  }
+  guardRateLimit(octokit, { ...(opts.sleep ? { sleep: opts.sleep } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
+  return octokit;
+}
+
+export function parseRepoArg(arg: string): { owner: string; repo: string } {
+  const m = /^([\w.-]+)\/([\w.-]+)$/.exec(arg.trim());
+  if (!m?.[1] || !m[2]) throw new Error(`expected owner/repo, got "${arg}"`);
+  return { owner: m[1], repo: m[2] };
+}

@@ -1,0 +1,22 @@
+/** What the ops commands take from their surroundings; tests inject all of it, production uses the process's. */
+import type { Storage } from '@google-cloud/storage';
+import type { OpsOctokit } from './issue-listing';
+import type { ModelLoaders } from './model-source';
+import type { Sleep } from './rate-limit';
+
+export interface OpsIo {
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream;
+  /** Progress and notes go here, so stdout stays clean for tables and `--json`. */
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  sleep?: Sleep;
+  /** Overrides the ML core's loaders (tests use a small stand-in classifier). */
+  loaders?: ModelLoaders;
+  storage?: Storage;
+  /** Overrides the GitHub client built from the environment. */
+  octokit?: OpsOctokit;
+}
+
+export function processIo(): OpsIo {
+  return { env: process.env, stdout: process.stdout, stderr: process.stderr };
+}
