@@ -1,0 +1,99 @@
+/**
+ * Fault injection: each rule matches requests by method and route template (or a path regex) and fires
+ * either for the next `times` matching requests or with a `probability` drawn from a seeded RNG,
+ * so a flaky run can be replayed exactly.
+ */
+
+export type FaultKind =
+  /** Delay the real answer by `latencyMs`. */
+  | 'latency'
+  /** Answer `status` (default 502) with GitHub's error body instead of the real answer. */
+  | 'status'
+  /** Never answer; the client's own timeout (or the server closing) ends the request. */
+  | 'hang'
+  /** 403 + `retry-after`, with the message Octokit's throttling plugin recognises as a secondary limit. */
+  | 'secondary-rate-limit'
+  /** 403 with `x-ratelimit-remaining: 0`, as when the hourly quota is spent. */
+  | 'rate-limit';
+
+export interface FaultRule {
+  kind: FaultKind;
+  /** Upper-case HTTP method; omitted = any. */
+  method?: string;
+  /** Route template as counted, e.g. `/repos/{owner}/{repo}/issues/{issue_number}/labels`, or `graphql:LabelBotIssueState`. */
+  route?: string;
+  /** Tested against the request path (no query). */
+  path?: RegExp;
+  /** Fire for the next N matching requests, then retire. */
+  times?: number;
+  /** Fire with this probability per matching request (seeded RNG). Default 1. */
+  probability?: number;
+  latencyMs?: number;
+  status?: number;
+  retryAfterSeconds?: number;
+}
+
+export interface ActiveFault extends FaultRule {
+  id: number;
+  fired: number;
+}
+
+/** mulberry32: tiny, seedable, good enough to decide coin flips reproducibly. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class Faults {
+  private rules: ActiveFault[] = [];
+  private nextId = 1;
+  private random: () => number;
+
+  constructor(seed = 42) {
+    this.random = seededRandom(seed);
+  }
+
+  seed(seed: number): void {
+    this.random = seededRandom(seed);
+  }
+
+  add(rule: FaultRule): number {
+    const id = this.nextId++;
+    this.rules.push({ ...rule, id, fired: 0 });
+    return id;
+  }
+
+  remove(id: number): void {
+    this.rules = this.rules.filter((r) => r.id !== id);
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  list(): ActiveFault[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  /** Rules that fire for this request, in the order added; exhausted `times` rules retire. */
+  pick(method: string, route: string, path: string): ActiveFault[] {
+    const fired: ActiveFault[] = [];
+    for (const rule of this.rules) {
+      if (rule.method && rule.method.toUpperCase() !== method) continue;
+      if (rule.route && rule.route !== route) continue;
+      if (rule.path && !rule.path.test(path)) continue;
+      if (rule.times !== undefined && rule.fired >= rule.times) continue;
+      if (rule.probability !== undefined && this.random() >= rule.probability) continue;
+      rule.fired++;
+      fired.push(rule);
+    }
+    this.rules = this.rules.filter((r) => r.times === undefined || r.fired < r.times);
+    return fired;
+  }
+}

@@ -1,0 +1,108 @@
+import type { GqlActor, IssueStateResponse } from '../../../src/github/issue-state-query';
+import { ISSUE_STATE_OPERATION } from '../../../src/github/issue-state-query';
+import type { Account, Repo } from './model';
+import { canSee, type Ctx } from './router';
+
+/**
+ * GraphQL is answered by operation name, not by a GraphQL engine: each operation our code sends
+ * has a resolver here that returns what GitHub would for that exact query text.
+ * Register more with `standIn.graphql.set(name, resolver)` or add them to `builtinOperations`.
+ */
+
+export interface GraphqlError {
+  type?: string;
+  path?: (string | number)[];
+  locations?: { line: number; column: number }[];
+  message: string;
+}
+
+export interface GraphqlAnswer {
+  data: unknown;
+  errors?: GraphqlError[];
+}
+
+export type GraphqlResolver = (variables: Record<string, unknown>, ctx: Ctx) => GraphqlAnswer;
+
+/** GitHub's GraphQL names a bot by its slug, without the `[bot]` suffix the REST API shows. */
+export function gqlActor(account: Account): GqlActor {
+  return {
+    login: account.type === 'Bot' ? account.login.replace(/\[bot\]$/, '') : account.login,
+    __typename: account.type,
+  };
+}
+
+function notFoundError(path: string[], message: string, line: number): GraphqlError {
+  return { type: 'NOT_FOUND', path, locations: [{ line, column: 5 }], message };
+}
+
+/** `HEAD:path` / `main:path` → the file on the default branch (the stand-in keeps one branch). */
+function blob(repo: Repo, expression: unknown): { text: string } | null {
+  if (typeof expression !== 'string') return null;
+  const path = expression.includes(':') ? expression.slice(expression.indexOf(':') + 1) : expression;
+  const text = repo.files.get(path);
+  return text === undefined ? null : { text };
+}
+
+function visibleRepo(ctx: Ctx, owner: unknown, name: unknown): Repo | undefined {
+  if (typeof owner !== 'string' || typeof name !== 'string') return undefined;
+  const repo = ctx.store.getRepo(owner, name);
+  return repo && canSee(ctx, repo) ? repo : undefined;
+}
+
+function issueState(variables: Record<string, unknown>, ctx: Ctx): GraphqlAnswer {
+  const { owner, repo: repoName, number, configPath } = variables;
+  const errors: GraphqlError[] = [];
+  const data: IssueStateResponse = { repository: null, orgConfigRepo: null };
+  const repo = visibleRepo(ctx, owner, repoName);
+  if (!repo) {
+    errors.push(notFoundError(['repository'], `Could not resolve to a Repository with the name '${owner}/${repoName}'.`, 3));
+  } else {
+    ctx.issueKey = `${repo.owner.login}/${repo.name}#${number}`;
+    const issue = typeof number === 'number' ? repo.issues.get(number) : undefined;
+    let issueData: NonNullable<IssueStateResponse['repository']>['issue'] = null;
+    if (!issue || issue.pull) {
+      errors.push(notFoundError(['repository', 'issue'], `Could not resolve to an Issue with the number of ${number}.`, 8));
+    } else {
+      const labelEvents = issue.events.filter((e) => e.event === 'labeled' || e.event === 'unlabeled').slice(-100);
+      issueData = {
+        id: Buffer.from(`0:Issue${issue.id}`).toString('base64url'),
+        number: issue.number,
+        title: issue.title,
+        body: issue.body ?? '',
+        state: issue.state === 'open' ? 'OPEN' : 'CLOSED',
+        locked: issue.locked,
+        author: gqlActor(issue.user),
+        labels: { nodes: issue.labels.slice(0, 100).map((key) => ({ name: repo.labels.get(key)!.name })) },
+        timelineItems: {
+          nodes: labelEvents.map((e) => ({
+            __typename: e.event === 'labeled' ? ('LabeledEvent' as const) : ('UnlabeledEvent' as const),
+            createdAt: e.createdAt,
+            label: { name: e.label!.name },
+            actor: gqlActor(e.actor),
+          })),
+        },
+        comments: {
+          nodes: issue.comments.slice(0, 100).map((c) => ({ databaseId: c.id, body: c.body, author: gqlActor(c.user) })),
+        },
+      };
+    }
+    data.repository = { isPrivate: repo.private, config: blob(repo, configPath), issue: issueData };
+  }
+  const orgRepo = visibleRepo(ctx, owner, '.github');
+  if (orgRepo) {
+    data.orgConfigRepo = { config: blob(orgRepo, configPath) };
+  } else {
+    errors.push(notFoundError(['orgConfigRepo'], `Could not resolve to a Repository with the name '${owner}/.github'.`, 33));
+  }
+  return errors.length ? { data, errors } : { data };
+}
+
+export function builtinOperations(): Map<string, GraphqlResolver> {
+  return new Map([[ISSUE_STATE_OPERATION, issueState]]);
+}
+
+export function operationName(body: Record<string, unknown>): string | undefined {
+  if (typeof body.operationName === 'string' && body.operationName) return body.operationName;
+  if (typeof body.query !== 'string') return undefined;
+  return /\b(?:query|mutation)\s+([A-Za-z_]\w*)/.exec(body.query)?.[1];
+}

@@ -1,0 +1,587 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { controlRoutes } from './control';
+import { Counters } from './counters';
+import { Faults } from './faults';
+import { builtinOperations, operationName, type GraphqlResolver } from './graphql';
+import { fullName, type Account, type AccountType, type Issue, type Permission, type Repo } from './model';
+import { restRoutes } from './rest';
+import { compileRoute, HttpError, matchRoute, DOCS, type Ctx, type Handler, type Principal, type Result, type Route } from './router';
+import { GitHubStore, NotFound } from './store';
+import { renderUi } from './ui';
+import { Webhooks, type WebhookDelivery, type WebhookTarget } from './webhooks';
+
+export interface StandInOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  host?: string;
+  app?: { id?: number; slug?: string; name?: string };
+  webhookSecret?: string;
+  /** URL (POSTed like GitHub) or a function (in-process delivery). Can be set later with `setWebhookTarget`. */
+  webhookTarget?: WebhookTarget;
+  /** Auto-send webhooks for changes: `control` = made by tests/humans, `api` = made by our code through REST. */
+  autoWebhooks?: { control?: boolean; api?: boolean };
+  /** Auto-sent webhooks per issue before the loop guard stops sending. Default 100. */
+  maxWebhooksPerIssue?: number;
+  /** Reject tokens the stand-in never issued (401 Bad credentials). Default false: they act as the app's bot. */
+  strictAuth?: boolean;
+  /** Seed of the RNG behind probabilistic faults. */
+  seed?: number;
+  /** Primary rate limit per token per hour. Default 5000. */
+  rateLimit?: number;
+}
+
+export interface IssueSnapshot {
+  number: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  author: string;
+  labels: string[];
+  comments: { id: number; body: string; author: string; authorType: AccountType }[];
+  events: { event: string; label?: string; actor: string; actorType: AccountType; createdAt: string }[];
+  isPullRequest: boolean;
+}
+
+type RepoRef = string | Repo;
+
+/**
+ * An in-memory GitHub on 127.0.0.1 for tests, benchmarks and the demo. Point Octokit's `baseUrl` at `url`.
+ * The methods below are the control API (also reachable over HTTP under `/_control`, see control.ts).
+ */
+export class GitHubStandIn {
+  readonly store: GitHubStore;
+  readonly faults: Faults;
+  readonly counters = new Counters();
+  readonly webhooks: Webhooks;
+  readonly graphql: Map<string, GraphqlResolver> = builtinOperations();
+  readonly webhookSecret: string;
+  private readonly routes: Route[] = restRoutes();
+  private readonly control: Route[];
+  private readonly server: Server;
+  private readonly rate = new Map<string, { used: number; resetAt: number }>();
+  private baseUrl = '';
+
+  constructor(private readonly options: StandInOptions = {}) {
+    this.store = new GitHubStore({
+      id: options.app?.id ?? 12345,
+      slug: options.app?.slug ?? 'label-bot',
+      name: options.app?.name ?? 'label-bot',
+    });
+    this.faults = new Faults(options.seed ?? 42);
+    this.webhookSecret = options.webhookSecret ?? 'stand-in-webhook-secret';
+    this.webhooks = new Webhooks(this.store, () => this.baseUrl, {
+      secret: this.webhookSecret,
+      target: options.webhookTarget,
+      fromControl: options.autoWebhooks?.control ?? true,
+      fromApi: options.autoWebhooks?.api ?? true,
+      maxPerIssue: options.maxWebhooksPerIssue ?? 100,
+    });
+    this.control = controlRoutes(this);
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  async listen(): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    const addr = this.server.address() as AddressInfo;
+    this.baseUrl = `http://${addr.address}:${addr.port}`;
+    return this;
+  }
+
+  /** Base URL for Octokit (`baseUrl`) — REST lives at the root, GraphQL at `${url}/graphql`, like GHES minus `/api/v3`. */
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  get appId(): number {
+    return this.store.app.id;
+  }
+
+  get botLogin(): string {
+    return this.store.bot.login;
+  }
+
+  async close(): Promise<void> {
+    await this.webhooks.idle().catch(() => undefined);
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Add or override a REST route at runtime (tests of endpoints the stand-in lacks). Later routes win. */
+  route(method: string, template: string, handler: Handler, auth: Route['auth'] = 'read'): void {
+    this.routes.unshift(compileRoute(method.toUpperCase(), template, auth, handler));
+  }
+
+  setWebhookTarget(target: WebhookTarget | undefined): void {
+    this.webhooks.setTarget(target);
+  }
+
+  // ---------------- control API (TypeScript) ----------------
+
+  repo(ref: RepoRef): Repo {
+    if (typeof ref !== 'string') return ref;
+    const [owner, name] = ref.split('/');
+    return this.store.requireRepo(owner ?? '', name ?? '');
+  }
+
+  createRepo(
+    fullRepoName: string,
+    opts: { private?: boolean; files?: Record<string, string>; ownerType?: AccountType; installationId?: number; install?: boolean } = {},
+  ): Repo {
+    const [owner, name] = fullRepoName.split('/');
+    if (!owner || !name) throw new Error(`repo must be owner/name, got ${fullRepoName}`);
+    return this.store.createRepo({ owner, name, ...opts });
+  }
+
+  /** Create or replace a file on the default branch (e.g. `.github/issue_label_bot.yaml`). */
+  setFile(repo: RepoRef, path: string, content: string | null): void {
+    const r = this.repo(repo);
+    if (content === null) r.files.delete(path);
+    else r.files.set(path, content);
+  }
+
+  installationId(owner: string): number {
+    const inst = this.store.installationForOwner(owner);
+    if (!inst) throw new Error(`no installation on ${owner}`);
+    return inst.id;
+  }
+
+  /** The app is uninstalled: tokens stop working (401), new tokens 404, repos 404 for its bot. */
+  uninstall(owner: string): void {
+    const inst = this.store.installationForOwner(owner);
+    if (!inst) return;
+    inst.removed = true;
+    this.store.revokeInstallationTokens(inst.id);
+  }
+
+  setPermission(repo: RepoRef, login: string, permission: Permission): void {
+    this.store.setPermission(this.repo(repo), login, permission);
+  }
+
+  /** A token that acts as `login` over REST, for tests that play a human through Octokit. */
+  userToken(login: string): string {
+    return this.store.createUserToken(login);
+  }
+
+  private actor(login: string | undefined, fallback = 'octocat'): Account {
+    return this.store.account(login ?? fallback);
+  }
+
+  private maybeQuiet<T>(webhook: boolean | undefined, fn: () => T): T {
+    return webhook === false ? this.webhooks.withoutWebhooks(fn) : fn();
+  }
+
+  /** File an issue as `user` (default `octocat`; `name[bot]` files as a bot). Sends `issues.opened` unless `webhook: false`. */
+  createIssue(
+    repo: RepoRef,
+    opts: { title: string; body?: string | null; user?: string; labels?: string[]; number?: number; webhook?: boolean },
+  ): Issue {
+    const r = this.repo(repo);
+    return this.maybeQuiet(opts.webhook, () =>
+      this.store.createIssue(r, { title: opts.title, body: opts.body ?? null, user: this.actor(opts.user), labels: opts.labels, number: opts.number }, 'control'),
+    );
+  }
+
+  editIssue(
+    repo: RepoRef,
+    number: number,
+    patch: { title?: string; body?: string | null; state?: 'open' | 'closed'; locked?: boolean },
+    opts: { user?: string; webhook?: boolean } = {},
+  ): Issue {
+    const r = this.repo(repo);
+    const issue = this.store.requireIssue(r, number);
+    this.maybeQuiet(opts.webhook, () => this.store.editIssue(r, issue, patch, this.actor(opts.user, issue.user.login), 'control'));
+    return issue;
+  }
+
+  addLabels(repo: RepoRef, number: number, labels: string[], opts: { user?: string; webhook?: boolean } = {}): void {
+    const r = this.repo(repo);
+    const issue = this.store.requireIssue(r, number);
+    this.maybeQuiet(opts.webhook, () => this.store.addLabels(r, issue, labels, this.actor(opts.user, 'maintainer'), 'control'));
+  }
+
+  removeLabel(repo: RepoRef, number: number, label: string, opts: { user?: string; webhook?: boolean } = {}): boolean {
+    const r = this.repo(repo);
+    const issue = this.store.requireIssue(r, number);
+    return this.maybeQuiet(opts.webhook, () => this.store.removeLabel(r, issue, label, this.actor(opts.user, 'maintainer'), 'control'));
+  }
+
+  comment(repo: RepoRef, number: number, body: string, opts: { user?: string; webhook?: boolean } = {}): number {
+    const r = this.repo(repo);
+    const issue = this.store.requireIssue(r, number);
+    return this.maybeQuiet(opts.webhook, () => this.store.createComment(r, issue, body, this.actor(opts.user), 'control')).id;
+  }
+
+  react(repo: RepoRef, commentId: number, content: string, user = 'octocat'): void {
+    const found = this.store.findComment(this.repo(repo), commentId);
+    if (!found) throw new NotFound(`comment ${commentId}`);
+    this.store.addReaction(found.comment, content, this.actor(user));
+  }
+
+  /** Open a PR; `fromFork: 'someone/fork'` makes the head live in that (auto-created) fork. */
+  openPullRequest(
+    repo: RepoRef,
+    opts: { title: string; body?: string; user?: string; head?: string; base?: string; fromFork?: string; labels?: string[]; draft?: boolean; webhook?: boolean },
+  ): Issue {
+    const r = this.repo(repo);
+    const user = this.actor(opts.user);
+    let headRepo = fullName(r);
+    if (opts.fromFork) {
+      const [o, n] = opts.fromFork.split('/');
+      this.store.createRepo({ owner: o!, name: n!, fork: true, ownerType: 'User', install: false });
+      headRepo = opts.fromFork;
+    }
+    const head = opts.head ?? `feature-${r.nextNumber}`;
+    return this.maybeQuiet(opts.webhook, () =>
+      this.store.createIssue(
+        r,
+        {
+          title: opts.title,
+          body: opts.body ?? null,
+          user,
+          labels: opts.labels,
+          pull: { headRef: head, headSha: sha40(`${headRepo}:${head}:${r.nextNumber}`), headRepo, baseRef: opts.base ?? r.defaultBranch, draft: opts.draft ?? false, merged: false },
+        },
+        'control',
+      ),
+    );
+  }
+
+  /** A push to the PR's head: new sha, `pull_request.synchronize`. Returns the new sha. */
+  pushToPullRequest(repo: RepoRef, number: number, opts: { user?: string; webhook?: boolean } = {}): string {
+    const r = this.repo(repo);
+    const issue = this.store.requireIssue(r, number);
+    return this.maybeQuiet(opts.webhook, () => this.store.pushToPull(r, issue, this.actor(opts.user, issue.user.login), 'control'));
+  }
+
+  /** A plain-data view of an issue for assertions. */
+  issue(repo: RepoRef, number: number): IssueSnapshot {
+    const r = this.repo(repo);
+    const issue = this.store.requireIssue(r, number);
+    return {
+      number: issue.number,
+      title: issue.title,
+      body: issue.body,
+      state: issue.state,
+      author: issue.user.login,
+      labels: issue.labels.map((k) => r.labels.get(k)!.name),
+      comments: issue.comments.map((c) => ({ id: c.id, body: c.body, author: c.user.login, authorType: c.user.type })),
+      events: issue.events
+        .filter((e) => e.event !== 'commented')
+        .map((e) => ({ event: e.event, label: e.label?.name, actor: e.actor.login, actorType: e.actor.type, createdAt: e.createdAt })),
+      isPullRequest: issue.pull !== null,
+    };
+  }
+
+  /** Comments on an issue written by the app's bot. */
+  botComments(repo: RepoRef, number: number): IssueSnapshot['comments'] {
+    return this.issue(repo, number).comments.filter((c) => c.author === this.store.bot.login);
+  }
+
+  refs(repo: RepoRef): Record<string, string> {
+    return Object.fromEntries(this.repo(repo).refs);
+  }
+
+  /** Build a signed delivery for any event/payload without sending it (to hand to a handler yourself). */
+  buildWebhook(event: string, payload: Record<string, unknown>): WebhookDelivery {
+    return this.webhooks.build(event, payload);
+  }
+
+  /** GitHub-shaped payload for an issue as it is now, e.g. `issuesPayload('o/r', 1, 'opened')`. */
+  issuesPayload(repo: RepoRef, number: number, action: 'opened' | 'edited' | 'reopened' | 'closed' = 'opened', sender?: string): Record<string, unknown> {
+    const r = this.repo(repo);
+    const issue = this.store.requireIssue(r, number);
+    const actor = this.actor(sender, issue.user.login);
+    const kind = `issue.${action}` as 'issue.opened';
+    const built = this.webhooks.payloadFor({ kind, repo: r, issue, actor, origin: 'control' } as Parameters<Webhooks['payloadFor']>[0]);
+    const payload = built!.payload;
+    if (action === 'edited') payload.changes = {};
+    return payload;
+  }
+
+  sendWebhook(event: string, payload: Record<string, unknown>, target?: WebhookTarget): Promise<WebhookDelivery> {
+    return this.webhooks.send(event, payload, target);
+  }
+
+  redeliver(deliveryId: string, target?: WebhookTarget): Promise<WebhookDelivery> {
+    return this.webhooks.redeliver(deliveryId, target);
+  }
+
+  /** Wait until every auto-sent webhook (and those it caused) has been answered. */
+  idle(): Promise<void> {
+    return this.webhooks.idle();
+  }
+
+  /** Forget all repos, issues, counters, faults and deliveries; keeps the port and options. */
+  reset(): void {
+    for (const repo of this.store.allRepos()) this.store.deleteRepo(repo.owner.login, repo.name);
+    this.counters.reset();
+    this.faults.clear();
+    this.webhooks.deliveries.length = 0;
+    this.webhooks.loopSuspects.clear();
+    this.rate.clear();
+  }
+
+  // ---------------- HTTP ----------------
+
+  private principal(req: IncomingMessage): Principal | HttpError {
+    const header = req.headers.authorization;
+    if (!header) return { kind: 'anonymous' };
+    const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header);
+    if (!m) return new HttpError(401, 'Bad credentials');
+    const token = m[1]!;
+    if (/^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token)) {
+      // A JWT: the app. Signatures are not verified (any RSA key works), but it must decode and name an issuer.
+      try {
+        const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iss?: unknown; exp?: number };
+        if (claims.iss === undefined) return new HttpError(401, "'Issuer' claim ('iss') must be an Integer");
+        if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now() - 60_000) {
+          return new HttpError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
+        }
+      } catch {
+        return new HttpError(401, 'A JSON web token could not be decoded');
+      }
+      return { kind: 'app' };
+    }
+    const inst = this.store.tokenInfo(token);
+    if (inst) {
+      const installation = this.store.installations.get(inst.installationId);
+      if (!installation || installation.removed || inst.expiresAt < Date.now()) return new HttpError(401, 'Bad credentials');
+      return { kind: 'installation', installation, account: this.store.bot };
+    }
+    const user = this.store.userForToken(token);
+    if (user) return { kind: 'user', account: user };
+    if (this.options.strictAuth) return new HttpError(401, 'Bad credentials');
+    return { kind: 'any-token', account: this.store.bot };
+  }
+
+  private async readBody(req: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private rateHeaders(key: string, resource: string, count: boolean): Record<string, string> {
+    const limit = this.options.rateLimit ?? 5000;
+    const now = Date.now();
+    let bucket = this.rate.get(`${resource}:${key}`);
+    if (!bucket || bucket.resetAt <= now) {
+      bucket = { used: 0, resetAt: now + 3_600_000 };
+      this.rate.set(`${resource}:${key}`, bucket);
+    }
+    if (count) bucket.used++;
+    return {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(limit - bucket.used, 0)),
+      'x-ratelimit-reset': String(Math.floor(bucket.resetAt / 1000)),
+      'x-ratelimit-used': String(bucket.used),
+      'x-ratelimit-resource': resource,
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', this.baseUrl || 'http://127.0.0.1');
+    // Tolerate GHES-style `/api/v3` prefixes so either baseUrl spelling works.
+    const path = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api(?=\/graphql$)/, '') || '/';
+    let rawBody = '';
+    try {
+      rawBody = await this.readBody(req);
+    } catch {
+      res.destroy();
+      return;
+    }
+
+    if (path === '/_ui' || path.startsWith('/_ui/')) {
+      this.send(res, { status: 200, raw: renderUi(this, path), contentType: 'text/html; charset=utf-8' });
+      return;
+    }
+
+    const isControl = path.startsWith('/_control/');
+    const routes = isControl ? this.control : this.routes;
+    const principal = this.principal(req);
+    const ctx: Ctx = {
+      method,
+      path,
+      query: url.searchParams,
+      params: {},
+      body: undefined,
+      headers: req.headers,
+      principal: principal instanceof HttpError ? { kind: 'anonymous' } : principal,
+      api: this.baseUrl,
+      store: this.store,
+    };
+    const isGraphql = !isControl && path === '/graphql' && method === 'POST';
+    const match = isGraphql ? undefined : matchRoute(routes, method, path);
+    let endpoint = isGraphql ? 'POST /graphql' : match ? `${method} ${match.route.template}` : `${method} (unmatched) ${path}`;
+    let result: Result;
+    let faultName: string | undefined;
+    try {
+      if (rawBody) {
+        try {
+          ctx.body = JSON.parse(rawBody);
+        } catch {
+          throw new HttpError(400, 'Problems parsing JSON');
+        }
+      }
+      if (isGraphql) {
+        const op = operationName((ctx.body ?? {}) as Record<string, unknown>);
+        endpoint = `POST graphql:${op ?? '(anonymous)'}`;
+      }
+      if (match && !isControl) {
+        // Known before the handler runs, so failed and faulted calls still count against their issue.
+        const n = match.params.issue_number ?? match.params.pull_number;
+        if (n !== undefined) ctx.issueKey = `${match.params.owner}/${match.params.repo}#${n}`;
+      }
+      if (!isControl) {
+        const faults = this.faults.pick(method, isGraphql ? endpoint.slice(5) : match?.route.template ?? path, path);
+        for (const fault of faults) {
+          faultName = fault.kind;
+          if (fault.kind === 'latency') await sleep(fault.latencyMs ?? 100);
+          else if (fault.kind === 'hang') {
+            this.counters.record({ method, path, endpoint, status: 0, issue: undefined, fault: 'hang' });
+            return; // never answer; close() tears the socket down
+          } else if (fault.kind === 'status') {
+            const status = fault.status ?? 502;
+            throw new HttpError(status, status === 502 ? 'Server Error' : 'Internal Server Error');
+          } else if (fault.kind === 'secondary-rate-limit') {
+            throw new HttpError(
+              403,
+              'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID stand-in.',
+              { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' },
+              { 'retry-after': String(fault.retryAfterSeconds ?? 1) },
+            );
+          } else if (fault.kind === 'rate-limit') {
+            throw new HttpError(
+              403,
+              'API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID stand-in.',
+              { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
+              { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + (fault.retryAfterSeconds ?? 1)) },
+            );
+          }
+        }
+      }
+      if (principal instanceof HttpError && !isControl) throw principal;
+      if (isGraphql) {
+        result = this.answerGraphql(ctx);
+      } else if (!match) {
+        throw new HttpError(404, 'Not Found', { stand_in: `no route for ${method} ${path}; see docs/local-stack.md "Adding an endpoint"` });
+      } else {
+        ctx.params = match.params;
+        this.authorize(match.route, ctx);
+        result = await match.route.handler(ctx);
+      }
+    } catch (err) {
+      result = this.errorResult(err);
+    }
+
+    if (ctx.endpointOverride) endpoint = ctx.endpointOverride;
+    const rateKey = ctx.principal.kind === 'installation' ? `inst:${ctx.principal.installation.id}` : ctx.principal.kind === 'user' ? `user:${ctx.principal.account.login}` : 'other';
+    if (!isControl && ctx.principal.kind !== 'app') {
+      const conditional = result.status === 200 && method === 'GET';
+      let notModified = false;
+      if (conditional && result.body !== undefined) {
+        const etag = `W/"${createHash('sha1').update(JSON.stringify(result.body)).digest('hex')}"`;
+        result.headers = { ...result.headers, etag };
+        if (req.headers['if-none-match'] === etag) notModified = true;
+      }
+      // A 304 does not count against the primary rate limit, as on GitHub.
+      result.headers = { ...this.rateHeaders(rateKey, isGraphql ? 'graphql' : 'core', !notModified), ...result.headers };
+      if (notModified) result = { status: 304, headers: result.headers };
+    }
+    if (!isControl) {
+      this.counters.record({
+        method,
+        path,
+        endpoint,
+        status: result.status,
+        issue: ctx.issueKey?.toLowerCase(),
+        actor: ctx.principal.kind === 'app' ? 'app' : 'account' in ctx.principal ? ctx.principal.account.login : undefined,
+        fault: faultName,
+      });
+    }
+    this.send(res, result);
+  }
+
+  private authorize(route: Route, ctx: Ctx): void {
+    const kind = ctx.principal.kind;
+    if (route.auth === 'app' && kind !== 'app') {
+      throw new HttpError(401, 'A JSON web token could not be decoded');
+    }
+    if (route.auth !== 'app' && route.auth !== 'none' && kind === 'app') {
+      // GitHub: the app JWT only reaches /app endpoints.
+      throw new HttpError(403, 'Resource not accessible by integration');
+    }
+    if (route.auth === 'write' && kind === 'anonymous') throw new HttpError(401, 'Requires authentication');
+  }
+
+  private answerGraphql(ctx: Ctx): Result {
+    if (ctx.principal.kind === 'anonymous') {
+      throw new HttpError(401, 'This endpoint requires you to be authenticated.');
+    }
+    const body = (ctx.body ?? {}) as Record<string, unknown>;
+    const op = operationName(body);
+    const resolver = op ? this.graphql.get(op) : undefined;
+    if (!resolver) {
+      return {
+        status: 400,
+        body: {
+          errors: [
+            {
+              type: 'STAND_IN_UNKNOWN_OPERATION',
+              message: `The GitHub stand-in does not answer GraphQL operation '${op ?? '(anonymous)'}'. Known: ${[...this.graphql.keys()].join(', ')}. Add a resolver in test/support/github-stand-in/graphql.ts or standIn.graphql.set().`,
+            },
+          ],
+        },
+      };
+    }
+    const answer = resolver((body.variables ?? {}) as Record<string, unknown>, ctx);
+    return { status: 200, body: answer };
+  }
+
+  private errorResult(err: unknown): Result {
+    if (err instanceof HttpError) {
+      return {
+        status: err.status,
+        body: { message: err.message, documentation_url: DOCS, status: String(err.status), ...err.extra },
+        headers: err.headers,
+      };
+    }
+    if (err instanceof NotFound) return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
+    return {
+      status: 500,
+      body: { message: `stand-in bug: ${err instanceof Error ? err.message : String(err)}`, documentation_url: DOCS, status: '500' },
+    };
+  }
+
+  private send(res: ServerResponse, result: Result): void {
+    const headers: Record<string, string> = { 'x-github-media-type': 'github.v3; format=json', ...result.headers };
+    let payload: string | undefined;
+    if (result.raw !== undefined) {
+      payload = result.raw;
+      headers['content-type'] = result.contentType ?? 'text/plain; charset=utf-8';
+    } else if (result.body !== undefined && result.status !== 204 && result.status !== 304) {
+      payload = JSON.stringify(result.body);
+      headers['content-type'] = 'application/json; charset=utf-8';
+    }
+    res.writeHead(result.status, headers);
+    res.end(payload);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function sha40(seed: string): string {
+  return createHash('sha1').update(seed).digest('hex');
+}
+
+/** Start a stand-in on 127.0.0.1 (random port unless `port` is given). Remember `await standIn.close()`. */
+export async function startGitHubStandIn(options: StandInOptions = {}): Promise<GitHubStandIn> {
+  return new GitHubStandIn(options).listen();
+}

@@ -1,0 +1,422 @@
+import { randomBytes } from 'node:crypto';
+import {
+  fullName,
+  type Account,
+  type AccountType,
+  type Comment,
+  type Installation,
+  type InstallationToken,
+  type Issue,
+  type IssueEvent,
+  type Label,
+  type Permission,
+  type PullInfo,
+  type Repo,
+} from './model';
+
+/** Who made a change and through which door: `api` = the REST/GraphQL surface our code calls, `control` = a test. */
+export type ChangeOrigin = 'api' | 'control';
+
+export type Change =
+  | { kind: 'issue.opened'; repo: Repo; issue: Issue; actor: Account; origin: ChangeOrigin }
+  | {
+      kind: 'issue.edited';
+      repo: Repo;
+      issue: Issue;
+      actor: Account;
+      origin: ChangeOrigin;
+      changes: { title?: { from: string }; body?: { from: string | null } };
+    }
+  | { kind: 'issue.closed' | 'issue.reopened'; repo: Repo; issue: Issue; actor: Account; origin: ChangeOrigin }
+  | { kind: 'issue.labeled' | 'issue.unlabeled'; repo: Repo; issue: Issue; actor: Account; origin: ChangeOrigin; label: Label }
+  | { kind: 'comment.created' | 'comment.edited' | 'comment.deleted'; repo: Repo; issue: Issue; comment: Comment; actor: Account; origin: ChangeOrigin; changes?: { body: { from: string } } }
+  | { kind: 'pull.synchronize'; repo: Repo; issue: Issue; actor: Account; origin: ChangeOrigin; before: string; after: string };
+
+export interface AppIdentity {
+  id: number;
+  slug: string;
+  name: string;
+}
+
+/** Default label colours GitHub picks from when a label is created implicitly. */
+const LABEL_COLORS = ['ededed', 'd73a4a', 'a2eeef', '0075ca', '7057ff', 'e4e669', '008672', 'cfd3d7'];
+
+export class NotFound extends Error {}
+
+export class GitHubStore {
+  readonly app: AppIdentity;
+  readonly bot: Account;
+  private readonly accounts = new Map<string, Account>();
+  private readonly repos = new Map<string, Repo>();
+  readonly installations = new Map<number, Installation>();
+  private readonly tokens = new Map<string, InstallationToken>();
+  private readonly userTokens = new Map<string, Account>();
+  private readonly listeners: ((change: Change) => void)[] = [];
+  private nextId = 1000;
+  private clockOffsetMs = 0;
+  private lastTimestamp = 0;
+
+  constructor(app: AppIdentity) {
+    this.app = app;
+    this.bot = this.account(`${app.slug}[bot]`, 'Bot');
+  }
+
+  onChange(listener: (change: Change) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(change: Change): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  id(): number {
+    return this.nextId++;
+  }
+
+  /** Strictly increasing timestamps, so `since` filters and event order are unambiguous even within one millisecond. */
+  now(): string {
+    const t = Math.max(Date.now() + this.clockOffsetMs, this.lastTimestamp + 1);
+    this.lastTimestamp = t;
+    return new Date(t).toISOString();
+  }
+
+  advanceClock(ms: number): void {
+    this.clockOffsetMs += ms;
+  }
+
+  // ---- accounts, installations, tokens ----
+
+  /** Accounts spring into existence on first mention; `…[bot]` logins are bots, like GitHub Apps' users. */
+  account(login: string, type?: AccountType): Account {
+    const key = login.toLowerCase();
+    let account = this.accounts.get(key);
+    if (!account) {
+      account = { id: this.id(), login, type: type ?? (login.endsWith('[bot]') ? 'Bot' : 'User') };
+      this.accounts.set(key, account);
+    } else if (type && account.type !== type) {
+      account.type = type;
+    }
+    return account;
+  }
+
+  findAccount(login: string): Account | undefined {
+    return this.accounts.get(login.toLowerCase());
+  }
+
+  installationForOwner(owner: string): Installation | undefined {
+    for (const inst of this.installations.values()) {
+      if (inst.account.login.toLowerCase() === owner.toLowerCase() && !inst.removed) return inst;
+    }
+    return undefined;
+  }
+
+  ensureInstallation(owner: Account, id?: number): Installation {
+    const existing = this.installationForOwner(owner.login);
+    if (existing) return existing;
+    const inst: Installation = { id: id ?? this.id(), account: owner, suspended: false, removed: false };
+    this.installations.set(inst.id, inst);
+    return inst;
+  }
+
+  issueToken(installationId: number, ttlMs = 3_600_000): InstallationToken {
+    const token: InstallationToken = {
+      token: `ghs_${randomBytes(18).toString('base64url')}`,
+      installationId,
+      expiresAt: Date.now() + this.clockOffsetMs + ttlMs,
+    };
+    this.tokens.set(token.token, token);
+    return token;
+  }
+
+  tokenInfo(token: string): InstallationToken | undefined {
+    return this.tokens.get(token);
+  }
+
+  /** A personal access token acting as a human, so tests can drive the REST API as a user. */
+  createUserToken(login: string): string {
+    const token = `ghp_${randomBytes(18).toString('base64url')}`;
+    this.userTokens.set(token, this.account(login));
+    return token;
+  }
+
+  userForToken(token: string): Account | undefined {
+    return this.userTokens.get(token);
+  }
+
+  /** Revoked tokens stay known so they answer 401 instead of falling back to the permissive unknown-token mode. */
+  revokeInstallationTokens(installationId: number): void {
+    for (const t of this.tokens.values()) if (t.installationId === installationId) t.expiresAt = 0;
+  }
+
+  // ---- repos ----
+
+  createRepo(opts: {
+    owner: string;
+    name: string;
+    private?: boolean;
+    ownerType?: AccountType;
+    files?: Record<string, string>;
+    fork?: boolean;
+    installationId?: number;
+    install?: boolean;
+    defaultBranch?: string;
+  }): Repo {
+    const key = `${opts.owner}/${opts.name}`.toLowerCase();
+    const existing = this.repos.get(key);
+    if (existing) {
+      if (opts.private !== undefined) existing.private = opts.private;
+      for (const [path, content] of Object.entries(opts.files ?? {})) existing.files.set(path, content);
+      return existing;
+    }
+    const owner = this.account(opts.owner, opts.ownerType ?? this.findAccount(opts.owner)?.type ?? 'Organization');
+    const repo: Repo = {
+      id: this.id(),
+      owner,
+      name: opts.name,
+      private: opts.private ?? false,
+      fork: opts.fork ?? false,
+      defaultBranch: opts.defaultBranch ?? 'main',
+      files: new Map(Object.entries(opts.files ?? {})),
+      labels: new Map(),
+      issues: new Map(),
+      nextNumber: 1,
+      collaborators: new Map(),
+      refs: new Map([[`refs/heads/${opts.defaultBranch ?? 'main'}`, fakeSha(`${key}:init`)]]),
+      createdAt: this.now(),
+    };
+    this.repos.set(key, repo);
+    if (opts.install !== false) this.ensureInstallation(owner, opts.installationId);
+    return repo;
+  }
+
+  getRepo(owner: string, name: string): Repo | undefined {
+    return this.repos.get(`${owner}/${name}`.toLowerCase());
+  }
+
+  requireRepo(owner: string, name: string): Repo {
+    const repo = this.getRepo(owner, name);
+    if (!repo) throw new NotFound(`repo ${owner}/${name} does not exist`);
+    return repo;
+  }
+
+  allRepos(): Repo[] {
+    return [...this.repos.values()];
+  }
+
+  deleteRepo(owner: string, name: string): void {
+    this.repos.delete(`${owner}/${name}`.toLowerCase());
+  }
+
+  permissionOf(repo: Repo, login: string): Permission {
+    if (login.toLowerCase() === repo.owner.login.toLowerCase()) return 'admin';
+    return repo.collaborators.get(login.toLowerCase()) ?? (repo.private ? 'none' : 'read');
+  }
+
+  setPermission(repo: Repo, login: string, permission: Permission): void {
+    this.account(login);
+    repo.collaborators.set(login.toLowerCase(), permission);
+  }
+
+  // ---- labels ----
+
+  /** GitHub creates a missing label on first use; names match case-insensitively and keep the first spelling. */
+  ensureLabel(repo: Repo, name: string, color?: string, description?: string | null): Label {
+    const key = name.toLowerCase();
+    let label = repo.labels.get(key);
+    if (!label) {
+      label = {
+        id: this.id(),
+        name,
+        color: color ?? LABEL_COLORS[repo.labels.size % LABEL_COLORS.length]!,
+        description: description ?? null,
+      };
+      repo.labels.set(key, label);
+    }
+    return label;
+  }
+
+  // ---- issues ----
+
+  requireIssue(repo: Repo, number: number): Issue {
+    const issue = repo.issues.get(number);
+    if (!issue) throw new NotFound(`issue ${fullName(repo)}#${number} does not exist`);
+    return issue;
+  }
+
+  createIssue(
+    repo: Repo,
+    opts: { title: string; body?: string | null; user: Account; labels?: string[]; pull?: PullInfo; number?: number },
+    origin: ChangeOrigin,
+  ): Issue {
+    const number = opts.number ?? repo.nextNumber;
+    repo.nextNumber = Math.max(repo.nextNumber, number + 1);
+    const at = this.now();
+    const issue: Issue = {
+      id: this.id(),
+      number,
+      title: opts.title,
+      body: opts.body ?? null,
+      state: 'open',
+      stateReason: null,
+      locked: false,
+      user: opts.user,
+      labels: [],
+      createdAt: at,
+      updatedAt: at,
+      closedAt: null,
+      pull: opts.pull ?? null,
+      comments: [],
+      events: [],
+    };
+    // Labels given at creation time are part of the "opened" payload, and GitHub also records labeled events for them.
+    for (const name of opts.labels ?? []) {
+      const label = this.ensureLabel(repo, name);
+      if (!issue.labels.includes(name.toLowerCase())) {
+        issue.labels.push(name.toLowerCase());
+        issue.events.push(this.event('labeled', opts.user, { label: { name: label.name, color: label.color } }));
+      }
+    }
+    repo.issues.set(number, issue);
+    this.emit({ kind: 'issue.opened', repo, issue, actor: opts.user, origin });
+    return issue;
+  }
+
+  private event(kind: IssueEvent['event'], actor: Account, extra: Partial<IssueEvent> = {}): IssueEvent {
+    return { id: this.id(), event: kind, actor, createdAt: this.now(), ...extra };
+  }
+
+  editIssue(
+    repo: Repo,
+    issue: Issue,
+    patch: { title?: string; body?: string | null; state?: 'open' | 'closed'; stateReason?: Issue['stateReason']; locked?: boolean },
+    actor: Account,
+    origin: ChangeOrigin,
+  ): void {
+    const changes: { title?: { from: string }; body?: { from: string | null } } = {};
+    if (patch.title !== undefined && patch.title !== issue.title) {
+      changes.title = { from: issue.title };
+      issue.events.push(this.event('renamed', actor, { rename: { from: issue.title, to: patch.title } }));
+      issue.title = patch.title;
+    }
+    if (patch.body !== undefined && patch.body !== issue.body) {
+      changes.body = { from: issue.body };
+      issue.body = patch.body;
+    }
+    if (patch.locked !== undefined) issue.locked = patch.locked;
+    const stateChange = patch.state !== undefined && patch.state !== issue.state ? patch.state : undefined;
+    if (changes.title || changes.body || stateChange || patch.locked !== undefined) issue.updatedAt = this.now();
+    if (changes.title || changes.body) this.emit({ kind: 'issue.edited', repo, issue, actor, origin, changes });
+    if (stateChange === 'closed') {
+      issue.state = 'closed';
+      issue.stateReason = patch.stateReason ?? 'completed';
+      issue.closedAt = this.now();
+      issue.events.push(this.event('closed', actor));
+      this.emit({ kind: 'issue.closed', repo, issue, actor, origin });
+    } else if (stateChange === 'open') {
+      issue.state = 'open';
+      issue.stateReason = 'reopened';
+      issue.closedAt = null;
+      issue.events.push(this.event('reopened', actor));
+      this.emit({ kind: 'issue.reopened', repo, issue, actor, origin });
+    }
+  }
+
+  /** Returns the labels that were actually new; re-adding an existing label is a no-op without an event, like GitHub. */
+  addLabels(repo: Repo, issue: Issue, names: string[], actor: Account, origin: ChangeOrigin): Label[] {
+    const added: Label[] = [];
+    for (const name of names) {
+      const label = this.ensureLabel(repo, name);
+      const key = label.name.toLowerCase();
+      if (issue.labels.includes(key)) continue;
+      issue.labels.push(key);
+      issue.events.push(this.event('labeled', actor, { label: { name: label.name, color: label.color } }));
+      added.push(label);
+    }
+    if (added.length) issue.updatedAt = this.now();
+    for (const label of added) this.emit({ kind: 'issue.labeled', repo, issue, actor, origin, label });
+    return added;
+  }
+
+  removeLabel(repo: Repo, issue: Issue, name: string, actor: Account, origin: ChangeOrigin): boolean {
+    const key = name.toLowerCase();
+    const index = issue.labels.indexOf(key);
+    if (index < 0) return false;
+    issue.labels.splice(index, 1);
+    const label = repo.labels.get(key)!;
+    issue.events.push(this.event('unlabeled', actor, { label: { name: label.name, color: label.color } }));
+    issue.updatedAt = this.now();
+    this.emit({ kind: 'issue.unlabeled', repo, issue, actor, origin, label });
+    return true;
+  }
+
+  setLabels(repo: Repo, issue: Issue, names: string[], actor: Account, origin: ChangeOrigin): void {
+    const wanted = new Set(names.map((n) => n.toLowerCase()));
+    for (const key of [...issue.labels]) if (!wanted.has(key)) this.removeLabel(repo, issue, key, actor, origin);
+    this.addLabels(repo, issue, names, actor, origin);
+  }
+
+  // ---- comments ----
+
+  findComment(repo: Repo, commentId: number): { issue: Issue; comment: Comment } | undefined {
+    for (const issue of repo.issues.values()) {
+      const comment = issue.comments.find((c) => c.id === commentId);
+      if (comment) return { issue, comment };
+    }
+    return undefined;
+  }
+
+  createComment(repo: Repo, issue: Issue, body: string, actor: Account, origin: ChangeOrigin): Comment {
+    const at = this.now();
+    const comment: Comment = { id: this.id(), issueNumber: issue.number, body, user: actor, createdAt: at, updatedAt: at, reactions: [] };
+    issue.comments.push(comment);
+    issue.events.push(this.event('commented', actor, { commentId: comment.id }));
+    issue.updatedAt = at;
+    this.emit({ kind: 'comment.created', repo, issue, comment, actor, origin });
+    return comment;
+  }
+
+  updateComment(repo: Repo, issue: Issue, comment: Comment, body: string, actor: Account, origin: ChangeOrigin): void {
+    const from = comment.body;
+    comment.body = body;
+    comment.updatedAt = this.now();
+    issue.updatedAt = comment.updatedAt;
+    if (from !== body) this.emit({ kind: 'comment.edited', repo, issue, comment, actor, origin, changes: { body: { from } } });
+  }
+
+  deleteComment(repo: Repo, issue: Issue, comment: Comment, actor: Account, origin: ChangeOrigin): void {
+    issue.comments = issue.comments.filter((c) => c.id !== comment.id);
+    issue.events = issue.events.filter((e) => e.commentId !== comment.id);
+    this.emit({ kind: 'comment.deleted', repo, issue, comment, actor, origin });
+  }
+
+  addReaction(comment: Comment, content: string, user: Account): { reaction: Comment['reactions'][number]; created: boolean } {
+    const existing = comment.reactions.find((r) => r.content === content && r.user.id === user.id);
+    if (existing) return { reaction: existing, created: false };
+    const reaction = { id: this.id(), content, user, createdAt: this.now() };
+    comment.reactions.push(reaction);
+    return { reaction, created: true };
+  }
+
+  // ---- pulls ----
+
+  pushToPull(repo: Repo, issue: Issue, actor: Account, origin: ChangeOrigin): string {
+    if (!issue.pull) throw new NotFound('not a pull request');
+    const before = issue.pull.headSha;
+    const after = fakeSha(`${before}:${this.now()}`);
+    issue.pull.headSha = after;
+    issue.updatedAt = this.now();
+    this.emit({ kind: 'pull.synchronize', repo, issue, actor, origin, before, after });
+    return after;
+  }
+}
+
+/** 40 hex chars, deterministic for a seed: enough for refs and PR heads, which are never checked out. */
+export function fakeSha(seed: string): string {
+  let h = 0x811c9dc5;
+  let out = '';
+  for (let round = 0; out.length < 40; round++) {
+    for (const ch of `${seed}#${round}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out.slice(0, 40);
+}
