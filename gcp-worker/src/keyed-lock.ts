@@ -1,0 +1,29 @@
+/**
+ * Serialises work per key inside one process. Pub/Sub may hand the same issue to one pod several times at once
+ * (redelivery of a slow message, or the frontend publishing reopened+opened); the labeler's read-then-write is
+ * idempotent only when runs do not interleave, so runs for one issue queue behind each other.
+ * Across pods the window stays open in theory; it needs two pods to receive the same issue within one labeling
+ * round-trip, and then costs at most a duplicate comment (see docs/gcp.md).
+ */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    this.tails.set(key, tail);
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+
+  get size(): number {
+    return this.tails.size;
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Full worker stack for tests: real @google-cloud/pubsub against the fake or the official emulator, real
+ * @google-cloud/storage against the GCS stand-in, real Probot/Octokit against the frontend's nock-backed FakeGitHub.
+ */
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PubSub, type Subscription, type Topic } from '@google-cloud/pubsub';
+import { Storage } from '@google-cloud/storage';
+import nock from 'nock';
+import type { ForwardedIssue } from '../../src/pubsub/message';
+import { createOctokitFactory } from '../../src/github/octokit';
+import { GcsModelStore, parseScope, publishModel, type ArtifactLoader } from '../../src/registry';
+import type { Classifier, IssueText, Prediction } from '../../src/ml/types';
+import { startWorker, type RunningWorker, type WorkerOptions } from '../../gcp-worker/src/worker';
+import type { CountableClient } from '../../gcp-worker/src/process-message';
+import type { WorkerSettings } from '../../gcp-worker/src/settings';
+import { FakeGitHub } from '../support/nock-github';
+import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
+
+export const PROJECT = 'label-bot-test';
+export const BUCKET = 'label-bot-models';
+const MAGIC = Buffer.from('KWMODEL1');
+
+/**
+ * Keyword model serialised as "ONNX" bytes: the registry/worker contract is bytes → classifier, and this keeps the
+ * worker suites independent of training. The version string is what the worker logs and comments with.
+ */
+export const keywordLoader: ArtifactLoader = async (onnx, modelJson, source) => {
+  if (!onnx.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('not a model');
+  const spec = JSON.parse(onnx.subarray(MAGIC.length).toString()) as Record<string, string>;
+  const labels = (modelJson as { labels: string[] }).labels;
+  const classifier: Classifier = {
+    version: source,
+    labels,
+    async predict(issues: readonly IssueText[]): Promise<Prediction[]> {
+      return issues.map((issue) => {
+        const text = `${issue.title}\n${issue.body ?? ''}`.toLowerCase();
+        const scores = labels
+          .map((label) => ({ label, score: spec[label] && text.includes(spec[label]!) ? 0.9 : 0.05, threshold: 0.5 }))
+          .sort((a, b) => b.score - a.score || a.label.localeCompare(b.label));
+        return { scores, labels: scores.filter((s) => s.score >= s.threshold).map((s) => s.label) };
+      });
+    },
+  };
+  return classifier;
+};
+
+export function keywordModelDir(keywords: Record<string, string>, score = 0.8): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lb-kw-'));
+  writeFileSync(join(dir, 'model.onnx'), Buffer.concat([MAGIC, Buffer.from(JSON.stringify(keywords))]));
+  writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 1, labels: Object.keys(keywords), metrics: { score } }));
+  return dir;
+}
+
+export function forwardedIssue(owner: string, name: string, number: number, over: Partial<ForwardedIssue> = {}): ForwardedIssue {
+  return {
+    v: 1,
+    delivery_id: randomUUID(),
+    event: 'issues',
+    action: 'opened',
+    installation_id: 4242,
+    repo: { owner, name, id: 1, private: false },
+    issue: {
+      number,
+      id: number,
+      node_id: `I_${number}`,
+      title: 'App crashes on start',
+      body: 'It crashes',
+      labels: [],
+      author: 'alice',
+      author_association: 'NONE',
+      created_at: '2026-01-01T00:00:00Z',
+    },
+    forwarded_at: '2026-01-01T00:00:01Z',
+    cohort: { ratio: 1, bucket: 0.1, mode: 'active' },
+    ...over,
+  };
+}
+
+let appKey: string | null = null;
+function testPrivateKey(): string {
+  appKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  return appKey;
+}
+
+export interface Stack {
+  pubsub: PubSub;
+  topic: Topic;
+  dlqTopic: Topic;
+  dlqSubscription: Subscription;
+  subscriptionName: string;
+  gcs: GcsStandIn;
+  store: GcsModelStore;
+  github: FakeGitHub;
+  settings: WorkerSettings;
+  workers: RunningWorker[];
+  /** Messages that reached the dead-letter topic. */
+  deadLettered: { data: string; attributes: Record<string, string> }[];
+  startWorker(over?: Partial<WorkerSettings>, extra?: Partial<WorkerOptions>): Promise<RunningWorker>;
+  publish(message: ForwardedIssue | string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts?: number } = {}): Promise<Stack> {
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  const id = randomUUID().slice(0, 8);
+  const pubsub = new PubSub({ apiEndpoint: pubsubHost, projectId: PROJECT });
+  const [topic] = await pubsub.createTopic(`issues-${id}`);
+  const [dlqTopic] = await pubsub.createTopic(`issues-dlq-${id}`);
+  const [dlqSubscription] = await dlqTopic.createSubscription(`issues-dlq-sub-${id}`);
+  const subscriptionName = `worker-${id}`;
+  await topic.createSubscription(subscriptionName, {
+    ackDeadlineSeconds: 10,
+    deadLetterPolicy: { deadLetterTopic: dlqTopic.name, maxDeliveryAttempts: opts.maxDeliveryAttempts ?? 5 },
+  });
+  const deadLettered: Stack['deadLettered'] = [];
+  dlqSubscription.on('message', (m) => {
+    deadLettered.push({ data: m.data.toString(), attributes: m.attributes });
+    m.ack();
+  });
+
+  const gcs = await startGcsStandIn({ buckets: [BUCKET] });
+  const storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } });
+  const store = new GcsModelStore(storage, BUCKET);
+  await publishModel({ store, scope: parseScope('*'), dir: keywordModelDir({ bug: 'crash', question: 'how do i' }, 0.7) });
+
+  const github = new FakeGitHub();
+  github.install();
+  const octokits = createOctokitFactory(
+    { appId: '12345', privateKey: testPrivateKey() },
+    { octokitDefaults: { retry: { enabled: false }, throttle: { enabled: false } } },
+  );
+
+  const settings: WorkerSettings = {
+    subscription: subscriptionName,
+    projectId: PROJECT,
+    pubsubApiEndpoint: pubsubHost,
+    concurrency: 4,
+    maxDeliveryAttempts: opts.maxDeliveryAttempts ?? 5,
+    shutdownGraceSeconds: 10,
+    maxLeaseMinutes: 10,
+    httpPort: 0,
+    httpHost: '127.0.0.1',
+    bucket: BUCKET,
+    storageApiEndpoint: gcs.endpoint,
+    modelCacheMaxBytes: 64 * 1024 * 1024,
+    pointerTtlSeconds: 0,
+    badVersionTtlSeconds: 300,
+    bundledModelDir: undefined,
+    readyCacheSeconds: 0,
+  };
+  const workers: RunningWorker[] = [];
+
+  const stack: Stack = {
+    pubsub,
+    topic,
+    dlqTopic,
+    dlqSubscription,
+    subscriptionName,
+    gcs,
+    store,
+    github,
+    settings,
+    workers,
+    deadLettered,
+    async startWorker(over = {}, extra = {}) {
+      const worker = await startWorker({
+        settings: { ...settings, ...over },
+        loader: keywordLoader,
+        installationClient: async (installationId) => (await octokits.installation(installationId)) as unknown as CountableClient,
+        storage,
+        defaultMetrics: false,
+        ...extra,
+      });
+      workers.push(worker);
+      return worker;
+    },
+    async publish(message) {
+      if (typeof message === 'string') return topic.publishMessage({ data: Buffer.from(message), attributes: { delivery_id: 'poison' } });
+      return topic.publishMessage({
+        json: message,
+        attributes: { repo: `${message.repo.owner}/${message.repo.name}`, issue: String(message.issue.number), delivery_id: message.delivery_id },
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await dlqSubscription.close();
+      await pubsub.close();
+      await gcs.stop();
+      nock.cleanAll();
+      nock.enableNetConnect();
+    },
+  };
+  return stack;
+}
+
+export function waitUntil(predicate: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = (): void => {
+      if (predicate()) return resolve();
+      if (Date.now() - started > timeoutMs) return reject(new Error(`${what} not reached within ${timeoutMs} ms`));
+      setTimeout(tick, 20);
+    };
+    tick();
+  });
+}

@@ -1,0 +1,257 @@
+/**
+ * The worker end to end: real Pub/Sub client (fake AND, when installed, the official emulator), real storage
+ * client against the GCS stand-in, real Probot/Octokit against the nock-backed FakeGitHub.
+ */
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ProcessResult } from '../../gcp-worker/src/process-message';
+import type { RunningWorker } from '../../gcp-worker/src/worker';
+import { parseScope, publishModel } from '../../src/registry';
+import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
+import { pubSubEmulatorSkipReason, startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
+import { forwardedIssue, keywordModelDir, startStack, waitUntil, type Stack } from './harness';
+
+type Result = ProcessResult & { messageId: string; latencyMs: number };
+
+function collect(worker: RunningWorker): Result[] {
+  const results: Result[] = [];
+  worker.onResult((r) => results.push(r));
+  return results;
+}
+
+function workerSuite(label: string, backend: () => Promise<{ host: string; stop(): Promise<void> }>): void {
+  describe(label, () => {
+    let server: { host: string; stop(): Promise<void> };
+    let stack: Stack;
+    beforeAll(async () => {
+      server = await backend();
+    });
+    afterAll(async () => server?.stop());
+    beforeEach(async () => {
+      stack = await startStack(server.host);
+      stack.github.addRepo('acme/widgets');
+    });
+    afterEach(async () => stack?.close());
+
+    it('labels an issue, comments once, acks, and makes ≤ 3 GitHub calls per issue in steady state', async () => {
+      const worker = await stack.startWorker();
+      const results = collect(worker);
+      stack.github.addIssue('acme/widgets', { number: 1, title: 'Crash on save' });
+      stack.github.addIssue('acme/widgets', { number: 2, title: 'App crash when offline' });
+      await stack.publish(forwardedIssue('acme', 'widgets', 1));
+      await waitUntil(() => results.length === 1);
+      // Steady state: installation token cached, model cached.
+      const before = stack.github.calls.length;
+      await stack.publish(forwardedIssue('acme', 'widgets', 2));
+      await waitUntil(() => results.length === 2);
+      const calls = stack.github.calls.slice(before);
+      expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+        'POST /graphql',
+        'POST /repos/acme/widgets/issues/2/labels',
+        'POST /repos/acme/widgets/issues/2/comments',
+      ]);
+      expect(results.map((r) => [r.outcome, r.action, r.labels])).toEqual([
+        ['labeled', 'ack', ['bug']],
+        ['labeled', 'ack', ['bug']],
+      ]);
+      expect(results[1]?.githubCalls).toBe(3);
+      expect(stack.github.issue('acme/widgets', 2).labels).toEqual(['bug']);
+      expect(stack.github.issue('acme/widgets', 2).comments).toHaveLength(1);
+      const metrics = await worker.metrics.registry.metrics();
+      expect(metrics).toMatch(/label_bot_worker_messages_total\{outcome="labeled",action="ack"\} 2/);
+      // 6 issue calls + the one installation-token request of the first message.
+      expect(metrics).toMatch(/label_bot_worker_github_calls_total\{result="ok"\} 7/);
+      expect(metrics).toMatch(/label_bot_worker_model_cache_misses_total 1/);
+    });
+
+    it('the same message delivered 3× concurrently gives the same labels and one comment', async () => {
+      const worker = await stack.startWorker({ concurrency: 8 });
+      const results = collect(worker);
+      stack.github.addIssue('acme/widgets', { number: 3, title: 'Crash when clicking' });
+      const message = forwardedIssue('acme', 'widgets', 3);
+      await Promise.all([stack.publish(message), stack.publish(message), stack.publish(message)]);
+      await waitUntil(() => results.length === 3);
+      expect(results.every((r) => r.action === 'ack' && JSON.stringify(r.labels) === '["bug"]')).toBe(true);
+      const issue = stack.github.issue('acme/widgets', 3);
+      expect(issue.labels).toEqual(['bug']);
+      expect(issue.comments).toHaveLength(1);
+      expect(stack.github.callsTo('POST', '/issues/3/labels')).toHaveLength(1);
+    });
+
+    it('never re-adds a label a human removed', async () => {
+      const worker = await stack.startWorker();
+      const results = collect(worker);
+      stack.github.addIssue('acme/widgets', { number: 4, title: 'Crash; how do I recover?' });
+      stack.github.humanLabel('acme/widgets', 4, 'bug');
+      stack.github.humanUnlabel('acme/widgets', 4, 'bug');
+      await stack.publish(forwardedIssue('acme', 'widgets', 4));
+      await waitUntil(() => results.length === 1);
+      expect(results[0]?.action).toBe('ack');
+      expect(stack.github.issue('acme/widgets', 4).labels).toEqual(['question']);
+      for (const call of stack.github.callsTo('POST', '/issues/4/labels')) {
+        expect((call.body as { labels: string[] }).labels).not.toContain('bug');
+      }
+    });
+
+    it('a transient GitHub 502 is nacked, redelivered and ends labeled', async () => {
+      const worker = await stack.startWorker();
+      const results = collect(worker);
+      stack.github.addIssue('acme/widgets', { number: 5, title: 'Crash at boot' });
+      stack.github.failLabelsWith = { status: 502, times: 1 };
+      await stack.publish(forwardedIssue('acme', 'widgets', 5));
+      await waitUntil(() => results.some((r) => r.action === 'ack'));
+      expect(results.map((r) => [r.outcome, r.action])).toEqual([
+        ['transient_error', 'nack'],
+        ['labeled', 'ack'],
+      ]);
+      expect(stack.github.issue('acme/widgets', 5).labels).toEqual(['bug']);
+      expect(stack.github.issue('acme/widgets', 5).comments).toHaveLength(1);
+    });
+
+    it('acks a 404 (issue gone) and an uninstalled app (403/404 on the token) without retrying', async () => {
+      // The app was uninstalled from installation 999: its token request fails. First match wins in nock.
+      nock.cleanAll();
+      nock('https://api.github.com').persist().post('/app/installations/999/access_tokens').reply(404, { message: 'Not Found' });
+      stack.github.install();
+      stack.github.addIssue('acme/widgets', { number: 6, title: 'Crash' });
+      const worker = await stack.startWorker();
+      const results = collect(worker);
+      await stack.publish(forwardedIssue('acme', 'widgets', 404));
+      await stack.publish(forwardedIssue('acme', 'widgets', 6, { installation_id: 999 }));
+      await waitUntil(() => results.length === 2);
+      const byOutcome = results.map((r) => [r.outcome, r.action]).sort();
+      expect(byOutcome).toEqual([
+        ['gone', 'ack'],
+        ['permanent_error', 'ack'],
+      ]);
+      // Nothing comes back: give a redelivery the chance to show up, then check it did not.
+      await stack.publish(forwardedIssue('acme', 'widgets', 404));
+      await waitUntil(() => results.length === 3);
+      expect(results).toHaveLength(3);
+      expect(stack.github.writes()).toHaveLength(0);
+    });
+
+    it('a poison message (bad JSON, unknown version) reaches the dead-letter topic after max attempts', async () => {
+      const worker = await stack.startWorker();
+      const results = collect(worker);
+      await stack.publish('{ not json');
+      await stack.publish(JSON.stringify({ ...forwardedIssue('acme', 'widgets', 7), v: 99 }));
+      await waitUntil(() => stack.deadLettered.length === 2, 45_000, 'two dead-lettered messages');
+      expect(stack.deadLettered.some((d) => d.data === '{ not json')).toBe(true);
+      expect(stack.deadLettered.some((d) => d.data.includes('"v":99'))).toBe(true);
+      expect(results.every((r) => r.outcome === 'invalid' && r.action === 'nack')).toBe(true);
+      expect(results).toHaveLength(10); // 5 attempts each
+      const metrics = await worker.metrics.registry.metrics();
+      expect(metrics).toMatch(/label_bot_worker_messages_total\{outcome="invalid",action="nack"\} 10/);
+    });
+
+    it('picks up a newly published model version without a restart', async () => {
+      const worker = await stack.startWorker();
+      const results = collect(worker);
+      stack.github.addIssue('acme/widgets', { number: 8, title: 'Crash: please add a retry' });
+      stack.github.addIssue('acme/widgets', { number: 9, title: 'Crash: please add a retry' });
+      await stack.publish(forwardedIssue('acme', 'widgets', 8));
+      await waitUntil(() => results.length === 1);
+      expect(results[0]).toMatchObject({ labels: ['bug'], modelVersion: expect.stringMatching(/^\*\//) });
+
+      const v2 = await publishModel({
+        store: stack.store,
+        scope: parseScope('acme/widgets'),
+        dir: keywordModelDir({ bug: 'crash', enhancement: 'please add' }, 0.9),
+      });
+      await stack.publish(forwardedIssue('acme', 'widgets', 9));
+      await waitUntil(() => results.length === 2);
+      expect(results[1]).toMatchObject({ modelVersion: `acme/widgets/${v2.version}`, labels: ['bug', 'enhancement'] });
+      expect(stack.github.issue('acme/widgets', 9).labels.sort()).toEqual(['bug', 'enhancement']);
+    });
+
+    it('shadow mode predicts and logs but writes nothing', async () => {
+      const worker = await stack.startWorker();
+      const results = collect(worker);
+      stack.github.addIssue('acme/widgets', { number: 10, title: 'Crash' });
+      await stack.publish(forwardedIssue('acme', 'widgets', 10, { cohort: { ratio: 0.5, bucket: 0.1, mode: 'shadow' } }));
+      await waitUntil(() => results.length === 1);
+      expect(results[0]).toMatchObject({ outcome: 'shadow', action: 'ack', labels: ['bug'] });
+      expect(stack.github.writes()).toHaveLength(0);
+    });
+
+    it('stop() during processing loses nothing: in-flight messages finish, the rest are redelivered', async () => {
+      const total = 12;
+      for (let n = 1; n <= total; n++) stack.github.addIssue('acme/widgets', { number: 100 + n, title: 'Crash again' });
+      // Slow GitHub: each labels POST takes a while, so the stop lands mid-processing. nock uses the first matching
+      // interceptor, so ours goes in before FakeGitHub's.
+      nock.cleanAll();
+      nock('https://api.github.com').persist().post(/\/issues\/\d+\/labels$/).delay(300).reply(function (path, body) {
+        const num = Number(path.split('/')[5]);
+        const issue = stack.github.issue('acme/widgets', num);
+        for (const l of (body as { labels: string[] }).labels) if (!issue.labels.includes(l)) issue.labels.push(l);
+        return [200, issue.labels.map((name) => ({ name }))];
+      });
+      stack.github.install();
+      const first = await stack.startWorker({ concurrency: 3, shutdownGraceSeconds: 20 });
+      const firstResults = collect(first);
+      for (let n = 1; n <= total; n++) await stack.publish(forwardedIssue('acme', 'widgets', 100 + n));
+      await waitUntil(() => first.inFlight() > 0);
+      await first.stop();
+      expect(first.inFlight()).toBe(0);
+      const acked = firstResults.filter((r) => r.action === 'ack').length;
+      expect(acked).toBeGreaterThan(0);
+      expect(acked).toBeLessThan(total);
+
+      const second = await stack.startWorker({ concurrency: 6 });
+      const secondResults = collect(second);
+      await waitUntil(() => {
+        const labeled = new Set<number>();
+        for (let n = 1; n <= total; n++) if (stack.github.issue('acme/widgets', 100 + n).labels.includes('bug')) labeled.add(n);
+        return labeled.size === total;
+      }, 45_000, 'every issue labeled');
+      await waitUntil(() => firstResults.filter((r) => r.action === 'ack').length + secondResults.filter((r) => r.action === 'ack').length >= total);
+      for (let n = 1; n <= total; n++) {
+        expect(stack.github.issue('acme/widgets', 100 + n).comments.length).toBe(1);
+      }
+    });
+
+    it('serves /healthz, /readyz (subscriber connected + model loadable) and /metrics', async () => {
+      const worker = await stack.startWorker();
+      const base = `http://127.0.0.1:${worker.port}`;
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      await waitUntil(() => true);
+      let ready = await fetch(`${base}/readyz`);
+      for (let i = 0; i < 50 && ready.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        ready = await fetch(`${base}/readyz`);
+      }
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ ok: true, subscriber_connected: true, model_loadable: true });
+      const metrics = await fetch(`${base}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('label_bot_worker_message_duration_seconds');
+
+      // No model anywhere ⇒ not ready.
+      stack.gcs.remove('label-bot-models', 'models/_universal/current.json');
+      worker.registry.invalidatePointers();
+      const notReady = await fetch(`${base}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toMatchObject({ ok: false, model_loadable: false });
+    });
+  });
+}
+
+workerSuite('worker over the Pub/Sub fake', async () => {
+  const fake: PubSubFake = await startPubSubFake();
+  return fake;
+});
+
+const emulatorSkip = pubSubEmulatorSkipReason();
+if (emulatorSkip) {
+  describe.skip(`worker over the official Pub/Sub emulator: SKIPPED — ${emulatorSkip}`, () => {
+    it('skipped', () => undefined);
+  });
+} else {
+  workerSuite('worker over the official Pub/Sub emulator', async () => {
+    const started = await startPubSubEmulator();
+    if (!started.emulator) throw new Error(started.skip);
+    const emulator: PubSubEmulator = started.emulator;
+    return emulator;
+  });
+}
