@@ -92,6 +92,6 @@ export function renderBackfillSummary(s: BackfillSummary, dryRun: boolean): stri
   const resumed = s.resumedPast > 0 ? `, ${s.resumedPast} already done by an earlier run` : '';
   return (
     `${s.listed} issues listed${resumed}; ${s.processed} processed: ${verb} ${s.labeled} ` +
-    `(${s.labelsAdded} labels), ${s.gone} gone.${dryRun ? ' Dry run: nothing was written to GitHub.' : ''}`
+    `(${s.labelsAdded} label${s.labelsAdded === 1 ? '' : 's'}), ${s.gone} gone.${dryRun ? ' Dry run: nothing was written to GitHub.' : ''}`
   );
 }

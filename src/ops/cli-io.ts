@@ -1,5 +1,7 @@
 /** What the ops commands take from their surroundings; tests inject all of it, production uses the process's. */
 import type { Storage } from '@google-cloud/storage';
+import pino from 'pino';
+import { createLogger, type Logger } from '../log/logger';
 import type { OpsOctokit } from './issue-listing';
 import type { ModelLoaders } from './model-source';
 import type { Sleep } from './rate-limit';
@@ -19,4 +21,14 @@ export interface OpsIo {
 
 export function processIo(): OpsIo {
   return { env: process.env, stdout: process.stdout, stderr: process.stderr };
+}
+
+/**
+ * Operator commands log to stderr (stdout carries tables and `--json`), at `warn` unless LOG_LEVEL says otherwise:
+ * rate-limit waits show, per-issue decision lines only with LOG_LEVEL=info.
+ */
+export function cliLogger(name: string, env: NodeJS.ProcessEnv): Logger {
+  const log = createLogger(name, pino.destination(2));
+  log.level = env.LOG_LEVEL ?? 'warn';
+  return log;
 }

@@ -3,12 +3,11 @@
  * shared idempotent labeler. Docs: docs/ops.md.
  */
 import { Option, type Command } from 'commander';
-import { createLogger } from '../../log/logger';
 import { runBackfill } from '../../ops/backfill';
 import { openRowWriter, renderBackfillSummary, renderBackfillTable, type RowWriter } from '../../ops/backfill-output';
 import { defaultCheckpointPath } from '../../ops/checkpoint';
 import { cliOctokit, parseRepoArg } from '../../ops/cli-github';
-import { processIo, type OpsIo } from '../../ops/cli-io';
+import { cliLogger, processIo, type OpsIo } from '../../ops/cli-io';
 import { chooseModel } from '../../ops/model-source';
 import { defaultModelLoaders } from '../../ops/ml-loaders';
 
@@ -26,7 +25,7 @@ export interface BackfillCliOptions {
 
 /** Returns the exit code: 0 done, 1 failed (resumable when not a dry run). */
 export async function backfillCli(repoArg: string, opts: BackfillCliOptions, io: OpsIo): Promise<number> {
-  const log = createLogger('backfill');
+  const log = cliLogger('backfill', io.env);
   const dryRun = opts.dryRun === true;
   let checkpointPath: string | null = null;
   let started = false;

@@ -4,9 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { createLogger } from '../../log/logger';
 import { cliOctokit, parseRepoArg } from '../../ops/cli-github';
-import { processIo, type OpsIo } from '../../ops/cli-io';
+import { cliLogger, processIo, type OpsIo } from '../../ops/cli-io';
 import { createProgress, type Progress } from '../../ops/progress';
 import { buildReport, renderReport } from '../../ops/report';
 
@@ -20,7 +19,7 @@ export interface ReportCliOptions {
 }
 
 export async function reportCli(repoArg: string, opts: ReportCliOptions, io: OpsIo): Promise<number> {
-  const log = createLogger('report');
+  const log = cliLogger('report', io.env);
   const { owner, repo } = parseRepoArg(repoArg);
   try {
     const shadowLog = opts.shadowLog ? await readFile(opts.shadowLog, 'utf8') : undefined;
