@@ -1,0 +1,97 @@
+import { isAbsolute, join } from 'node:path';
+import { createLambdaFunction } from '@probot/adapter-aws-lambda-serverless';
+import { Probot, ProbotOctokit } from 'probot';
+import { createApp } from '../app';
+import { createGlobalConfigStore, DEFAULT_CONFIG_TTL_MS, parseIssueLocator } from '../config/global-config';
+import { createLogger } from '../log/logger';
+import type { Classifier } from '../ml/types';
+import { publisherFromEnv } from '../pubsub/publisher';
+import { loadSecrets, type FetchLike } from './secrets';
+import { createWebhookHandler, type AdapterFunction } from './webhook-handler';
+
+/**
+ * Production wiring of the Lambda (and of `npm run dev`'s app): everything comes from the environment.
+ * Called once at module scope so the model and the Probot instance live as long as the Lambda instance.
+ */
+export interface RuntimeOptions {
+  env?: NodeJS.ProcessEnv;
+  loadClassifier: (dir: string) => Promise<Classifier>;
+  fetch?: FetchLike;
+  /** Octokit class override (tests pass one with retries off). */
+  Octokit?: typeof ProbotOctokit;
+}
+
+export function modelDirFromEnv(env: NodeJS.ProcessEnv): string {
+  const dir = env.MODEL_DIR || 'models/universal';
+  return isAbsolute(dir) ? dir : join(env.LAMBDA_TASK_ROOT || process.cwd(), dir);
+}
+
+/** Loads once; a failed load is retried on the next call instead of poisoning the instance. */
+export function memoizeClassifier(load: () => Promise<Classifier>): () => Promise<Classifier> {
+  let pending: Promise<Classifier> | null = null;
+  return () => {
+    pending ??= load().catch((err: unknown) => {
+      pending = null;
+      throw err;
+    });
+    return pending;
+  };
+}
+
+/** Waiting longer than this for a rate limit would blow GitHub's 10 s webhook window; give up instead. */
+const MAX_RATE_LIMIT_WAIT_S = 2;
+
+/**
+ * Octokit defaults that fit the webhook window: one retry (Octokit's default of 3 with quadratic backoff can take
+ * 14 s), rate-limit waits only when short, and GITHUB_API_URL for the local stand-in. A function so the settings
+ * survive Probot passing its own throttle options to installation clients.
+ */
+export function webhookWindowOctokit(Base: typeof ProbotOctokit, baseUrl?: string): typeof ProbotOctokit {
+  const shortWait = (retryAfter: number) => retryAfter <= MAX_RATE_LIMIT_WAIT_S;
+  return Base.defaults((instance: Record<string, unknown>) => ({
+    ...instance,
+    ...(baseUrl ? { baseUrl } : {}),
+    retry: { retries: 1, ...(instance.retry as object | undefined) },
+    throttle: {
+      ...(instance.throttle as object | undefined),
+      onRateLimit: shortWait,
+      onSecondaryRateLimit: shortWait,
+    },
+  })) as typeof ProbotOctokit;
+}
+
+export function createRuntime(opts: RuntimeOptions) {
+  const env = opts.env ?? process.env;
+  const log = createLogger('lambda');
+  const modelDir = modelDirFromEnv(env);
+  const classifier = memoizeClassifier(() => opts.loadClassifier(modelDir));
+  // Start loading now (module scope), so the first webhook rarely waits for ONNX session creation.
+  classifier().catch((err: unknown) => log.error({ err: (err as Error).message, model_dir: modelDir }, 'universal model failed to load'));
+
+  const init = async () => {
+    const secrets = await loadSecrets(env, opts.fetch);
+    const baseUrl = env.GITHUB_API_URL || undefined;
+    const Octokit = webhookWindowOctokit(opts.Octokit ?? ProbotOctokit, baseUrl);
+    const probot = new Probot({
+      appId: secrets.appId,
+      privateKey: secrets.privateKey,
+      secret: secrets.webhookSecret,
+      Octokit,
+      log: createLogger('probot'),
+      ...(baseUrl ? { baseUrl } : {}),
+    });
+    const configStore = env.CONFIG_ISSUE
+      ? createGlobalConfigStore({
+          ref: parseIssueLocator(env.CONFIG_ISSUE),
+          ttlMs: env.CONFIG_TTL_SECONDS ? Number(env.CONFIG_TTL_SECONDS) * 1000 : DEFAULT_CONFIG_TTL_MS,
+        })
+      : null;
+    const publisher = publisherFromEnv({ ...env, GCP_CREDENTIALS_JSON: secrets.gcpCredentialsJson ?? env.GCP_CREDENTIALS_JSON }, log);
+    if (!configStore) log.warn('CONFIG_ISSUE is not set: no rollout, every issue gets universal labels');
+    const app = createApp({ loadClassifier: classifier, publisher, configStore, log });
+    const adapter = createLambdaFunction(app, { probot }) as unknown as AdapterFunction;
+    return { secret: secrets.webhookSecret, adapter, probot };
+  };
+
+  return { handler: createWebhookHandler({ init, log }), classifier };
+}
