@@ -80,8 +80,9 @@ export function parseScope(text: string): ModelScope {
   return { kind: 'repo', owner, repo };
 }
 
-/** A sortable, unique version name: UTC timestamp + short content hash. */
+/** A sortable, unique version name: UTC timestamp to the millisecond + short content hash. */
 export function newVersionName(now: Date, contentHash: string): string {
-  const ts = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  // 2026-11-22T07:45:22.123Z → 20261122T074522123Z; milliseconds keep quick successive publishes in order.
+  const ts = now.toISOString().replace(/[-:.]/g, '');
   return `${ts}-${contentHash.slice(0, 8)}`;
 }

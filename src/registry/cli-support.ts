@@ -1,0 +1,27 @@
+import { Storage } from '@google-cloud/storage';
+import { GcsModelStore } from './store';
+
+/** What the registry CLI commands write to and read the environment from (injectable for tests). */
+export interface RegistryCliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+export const processRegistryIo: RegistryCliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+/**
+ * Store for `--bucket` or LABEL_BOT_BUCKET. Credentials come from Application Default Credentials;
+ * STORAGE_API_ENDPOINT (or STORAGE_EMULATOR_HOST, read by the client itself) points at a stand-in.
+ */
+export function storeFromCli(bucket: string | undefined, io: RegistryCliIo): GcsModelStore {
+  const name = bucket ?? io.env.LABEL_BOT_BUCKET;
+  if (!name) throw new Error('no bucket: pass --bucket or set LABEL_BOT_BUCKET');
+  const endpoint = io.env.STORAGE_API_ENDPOINT;
+  const storage = new Storage(endpoint ? { apiEndpoint: endpoint } : {});
+  return new GcsModelStore(storage, name);
+}

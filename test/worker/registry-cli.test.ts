@@ -1,0 +1,61 @@
+/** `label-bot publish | rollback | models list` through commander, against the GCS stand-in. */
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelsListCli, register as registerModels } from '../../src/cli/commands/models';
+import { publishCli, register as registerPublish } from '../../src/cli/commands/publish';
+import { rollbackCli, register as registerRollback } from '../../src/cli/commands/rollback';
+import type { RegistryCliIo } from '../../src/registry/cli-support';
+import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
+import { keywordModelDir } from './harness';
+
+describe('registry CLI commands', () => {
+  let gcs: GcsStandIn;
+  let out: string[];
+  let err: string[];
+  let io: RegistryCliIo;
+  beforeAll(async () => {
+    gcs = await startGcsStandIn({ buckets: ['cli-bucket'] });
+    out = [];
+    err = [];
+    io = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), env: { LABEL_BOT_BUCKET: 'cli-bucket', STORAGE_API_ENDPOINT: gcs.endpoint } };
+  });
+  afterAll(async () => gcs?.stop());
+
+  it('registers publish, rollback and models list on a commander program', () => {
+    const program = new Command();
+    registerPublish(program);
+    registerRollback(program);
+    registerModels(program);
+    expect(program.commands.map((c) => c.name()).sort()).toEqual(['models', 'publish', 'rollback']);
+    expect(program.commands.find((c) => c.name() === 'models')?.commands.map((c) => c.name())).toEqual(['list']);
+  });
+
+  it('publishes, refuses a worse model (exit 2) unless --force, lists with current marked, rolls back', async () => {
+    expect(await publishCli('acme/widgets', keywordModelDir({ bug: 'crash' }, 0.8), {}, io)).toBe(0);
+    expect(await publishCli('acme/widgets', keywordModelDir({ bug: 'crash' }, 0.7), {}, io)).toBe(2);
+    expect(err.join('')).toMatch(/worse than current/);
+    expect(await publishCli('acme/widgets', keywordModelDir({ bug: 'crash' }, 0.7), { force: true }, io)).toBe(0);
+
+    out.length = 0;
+    expect(await modelsListCli('acme/widgets', {}, io)).toBe(0);
+    const lines = out.join('').trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(/^\*\s+\S+\s+0\.7000/);
+    expect(lines[1]).toMatch(/^\s+\S+\s+0\.8000/);
+
+    out.length = 0;
+    expect(await rollbackCli('acme/widgets', {}, io)).toBe(0);
+    expect(out.join('')).toMatch(/rolled back acme\/widgets: \S+ → \S+/);
+    out.length = 0;
+    await modelsListCli('acme/widgets', { json: true }, io);
+    const listing = JSON.parse(out.join('')) as { current: string; versions: { version: string; score: number }[] };
+    expect(listing.versions.find((v) => v.version === listing.current)?.score).toBe(0.8);
+  });
+
+  it('fails clearly without a bucket', async () => {
+    const errs: string[] = [];
+    const code = await publishCli('a/b', keywordModelDir({ bug: 'x' }), {}, { stdout: () => undefined, stderr: (t) => errs.push(t), env: {} });
+    expect(code).toBe(1);
+    expect(errs.join('')).toMatch(/--bucket or set LABEL_BOT_BUCKET/);
+  });
+});
