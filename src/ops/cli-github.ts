@@ -22,10 +22,21 @@ export interface CliGitHubOptions {
  */
 const CLI_DEFAULTS = { throttle: { enabled: false } };
 
+export interface CliGitHub {
+  octokit: OpsOctokit;
+  /** `slug[bot]` when authenticated as the app (from `GET /app`); unknown with a plain token. */
+  botLogin: string | null;
+}
+
 export async function cliOctokit(owner: string, repo: string, opts: CliGitHubOptions = {}): Promise<OpsOctokit> {
+  return (await cliGitHub(owner, repo, opts)).octokit;
+}
+
+export async function cliGitHub(owner: string, repo: string, opts: CliGitHubOptions = {}): Promise<CliGitHub> {
   const env = opts.env ?? process.env;
   const baseUrl = env.GITHUB_API_URL || undefined;
   let octokit: OpsOctokit;
+  let botLogin: string | null = null;
   if (env.GITHUB_TOKEN) {
     const Octokit = ProbotOctokit.defaults({ ...CLI_DEFAULTS, ...(baseUrl ? { baseUrl } : {}) });
     octokit = new Octokit({ auth: { token: env.GITHUB_TOKEN } });
@@ -34,11 +45,13 @@ export async function cliOctokit(owner: string, repo: string, opts: CliGitHubOpt
     octokit = env.INSTALLATION_ID
       ? await factory.installation(Number(env.INSTALLATION_ID))
       : await factory.forRepo(owner, repo);
+    const { data: app } = await (await factory.app()).request('GET /app');
+    if (app?.slug) botLogin = `${app.slug}[bot]`;
   } else {
     throw new Error('set GITHUB_TOKEN, or APP_ID with PRIVATE_KEY (or PRIVATE_KEY_PATH) for the app installation');
   }
   guardRateLimit(octokit, { ...(opts.sleep ? { sleep: opts.sleep } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
-  return octokit;
+  return { octokit, botLogin };
 }
 
 export function parseRepoArg(arg: string): { owner: string; repo: string } {

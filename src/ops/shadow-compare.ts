@@ -80,9 +80,28 @@ export interface ParsedShadowLog {
   skippedLines: number[];
 }
 
+/**
+ * JSONL (one entry per line, as `gcloud logging read --format=json | jq -c '.[]'` or a Logging sink writes it),
+ * or the JSON array `gcloud logging read --format=json` prints. Line numbers are array positions (1-based) then.
+ */
 export function parseShadowLog(text: string): ParsedShadowLog {
   const predictions: ShadowPrediction[] = [];
   const skippedLines: number[] = [];
+  const take = (raw: unknown, lineNo: number) => {
+    const parsed = isShadow(raw) ? shadowLine.safeParse(normaliseLine(raw)) : null;
+    if (!parsed?.success) {
+      skippedLines.push(lineNo);
+      return;
+    }
+    const { at, ...rest } = parsed.data;
+    predictions.push({ ...rest, repo: rest.repo.toLowerCase(), ...(typeof at === 'string' ? { at } : {}) });
+  };
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('[')) {
+    const entries = JSON.parse(trimmed) as unknown[];
+    entries.forEach((raw, i) => take(raw, i + 1));
+    return { predictions, skippedLines };
+  }
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     let raw: unknown;
@@ -92,13 +111,7 @@ export function parseShadowLog(text: string): ParsedShadowLog {
       skippedLines.push(i + 1);
       return;
     }
-    const parsed = isShadow(raw) ? shadowLine.safeParse(normaliseLine(raw)) : null;
-    if (!parsed?.success) {
-      skippedLines.push(i + 1);
-      return;
-    }
-    const { at, ...rest } = parsed.data;
-    predictions.push({ ...rest, repo: rest.repo.toLowerCase(), ...(typeof at === 'string' ? { at } : {}) });
+    take(raw, i + 1);
   });
   return { predictions, skippedLines };
 }

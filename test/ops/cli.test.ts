@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,11 +30,16 @@ interface Run {
 }
 
 /** Runs the real commands through commander with GITHUB_TOKEN auth against the stand-in. */
-async function cli(standIn: GitHubStandIn, args: string[], classifier: () => Classifier = () => new KeywordClassifier()): Promise<Run> {
+async function cli(
+  standIn: GitHubStandIn,
+  args: string[],
+  classifier: () => Classifier = () => new KeywordClassifier(),
+  auth: NodeJS.ProcessEnv = { GITHUB_TOKEN: 'cli-test-token' },
+): Promise<Run> {
   const out = sink();
   const err = sink();
   const io: OpsIo = {
-    env: { GITHUB_TOKEN: 'cli-test-token', GITHUB_API_URL: standIn.url },
+    env: { ...auth, GITHUB_API_URL: standIn.url },
     stdout: out.s,
     stderr: err.s,
     sleep: async () => undefined,
@@ -139,5 +145,14 @@ describe('label-bot report (CLI)', () => {
     expect(text.stdout).toMatch(/^bug\s+3\s+2\s+0\s+1\.00\s+2\s+1\s+0\.67\s+0\.80$/m);
     expect(text.stdout).toContain(`Plots: ${join(dir, 'precision-bug.svg')}`);
     expect(text.stderr).toContain('report: issues read: 5/5 (100%)');
+  });
+
+  it('authenticated as the app (APP_ID + PRIVATE_KEY), it finds the installation and its own bot login', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const run = await cli(standIn, ['report', REPO, '--since', SINCE], undefined, { APP_ID: String(standIn.appId), PRIVATE_KEY: pem });
+    expect(run.stderr).not.toContain('failed');
+    expect(run.stdout).toContain('(bot: label-bot[bot]; 5 issues scanned)');
+    expect(run.stdout).toMatch(/^\(all\)\s+5\s+2\s+2\s+0\.50/m);
   });
 });

@@ -64,3 +64,15 @@ describe('shadow comparison', () => {
     expect(v2?.labels.find((l) => l.label === 'ui')).toEqual({ label: 'ui', tp: 0, fp: 0, fn: 1, precision: null, recall: 0 });
   });
 });
+
+describe('shadow log as printed by `gcloud logging read --format=json`', () => {
+  it('accepts a JSON array of Cloud Logging entries', () => {
+    const entries = [
+      { timestamp: '2026-02-01T10:01:00Z', jsonPayload: { repo: 'acme/widgets', issue: 2, model_version: 'v2', mode: 'shadow', labels: [{ label: 'bug', score: 0.8 }] } },
+      { timestamp: '2026-02-01T10:02:00Z', jsonPayload: { msg: 'worker started' } },
+    ];
+    const parsed = parseShadowLog(`  ${JSON.stringify(entries, null, 2)}`);
+    expect(parsed.predictions).toEqual([{ repo: 'acme/widgets', issue: 2, labels: ['bug'], modelVersion: 'v2', at: '2026-02-01T10:01:00Z' }]);
+    expect(parsed.skippedLines).toEqual([2]);
+  });
+});

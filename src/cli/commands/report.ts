@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { cliOctokit, parseRepoArg } from '../../ops/cli-github';
+import { cliGitHub, parseRepoArg } from '../../ops/cli-github';
 import { cliLogger, processIo, type OpsIo } from '../../ops/cli-io';
 import { createProgress, type Progress } from '../../ops/progress';
 import { buildReport, renderReport } from '../../ops/report';
@@ -23,9 +23,13 @@ export async function reportCli(repoArg: string, opts: ReportCliOptions, io: Ops
   const { owner, repo } = parseRepoArg(repoArg);
   try {
     const shadowLog = opts.shadowLog ? await readFile(opts.shadowLog, 'utf8') : undefined;
-    const octokit = io.octokit ?? (await cliOctokit(owner, repo, { env: io.env, logger: log, ...(io.sleep ? { sleep: io.sleep } : {}) }));
+    const gh = io.octokit
+      ? { octokit: io.octokit, botLogin: null }
+      : await cliGitHub(owner, repo, { env: io.env, logger: log, ...(io.sleep ? { sleep: io.sleep } : {}) });
+    const octokit = gh.octokit;
     let progress: Progress | null = null;
-    const botLogin = opts.botLogin ?? io.env.LABEL_BOT_LOGIN;
+    // Explicit flag, then the environment, then the app's own identity when authenticated as the app.
+    const botLogin = opts.botLogin ?? io.env.LABEL_BOT_LOGIN ?? gh.botLogin ?? undefined;
     const report = await buildReport(octokit, {
       owner,
       repo,
@@ -58,7 +62,7 @@ export function register(program: Command, io: OpsIo = processIo()): void {
     .option('--json', 'print the whole report as one JSON object')
     .option('--shadow-log <file>', "compare a shadow model's logged predictions (JSONL) with human labels")
     .option('--shadow-labels <list>', 'comma-separated labels to score in the shadow comparison even if never predicted')
-    .option('--bot-login <login>', "the app's bot account, e.g. label-bot[bot] (default: $LABEL_BOT_LOGIN, else any Bot)")
+    .option('--bot-login <login>', "the app's bot account, e.g. label-bot[bot] (default: $LABEL_BOT_LOGIN, else the app's own when using APP_ID, else any Bot)")
     .action(async (repoArg: string, opts: ReportCliOptions) => {
       process.exitCode = await reportCli(repoArg, opts, io);
     });
