@@ -29,7 +29,9 @@ export const readTrackingIssueFromRepoFile: TrackingIssueLookup = async (octokit
       path: '.github/issue_label_bot.yaml',
       headers: { accept: 'application/vnd.github.raw+json' },
     });
-    const text = typeof res.data === 'string' ? res.data : '';
+    // GitHub answers text/plain for the raw media type; octokit hands back an ArrayBuffer for other content types.
+    const data: unknown = res.data;
+    const text = typeof data === 'string' ? data : data instanceof ArrayBuffer ? new TextDecoder().decode(data) : '';
     const parsed = parseRepoConfigText(text);
     return parsed.ok ? (parsed.file['tracking-issue'] ?? null) : null;
   } catch (e) {
