@@ -1,9 +1,9 @@
 import { isAbsolute, join } from 'node:path';
 import { createLambdaFunction } from '@probot/adapter-aws-lambda-serverless';
 import { Probot, ProbotOctokit } from 'probot';
-import { createApp } from '../app';
+import { createApp, type AppDeps } from '../app';
 import { createGlobalConfigStore, DEFAULT_CONFIG_TTL_MS, parseIssueLocator } from '../config/global-config';
-import { createLogger } from '../log/logger';
+import { createLogger, type Logger } from '../log/logger';
 import type { Classifier } from '../ml/types';
 import { publisherFromEnv } from '../pubsub/publisher';
 import { loadSecrets, type FetchLike } from './secrets';
@@ -60,6 +60,19 @@ export function webhookWindowOctokit(Base: typeof ProbotOctokit, baseUrl?: strin
   })) as typeof ProbotOctokit;
 }
 
+/** The app's dependencies from the environment; shared by the Lambda and the local Probot server (`npm run dev`). */
+export function appDepsFromEnv(env: NodeJS.ProcessEnv, loadClassifier: () => Promise<Classifier>, log: Logger): AppDeps {
+  const configStore = env.CONFIG_ISSUE
+    ? createGlobalConfigStore({
+        ref: parseIssueLocator(env.CONFIG_ISSUE),
+        ttlMs: env.CONFIG_TTL_SECONDS ? Number(env.CONFIG_TTL_SECONDS) * 1000 : DEFAULT_CONFIG_TTL_MS,
+      })
+    : null;
+  if (!configStore) log.warn('CONFIG_ISSUE is not set: no rollout, every issue gets universal labels');
+  const publisher = publisherFromEnv(env, log);
+  return { loadClassifier, publisher, configStore, log };
+}
+
 export function createRuntime(opts: RuntimeOptions) {
   const env = opts.env ?? process.env;
   const log = createLogger('lambda');
@@ -80,15 +93,7 @@ export function createRuntime(opts: RuntimeOptions) {
       log: createLogger('probot'),
       ...(baseUrl ? { baseUrl } : {}),
     });
-    const configStore = env.CONFIG_ISSUE
-      ? createGlobalConfigStore({
-          ref: parseIssueLocator(env.CONFIG_ISSUE),
-          ttlMs: env.CONFIG_TTL_SECONDS ? Number(env.CONFIG_TTL_SECONDS) * 1000 : DEFAULT_CONFIG_TTL_MS,
-        })
-      : null;
-    const publisher = publisherFromEnv({ ...env, GCP_CREDENTIALS_JSON: secrets.gcpCredentialsJson ?? env.GCP_CREDENTIALS_JSON }, log);
-    if (!configStore) log.warn('CONFIG_ISSUE is not set: no rollout, every issue gets universal labels');
-    const app = createApp({ loadClassifier: classifier, publisher, configStore, log });
+    const app = createApp(appDepsFromEnv({ ...env, GCP_CREDENTIALS_JSON: secrets.gcpCredentialsJson ?? env.GCP_CREDENTIALS_JSON }, classifier, log));
     const adapter = createLambdaFunction(app, { probot }) as unknown as AdapterFunction;
     return { secret: secrets.webhookSecret, adapter, probot };
   };

@@ -1,13 +1,16 @@
+import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CONFIG_STATUS_MARKER,
   createGlobalConfigStore,
+  globalConfigSchema,
   parseGlobalConfig,
   parseIssueLocator,
   rolloutFor,
 } from '../../src/config/global-config';
 import { IssueBackedConfig, type IssueEditedContextLike } from '../../src/config/issue-backed-config';
+import { repoConfigFileSchema } from '../../src/github/repo-config';
 import { FakeGitHub, testOctokit } from '../support/nock-github';
 
 const body = (yaml: string) => `Operator notes: keep this short.\n\n\`\`\`yaml\n${yaml}\n\`\`\`\n\nMore prose.`;
@@ -199,5 +202,21 @@ describe('IssueBackedConfig with the global config', () => {
     expect(await s.get(testOctokit())).toBeNull();
     now += 1001;
     expect((await s.get(testOctokit()))?.salt).toBe('z');
+  });
+});
+
+describe('config-issue.md (the copy-paste template)', () => {
+  const template = readFileSync(new URL('../../config-issue.md', import.meta.url), 'utf8');
+  const issueBody = template.slice(template.indexOf('\n---\n') + 5);
+
+  it('is a valid config as pasted', () => {
+    const r = parseGlobalConfig(issueBody);
+    expect(r).toMatchObject({ ok: true });
+  });
+
+  it('documents every key of the schema', () => {
+    for (const key of [...Object.keys(globalConfigSchema.shape), ...Object.keys(repoConfigFileSchema.shape), 'ratio', 'mode', 'shadow']) {
+      expect(template, key).toContain(`${key}`);
+    }
   });
 });
