@@ -16,7 +16,7 @@ import {
   type WeeklyPoint,
 } from './live-precision';
 import { writePrecisionPlots } from './precision-plot';
-import { compareShadow, parseShadowLog, type ShadowModelReport } from './shadow-compare';
+import { compareShadow, parseShadowLog, type IssueTruth, type ShadowModelReport } from './shadow-compare';
 import { fmtRatio, renderTable } from './text-table';
 
 export interface ReportOptions {
@@ -96,21 +96,23 @@ async function shadowSection(
     (p) => p.repo === repoName && (!since || !p.at || p.at >= since),
   );
   const known = new Map(snapshots.map((s) => [s.number, s]));
-  const human = new Map<number, string[]>();
-  const unknown: number[] = [];
+  const truth = new Map<number, IssueTruth>();
+  const truthOf = (snap: { labels: string[]; events: IssueSnapshot['events'] }): IssueTruth => {
+    const human = humanAppliedLabels(snap.labels, snap.events, isBot);
+    return { human, botKept: snap.labels.filter((l) => !human.includes(l)) };
+  };
+  const unread: number[] = [];
   for (const n of new Set(predictions.map((p) => p.issue))) {
     const snap = known.get(n);
-    if (snap) human.set(n, humanAppliedLabels(snap.labels, snap.events, isBot));
-    else unknown.push(n);
+    if (snap) truth.set(n, truthOf(snap));
+    else unread.push(n);
   }
   // Predicted issues outside the listing window (e.g. not updated since --since) are read one by one.
-  for (const [n, snap] of await readIssuesByNumber(octokit, opts.owner, opts.repo, unknown)) {
-    human.set(n, humanAppliedLabels(snap.labels, snap.events, isBot));
-  }
+  for (const [n, snap] of await readIssuesByNumber(octokit, opts.owner, opts.repo, unread)) truth.set(n, truthOf(snap));
   return {
     predictions: predictions.length,
     skippedLines: parsed.skippedLines.length,
-    models: compareShadow(predictions, human, opts.shadowLabels ?? []),
+    models: compareShadow(predictions, truth, opts.shadowLabels ?? []),
   };
 }
 

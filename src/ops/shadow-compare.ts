@@ -137,13 +137,24 @@ export interface ShadowModelReport {
 }
 
 /**
+ * What GitHub says about one issue's labels. `human`: labels a human applied (the truth). `botKept`: labels the bot
+ * applied that are still there. In shadow mode the universal model keeps labeling, and a human who agrees with its
+ * label leaves it alone, so a bot label nobody removed is neither confirmed nor refuted: those (issue, label) pairs
+ * are not scored. A plain array means "all human".
+ */
+export interface IssueTruth {
+  human: readonly string[];
+  botKept: readonly string[];
+}
+
+/**
  * Per model version, per label precision and recall of the shadow predictions against human labels.
  * Labels scored: every label the model predicted at least once, plus `extraLabels` (e.g. the model's label list),
  * because recall is meaningless for labels the model cannot produce (priorities, areas…).
  */
 export function compareShadow(
   predictions: readonly ShadowPrediction[],
-  humanLabelsByIssue: ReadonlyMap<number, readonly string[]>,
+  truthByIssue: ReadonlyMap<number, readonly string[] | IssueTruth>,
   extraLabels: readonly string[] = [],
 ): ShadowModelReport[] {
   const latest = new Map<string, ShadowPrediction>();
@@ -170,19 +181,22 @@ export function compareShadow(
       let issuesUntriaged = 0;
       let issuesMissing = 0;
       for (const p of preds) {
-        const human = humanLabelsByIssue.get(p.issue);
-        if (human === undefined) {
+        const entry = truthByIssue.get(p.issue);
+        if (entry === undefined) {
           issuesMissing++;
           continue;
         }
+        const { human, botKept } = Array.isArray(entry) ? { human: entry, botKept: [] } : (entry as IssueTruth);
         if (human.length === 0) {
           issuesUntriaged++;
           continue;
         }
         issuesEvaluated++;
         const truth = new Set(human);
+        const unknown = new Set(botKept);
         const predicted = new Set(p.labels);
         for (const [label, c] of counts) {
+          if (unknown.has(label) && !truth.has(label)) continue;
           if (predicted.has(label) && truth.has(label)) c.tp++;
           else if (predicted.has(label)) c.fp++;
           else if (truth.has(label)) c.fn++;

@@ -76,3 +76,23 @@ describe('shadow log as printed by `gcloud logging read --format=json`', () => {
     expect(parsed.skippedLines).toEqual([2]);
   });
 });
+
+describe('shadow comparison with labels the bot applied and nobody removed', () => {
+  it('does not score those (issue, label) pairs: an unreviewed bot label is neither right nor wrong', () => {
+    const preds = [
+      { repo: 'a/b', issue: 1, labels: ['bug'], modelVersion: 'v' },
+      { repo: 'a/b', issue: 2, labels: ['question'], modelVersion: 'v' },
+    ];
+    // #1: universal bot put `bug` there, a human added `ui`; #2: bot `bug` kept, human `feature`.
+    const truth = new Map([
+      [1, { human: ['ui'], botKept: ['bug'] }],
+      [2, { human: ['feature'], botKept: ['bug'] }],
+    ]);
+    const [v] = compareShadow(preds, truth, ['feature']);
+    expect(v?.labels).toEqual([
+      { label: 'bug', tp: 0, fp: 0, fn: 0, precision: null, recall: null },
+      { label: 'feature', tp: 0, fp: 0, fn: 1, precision: null, recall: 0 },
+      { label: 'question', tp: 0, fp: 1, fn: 0, precision: 0, recall: null },
+    ]);
+  });
+});
