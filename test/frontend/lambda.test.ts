@@ -10,7 +10,7 @@ import { issuesPayload, testPrivateKey } from './app-harness';
 import { KeywordClassifier } from './fake-classifier';
 import { v1Event, v2Event, WEBHOOK_SECRET } from './lambda-events';
 
-const env = () => ({ APP_ID: '123', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET, MODEL_DIR: '/nonexistent', LOG_LEVEL: 'silent' });
+const env = (): NodeJS.ProcessEnv => ({ APP_ID: '123', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET, MODEL_DIR: '/nonexistent', LOG_LEVEL: 'silent' });
 
 let gh: FakeGitHub;
 beforeEach(() => {
