@@ -19,7 +19,7 @@ const intFrom = (def: number, min: number) =>
     });
 
 const envSchema = z.object({
-  PUBSUB_SUBSCRIPTION: z.string().min(1, 'PUBSUB_SUBSCRIPTION is required'),
+  PUBSUB_SUBSCRIPTION: z.string({ error: 'is required' }).min(1, 'is required'),
   PUBSUB_PROJECT_ID: z.string().optional(),
   GOOGLE_CLOUD_PROJECT: z.string().optional(),
   PUBSUB_API_ENDPOINT: z.string().optional(),
@@ -29,7 +29,7 @@ const envSchema = z.object({
   WORKER_MAX_LEASE_MINUTES: intFrom(10, 1),
   WORKER_HTTP_PORT: intFrom(8080, 0),
   WORKER_HTTP_HOST: z.string().optional(),
-  LABEL_BOT_BUCKET: z.string().min(1, 'LABEL_BOT_BUCKET is required'),
+  LABEL_BOT_BUCKET: z.string({ error: 'is required' }).min(1, 'is required'),
   STORAGE_API_ENDPOINT: z.string().optional(),
   MODEL_CACHE_MAX_BYTES: intFrom(512 * 1024 * 1024, 1),
   MODEL_POINTER_TTL_SECONDS: intFrom(60, 0),
