@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { repoHelpersSchema, type RepoHelpersConfig } from '../helpers/schema';
+import { helperWarnings } from '../helpers/subscriptions-parser';
 import { formatZodIssues, repoConfigFileSchema, type RepoConfigFile } from '../github/repo-config';
 import { rolloutModeSchema, type RolloutMode } from '../pubsub/message';
 import { IssueBackedConfig, type ParseResult } from './issue-backed-config';
@@ -95,7 +96,11 @@ export function parseGlobalConfig(body: string): ParseResult<GlobalConfig> {
     rollout[lower] = typeof entry === 'number' ? { ratio: entry, mode: 'active', key } : { ratio: entry.ratio, mode: entry.mode, key };
   }
   const repos: Record<string, RepoHelpersConfig> = {};
-  for (const [key, entry] of Object.entries(data.repos)) repos[key.toLowerCase()] = entry;
+  for (const [key, entry] of Object.entries(data.repos)) {
+    repos[key.toLowerCase()] = entry;
+    // Bad handles / ref-unsafe ciflow labels are warnings (the rest of the entry works), shown in the status comment.
+    warnings.push(...helperWarnings(entry).map((w) => `repos.${key}: ${w}`));
+  }
   return { ok: true, value: { salt: data.salt, rollout, defaults: data.defaults ?? null, repos }, warnings };
 }
 
