@@ -6,6 +6,8 @@ import { statusOf, type RepoRef } from './github-ops';
 import type { RepoHelpersConfig } from './schema';
 import { mergeHelpers, normalizeHelpers, parseTrackingIssueBody, type HelpersConfig } from './subscriptions-parser';
 
+export { helperWarnings } from './subscriptions-parser';
+
 export const TRACKING_STATUS_MARKER = '<!-- label-bot:tracking-issue-status -->';
 export const DEFAULT_TRACKING_TTL_MS = 60_000;
 /** Bounds memory on a long-lived instance serving many repos; evicting only costs one re-fetch. */
@@ -47,11 +49,6 @@ export function repoSectionFor(
 ): HelpersConfig | undefined {
   const entry = global?.repos[`${ref.owner}/${ref.repo}`.toLowerCase()];
   return entry ? normalizeHelpers(entry).value : undefined;
-}
-
-/** Handle/label warnings for a `repos:` entry, for the global config's status comment. */
-export function helperWarnings(entry: RepoHelpersConfig): string[] {
-  return normalizeHelpers(entry).warnings;
 }
 
 export interface HelpersConfigResolverOptions {

@@ -136,9 +136,15 @@ export function registerHelpers(app: Probot, deps: HelpersDeps = {}): HelpersHan
     await guarded(log, 'ciflow', { delivery_id: context.id }, () => ciflow(context, [label]));
   });
   app.on(['pull_request.synchronize', 'pull_request.reopened', 'pull_request.closed'], async (context) => {
+    // Without any label there is nothing to tag or untag: skip the config lookup on every push to unlabeled PRs.
+    // (A tag whose label was removed was already deleted on `unlabeled`.)
+    if ((context.payload.pull_request.labels ?? []).length === 0) return;
     await guarded(log, 'ciflow', { delivery_id: context.id }, () => ciflow(context));
   });
   app.on('issues.edited', async (context) => {
+    // Title-only edits cannot change subscriptions; GitHub sends `changes.body` whenever the body changed.
+    const changes = (context.payload as { changes?: { body?: unknown } }).changes;
+    if (changes && !changes.body) return;
     await guarded(log, 'tracking-issue', { delivery_id: context.id }, () => resolver.onIssueEdited(context));
   });
   return { resolver };

@@ -173,6 +173,11 @@ export function normalizeHelpers(raw: RepoHelpersConfig): { value: HelpersConfig
   return { value, warnings };
 }
 
+/** Handle/label warnings for a `repos:` entry, for the global config's status comment. */
+export function helperWarnings(entry: RepoHelpersConfig): string[] {
+  return normalizeHelpers(entry).warnings;
+}
+
 /**
  * Unions several sources (global config section first, then the tracking issue):
  * subscribers and rules add up; for single values (ciflow mode, removal window) the later source wins.
