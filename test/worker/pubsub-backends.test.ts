@@ -2,7 +2,7 @@
  * The Pub/Sub behaviours the worker relies on, proven with the real client against the in-process fake
  * AND the official emulator (when installed), so the fake is never the only witness.
  */
-import { PubSub, type Message } from '@google-cloud/pubsub';
+import { Duration, PubSub, type Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
 import { pubSubEmulatorSkipReason, startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
@@ -146,6 +146,34 @@ if (emulatorSkip) {
     return emu;
   });
 }
+
+describe('Pub/Sub fake: deadline expiry', () => {
+  it('redelivers a message whose lease ran out (no ack, no nack), counting the attempt', async () => {
+    const fake = await startPubSubFake({ deadlineScale: 0.02 });
+    const client = new PubSub({ apiEndpoint: fake.host, projectId: PROJECT });
+    try {
+      const [topic] = await client.createTopic('expiry');
+      const [dlq] = await client.createTopic('expiry-dlq');
+      await topic.createSubscription('expiry-sub', { deadLetterPolicy: { deadLetterTopic: dlq.name, maxDeliveryAttempts: 5 } });
+      // Lease management off (no extension), so the deadline really passes.
+      const first = client.subscription('expiry-sub', { maxExtensionTime: Duration.from({ seconds: 0 }) });
+      const seen: number[] = [];
+      first.on('message', (m: Message) => {
+        seen.push(m.deliveryAttempt);
+        if (seen.length === 2) m.ack();
+      });
+      await topic.publishMessage({ data: Buffer.from('slow') });
+      await fake.waitFor(() => fake.acked('expiry-sub').length === 1);
+      expect(seen).toEqual([1, 2]);
+      expect(fake.expiries('expiry-sub')).toBe(1);
+      expect(fake.nacks('expiry-sub')).toBe(0);
+      await first.close();
+    } finally {
+      await client.close();
+      await fake.stop();
+    }
+  });
+});
 
 describe('Pub/Sub fake inspection helpers', () => {
   it('exposes published, acked, deliveries and pending', async () => {

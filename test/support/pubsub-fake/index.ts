@@ -86,6 +86,11 @@ export interface PubSubFakeOptions {
    * (10 s minimum backoff) does not slow a test down. Default 0: redeliver a nacked message at once.
    */
   maxNackBackoffMs?: number;
+  /**
+   * Multiplies every ack deadline, so deadline-expiry redelivery can be shown without waiting 10 s
+   * (the client never asks for less than 10 s). Default 1.
+   */
+  deadlineScale?: number;
 }
 
 export interface PubSubFake {
@@ -104,6 +109,8 @@ export interface PubSubFake {
   /** Number of messages currently leased to a client. */
   leased(subscription: string): number;
   nacks(subscription: string): number;
+  /** Leases that ran out without ack or nack. */
+  expiries(subscription: string): number;
   /** Number of open StreamingPull streams on a subscription. */
   openStreams(subscription: string): number;
   /** Resolves when `predicate` holds, polling on state changes; rejects after `timeoutMs`. */
@@ -137,6 +144,7 @@ function grpcError(code: grpc.status, details: string): grpc.ServiceError {
 
 export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<PubSubFake> {
   const maxNackBackoffMs = options.maxNackBackoffMs ?? 0;
+  const deadlineScale = options.deadlineScale ?? 1;
   const proto = loadPubSubProto();
   const v1 = (proto.google as grpc.GrpcObject).pubsub as grpc.GrpcObject;
   const pkg = v1.v1 as grpc.GrpcObject;
@@ -229,7 +237,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
     }
     lease.timer = setTimeout(() => {
       if (sub.outstanding.get(lease.ackId) === lease) release(sub, lease, 'expired');
-    }, seconds * 1000);
+    }, seconds * 1000 * deadlineScale);
     lease.timer.unref();
   };
 
@@ -492,6 +500,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
     },
     leased: (name) => requireSub(name).outstanding.size,
     nacks: (name) => requireSub(name).nacks,
+    expiries: (name) => requireSub(name).expiries,
     openStreams: (name) => requireSub(name).streams.size,
     waitFor(predicate, timeoutMs = 20_000) {
       return new Promise<void>((resolve, reject) => {
