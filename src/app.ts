@@ -67,6 +67,8 @@ export function createApp(deps: AppDeps): ApplicationFunction {
       }
       const fullName = `${ref.owner}/${ref.repo}`;
       const meta = { ...base, repo: fullName, issue: ref.number };
+      // The operator's config issue is not a triage item.
+      if (deps.configStore?.isConfigIssue(fullName, ref.number)) return 'ignored';
 
       const config = await loadConfig();
       const rule = rolloutFor(config, fullName);

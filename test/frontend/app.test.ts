@@ -150,6 +150,14 @@ describe('rollout through the config issue', () => {
     expect(gh.issue('octo/gadgets', 1).labels).toEqual(['bug']);
   });
 
+  it('does not label the config issue itself', async () => {
+    gh.addIssue('ops/control', { number: 1, title: 'crash config', body: configBody(`salt: ${salt}\n`) });
+    const probot = await createTestProbot({ loadClassifier, configStore: testConfigStore() });
+    await receive(probot, issuesPayload({ repo: 'ops/control', number: 1, sender: 'operator' }));
+    expect(gh.issue('ops/control', 1).labels).toEqual([]);
+    expect(gh.callsTo('POST', '/graphql')).toHaveLength(0);
+  });
+
   it('falls back to universal labels when publishing fails', async () => {
     gh.addIssue('ops/control', { number: 1, body: configBody(`salt: ${salt}\nrollout:\n  octo/widgets: 1\n`) });
     gh.addIssue('octo/widgets', { number: 1, title: 'crash' });
