@@ -25,7 +25,9 @@ repos:
 describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
   let s: E2EStack;
   beforeAll(async () => {
-    s = await startE2EStack({ configYaml: BASE_CONFIG });
+    // Two workers on one subscription, as two pods would be; one message at a time each, so duplicates of one
+    // message really run side by side in different pods.
+    s = await startE2EStack({ configYaml: BASE_CONFIG, workers: 2, workerConcurrency: 1 });
     s.gh.createRepo('acme/widgets');
     s.gh.createRepo('acme/gadgets');
     s.gh.createRepo('acme/quiet', { files: { '.github/issue_label_bot.yaml': 'comment: false\n' } });
@@ -60,11 +62,14 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
     const delivery = s.gh.buildWebhook('issues', s.gh.issuesPayload(repo, issue.number, 'opened'));
     if (parallel) {
       // Five copies at once, as when two Lambda instances (or two bot deployments) get the same event.
+      // A slow issue read widens the race window the same way every run, so the outcome does not depend on timing.
+      s.gh.faults.add({ kind: 'latency', latencyMs: 300, route: 'graphql:LabelBotIssueState', times: 5 });
       await Promise.all(Array.from({ length: 5 }, () => s.gh.webhooks.deliver({ ...delivery })));
     } else {
       await s.gh.webhooks.deliver(delivery);
     }
     await s.settle();
+    s.gh.faults.clear();
     // Later: GitHub's "Redeliver" (same GUID) and a duplicate with a fresh GUID.
     await s.gh.redeliver(delivery.id);
     await s.gh.sendWebhook('issues', s.gh.issuesPayload(repo, issue.number, 'opened'));
@@ -81,16 +86,19 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
     await duplicateCheck('acme/gadgets', false);
   });
 
-  it('parallel duplicate deliveries on the forwarded route leave exactly one comment (worker serialises per issue)', async () => {
-    await duplicateCheck('acme/widgets', true);
-  });
-
-  // KNOWN GAP (frontend, reported): five simultaneous deliveries of one event to the Lambda each read "no bot
-  // comment yet" and each post one, so the issue ends with 5 comments. Labels are fine (set union). A fix that also
-  // holds across Lambda instances: after posting, re-list the marker comments and delete all but the oldest.
-  // `it.fails` keeps CI green while documenting it; when the frontend fixes it this turns red: make it a plain `it`.
+  // KNOWN GAPS (reported): simultaneous duplicates each read "no bot comment yet" and each post one.
+  // - universal route: five deliveries of one event to the Lambda at once → 5 comments;
+  // - forwarded route: the worker's per-issue lock serialises duplicates inside one pod, but two pods each
+  //   post one → 2 comments.
+  // Labels stay right (set union). A fix that holds across instances, in the shared labeler: after posting, re-list
+  // the marker comments and delete all but the oldest. `it.fails` keeps CI green while documenting the gap; when it
+  // is fixed these turn red: make them plain `it`.
   it.fails('parallel duplicate deliveries on the universal route leave exactly one comment', async () => {
     await duplicateCheck('acme/gadgets', true);
+  });
+
+  it.fails('parallel duplicate deliveries on the forwarded route leave exactly one comment, across two worker pods', async () => {
+    await duplicateCheck('acme/widgets', true);
   });
 
   it('never re-adds a label a human removed, on either route', async () => {
@@ -167,7 +175,7 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
 describe('end to end: forwarded share', () => {
   let s: E2EStack;
   beforeAll(async () => {
-    s = await startE2EStack({ configYaml: `salt: ${SALT}\nrollout:\n  acme/share: 0.3\n`, worker: false });
+    s = await startE2EStack({ configYaml: `salt: ${SALT}\nrollout:\n  acme/share: 0.3\n`, workers: 0 });
     s.gh.createRepo('acme/share');
   });
   afterAll(async () => {

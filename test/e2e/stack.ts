@@ -43,8 +43,8 @@ export function configBody(yaml: string): string {
 export interface E2EOptions {
   /** YAML inside the config issue's block. */
   configYaml: string;
-  /** Start the worker (not needed for frontend-only checks such as the cohort share). */
-  worker?: boolean;
+  /** Worker processes (pods) pulling from the one subscription; 0 for frontend-only checks. Default 1. */
+  workers?: number;
   workerConcurrency?: number;
 }
 
@@ -54,7 +54,7 @@ export interface E2EStack {
   gcs: GcsStandIn;
   topic: Topic;
   subscription: string;
-  worker: RunningWorker | null;
+  workers: RunningWorker[];
   workerResults: (ProcessResult & { messageId: string; latencyMs: number })[];
   handler: (event: unknown) => Promise<HttpResult>;
   /** Hands a stand-in delivery to the Lambda handler as a signed API Gateway v1 event. */
@@ -134,9 +134,10 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
   };
   gh.setWebhookTarget(invoke);
 
-  let worker: RunningWorker | null = null;
+  const workers: RunningWorker[] = [];
   const workerResults: E2EStack['workerResults'] = [];
-  if (opts.worker !== false) {
+  const workerCount = opts.workers ?? 1;
+  if (workerCount > 0) {
     const octokits = createOctokitFactory(
       { appId: String(gh.appId), privateKey, baseUrl: gh.url },
       { octokitDefaults: { retry: { enabled: false }, throttle: { enabled: false } } },
@@ -159,15 +160,19 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
       bundledModelDir: undefined,
       readyCacheSeconds: 0,
     };
-    worker = await startWorker({
-      settings,
-      loader: keywordLoader,
-      installationClient: async (installationId) => (await octokits.installation(installationId)) as unknown as CountableClient,
-      pubsub: new PubSub({ apiEndpoint: pubsub.host, projectId: PROJECT }),
-      storage,
-      defaultMetrics: false,
-    });
-    worker.onResult((r) => workerResults.push(r));
+    for (let i = 0; i < workerCount; i++) {
+      // Each worker gets its own clients and caches, like a separate pod.
+      const worker = await startWorker({
+        settings,
+        loader: keywordLoader,
+        installationClient: async (installationId) => (await octokits.installation(installationId)) as unknown as CountableClient,
+        pubsub: new PubSub({ apiEndpoint: pubsub.host, projectId: PROJECT }),
+        storage: new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }),
+        defaultMetrics: false,
+      });
+      worker.onResult((r) => workerResults.push(r));
+      workers.push(worker);
+    }
   }
 
   const published = () =>
@@ -182,9 +187,9 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
     // Webhooks cause messages, messages cause label changes, label changes cause webhooks: loop until all is quiet.
     for (;;) {
       await gh.idle();
-      if (worker) await pubsub.waitFor(() => pubsub.pending(subscription) === 0, Math.max(deadline - Date.now(), 1));
+      if (workers.length) await pubsub.waitFor(() => pubsub.pending(subscription) === 0, Math.max(deadline - Date.now(), 1));
       await gh.idle();
-      if (!worker || pubsub.pending(subscription) === 0) return;
+      if (!workers.length || pubsub.pending(subscription) === 0) return;
       if (Date.now() > deadline) throw new Error('stack did not settle');
     }
   };
@@ -195,14 +200,14 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
     gcs,
     topic,
     subscription,
-    worker,
+    workers,
     workerResults,
     handler,
     invoke,
     settle,
     published,
     async close() {
-      await worker?.stop();
+      await Promise.all(workers.map((w) => w.stop()));
       await client.close();
       await gh.close();
       await pubsub.stop();
