@@ -36,6 +36,7 @@ const envSchema = z.object({
   MODEL_BAD_VERSION_TTL_SECONDS: intFrom(300, 0),
   BUNDLED_MODEL_DIR: z.string().optional(),
   READY_CACHE_SECONDS: intFrom(15, 0),
+  WORKER_REOPEN_DELAY_MS: intFrom(5_000, 10),
 });
 
 export interface WorkerSettings {
@@ -58,6 +59,8 @@ export interface WorkerSettings {
   /** Model directory baked into the image, used only when GCS has no usable model at all. Empty = none. */
   bundledModelDir: string | undefined;
   readyCacheSeconds: number;
+  /** First delay before reopening a subscriber closed by a non-retryable error (doubles up to 60 s). */
+  reopenInitialDelayMs?: number;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
@@ -84,5 +87,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSet
     badVersionTtlSeconds: e.MODEL_BAD_VERSION_TTL_SECONDS,
     bundledModelDir: e.BUNDLED_MODEL_DIR || undefined,
     readyCacheSeconds: e.READY_CACHE_SECONDS,
+    reopenInitialDelayMs: e.WORKER_REOPEN_DELAY_MS,
   };
 }

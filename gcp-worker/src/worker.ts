@@ -159,6 +159,26 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     log.error({ err: err.message, subscription: settings.subscription }, 'subscriber stream error');
   });
   subscription.on('debug', (msg: { message?: string }) => log.debug({ debug: msg.message }, 'subscriber debug'));
+  // The client retries transient stream errors itself; a non-retryable one (subscription missing, permission denied)
+  // closes the subscriber. Reopen with backoff so the pod recovers once the cause is fixed; /readyz says not ready
+  // meanwhile, and the error is logged on every attempt.
+  const initialReopenDelayMs = settings.reopenInitialDelayMs ?? 5_000;
+  let reopenDelayMs = initialReopenDelayMs;
+  let reopenTimer: NodeJS.Timeout | null = null;
+  subscription.on('close', () => {
+    if (stopping || reopenTimer) return;
+    log.warn({ subscription: settings.subscription, retry_in_ms: reopenDelayMs }, 'subscriber closed unexpectedly; reopening');
+    reopenTimer = setTimeout(() => {
+      reopenTimer = null;
+      if (stopping) return;
+      subscription.open();
+    }, reopenDelayMs);
+    reopenTimer.unref();
+    reopenDelayMs = Math.min(reopenDelayMs * 2, 60_000);
+  });
+  subscription.on('message', () => {
+    reopenDelayMs = initialReopenDelayMs;
+  });
 
   let readyCache: { at: number; model: boolean } | null = null;
   const ready = async (): Promise<{ ok: boolean; detail: Record<string, unknown> }> => {
@@ -197,6 +217,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       stopping = true;
+      if (reopenTimer) clearTimeout(reopenTimer);
       const graceMs = settings.shutdownGraceSeconds * 1000;
       log.info({ in_flight: inFlight, grace_seconds: settings.shutdownGraceSeconds }, 'stopping: no new messages, draining');
       // 1. Let in-flight messages finish (ack/nack) within the grace period; new arrivals are not started.

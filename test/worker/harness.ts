@@ -151,6 +151,7 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
     badVersionTtlSeconds: 300,
     bundledModelDir: undefined,
     readyCacheSeconds: 0,
+    reopenInitialDelayMs: 100,
   };
   const workers: RunningWorker[] = [];
 

@@ -211,6 +211,26 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       }
     });
 
+    it('a missing subscription makes the pod unready, and it recovers once the subscription exists', async () => {
+      const name = `${stack.subscriptionName}-late`;
+      const worker = await stack.startWorker({ subscription: name });
+      const results = collect(worker);
+      const base = `http://127.0.0.1:${worker.port}`;
+      let body: Record<string, unknown> = {};
+      for (let i = 0; i < 100; i++) {
+        const res = await fetch(`${base}/readyz`);
+        body = (await res.json()) as Record<string, unknown>;
+        if (res.status === 503 && body.last_stream_error) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(body).toMatchObject({ ok: false, last_stream_error: expect.stringMatching(/not.?found|does not exist/i) });
+      await stack.topic.createSubscription(name, { ackDeadlineSeconds: 10 });
+      stack.github.addIssue('acme/widgets', { number: 11, title: 'Crash' });
+      await stack.publish(forwardedIssue('acme', 'widgets', 11));
+      await waitUntil(() => results.length === 1, 30_000, 'message after reopen');
+      expect(results[0]).toMatchObject({ outcome: 'labeled', action: 'ack' });
+    });
+
     it('serves /healthz, /readyz (subscriber connected + model loadable) and /metrics', async () => {
       const worker = await stack.startWorker();
       const base = `http://127.0.0.1:${worker.port}`;
