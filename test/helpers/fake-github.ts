@@ -49,6 +49,8 @@ export class FakeGitHub {
   repoFile: string | undefined;
   permissions: Record<string, string> = {};
   writes: Write[] = [];
+  /** Every API request except installation-token minting. */
+  requests = 0;
   private nextComment = 1;
   private issueEtag = 0;
 
@@ -109,6 +111,7 @@ export class FakeGitHub {
     if (method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
       return [201, { token: 'installation-token', expires_at: new Date(Date.now() + 3600_000).toISOString() }];
     }
+    this.requests++;
     if (!path.startsWith(repoPrefix)) return [404, { message: 'Not Found' }];
     const p = path.slice(repoPrefix.length);
     if (method !== 'GET') this.writes.push({ method, path: p, body });

@@ -362,3 +362,25 @@ describe('tracking issue config', () => {
     expect(fake.writes).toHaveLength(0);
   });
 });
+
+describe('cheap paths', () => {
+  it('a push to a PR without labels makes no API call', async () => {
+    setup();
+    fake.addPull({ number: 40, headSha: 'c'.repeat(40) });
+    const before = fake.requests;
+    await deliver(makeProbot(), fake, 'pull_request', { action: 'synchronize', sender: human('x'), pull_request: pullPayload(fake, 40), number: 40 });
+    expect(fake.requests - before).toBe(0);
+  });
+
+  it('a title-only edit of the tracking issue is not treated as a config edit', async () => {
+    setup();
+    await deliver(makeProbot(), fake, 'issues', {
+      action: 'edited',
+      sender: human('maintainer'),
+      issue: { number: TRACKING, body: '* bug @x--y', user: { login: 'maintainer', type: 'User' }, labels: [], state: 'open' },
+      changes: { title: { from: 'old' } },
+    });
+    expect(fake.requests).toBe(0);
+    expect(fake.items.get(TRACKING)!.comments).toHaveLength(0);
+  });
+});

@@ -136,3 +136,19 @@ describe('parseTrackingIssueBody', () => {
     expect(r.warnings[0]).toMatch(/line 1/);
   });
 });
+
+describe('config-issue.md helpers section', () => {
+  it('its repos: example is valid and warning-free', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const text = readFileSync(new URL('../../config-issue.md', import.meta.url), 'utf8');
+    const block = /```yaml\n([\s\S]*?)\n```/.exec(text.slice(text.indexOf('\n---\n')))?.[1] ?? '';
+    const repos = (parse(block) as { repos: Record<string, unknown> }).repos;
+    expect(Object.keys(repos).length).toBeGreaterThan(0);
+    for (const entry of Object.values(repos)) {
+      const r = normalizeHelpers(repoHelpersSchema.parse(entry));
+      expect(r.warnings).toEqual([]);
+      expect(r.value.cc.size).toBeGreaterThan(0);
+    }
+  });
+});
