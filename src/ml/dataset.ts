@@ -1,0 +1,129 @@
+/** Labeled issue rows: reading JSONL (errors name file and line), normalising, hashing, folds. */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+export interface LabeledIssue {
+  repo: string;
+  title: string;
+  body: string;
+  labels: string[];
+}
+
+export class DataFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    message: string,
+  ) {
+    super(`${file}:${line}: ${message}`);
+    this.name = 'DataFileError';
+  }
+}
+
+/** Parses one JSONL row; `repo` defaults to '' (single scope), `body` null → ''. */
+export function parseIssueRow(value: unknown, file: string, line: number, requireLabels: boolean): LabeledIssue {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new DataFileError(file, line, 'expected a JSON object');
+  }
+  const o = value as Record<string, unknown>;
+  const title = o.title ?? '';
+  if (typeof title !== 'string') throw new DataFileError(file, line, '"title" must be a string');
+  const body = o.body ?? '';
+  if (typeof body !== 'string') throw new DataFileError(file, line, '"body" must be a string or null');
+  const repo = o.repo ?? '';
+  if (typeof repo !== 'string') throw new DataFileError(file, line, '"repo" must be a string');
+  const labelsRaw = o.labels ?? (requireLabels ? undefined : []);
+  if (!Array.isArray(labelsRaw) || labelsRaw.some((l) => typeof l !== 'string')) {
+    throw new DataFileError(file, line, '"labels" must be an array of strings');
+  }
+  return { repo, title, body, labels: [...new Set(labelsRaw as string[])].sort() };
+}
+
+export function parseJsonl(text: string, file: string, requireLabels = true): LabeledIssue[] {
+  const rows: LabeledIssue[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trim();
+    if (raw === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (err) {
+      throw new DataFileError(file, i + 1, `malformed JSON (${(err as Error).message})`);
+    }
+    rows.push(parseIssueRow(value, file, i + 1, requireLabels));
+  }
+  return rows;
+}
+
+export function readJsonl(file: string, requireLabels = true): LabeledIssue[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read data file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseJsonl(text, file, requireLabels);
+}
+
+function canonicalLine(r: LabeledIssue): string {
+  return JSON.stringify([r.repo, r.title, r.body, r.labels]);
+}
+
+/**
+ * Canonical order (by the hash of each row's canonical JSON) so a model depends on the set of rows,
+ * not on the order of lines in the file. Ties (duplicate rows) keep a stable order.
+ */
+export function canonicalize(rows: readonly LabeledIssue[]): LabeledIssue[] {
+  const keyed = rows.map((r) => ({ r, k: createHash('sha256').update(canonicalLine(r)).digest('hex') }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((x) => x.r);
+}
+
+/** sha256 over the canonical rows, one canonical JSON line each: the model card's training data hash. */
+export function dataHash(rows: readonly LabeledIssue[]): string {
+  const h = createHash('sha256');
+  for (const r of canonicalize(rows)) h.update(canonicalLine(r) + '\n');
+  return h.digest('hex');
+}
+
+/** Deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Stratified k-fold assignment: rows are grouped by `strata(row)`, shuffled with the seed,
+ * and dealt round-robin (continuing across groups so fold sizes stay balanced).
+ */
+export function stratifiedFolds<T>(rows: readonly T[], k: number, seed: number, strata: (r: T) => string): Int32Array {
+  const fold = new Int32Array(rows.length);
+  const groups = new Map<string, number[]>();
+  rows.forEach((r, i) => {
+    const key = strata(r);
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  });
+  const rand = rng(seed);
+  let next = 0;
+  for (const key of [...groups.keys()].sort()) {
+    const idx = groups.get(key)!;
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    }
+    for (const i of idx) {
+      fold[i] = next;
+      next = (next + 1) % k;
+    }
+  }
+  return fold;
+}

@@ -1,0 +1,470 @@
+/**
+ * THE featurizer: issue title + body → sparse hashed feature vector.
+ *
+ * It is the only text-to-features code in the project; training, the Lambda and the worker all call it,
+ * so a model trained here scores identically everywhere. Any change in its output must bump
+ * FEATURIZER_VERSION, because model.json records the version it was trained with and loading refuses a mismatch.
+ *
+ * Design (see docs/ml.md):
+ * - Namespaces keep title features distinct from body features: the same word hashes differently in each.
+ * - Word 1-2 grams and fastText-style char 3-5 grams of each word (with `<`/`>` boundaries).
+ * - Markdown headings (issue templates: "### Repro steps", "Describe the feature") become whole-heading features.
+ * - Indicator features: code fences, stack traces, version strings, question phrasing, links, template blanks.
+ * - Per-group sublinear tf (1 + ln tf), each group L2-normalised and weighted, then the whole vector L2-normalised.
+ * - Index 0 is never produced: it is the padding index of the ONNX graph.
+ *
+ * Speed matters (≥ 5,000 issues/s per core end to end), so the hot loop works on char codes with an integer
+ * hash and a reusable scratch buffer instead of regexes, substrings and maps.
+ */
+
+export const FEATURIZER_VERSION = 1;
+
+export interface FeaturizerSettings {
+  /** Must equal FEATURIZER_VERSION when a model is loaded. */
+  version: number;
+  /** Hash space size; a power of two. Feature indices are in [1, dim). */
+  dim: number;
+  /** Text beyond these caps (UTF-16 code units) is ignored: it bounds latency for 1 MB bodies. */
+  maxTitleChars: number;
+  maxBodyChars: number;
+  /** Char n-grams range over each word; words longer than maxWordCharsForNgrams only use their first chars. */
+  charMin: number;
+  charMax: number;
+  /** Body char n-grams only cover the first this-many chars of the body (they dominate featurizing cost). */
+  maxBodyCharNgramChars: number;
+  maxWordCharsForNgrams: number;
+  /** Group weights applied after per-group L2 normalisation. 0 disables a group. */
+  weights: {
+    titleWords: number;
+    titleChars: number;
+    bodyWords: number;
+    bodyChars: number;
+    headings: number;
+    meta: number;
+  };
+}
+
+export const DEFAULT_FEATURIZER_SETTINGS: FeaturizerSettings = {
+  version: FEATURIZER_VERSION,
+  dim: 1 << 18,
+  maxTitleChars: 1_000,
+  maxBodyChars: 8_000,
+  charMin: 3,
+  charMax: 5,
+  maxBodyCharNgramChars: 4_000,
+  maxWordCharsForNgrams: 24,
+  weights: { titleWords: 1, titleChars: 1, bodyWords: 1, bodyChars: 1, headings: 0.5, meta: 0.5 },
+};
+
+export interface SparseVector {
+  /** Strictly increasing feature indices in [1, dim). */
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+// Namespace seeds: distinct odd constants so the same token lands on unrelated indices per namespace.
+const NS_TITLE_WORD = 0x9e3779b1;
+const NS_TITLE_BIGRAM = 0x85ebca6b;
+const NS_TITLE_CHAR = 0xc2b2ae35;
+const NS_BODY_WORD = 0x27d4eb2f;
+const NS_BODY_BIGRAM = 0x165667b1;
+const NS_BODY_CHAR = 0xd3a2646c;
+const NS_HEADING = 0xfd7046c5;
+const NS_META = 0xb55a4f09;
+
+const GROUP_TITLE_WORDS = 0;
+const GROUP_TITLE_CHARS = 1;
+const GROUP_BODY_WORDS = 2;
+const GROUP_BODY_CHARS = 3;
+const GROUP_HEADINGS = 4;
+const GROUP_META = 5;
+const N_GROUPS = 6;
+
+const FNV_PRIME = 16777619;
+
+/** Final avalanche (murmur3 fmix32) so low bits are well mixed before masking. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function hashString(seed: number, s: string): number {
+  let h = seed | 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+/** Word characters: ASCII letters/digits/underscore, and everything non-ASCII except common punctuation/space. */
+function isWordChar(c: number): boolean {
+  if (c < 128) {
+    return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
+  }
+  // Latin-1 punctuation/space block and general punctuation/space are separators; letters, CJK, emoji
+  // (including unpaired surrogates) are word material that char n-grams then cover.
+  if (c <= 0xbf) return false;
+  if (c >= 0x2000 && c <= 0x206f) return false;
+  if (c >= 0x3000 && c <= 0x3003) return false;
+  return c !== 0xfeff;
+}
+
+/**
+ * Reusable per-call accumulation: an open-addressing table from key = index * 8 + group to a count.
+ * Cleared lazily with a generation stamp, so featurising an issue allocates only its output arrays.
+ */
+class Scratch {
+  keys: Int32Array = new Int32Array(1 << 14);
+  counts: Int32Array = new Int32Array(1 << 14);
+  stamp: Int32Array = new Int32Array(1 << 14);
+  gen = 0;
+  used: Int32Array = new Int32Array(1 << 13);
+  n = 0;
+  wordBuf: Int32Array = new Int32Array(64);
+
+  reset(): void {
+    this.n = 0;
+    this.gen++;
+    if (this.gen > 0x3fffffff) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+  }
+
+  push(group: number, h: number, mask: number): void {
+    // Index 0 is reserved for padding: fold it onto 1.
+    const key = ((fmix(h) & mask) || 1) * 8 + group;
+    const tmask = this.keys.length - 1;
+    let slot = fmix(key) & tmask;
+    const gen = this.gen;
+    for (;;) {
+      if (this.stamp[slot] !== gen) {
+        this.stamp[slot] = gen;
+        this.keys[slot] = key;
+        this.counts[slot] = 1;
+        this.used[this.n++] = slot;
+        // Keep the load factor under 1/2.
+        if (this.n * 2 >= this.keys.length) this.grow();
+        return;
+      }
+      if (this.keys[slot] === key) {
+        this.counts[slot]!++;
+        return;
+      }
+      slot = (slot + 1) & tmask;
+    }
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldCounts = this.counts;
+    const oldUsed = this.used.subarray(0, this.n);
+    const size = oldKeys.length * 2;
+    this.keys = new Int32Array(size);
+    this.counts = new Int32Array(size);
+    this.stamp = new Int32Array(size);
+    const used = new Int32Array(size / 2);
+    this.gen = 1;
+    const tmask = size - 1;
+    for (let i = 0; i < oldUsed.length; i++) {
+      const o = oldUsed[i]!;
+      let slot = fmix(oldKeys[o]!) & tmask;
+      while (this.stamp[slot] === 1) slot = (slot + 1) & tmask;
+      this.stamp[slot] = 1;
+      this.keys[slot] = oldKeys[o]!;
+      this.counts[slot] = oldCounts[o]!;
+      used[i] = slot;
+    }
+    this.used = used;
+  }
+}
+
+const scratch = new Scratch();
+
+const QUESTION_STARTS = [
+  'how', 'what', 'why', 'is', 'are', 'can', 'could', 'does', 'do', 'should', 'where', 'which', 'when', 'who',
+  'will', 'would', 'any', 'help', 'question',
+];
+const QUESTION_START_HASHES = new Set(QUESTION_STARTS.map((w) => hashString(NS_TITLE_WORD, w)));
+
+/**
+ * Tokenises `text` (already lower-cased and capped) into words; emits word unigrams, bigrams and char n-grams.
+ * Returns the number of words and the hash of the first word (for question phrasing).
+ */
+function emitText(
+  s: Scratch,
+  text: string,
+  nsWord: number,
+  nsBigram: number,
+  nsChar: number,
+  groupWords: number,
+  groupChars: number,
+  settings: FeaturizerSettings,
+  mask: number,
+): number {
+  const { charMin, charMax, maxWordCharsForNgrams } = settings;
+  const isTitle = groupChars === GROUP_TITLE_CHARS;
+  const emitChars = isTitle ? settings.weights.titleChars > 0 : settings.weights.bodyChars > 0;
+  const charLimit = isTitle ? Infinity : settings.maxBodyCharNgramChars;
+  let prevWordHash = 0;
+  let havePrev = false;
+  let firstWordHash = 0;
+  let words = 0;
+  let buf = s.wordBuf;
+  const len = text.length;
+  let i = 0;
+  while (i < len) {
+    let c = text.charCodeAt(i);
+    if (!isWordChar(c)) {
+      // Punctuation breaks bigram chains only at sentence-ish boundaries; keep it simple: any newline or . ! ?
+      if (c === 10 || c === 46 || c === 33 || c === 63) havePrev = false;
+      i++;
+      continue;
+    }
+    let wl = 0;
+    let wh = nsWord;
+    while (i < len) {
+      c = text.charCodeAt(i);
+      if (!isWordChar(c)) break;
+      wh = Math.imul(wh ^ c, FNV_PRIME);
+      if (wl < maxWordCharsForNgrams) {
+        if (wl + 2 > buf.length) {
+          const nb = new Int32Array(buf.length * 2);
+          nb.set(buf);
+          buf = nb;
+          s.wordBuf = nb;
+        }
+        buf[wl + 1] = c;
+      }
+      wl++;
+      i++;
+    }
+    if (words === 0) firstWordHash = wh;
+    words++;
+    s.push(groupWords, wh, mask);
+    if (havePrev) s.push(groupWords, Math.imul(prevWordHash ^ nsBigram, 0x5bd1e995) ^ wh, mask);
+    prevWordHash = wh;
+    havePrev = true;
+
+    if (emitChars && i <= charLimit) {
+      // fastText-style char n-grams over "<word>"; the boundary markers make prefixes/suffixes distinct.
+      const cl = Math.min(wl, maxWordCharsForNgrams);
+      buf[0] = 60; // '<'
+      let total = cl + 1;
+      if (wl <= maxWordCharsForNgrams) buf[total++] = 62; // '>' only when the word is complete
+      for (let start = 0; start + charMin <= total; start++) {
+        let h = nsChar;
+        const end = Math.min(total, start + charMax);
+        for (let k = start; k < end; k++) {
+          h = Math.imul(h ^ buf[k]!, FNV_PRIME);
+          if (k - start + 1 >= charMin) s.push(groupChars, h, mask);
+        }
+      }
+    }
+  }
+  return words === 0 ? 0 : firstWordHash;
+}
+
+function meta(s: Scratch, name: string, mask: number): void {
+  s.push(GROUP_META, hashString(NS_META, name), mask);
+}
+
+function bucket(n: number): number {
+  return n <= 0 ? 0 : Math.min(12, 1 + Math.floor(Math.log2(n)));
+}
+
+/** Markdown headings and bold-only lines, the skeleton of issue templates. Scans line starts only. */
+function emitHeadings(s: Scratch, body: string, mask: number): number {
+  let count = 0;
+  let pos = 0;
+  const len = body.length;
+  while (pos < len) {
+    let end = body.indexOf('\n', pos);
+    if (end < 0) end = len;
+    let p = pos;
+    while (p < end && body.charCodeAt(p) === 32) p++;
+    const c0 = body.charCodeAt(p);
+    let start = -1;
+    let stop = end;
+    if (c0 === 35 /* # */) {
+      start = p;
+      while (start < end && body.charCodeAt(start) === 35) start++;
+    } else if (c0 === 42 && body.charCodeAt(p + 1) === 42 /* ** */) {
+      start = p + 2;
+      const close = body.indexOf('**', start);
+      if (close < 0 || close > end) start = -1;
+      else stop = close;
+    }
+    if (start >= 0 && stop - start < 120) {
+      // Normalise: letters/digits only, single spaces, so "### Repro steps:" == "## repro  steps".
+      let h = NS_HEADING;
+      let any = false;
+      let space = false;
+      for (let k = start; k < stop; k++) {
+        const c = body.charCodeAt(k);
+        if (isWordChar(c)) {
+          if (space && any) h = Math.imul(h ^ 32, FNV_PRIME);
+          h = Math.imul(h ^ c, FNV_PRIME);
+          any = true;
+          space = false;
+        } else {
+          space = true;
+        }
+      }
+      if (any) {
+        s.push(GROUP_HEADINGS, h, mask);
+        count++;
+      }
+    }
+    pos = end + 1;
+  }
+  return count;
+}
+
+function countOccurrences(text: string, needle: string, limit: number): number {
+  let n = 0;
+  let p = text.indexOf(needle);
+  while (p >= 0 && n < limit) {
+    n++;
+    p = text.indexOf(needle, p + needle.length);
+  }
+  return n;
+}
+
+const VERSION_RE = /\bv?\d+\.\d+(?:\.\d+)?/;
+const STACK_RE = /(?:\n\s*at [\w$.<>]+ ?\(|traceback \(most recent call last\)|exception|error:|\.(?:js|ts|py|cs|cpp|h|java):\d+|segmentation fault|panic)/;
+
+function emitMeta(s: Scratch, title: string, body: string, headings: number, titleFirstWord: number, mask: number): void {
+  const t = title.trimEnd();
+  if (t.length === 0) meta(s, 'title:empty', mask);
+  if (t.endsWith('?')) meta(s, 'title:endsq', mask);
+  if (t.includes('?')) meta(s, 'title:hasq', mask);
+  if (QUESTION_START_HASHES.has(titleFirstWord)) meta(s, 'title:qword', mask);
+  if (t.startsWith('[')) meta(s, 'title:bracket', mask);
+  meta(s, `title:len${bucket(t.length)}`, mask);
+
+  if (body.length === 0) {
+    meta(s, 'body:empty', mask);
+    return;
+  }
+  meta(s, `body:len${bucket(body.length)}`, mask);
+  const fences = countOccurrences(body, '```', 40);
+  if (fences > 0) meta(s, 'body:code', mask);
+  meta(s, `body:fences${bucket(fences)}`, mask);
+  const q = countOccurrences(body, '?', 40);
+  meta(s, `body:q${bucket(q)}`, mask);
+  if (headings > 0) meta(s, `body:headings${bucket(headings)}`, mask);
+  else meta(s, 'body:noheadings', mask);
+  if (STACK_RE.test(body)) meta(s, 'body:stack', mask);
+  if (VERSION_RE.test(body)) meta(s, 'body:version', mask);
+  if (body.includes('http')) meta(s, 'body:link', mask);
+  if (body.includes('![')) meta(s, 'body:image', mask);
+  if (body.includes('_no response_')) meta(s, 'body:noresponse', mask);
+  if (body.includes('- [x]') || body.includes('- [ ]')) meta(s, 'body:checklist', mask);
+  if (body.includes('expected') || body.includes('actual')) meta(s, 'body:expected', mask);
+  if (body.includes('steps to reproduce') || body.includes('repro')) meta(s, 'body:repro', mask);
+  if (body.includes('would be') || body.includes('it would') || body.includes('feature') || body.includes('proposal')) {
+    meta(s, 'body:wish', mask);
+  }
+}
+
+function asText(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/**
+ * Featurises one issue. Never throws on odd input: null/undefined/non-string fields count as empty,
+ * text is capped, lone surrogates and binary junk are just more char codes to hash.
+ */
+export function featurize(
+  issue: { title?: unknown; body?: unknown },
+  settings: FeaturizerSettings = DEFAULT_FEATURIZER_SETTINGS,
+): SparseVector {
+  const mask = settings.dim - 1;
+  const s = scratch;
+  s.reset();
+  const title = asText(issue.title).slice(0, settings.maxTitleChars).toLowerCase();
+  const body = asText(issue.body).slice(0, settings.maxBodyChars).toLowerCase();
+
+  const w = settings.weights;
+  const titleFirst = emitText(s, title, NS_TITLE_WORD, NS_TITLE_BIGRAM, NS_TITLE_CHAR, GROUP_TITLE_WORDS, GROUP_TITLE_CHARS, settings, mask);
+  if (w.bodyWords > 0 || w.bodyChars > 0) {
+    emitText(s, body, NS_BODY_WORD, NS_BODY_BIGRAM, NS_BODY_CHAR, GROUP_BODY_WORDS, GROUP_BODY_CHARS, settings, mask);
+  }
+  const headings = emitHeadings(s, body, mask);
+  emitMeta(s, title, body, headings, titleFirst, mask);
+
+  return finish(s, settings);
+}
+
+/** Sublinear tf, per-group L2 and weights, merge groups sharing an index, sort by index, L2. */
+function finish(s: Scratch, settings: FeaturizerSettings): SparseVector {
+  const n = s.n;
+  const w = settings.weights;
+  const groupWeight = [w.titleWords, w.titleChars, w.bodyWords, w.bodyChars, w.headings, w.meta];
+  const sq = new Float64Array(N_GROUPS);
+  const tf = new Float64Array(n);
+  const keyList = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const slot = s.used[i]!;
+    const t = 1 + Math.log(s.counts[slot]!);
+    tf[i] = t;
+    keyList[i] = s.keys[slot]!;
+    sq[keyList[i]! & 7]! += t * t;
+  }
+  const scale = new Float64Array(N_GROUPS);
+  for (let g = 0; g < N_GROUPS; g++) scale[g] = sq[g]! > 0 ? groupWeight[g]! / Math.sqrt(sq[g]!) : 0;
+  return finishPairs(keyList, tf, scale, n);
+}
+
+function finishPairs(keyList: Int32Array, tf: Float64Array, scale: Float64Array, n: number): SparseVector {
+  const vals = new Float64Array(n);
+  for (let i = 0; i < n; i++) vals[i] = tf[i]! * scale[keyList[i]! & 7]!;
+  // Sort indices; values follow through a key→value lookup on a sorted copy of the keys.
+  const sorted = keyList.slice().sort();
+  const idx = new Int32Array(n);
+  const val = new Float64Array(n);
+  // Binary search each sorted key's value: n log n with no allocations per element.
+  const byKeyVal = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = keyList[i]!;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < k) lo = mid + 1;
+      else hi = mid;
+    }
+    byKeyVal[lo] = vals[i]!;
+  }
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const index = sorted[i]! >>> 3;
+    const v = byKeyVal[i]!;
+    if (v === 0) continue;
+    if (m > 0 && idx[m - 1] === index) val[m - 1]! += v;
+    else {
+      idx[m] = index;
+      val[m] = v;
+      m++;
+    }
+  }
+  let total = 0;
+  for (let i = 0; i < m; i++) total += val[i]! * val[i]!;
+  const norm = total > 0 ? 1 / Math.sqrt(total) : 0;
+  const outVal = new Float32Array(m);
+  for (let i = 0; i < m; i++) outVal[i] = val[i]! * norm;
+  return { indices: idx.slice(0, m), values: outVal };
+}
+
+/** Settings validation shared by model loading and the trainer. Returns an error message or null. */
+export function checkFeaturizerSettings(s: FeaturizerSettings): string | null {
+  if (s.version !== FEATURIZER_VERSION) {
+    return `featurizer version ${s.version} does not match this build's FEATURIZER_VERSION ${FEATURIZER_VERSION}`;
+  }
+  if (!Number.isInteger(Math.log2(s.dim)) || s.dim < 16 || s.dim > 1 << 24) return `featurizer dim ${s.dim} must be a power of two in [16, 2^24]`;
+  if (s.charMin < 1 || s.charMax < s.charMin) return `featurizer char n-gram range ${s.charMin}-${s.charMax} is invalid`;
+  return null;
+}

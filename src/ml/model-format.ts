@@ -1,0 +1,120 @@
+/**
+ * model.json: everything needed to use model.onnx correctly (labels in output order, thresholds, the
+ * featurizer settings it was trained with) plus its provenance (metrics, data hash, versions, created_at).
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { FEATURIZER_VERSION, type FeaturizerSettings } from './featurizer';
+import { MODEL_FORMAT_VERSION } from './versions';
+
+const labelMetrics = z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() });
+const metrics = z.object({
+  macroF1: z.number(),
+  accuracy: z.number(),
+  n: z.number(),
+  perLabel: z.record(z.string(), labelMetrics),
+  unknownLabels: z.record(z.string(), z.number()).optional(),
+});
+
+export const featurizerSettingsSchema = z.object({
+  version: z.number().int(),
+  dim: z.number().int().positive(),
+  maxTitleChars: z.number().int().positive(),
+  maxBodyChars: z.number().int().nonnegative(),
+  charMin: z.number().int().positive(),
+  charMax: z.number().int().positive(),
+  maxBodyCharNgramChars: z.number().int().nonnegative(),
+  maxWordCharsForNgrams: z.number().int().positive(),
+  weights: z.object({
+    titleWords: z.number(),
+    titleChars: z.number(),
+    bodyWords: z.number(),
+    bodyChars: z.number(),
+    headings: z.number(),
+    meta: z.number(),
+  }),
+});
+
+export const modelJsonSchema = z
+  .object({
+    formatVersion: z.literal(MODEL_FORMAT_VERSION),
+    name: z.string().min(1),
+    kind: z.enum(['single', 'multi']),
+    labels: z.array(z.string().min(1)).min(1),
+    /** Per label, aligned with `labels`: score ≥ threshold predicts it; null = never predicted. */
+    thresholds: z.array(z.number().min(0).max(1).nullable()),
+    featurizer: featurizerSettingsSchema,
+    onnx: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), inputs: z.tuple([z.literal('indices'), z.literal('values')]), output: z.literal('scores') }),
+    metrics: z.object({
+      source: z.literal('internal-cv'),
+      folds: z.number().int(),
+      decision: z.enum(['argmax', 'thresholds']),
+      heldOut: metrics,
+      withThresholds: metrics,
+    }),
+    training: z.object({
+      rows: z.number().int().nonnegative(),
+      dataHash: z.string().regex(/^[0-9a-f]{64}$/),
+      lambda: z.number().positive(),
+      seed: z.number().int(),
+      droppedLabels: z.record(z.string(), z.number()),
+      domain: z.string().optional(),
+      pooledRepos: z.array(z.string()).optional(),
+    }),
+    neverPredicted: z.array(z.string()),
+    createdAt: z.string(),
+    trainerVersion: z.string(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.thresholds.length !== m.labels.length) {
+      ctx.addIssue({ code: 'custom', path: ['thresholds'], message: `has ${m.thresholds.length} entries for ${m.labels.length} labels` });
+    }
+    if (new Set(m.labels).size !== m.labels.length) ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels must be unique' });
+    if (m.featurizer.version !== FEATURIZER_VERSION) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['featurizer', 'version'],
+        message: `model was trained with featurizer version ${m.featurizer.version}, this build has ${FEATURIZER_VERSION}: retrain the model`,
+      });
+    }
+    if ((m.featurizer.dim & (m.featurizer.dim - 1)) !== 0) ctx.addIssue({ code: 'custom', path: ['featurizer', 'dim'], message: 'must be a power of two' });
+  });
+
+export type ModelCard = z.infer<typeof modelJsonSchema>;
+
+export class ModelFileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'ModelFileError';
+  }
+}
+
+/** Validates parsed model.json; the error names `file` and every problem with its path. */
+export function parseModelJson(value: unknown, file: string): ModelCard {
+  const r = modelJsonSchema.safeParse(value);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
+    let hint = '';
+    if (typeof value === 'object' && value !== null && 'formatVersion' in value && (value as { formatVersion: unknown }).formatVersion !== MODEL_FORMAT_VERSION) {
+      hint = ` (this build reads formatVersion ${MODEL_FORMAT_VERSION})`;
+    }
+    throw new ModelFileError(file, `invalid model.json${hint}: ${problems}`);
+  }
+  return r.data;
+}
+
+export function sha256Hex(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** `<name>@<first 12 hex of sha256(model.onnx)>`: changes whenever the weights change. */
+export function modelVersion(name: string, onnxSha256: string): string {
+  return `${name}@${onnxSha256.slice(0, 12)}`;
+}
+
+export function featurizerFromCard(card: ModelCard): FeaturizerSettings {
+  return card.featurizer;
+}
