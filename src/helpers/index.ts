@@ -145,6 +145,8 @@ export function registerHelpers(app: Probot, deps: HelpersDeps = {}): HelpersHan
     // Title-only edits cannot change subscriptions; GitHub sends `changes.body` whenever the body changed.
     const changes = (context.payload as { changes?: { body?: unknown } }).changes;
     if (changes && !changes.body) return;
+    // Bot edits (our own cc-line PATCHes among them) are never applied as config, so skip the tracking-issue lookup.
+    if (context.payload.sender.type === 'Bot') return;
     await guarded(log, 'tracking-issue', { delivery_id: context.id }, () => resolver.onIssueEdited(context));
   });
   return { resolver };

@@ -384,3 +384,17 @@ describe('cheap paths', () => {
     expect(fake.items.get(TRACKING)!.comments).toHaveLength(0);
   });
 });
+
+describe('bot body edits', () => {
+  it('our own cc-line edit (issues.edited from a Bot) costs no API call', async () => {
+    setup();
+    fake.addIssue({ number: 41, body: 'cc @a' });
+    await deliver(makeProbot(), fake, 'issues', {
+      action: 'edited',
+      sender: BOT,
+      issue: { number: 41, body: 'cc @a', user: { login: 'reporter', type: 'User' }, labels: [], state: 'open' },
+      changes: { body: { from: '' } },
+    });
+    expect(fake.requests).toBe(0);
+  });
+});
