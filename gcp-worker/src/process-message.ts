@@ -3,6 +3,7 @@ import { classifyGitHubError } from '../../src/github/errors';
 import { labelIssue, type GitHubClient } from '../../src/github/labeler';
 import { NoModelError, StoreUnavailableError, type ModelRegistry } from '../../src/registry';
 import type { Logger } from '../../src/log/logger';
+import type { Classifier } from '../../src/ml/types';
 import type { KeyedLock } from './keyed-lock';
 import type { MessageOutcome, WorkerMetrics } from './metrics';
 
@@ -54,6 +55,25 @@ export function parseForwardedIssue(data: Buffer): Parsed {
     return { ok: false, reason: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
   }
   return { ok: true, message: parsed.data };
+}
+
+/** A failure inside the model, not GitHub: never classified as permanent, so the message is retried, then dead-lettered. */
+class PredictError extends Error {
+  override readonly name = 'PredictError';
+}
+
+function guardPredict(classifier: Classifier): Classifier {
+  return {
+    version: classifier.version,
+    labels: classifier.labels,
+    predict: async (issues) => {
+      try {
+        return await classifier.predict(issues);
+      } catch (err) {
+        throw new PredictError(`model ${classifier.version} failed to predict: ${(err as Error).message}`, { cause: err });
+      }
+    },
+  };
 }
 
 const counted = new WeakSet<object>();
@@ -116,7 +136,7 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
     const client = await deps.installationClient(m.installation_id);
     countCalls(client, deps.metrics);
     const mode = m.cohort.mode === 'shadow' ? 'shadow' : 'act';
-    const classifier = resolved.classifier;
+    const classifier = guardPredict(resolved.classifier);
     const run = () =>
       labelIssue(client, { owner: m.repo.owner, repo: m.repo.name, number: m.issue.number }, classifier, {
         mode,
@@ -131,6 +151,7 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
     const result: MessageOutcome = mode === 'shadow' ? 'shadow' : outcome.decision.action === 'skip' ? 'skipped' : 'labeled';
     return { outcome: result, action: 'ack', labels, modelVersion: outcome.modelVersion, githubCalls: outcome.githubCalls };
   } catch (err) {
+    if (err instanceof PredictError) return nack('transient_error', { err: err.message }, 'prediction failed; will be retried');
     const kind = classifyGitHubError(err);
     const status = (err as { status?: number }).status;
     const fields = { err: (err as Error).message, status };
