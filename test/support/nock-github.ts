@@ -258,11 +258,11 @@ export class FakeGitHub {
       return [200, items.map((c) => ({ id: c.id, body: c.body, user: { login: c.author.login, type: c.author.__typename === 'Bot' ? 'Bot' : 'User' } }))];
     });
 
-    const fake = this;
+    const repos = this.repos;
     scope.get(/^\/repos\/[^/]+\/[^/]+\/issues\/\d+$/).reply(function (path) {
       record('GET', path);
       const [, , owner, name, , num] = path.split('/');
-      const repo = fake.repos.get(`${owner}/${name}`.toLowerCase());
+      const repo = repos.get(`${owner}/${name}`.toLowerCase());
       const issue = repo?.issues.get(Number(num));
       if (!issue) return [404, { message: 'Not Found' }];
       const inm = this.req.headers['if-none-match'];
