@@ -398,3 +398,28 @@ describe('bot body edits', () => {
     expect(fake.requests).toBe(0);
   });
 });
+
+describe('tracking issue refresh on other instances', () => {
+  it('an instance that did not see the edit picks it up after the TTL', async () => {
+    setup('* bug @old\n');
+    let clock = 1_000_000;
+    const other = makeProbot({ now: () => clock, trackingTtlMs: 60_000 });
+    const a = fake.addIssue({ number: 50, body: '' });
+    fake.label(50, 'bug', human('maintainer'));
+    await deliver(other, fake, 'issues', labeledEvent(fake, 50, 'bug', human('maintainer')));
+    expect(a.body).toBe('cc @old');
+
+    // The edit is delivered to some other instance; this one only sees the new body after its TTL.
+    fake.items.get(TRACKING)!.body = '* bug @new\n';
+    const b = fake.addIssue({ number: 51, body: '' });
+    fake.label(51, 'bug', human('maintainer'));
+    await deliver(other, fake, 'issues', labeledEvent(fake, 51, 'bug', human('maintainer')));
+    expect(b.body).toBe('cc @old');
+
+    clock += 61_000;
+    const c = fake.addIssue({ number: 52, body: '' });
+    fake.label(52, 'bug', human('maintainer'));
+    await deliver(other, fake, 'issues', labeledEvent(fake, 52, 'bug', human('maintainer')));
+    expect(c.body).toBe('cc @new');
+  });
+});
