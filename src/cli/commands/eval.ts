@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { readJsonl } from '../../ml/dataset';
+import { evaluateClassifier, evaluateCv, evaluateTrainTest, type EvalReport, type ScoredRow } from '../../ml/evaluate';
+import { loadClassifier } from '../../ml/onnx-classifier';
+import { writeEvalReport } from '../../ml/report';
+import { addTrainOptions, int, trainOptionsFrom, type TrainFlags } from '../options';
+import { progress, warn } from '../progress';
+
+interface Flags extends TrainFlags {
+  train?: string;
+  test?: string;
+  model?: string;
+  cv?: number;
+  perRepo?: boolean;
+  json?: boolean;
+  report?: string;
+}
+
+function printHuman(r: EvalReport): void {
+  const lines = [`score ${r.score.toFixed(4)} (${r.perRepo ? 'mean per-repo macro-F1' : 'macro-F1'}), accuracy ${r.accuracy.toFixed(4)}, n=${r.n}`];
+  for (const [repo, g] of Object.entries(r.repos)) lines.push(`  ${repo || '(no repo)'}: macro-F1 ${g.macroF1.toFixed(4)} accuracy ${g.accuracy.toFixed(4)} n=${g.n}`);
+  for (const [l, m] of Object.entries(r.perLabel)) {
+    lines.push(`  ${l}: P ${m.precision.toFixed(3)} R ${m.recall.toFixed(3)} F1 ${m.f1.toFixed(3)} support ${m.support}`);
+  }
+  if (r.unknownLabelCount > 0) lines.push(`  unknown test labels: ${r.unknownLabelCount} (${Object.keys(r.unknownLabels).join(', ')})`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function register(program: Command): void {
+  addTrainOptions(
+    program
+      .command('eval')
+      .description('evaluate: --train F --test F | --model DIR --test F | --train F --cv K')
+      .option('--train <file>', 'labeled training JSONL')
+      .option('--test <file>', 'labeled test JSONL')
+      .option('--model <dir>', 'score a saved model directory instead of training')
+      .option('--cv <k>', 'k-fold cross-validation on --train', int('--cv'))
+      .option('--per-repo', 'one model per repo; score = mean over repos of macro-F1')
+      .option('--json', 'print exactly one JSON object on stdout (progress and warnings go to stderr)')
+      .option('--report <dir>', 'also write a Markdown model card and one precision-recall SVG per label to DIR'),
+  ).action(async (flags: Flags) => {
+    let report: EvalReport & { scored: ScoredRow[] };
+    const bar = progress('evaluating');
+    try {
+      if (flags.model) {
+        if (!flags.test) throw new Error('--model needs --test <file>');
+        if (flags.train || flags.cv) throw new Error('--model cannot be combined with --train or --cv');
+        const classifier = await loadClassifier(flags.model);
+        report = await evaluateClassifier(classifier, readJsonl(flags.test));
+      } else if (flags.train && flags.cv !== undefined) {
+        if (flags.test) throw new Error('--cv cannot be combined with --test');
+        const rows = readJsonl(flags.train);
+        report = evaluateCv(rows, flags.cv, { perRepo: !!flags.perRepo, seed: flags.seed, train: trainOptionsFrom(flags, warn), onWarning: warn, onFold: (d, t) => bar.update(d, t) });
+      } else if (flags.train && flags.test) {
+        const train = readJsonl(flags.train);
+        const test = readJsonl(flags.test);
+        report = evaluateTrainTest(train, test, { perRepo: !!flags.perRepo, train: trainOptionsFrom(flags, warn, (d, t) => bar.update(d, t)), onWarning: warn });
+      } else {
+        throw new Error('give --train F --test F, --model DIR --test F, or --train F --cv K');
+      }
+    } finally {
+      bar.stop();
+    }
+    const { scored, ...json } = report;
+    if (flags.report) {
+      const written = await writeEvalReport(flags.report, json, scored, { command: process.argv.slice(2).join(' ') });
+      process.stderr.write(`report written: ${written.join(', ')}\n`);
+    }
+    if (flags.json) process.stdout.write(JSON.stringify(json) + '\n');
+    else printHuman(json);
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * `label-bot` CLI entry. Each command lives in ./commands/<name>.ts and exports register(program);
+ * adding a command is one import and one register line below.
+ */
+import { Command } from 'commander';
+import { register as registerEval } from './commands/eval';
+import { register as registerFetchIssues } from './commands/fetch-issues';
+import { register as registerPredict } from './commands/predict';
+import { register as registerTrain } from './commands/train';
+import { register as registerBackfill } from './commands/backfill';
+import { register as registerReport } from './commands/report';
+import { runCli } from './run';
+
+const program = new Command('label-bot').description('Train, evaluate and serve label-bot issue classifiers').showHelpAfterError();
+
+registerFetchIssues(program);
+registerTrain(program);
+registerEval(program);
+registerPredict(program);
+registerBackfill(program);
+registerReport(program);
+
+await runCli(program, process.argv);

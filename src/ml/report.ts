@@ -1,0 +1,129 @@
+/**
+ * `eval --report DIR`: a Markdown model card plus one precision-recall plot per label,
+ * rendered by vega-lite → vega → SVG (no hand-built SVG).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vega from 'vega';
+import * as vegaLite from 'vega-lite';
+import type { EvalReport, ScoredRow } from './evaluate';
+import { DEFAULT_PRECISION_TARGET } from './thresholds';
+
+export interface PrPoint {
+  threshold: number;
+  precision: number;
+  recall: number;
+}
+
+/** Precision/recall at every distinct score of `label`, highest threshold first. */
+export function prCurve(rows: readonly ScoredRow[], label: string): PrPoint[] {
+  const pts: { s: number; y: boolean }[] = [];
+  for (const r of rows) {
+    const c = r.labels.indexOf(label);
+    if (c >= 0) pts.push({ s: r.scores[c]!, y: r.truth.includes(label) });
+  }
+  const positives = pts.filter((p) => p.y).length;
+  if (positives === 0) return [];
+  pts.sort((a, b) => b.s - a.s);
+  const out: PrPoint[] = [];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < pts.length; ) {
+    const s = pts[i]!.s;
+    while (i < pts.length && pts[i]!.s === s) {
+      if (pts[i]!.y) tp++;
+      else fp++;
+      i++;
+    }
+    out.push({ threshold: s, precision: tp / (tp + fp), recall: tp / positives });
+  }
+  return out;
+}
+
+export async function prPlotSvg(label: string, points: PrPoint[]): Promise<string> {
+  const spec: vegaLite.TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `Precision-recall: ${label}`,
+    width: 360,
+    height: 260,
+    layer: [
+      {
+        data: { values: points },
+        mark: { type: 'line', point: false, interpolate: 'step-after' },
+        encoding: {
+          x: { field: 'recall', type: 'quantitative', scale: { domain: [0, 1] }, title: 'recall' },
+          y: { field: 'precision', type: 'quantitative', scale: { domain: [0, 1] }, title: 'precision' },
+          order: { field: 'recall', type: 'quantitative' },
+        },
+      },
+      {
+        data: { values: [{ p: DEFAULT_PRECISION_TARGET }] },
+        mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
+        encoding: { y: { field: 'p', type: 'quantitative' } },
+      },
+    ],
+  };
+  const compiled = vegaLite.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+function fileSafe(label: string): string {
+  return label.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+function pct(x: number): string {
+  return x.toFixed(3);
+}
+
+export async function writeEvalReport(dir: string, report: EvalReport, scored: readonly ScoredRow[], meta: { command: string; dataHash?: string }): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const labels = [...new Set(scored.flatMap((r) => r.labels))].sort();
+  const written: string[] = [];
+  const md: string[] = [
+    '# Model card',
+    '',
+    `Evaluation mode: ${report.mode}${report.folds ? ` (${report.folds}-fold CV)` : ''}${report.perRepo ? ', per repo' : ''}.`,
+    '',
+    `Command: \`label-bot ${meta.command}\``,
+    '',
+    `**Score: ${pct(report.score)}** (${report.perRepo ? 'mean over repos of macro-F1' : 'macro-F1'}); accuracy ${pct(report.accuracy)}; ${report.n} rows; decision: ${report.decision}.`,
+    `With the per-label thresholds the bot applies: macro-F1 ${pct(report.withThresholds.macroF1)}, exact-set accuracy ${pct(report.withThresholds.accuracy)}.`,
+    '',
+    '## Per label',
+    '',
+    '| label | precision | recall | F1 | support |',
+    '|---|---|---|---|---|',
+    ...Object.entries(report.perLabel).map(([l, m]) => `| ${l} | ${pct(m.precision)} | ${pct(m.recall)} | ${pct(m.f1)} | ${m.support} |`),
+    '',
+  ];
+  if (Object.keys(report.repos).length > 1) {
+    md.push('## Per repo', '', '| repo | macro-F1 | accuracy | n |', '|---|---|---|---|');
+    for (const [repo, g] of Object.entries(report.repos)) md.push(`| ${repo} | ${pct(g.macroF1)} | ${pct(g.accuracy)} | ${g.n} |`);
+    md.push('');
+  }
+  md.push('## Thresholds', '', `Rule: per label, the threshold with the highest recall among those with precision ≥ ${DEFAULT_PRECISION_TARGET} on held-out folds; \`never\` = the label cannot reach that precision and is never predicted.`, '');
+  for (const [name, m] of Object.entries(report.models ?? {})) {
+    md.push(`- ${name === '*' ? 'model' : name}: ${Object.entries(m.thresholds).map(([l, t]) => `${l} ${t === null ? 'never' : t.toFixed(3)}`).join(', ')}${m.lambda ? ` (λ ${m.lambda})` : ''}`);
+  }
+  md.push('');
+  if (report.unknownLabelCount > 0) {
+    md.push(`Unknown test labels (never predictable): ${Object.entries(report.unknownLabels).map(([l, n]) => `${l} ×${n}`).join(', ')}.`, '');
+  }
+  if (meta.dataHash) md.push(`Training data hash (sha256): \`${meta.dataHash}\``, '');
+  md.push('## Precision-recall', '');
+  for (const l of labels) {
+    const file = `pr-${fileSafe(l)}.svg`;
+    const svg = await prPlotSvg(l, prCurve(scored, l));
+    writeFileSync(join(dir, file), svg);
+    written.push(join(dir, file));
+    md.push(`![precision-recall ${l}](${file})`, '');
+  }
+  writeFileSync(join(dir, 'model-card.md'), md.join('\n'));
+  written.unshift(join(dir, 'model-card.md'));
+  return written;
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_FEATURIZER_SETTINGS, featurize, type FeaturizerSettings } from '../../src/ml/featurizer';
+
+const small: FeaturizerSettings = { ...DEFAULT_FEATURIZER_SETTINGS, dim: 1 << 12 };
+
+function norm(v: { values: Float32Array }): number {
+  let s = 0;
+  for (const x of v.values) s += x * x;
+  return Math.sqrt(s);
+}
+
+function valid(v: { indices: Int32Array; values: Float32Array }, dim: number): void {
+  expect(v.indices.length).toBe(v.values.length);
+  for (let i = 0; i < v.indices.length; i++) {
+    expect(v.indices[i]).toBeGreaterThanOrEqual(1);
+    expect(v.indices[i]).toBeLessThan(dim);
+    if (i > 0) expect(v.indices[i]).toBeGreaterThan(v.indices[i - 1]!);
+    expect(Number.isFinite(v.values[i]!)).toBe(true);
+  }
+}
+
+describe('featurizer', () => {
+  it('is deterministic and L2-normalised with sorted indices in [1, dim)', () => {
+    const issue = { title: 'App crashes on start', body: '### Steps to reproduce\n1. run it\n```\nError: boom\n  at main (a.js:1:2)\n```' };
+    const a = featurize(issue, small);
+    const b = featurize({ ...issue }, small);
+    expect(Array.from(a.indices)).toEqual(Array.from(b.indices));
+    expect(Array.from(a.values)).toEqual(Array.from(b.values));
+    expect(norm(a)).toBeCloseTo(1, 5);
+    valid(a, small.dim);
+  });
+
+  it('keeps the title distinct from the body', () => {
+    const inTitle = featurize({ title: 'memory leak', body: '' }, small);
+    const inBody = featurize({ title: '', body: 'memory leak' }, small);
+    expect(Array.from(inTitle.indices)).not.toEqual(Array.from(inBody.indices));
+  });
+
+  it('turns template headings into features, whatever their markdown level or punctuation', () => {
+    const withHeading = featurize({ title: 'x', body: '### Repro steps:\nfoo' }, small);
+    const sameHeading = featurize({ title: 'x', body: '## repro  steps\nfoo' }, small);
+    const plain = featurize({ title: 'x', body: 'repro steps\nfoo' }, small);
+    const set = (v: { indices: Int32Array }) => new Set(v.indices);
+    const headingOnly = [...set(withHeading)].filter((i) => !set(plain).has(i));
+    expect(headingOnly.length).toBeGreaterThan(0);
+    expect(headingOnly.some((i) => set(sameHeading).has(i))).toBe(true);
+  });
+
+  it('survives null, missing and non-string fields', () => {
+    for (const issue of [{ title: 'only a title', body: null }, { title: 'x' }, { title: '', body: '' }, { title: null, body: undefined }, { title: 42, body: { a: 1 } }]) {
+      const v = featurize(issue as { title?: unknown; body?: unknown }, small);
+      valid(v, small.dim);
+      expect(v.indices.length).toBeGreaterThan(0); // meta features (e.g. empty body) are always present
+      expect(norm(v)).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('caps a 1 MB body: the same features as its first maxBodyChars', () => {
+    const big = 'lorem ipsum dolor sit amet '.repeat(40_000);
+    expect(big.length).toBeGreaterThan(1_000_000);
+    const v = featurize({ title: 't', body: big }, small);
+    const capped = featurize({ title: 't', body: big.slice(0, small.maxBodyChars) }, small);
+    expect(Array.from(v.indices)).toEqual(Array.from(capped.indices));
+    valid(v, small.dim);
+  });
+
+  it('handles binary junk, lone surrogates, emoji and non-English text', () => {
+    let junk = '';
+    for (let i = 0; i < 5000; i++) junk += String.fromCharCode((i * 7919) % 65536);
+    const cases = [
+      { title: '\ud800\udfff\ud800 broken \udc00', body: '\u0000\u0001\uffff\ufeff' + junk },
+      { title: '🐛 bug with 🎉 emoji 👍🏽', body: '🔥'.repeat(1000) },
+      { title: 'Программа падает при запуске', body: 'Ошибка: не удалось открыть файл' },
+      { title: '如何配置代理服务器？', body: '我在使用时遇到了问题，请问怎么解决？' },
+      { title: 'عطل في الواجهة', body: 'مرحبا' },
+    ];
+    for (const c of cases) {
+      const v = featurize(c, small);
+      valid(v, small.dim);
+      expect(norm(v)).toBeCloseTo(1, 5);
+    }
+    // Different scripts give different features (they are not all collapsed onto the same junk bucket).
+    const ru = featurize(cases[2]!, small);
+    const zh = featurize(cases[3]!, small);
+    expect(Array.from(ru.indices)).not.toEqual(Array.from(zh.indices));
+  });
+
+  it('emits indicator features for code, stack traces and question phrasing', () => {
+    const q = featurize({ title: 'How do I configure it?', body: 'thanks' }, small);
+    const s = featurize({ title: 'configure it', body: 'thanks' }, small);
+    expect(new Set(q.indices).size).toBeGreaterThan(0);
+    expect(Array.from(q.indices)).not.toEqual(Array.from(s.indices));
+    const code = featurize({ title: 't', body: 'text\n```\nfoo()\n```' }, small);
+    const noCode = featurize({ title: 't', body: 'text\n\nfoo()\n' }, small);
+    expect(Array.from(code.indices)).not.toEqual(Array.from(noCode.indices));
+  });
+});
