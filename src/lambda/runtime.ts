@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { createLambdaFunction } from '@probot/adapter-aws-lambda-serverless';
 import { Probot, ProbotOctokit } from 'probot';
@@ -21,9 +22,15 @@ export interface RuntimeOptions {
   Octokit?: typeof ProbotOctokit;
 }
 
+/**
+ * A relative MODEL_DIR is looked up under the Lambda task root, then the working directory (serverless-offline
+ * sets LAMBDA_TASK_ROOT=/var/task while running from the project directory).
+ */
 export function modelDirFromEnv(env: NodeJS.ProcessEnv): string {
   const dir = env.MODEL_DIR || 'models/universal';
-  return isAbsolute(dir) ? dir : join(env.LAMBDA_TASK_ROOT || process.cwd(), dir);
+  if (isAbsolute(dir)) return dir;
+  const candidates = [env.LAMBDA_TASK_ROOT, process.cwd()].filter((d): d is string => Boolean(d)).map((d) => join(d, dir));
+  return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }
 
 /** Loads once; a failed load is retried on the next call instead of poisoning the instance. */

@@ -25,9 +25,17 @@ async function fromExtension(env: NodeJS.ProcessEnv, name: SecretName, fetchImpl
   if (!prefix) return undefined;
   const port = env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT || '2773';
   const url = `http://localhost:${port}/systemsmanager/parameters/get?name=${encodeURIComponent(`${prefix}/${name}`)}&withDecryption=true`;
-  const res = await fetchImpl(url, { headers: { 'X-Aws-Parameters-Secrets-Token': env.AWS_SESSION_TOKEN ?? '' } });
+  const optional = OPTIONAL_SECRETS.includes(name as (typeof OPTIONAL_SECRETS)[number]);
+  let res: Awaited<ReturnType<FetchLike>>;
+  try {
+    res = await fetchImpl(url, { headers: { 'X-Aws-Parameters-Secrets-Token': env.AWS_SESSION_TOKEN ?? '' } });
+  } catch (err) {
+    // No extension (e.g. serverless-offline with secrets in the shell): an optional secret is simply absent.
+    if (optional) return undefined;
+    throw new Error(`SSM parameter ${prefix}/${name}: Parameters and Secrets extension unreachable (${(err as Error).message})`);
+  }
   if (!res.ok) {
-    if (OPTIONAL_SECRETS.includes(name as (typeof OPTIONAL_SECRETS)[number])) return undefined;
+    if (optional) return undefined;
     // The status only; the extension's error body could echo the parameter path, never a value, but keep it short.
     throw new Error(`SSM parameter ${prefix}/${name} could not be read (HTTP ${res.status})`);
   }

@@ -157,5 +157,12 @@ describe('secrets from SSM via the Parameters and Secrets extension', () => {
     delete params['/label-bot/prod/APP_ID'];
     await expect(loadSecrets({ SSM_PARAMETER_PREFIX: '/label-bot/prod', PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port) }, fetchLocal)).rejects.toThrow(/APP_ID.*HTTP 400/);
     await expect(loadSecrets({})).rejects.toThrow(/missing secrets: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET/);
+    // No extension running (serverless-offline): required secrets from the shell are enough.
+    const unreachable = async () => {
+      throw new TypeError('fetch failed');
+    };
+    const offline = await loadSecrets({ SSM_PARAMETER_PREFIX: '/p', APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'w' }, unreachable);
+    expect(offline).toMatchObject({ appId: '1', webhookSecret: 'w', gcpCredentialsJson: undefined });
+    await expect(loadSecrets({ SSM_PARAMETER_PREFIX: '/p', APP_ID: '1', PRIVATE_KEY: testPrivateKey() }, unreachable)).rejects.toThrow(/WEBHOOK_SECRET: Parameters and Secrets extension unreachable/);
   });
 });
