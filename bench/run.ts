@@ -1,0 +1,110 @@
+/**
+ * `npm run bench [-- --quick] [-- --json] [-- --only inference,lambda]`
+ *
+ * Runs the benchmark parts one after another in this process (the cold start and the quality CV spawn their own),
+ * prints a Markdown table per part and writes bench/results/<part>[.quick].json plus latest[.quick].json.
+ * --quick is the CI smoke pass: the committed fixture, few repetitions, no timing assertions anywhere.
+ * --json prints one JSON object on stdout; tables and progress then go to stderr.
+ */
+import './lib/env';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { loadBenchData, REPO_ROOT } from './lib/data';
+import type { BenchContext } from './lib/context';
+import { describeMachine, machineInfo } from './lib/machine';
+import { QUICK_TRAIN_OPTIONS, trainToDir } from './lib/model';
+import { notMeasured, partMarkdown, writePartReport, type PartReport, type PartResult } from './lib/result';
+import { runInference } from './parts/inference';
+import { runQuality } from './parts/quality';
+import { runTraining } from './parts/training';
+
+export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+
+type Part = { name: string; title: string; run: (ctx: BenchContext) => Promise<PartResult> };
+
+async function lazy(load: () => Promise<{ default?: unknown } & Record<string, unknown>>, fn: string, ctx: BenchContext): Promise<PartResult> {
+  const mod = await load();
+  return (mod[fn] as (c: BenchContext) => Promise<PartResult>)(ctx);
+}
+
+export const PARTS: Part[] = [
+  { name: 'inference', title: '1. Inference throughput (same texts, single thread)', run: runInference },
+  { name: 'quality', title: '2. Quality side by side (CV F1, ours vs fastText)', run: runQuality },
+  // Loaded on demand: they pull in Probot, gRPC and the stand-ins.
+  { name: 'lambda', title: '3. Lambda: cold start, warm latency, package size', run: (c) => lazy(() => import('./parts/lambda'), 'runLambda', c) },
+  { name: 'worker', title: '4. Worker throughput and GitHub calls per issue', run: (c) => lazy(() => import('./parts/worker'), 'runWorker', c) },
+  { name: 'e2e', title: '5. End to end on the local stack', run: (c) => lazy(() => import('./parts/e2e'), 'runE2E', c) },
+  { name: 'training', title: '6. Training time', run: runTraining },
+];
+
+export interface CliFlags {
+  quick: boolean;
+  json: boolean;
+  only: string[] | null;
+}
+
+export function parseFlags(argv: readonly string[]): CliFlags {
+  const flags: CliFlags = { quick: false, json: false, only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') flags.quick = true;
+    else if (a === '--json') flags.json = true;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (!v) throw new Error('--only needs a comma-separated list of parts');
+      flags.only = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = flags.only.filter((p) => !PARTS.some((x) => x.name === p));
+      if (unknown.length) throw new Error(`unknown part(s): ${unknown.join(', ')} (known: ${PARTS.map((p) => p.name).join(', ')})`);
+    } else if (a === '--') continue;
+    else throw new Error(`unknown flag ${a} (use --quick, --json, --only a,b)`);
+  }
+  return flags;
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const out = (s: string) => (flags.json ? process.stderr : process.stdout).write(s + '\n');
+  const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+  const machine = machineInfo();
+  const mode = flags.quick ? 'quick' : 'full';
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  out(`# label-bot bench (${mode})\n\n${describeMachine(machine)}\n\nCommand: \`${command}\`\n`);
+
+  const data = loadBenchData(flags.quick);
+  log(`data: ${data.source} (${data.rows.length} rows); training the bench model`);
+  const name = data.source === 'shared' ? 'bench-universal' : 'bench-fixture';
+  const model = { ...trainToDir(data.rows, name, flags.quick ? QUICK_TRAIN_OPTIONS : {}), name };
+  log(`model trained in ${Math.round(model.trainMs)} ms → ${model.dir}`);
+  const ctx: BenchContext = { quick: flags.quick, data, model, log };
+
+  const reports: PartReport[] = [];
+  for (const part of PARTS) {
+    if (flags.only && !flags.only.includes(part.name)) continue;
+    const started = performance.now();
+    let result: PartResult;
+    try {
+      result = await part.run(ctx);
+    } catch (err) {
+      // One broken part must not hide the others' figures.
+      const message = (err as Error).stack?.split('\n').slice(0, 3).join(' ') ?? String(err);
+      log(`${part.name} failed: ${message}`);
+      result = { part: part.name, title: part.title, status: 'not-measured', figures: [notMeasured(part.title, '', `the part failed: ${(err as Error).message}`)], notes: [] };
+    }
+    const report: PartReport = { schema: 'label-bot-bench/1', mode, command, machine, durationMs: performance.now() - started, ...result };
+    reports.push(report);
+    writePartReport(RESULTS_DIR, report);
+    out(partMarkdown(report));
+  }
+  const all = { schema: 'label-bot-bench/1', mode, command, machine, parts: reports };
+  writeFileSync(join(RESULTS_DIR, `latest${flags.quick ? '.quick' : ''}.json`), JSON.stringify(all, null, 2) + '\n');
+  if (flags.json) process.stdout.write(JSON.stringify(all) + '\n');
+}
+
+main().then(
+  // gRPC channels and keep-alive sockets of the measured clients would keep the loop alive.
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
