@@ -1,7 +1,8 @@
-/** The ML core's model loaders, wired for the ops commands. */
+/** The ML core's model loaders, as the worker wires them (directory → loadClassifier, GCS bytes → classifierFromArtifacts). */
 import type { ModelLoaders } from './model-source';
 
 export async function defaultModelLoaders(): Promise<ModelLoaders> {
-  // Replaced by the ML core's loadClassifier / classifierFromArtifacts once they land (issue 2).
-  throw new Error('model loading is not available yet: the ML core has not landed loadClassifier');
+  // Imported lazily: onnxruntime-node is heavy, and `report` never needs a model.
+  const { classifierFromArtifacts, loadClassifier } = await import('../ml/onnx-classifier');
+  return { loadDir: loadClassifier, fromArtifacts: classifierFromArtifacts };
 }
