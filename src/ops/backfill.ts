@@ -158,6 +158,8 @@ async function processIssue(
     log.info({ repo: `${ref.owner}/${ref.repo}`, issue: ref.number, decision: 'gone' }, 'issue not found; skipped');
     return { ...base, action: 'gone', reason: 'issue not found', chosen: [], add: [], suppressed: [], comment: 'none' };
   }
+  // Titles of private-repo issues stay out of tables and files that may end up in CI logs; the number identifies them.
+  if (state.isPrivate) base.title = '(private)';
   const [prediction] = await opts.classifier.predict([{ title: state.title, body: state.body }]);
   if (!prediction) throw new Error('classifier returned no prediction');
   const decision = decideLabels(state, prediction);

@@ -49,8 +49,12 @@ type HookableOctokit = Pick<InstanceType<typeof ProbotOctokit>, 'hook'>;
 
 interface RequestErrorLike {
   status?: number;
+  message?: string;
   response?: { headers?: Headers };
 }
+
+/** GitHub asks to wait at least a minute after a secondary limit that names no `retry-after`. */
+export const SECONDARY_LIMIT_DEFAULT_WAIT_MS = 60_000;
 
 /** Installs the guard on an Octokit instance; every request (REST and GraphQL) goes through it. */
 export function guardRateLimit(octokit: HookableOctokit, opts: RateLimitOptions = {}): void {
@@ -82,7 +86,10 @@ export function guardRateLimit(octokit: HookableOctokit, opts: RateLimitOptions 
       } catch (err) {
         const e = err as RequestErrorLike;
         const limited = e.status === 403 || e.status === 429;
-        const delay = limited ? rateLimitDelay(e.response?.headers, now(), 0) : null;
+        let delay = limited ? rateLimitDelay(e.response?.headers, now(), 0) : null;
+        if (delay === null && limited && /secondary rate limit|abuse/i.test(e.message ?? '')) {
+          delay = SECONDARY_LIMIT_DEFAULT_WAIT_MS;
+        }
         if (delay === null || attempt >= maxRetries) throw err;
         await wait(delay, `HTTP ${e.status}`);
       }

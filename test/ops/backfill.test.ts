@@ -151,6 +151,13 @@ describe('backfill that acts', () => {
     expect(standIn.issue(REPO, 1).labels).toEqual(['bug']);
   });
 
+  it('keeps private-repo titles out of its rows', async () => {
+    standIn.createRepo('acme/secret', { private: true });
+    standIn.createIssue('acme/secret', { title: 'Crash in the secret sauce', webhook: false });
+    const summary = await runBackfill(octokitFor(standIn), options({ repo: 'secret', dryRun: true }));
+    expect(summary.rows.map((r) => [r.issue, r.title, r.add])).toEqual([[1, '(private)', ['bug']]]);
+  });
+
   it('streams rows to onRow as they finish', async () => {
     const seen: number[] = [];
     await runBackfill(octokitFor(standIn), options({ dryRun: true, onRow: (r) => void seen.push(r.issue) }));

@@ -29,7 +29,7 @@ describe('rateLimitDelay', () => {
 describe('guardRateLimit on a real Octokit', () => {
   it('retries a secondary-rate-limit 403 after retry-after, sleeping through the injected sleep', async () => {
     const sleeps: number[] = [];
-    const octokit = new TestOctokit({ auth: 'test' });
+    const octokit = new TestOctokit({ auth: { token: 'test' } });
     guardRateLimit(octokit, { sleep: async (ms) => void sleeps.push(ms), now: () => 0 });
     nock(API)
       .get('/repos/o/r')
@@ -43,7 +43,7 @@ describe('guardRateLimit on a real Octokit', () => {
 
   it('pauses before the next request once x-ratelimit-remaining hits 0', async () => {
     const sleeps: number[] = [];
-    const octokit = new TestOctokit({ auth: 'test' });
+    const octokit = new TestOctokit({ auth: { token: 'test' } });
     guardRateLimit(octokit, { sleep: async (ms) => void sleeps.push(ms), now: () => 1_000_000 });
     nock(API)
       .get('/repos/o/r')
@@ -56,9 +56,22 @@ describe('guardRateLimit on a real Octokit', () => {
     expect(sleeps).toEqual([31_000]);
   });
 
+  it('waits a minute after a secondary limit that names no retry-after', async () => {
+    const sleeps: number[] = [];
+    const octokit = new TestOctokit({ auth: { token: 'test' } });
+    guardRateLimit(octokit, { sleep: async (ms) => void sleeps.push(ms) });
+    nock(API)
+      .get('/repos/o/r')
+      .reply(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' })
+      .get('/repos/o/r')
+      .reply(200, {});
+    await octokit.request('GET /repos/{owner}/{repo}', { owner: 'o', repo: 'r' });
+    expect(sleeps).toEqual([60_000]);
+  });
+
   it('gives up after maxRetries and surfaces the error; a plain 403 is not retried', async () => {
     const sleeps: number[] = [];
-    const octokit = new TestOctokit({ auth: 'test' });
+    const octokit = new TestOctokit({ auth: { token: 'test' } });
     guardRateLimit(octokit, { sleep: async (ms) => void sleeps.push(ms), maxRetries: 2 });
     nock(API).get('/repos/o/r').times(3).reply(429, {}, { 'retry-after': '1' });
     await expect(octokit.request('GET /repos/{owner}/{repo}', { owner: 'o', repo: 'r' })).rejects.toMatchObject({ status: 429 });
