@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const bundledDir = settings.bundledModelDir;
   const worker = await startWorker({
     settings,
-    loader: await artifactLoader(),
+    loader: artifactLoader(),
     // Probot caches installation tokens until shortly before they expire, so steady state costs no token call.
     installationClient: async (id) => (await octokits.installation(id)) as unknown as CountableClient,
     ...(bundledDir ? { bundledModel: () => loadBundledModel(bundledDir) } : {}),

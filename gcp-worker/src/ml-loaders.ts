@@ -1,12 +1,12 @@
 /** The ML core's loaders, as the worker uses them (artifacts from GCS; the bundled universal model from disk). */
+import { classifierFromArtifacts, loadClassifier } from '../../src/ml/onnx-classifier';
 import type { Classifier } from '../../src/ml/types';
 import type { ArtifactLoader } from '../../src/registry';
 
-export async function artifactLoader(): Promise<ArtifactLoader> {
-  // Replaced by the ML core's classifierFromArtifacts once it lands (issue 2).
-  throw new Error('model loading is not available yet: the ML core has not landed classifierFromArtifacts');
+export function artifactLoader(): ArtifactLoader {
+  return (onnx, modelJson, source) => classifierFromArtifacts(onnx, modelJson, source);
 }
 
-export async function loadBundledModel(dir: string): Promise<Classifier> {
-  throw new Error(`model loading is not available yet (bundled model ${dir})`);
+export function loadBundledModel(dir: string): Promise<Classifier> {
+  return loadClassifier(dir);
 }

@@ -15,13 +15,17 @@ export class PublishRefusedError extends Error {
 type Store = Pick<GcsModelStore, 'readPointer' | 'readModelJson' | 'listVersions' | 'uploadVersion' | 'writePointer' | 'bucketName'>;
 
 /**
- * The held-out score a model.json reports (`metrics.score`: the same headline figure `eval --json` prints).
- * Older or hand-made files may carry only `metrics.macro_f1`.
+ * The held-out score a model.json reports: the out-of-fold macro-F1 of the decision rule the model uses
+ * (`metrics.withThresholds` when `metrics.decision` is `thresholds`, else `metrics.heldOut`), as written by
+ * `label-bot train`. Hand-made files may carry `metrics.score` (the `eval --json` headline) instead.
  */
 export function heldOutScore(modelJson: unknown): number | null {
   const metrics = (modelJson as { metrics?: Record<string, unknown> } | null)?.metrics;
   if (!metrics || typeof metrics !== 'object') return null;
-  for (const k of ['score', 'macro_f1', 'macroF1']) {
+  const pick = metrics.decision === 'thresholds' ? metrics.withThresholds : metrics.heldOut;
+  const macro = (pick as { macroF1?: unknown } | undefined)?.macroF1;
+  if (typeof macro === 'number' && Number.isFinite(macro)) return macro;
+  for (const k of ['score', 'macroF1', 'macro_f1']) {
     const v = metrics[k];
     if (typeof v === 'number' && Number.isFinite(v)) return v;
   }
@@ -157,12 +161,13 @@ export async function listModels(store: Store, scope: ModelScope): Promise<{ cur
   const current = pointer?.pointer.version ?? null;
   const infos = await Promise.all(
     versions.map(async (version): Promise<ModelVersionInfo> => {
-      const json = (await store.readModelJson(scope, version)) as { created_at?: unknown; labels?: unknown } | null;
+      const json = (await store.readModelJson(scope, version)) as { createdAt?: unknown; created_at?: unknown; labels?: unknown } | null;
+      const created = json?.createdAt ?? json?.created_at;
       return {
         version,
         current: version === current,
         score: heldOutScore(json),
-        createdAt: typeof json?.created_at === 'string' ? json.created_at : null,
+        createdAt: typeof created === 'string' ? created : null,
         labels: Array.isArray(json?.labels) ? json.labels.filter((l): l is string => typeof l === 'string') : [],
       };
     }),
