@@ -9,6 +9,9 @@ import { register as registerPredict } from './commands/predict';
 import { register as registerTrain } from './commands/train';
 import { register as registerBackfill } from './commands/backfill';
 import { register as registerReport } from './commands/report';
+import { register as registerPublish } from './commands/publish';
+import { register as registerRollback } from './commands/rollback';
+import { register as registerModels } from './commands/models';
 import { runCli } from './run';
 
 const program = new Command('label-bot').description('Train, evaluate and serve label-bot issue classifiers').showHelpAfterError();
@@ -19,5 +22,8 @@ registerEval(program);
 registerPredict(program);
 registerBackfill(program);
 registerReport(program);
+registerPublish(program);
+registerRollback(program);
+registerModels(program);
 
 await runCli(program, process.argv);
