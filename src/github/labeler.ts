@@ -33,7 +33,10 @@ export interface IssueState {
   humanRemoved: Set<string>;
   /** Labels currently present whose latest LabeledEvent is by a bot (ours or another app). */
   botApplied: Set<string>;
+  /** The bot's comment (the oldest, when concurrent deliveries created several). */
   botComment: { id: number; body: string } | null;
+  /** Younger duplicates of the bot comment, left by concurrent deliveries; `applyDecision` deletes them. */
+  duplicateBotComments?: number[];
   repoConfig: RepoConfig;
 }
 
@@ -100,7 +103,7 @@ export async function readIssueState(
     if (ev.type === 'UnlabeledEvent' && !isBot(ev.actor) && !labels.includes(name)) humanRemoved.add(name);
     if (ev.type === 'LabeledEvent' && isBot(ev.actor) && labels.includes(name)) botApplied.add(name);
   }
-  const own = issue.comments.nodes.find((c) => isBot(c.author) && hasBotMarker(c.body));
+  const own = issue.comments.nodes.filter((c) => isBot(c.author) && hasBotMarker(c.body)).sort((a, b) => a.databaseId - b.databaseId);
 
   return {
     ref,
@@ -113,7 +116,8 @@ export async function readIssueState(
     labels,
     humanRemoved,
     botApplied,
-    botComment: own ? { id: own.databaseId, body: own.body } : null,
+    botComment: own[0] ? { id: own[0].databaseId, body: own[0].body } : null,
+    duplicateBotComments: own.slice(1).map((c) => c.databaseId),
     repoConfig: resolveRepoConfig({
       defaults: options.defaults ?? null,
       orgText: data.orgConfigRepo?.config?.text ?? null,
@@ -199,6 +203,11 @@ export interface ApplyOptions {
   modelVersion: string;
   source: 'universal' | 'repo';
   log?: Logger;
+  /**
+   * After creating the comment, list the issue's recent comments once and delete younger duplicates, so two
+   * deliveries racing in parallel still converge on ONE comment (the oldest). Costs one GET, only on creation.
+   */
+  verifyNewComment?: boolean;
 }
 
 export type CommentAction = 'created' | 'updated' | 'unchanged' | 'none';
@@ -209,8 +218,40 @@ export interface ApplyResult {
   comment: CommentAction;
   /** Desired comment text (null = none); set in every mode so dry-runs can show it. */
   commentBody: string | null;
-  /** GitHub write calls made by applyDecision (0 in shadow and dry-run). */
+  /** GitHub calls made by applyDecision (0 in shadow and dry-run). */
   writes: number;
+}
+
+async function deleteComment(octokit: GitHubClient, owner: string, repo: string, id: number): Promise<void> {
+  try {
+    await octokit.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id: id });
+  } catch (err) {
+    // The other racer deleted it first.
+    if ((err as { status?: number }).status !== 404) throw err;
+  }
+}
+
+/** Returns the number of calls made. */
+async function removeRacingDuplicates(octokit: GitHubClient, ref: IssueRef, ownId: number, createdAt: string): Promise<number> {
+  // Racers create their comments within seconds of each other; `since` keeps the listing to one small page.
+  const since = new Date(Date.parse(createdAt) - 10 * 60_000).toISOString();
+  const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+    owner: ref.owner,
+    repo: ref.repo,
+    issue_number: ref.number,
+    since,
+    per_page: 100,
+  });
+  const ours = data.filter((c) => c.user?.type === 'Bot' && hasBotMarker(c.body)).map((c) => c.id);
+  if (!ours.includes(ownId)) ours.push(ownId);
+  const keep = Math.min(...ours);
+  let calls = 1;
+  for (const id of ours) {
+    if (id === keep) continue;
+    await deleteComment(octokit, ref.owner, ref.repo, id);
+    calls++;
+  }
+  return calls;
 }
 
 export function renderDecisionComment(decision: LabelDecision, modelVersion: string): string | null {
@@ -247,10 +288,15 @@ export async function applyDecision(
     added.push(...decision.toAdd);
   }
   let comment: CommentAction = 'none';
+  // Duplicates from an earlier race: keep the oldest, which every racer agrees on.
+  for (const id of state.duplicateBotComments ?? []) {
+    await deleteComment(octokit, owner, repo, id);
+    writes++;
+  }
   // A locked issue still takes labels; a comment there would need elevated rights and adds noise.
   if (commentBody !== null && !state.locked) {
     if (state.botComment === null) {
-      await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      const { data: created } = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
         owner,
         repo,
         issue_number: number,
@@ -258,6 +304,7 @@ export async function applyDecision(
       });
       writes++;
       comment = 'created';
+      if (opts.verifyNewComment) writes += await removeRacingDuplicates(octokit, state.ref, created.id, created.created_at);
     } else if (state.botComment.body.trim() !== commentBody.trim()) {
       await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
         owner,
@@ -276,6 +323,8 @@ export async function applyDecision(
 
 export interface LabelIssueOptions extends ReadIssueStateOptions, DecideOptions {
   mode: ApplyMode;
+  /** See ApplyOptions.verifyNewComment. */
+  verifyNewComment?: boolean;
   source: 'universal' | 'repo';
   log?: Logger;
   /** Extra fields for every log line (delivery_id …). */
@@ -317,7 +366,13 @@ export async function labelIssue(
   const [prediction] = await classifier.predict([{ title: state.title, body: state.body }]);
   if (!prediction) throw new Error('classifier returned no prediction');
   const decision = decideLabels(state, prediction, { minConfidence: opts.minConfidence });
-  const result = await applyDecision(octokit, state, decision, { mode: opts.mode, modelVersion: classifier.version, source: opts.source, log });
+  const result = await applyDecision(octokit, state, decision, {
+    mode: opts.mode,
+    modelVersion: classifier.version,
+    source: opts.source,
+    log,
+    verifyNewComment: opts.verifyNewComment,
+  });
   log.info(
     {
       ...base,

@@ -41,6 +41,17 @@ describe('universal labeling through probot.receive', () => {
     expect(gh.callsTo('POST', '/labels')).toHaveLength(1);
     expect(gh.callsTo('POST', '/comments')).toHaveLength(1);
     expect(gh.callsTo('PATCH', '/comments/')).toHaveLength(0);
+    expect(gh.calls.filter((c) => c.method === 'DELETE')).toHaveLength(0);
+  });
+
+  it('keeps ONE comment when the same event arrives 10 times in parallel on two app instances', async () => {
+    gh.addIssue('octo/widgets', { number: 30, title: 'crash' });
+    const a = await createTestProbot({ loadClassifier });
+    const b = await createTestProbot({ loadClassifier });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => receive(i % 2 ? a : b, issuesPayload({ number: 30 }), 'dup')));
+    const issue = gh.issue('octo/widgets', 30);
+    expect(issue.labels).toEqual(['bug']);
+    expect(issue.comments).toHaveLength(1);
   });
 
   it('predicts from the live issue, not the payload (the title may have been edited)', async () => {

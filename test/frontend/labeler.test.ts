@@ -122,6 +122,27 @@ describe('labelIssue against a stateful GitHub (nock)', () => {
     expect(gh.writes()).toHaveLength(2);
   });
 
+  it('parallel deliveries converge on ONE comment with verifyNewComment (the oldest survives)', async () => {
+    gh.addIssue('o/r', { number: 20, title: 'crash' });
+    const run = () => labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 20 }, classifier, { mode: 'act', source: 'universal', verifyNewComment: true });
+    const outcomes = await Promise.all([run(), run(), run()]);
+    const issue = gh.issue('o/r', 20);
+    expect(issue.comments).toHaveLength(1);
+    expect(issue.labels).toEqual(['bug']);
+    expect(outcomes.filter((o) => o.status === 'done' && o.comment === 'created').length).toBeGreaterThanOrEqual(1);
+    const again = await run();
+    expect(again).toMatchObject({ comment: 'unchanged', githubCalls: 1 });
+  });
+
+  it('without verifyNewComment, duplicates left by a race are removed on the next run (lazy convergence)', async () => {
+    const dup = (id: number) => ({ id, body: `${BOT_COMMENT_MARKER}\nold`, author: { login: 'label-bot[bot]', __typename: 'Bot' as const } });
+    gh.addIssue('o/r', { number: 21, title: 'crash', comments: [dup(5), dup(3), dup(9)] });
+    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 21 }, classifier, { mode: 'act', source: 'universal' });
+    expect(out).toMatchObject({ comment: 'updated' });
+    expect(gh.issue('o/r', 21).comments.map((c) => c.id)).toEqual([3]);
+    expect(gh.callsTo('DELETE', '/issues/comments/')).toHaveLength(2);
+  });
+
   it('edits its one comment in place when the model version changes', async () => {
     gh.addIssue('o/r', { number: 2, title: 'crash' });
     await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 2 }, classifier, { mode: 'act', source: 'universal' });

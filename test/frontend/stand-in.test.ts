@@ -52,21 +52,23 @@ afterEach(async () => {
 });
 
 describe('Lambda handler against the GitHub stand-in', () => {
-  it('labels a new issue with ≤ 3 calls, one comment, and the bot’s own events cause no loop', async () => {
+  it('labels a new issue with ≤ 4 calls (3 + the one-off duplicate check), one comment, and no loop', async () => {
     gh.createIssue('acme/ops', { title: 'config', body: configBody('salt: s\nrollout: {}\n'), user: 'operator', number: 1 });
     gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'stack trace', user: 'alice' });
     await gh.idle();
     const issue = gh.issue('acme/widgets', 1);
     expect(issue.labels).toEqual(['bug']);
     expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
-    expect(gh.counters.forIssue('acme/widgets', 1)).toBeLessThanOrEqual(3);
+    expect(gh.counters.forIssue('acme/widgets', 1)).toBeLessThanOrEqual(4);
     expect(gh.webhooks.deliveries.filter((d) => d.status !== 200).map((d) => [d.event, d.action, d.status, d.responseBody, d.error])).toEqual([]);
 
     // Redeliver the opened event twice: still one comment, no new writes.
     const opened = gh.webhooks.deliveries.find((d) => d.event === 'issues' && d.action === 'opened' && d.issue === 'acme/widgets#1')!;
+    const before = gh.counters.forIssue('acme/widgets', 1);
     await gh.redeliver(opened.id);
     await gh.redeliver(opened.id);
     await gh.idle();
+    expect(gh.counters.forIssue('acme/widgets', 1) - before).toBe(2); // one GraphQL read each, no writes
     expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
     expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
   });

@@ -231,7 +231,22 @@ export class FakeGitHub {
       const issue = this.issue(`${owner}/${name}`, Number(num));
       const comment = { id: this.nextId++, body: (body as { body: string }).body, author: bot };
       issue.comments.push(comment);
-      return [201, { id: comment.id, body: comment.body, user: { login: BOT_LOGIN, type: 'Bot' } }];
+      return [201, { id: comment.id, body: comment.body, user: { login: BOT_LOGIN, type: 'Bot' }, created_at: this.tick() }];
+    });
+
+    scope.delete(/^\/repos\/[^/]+\/[^/]+\/issues\/comments\/\d+$/).reply((path) => {
+      record('DELETE', path);
+      const id = Number(path.split('/').pop());
+      for (const repo of this.repos.values()) {
+        for (const issue of repo.issues.values()) {
+          const at = issue.comments.findIndex((x) => x.id === id);
+          if (at >= 0) {
+            issue.comments.splice(at, 1);
+            return [204, ''];
+          }
+        }
+      }
+      return [404, { message: 'Not Found' }];
     });
 
     scope.patch(/^\/repos\/[^/]+\/[^/]+\/issues\/comments\/\d+$/).reply((path, body) => {
