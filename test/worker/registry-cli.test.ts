@@ -1,4 +1,6 @@
 /** `label-bot publish | rollback | models list` through commander, against the GCS stand-in. */
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelsListCli, register as registerModels } from '../../src/cli/commands/models';
@@ -7,6 +9,8 @@ import { rollbackCli, register as registerRollback } from '../../src/cli/command
 import type { RegistryCliIo } from '../../src/registry/cli-support';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 import { keywordModelDir } from './harness';
+
+const ROOT = resolve(__dirname, '../..');
 
 describe('registry CLI commands', () => {
   let gcs: GcsStandIn;
@@ -51,6 +55,28 @@ describe('registry CLI commands', () => {
     const listing = JSON.parse(out.join('')) as { current: string; versions: { version: string; score: number }[] };
     expect(listing.versions.find((v) => v.version === listing.current)?.score).toBe(0.8);
   });
+
+  it('`label-bot publish` / `models list` work through bin/label-bot.mjs', async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolveRun) => {
+        const child = spawn(process.execPath, [join(ROOT, 'bin/label-bot.mjs'), ...args], {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, METADATA_SERVER_DETECTION: 'none', LABEL_BOT_BUCKET: 'cli-bucket', STORAGE_API_ENDPOINT: gcs.endpoint },
+        });
+        let o = '';
+        let e = '';
+        child.stdout.on('data', (d: Buffer) => (o += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (e += d.toString()));
+        child.on('exit', (code) => resolveRun({ code, out: o, err: e }));
+      });
+    const published = await run(['publish', 'acme/bin', keywordModelDir({ bug: 'crash' }, 0.8)]);
+    expect(published.err).toBe('');
+    expect(published.code).toBe(0);
+    expect(published.out).toMatch(/^published acme\/bin \S+ \(score 0\.8\) → gs:\/\/cli-bucket\/models\/acme\/bin\/current\.json/);
+    const listed = await run(['models', 'list', 'acme/bin']);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(/^\*\s+\S+\s+0\.8000/m);
+  }, 120_000);
 
   it('fails clearly without a bucket', async () => {
     const errs: string[] = [];
