@@ -5,14 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactLoader } from '../../gcp-worker/src/ml-loaders';
+import { artifactLoader, loadBundledModel } from '../../gcp-worker/src/ml-loaders';
 import { writeModelDir } from '../../src/ml/model-io';
 import { trainModel } from '../../src/ml/train';
 import type { LabeledIssue } from '../../src/ml/dataset';
@@ -88,6 +88,27 @@ describe('real ONNX models through the registry', () => {
     expect(p2?.labels).toEqual(['question']);
   });
 });
+
+const BUNDLED = join(ROOT, 'models/universal');
+describe.skipIf(!existsSync(join(BUNDLED, 'model.json')))(
+  existsSync(join(BUNDLED, 'model.json')) ? 'bundled universal model' : 'bundled universal model: SKIPPED — models/universal not present',
+  () => {
+    it('is the last resort when GCS has no model at all', async () => {
+      const gcs = await startGcsStandIn({ buckets: ['empty'] });
+      try {
+        const store = new GcsModelStore(new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }), 'empty');
+        const registry = new ModelRegistry({ store, loader: artifactLoader(), pointerTtlMs: 0, bundledFallback: () => loadBundledModel(BUNDLED) });
+        const resolved = await registry.resolve('acme', 'widgets');
+        expect(resolved.source).toBe('bundled');
+        const [p] = await resolved.classifier.predict([{ title: 'App crashes with a null pointer exception on start', body: 'stack trace attached' }]);
+        expect(p?.scores.length).toBeGreaterThan(0);
+        expect(await registry.canLoadAny()).toBe(true);
+      } finally {
+        await gcs.stop();
+      }
+    });
+  },
+);
 
 describe('worker process (the esbuild bundle of gcp-worker/src/main.ts) with SIGTERM mid-processing', () => {
   let pubsub: PubSubFake;
