@@ -2,6 +2,8 @@
  * Minimal deterministic L-BFGS (two-loop recursion, backtracking Armijo line search).
  * The objectives here are smooth and convex (L2-regularised softmax / logistic loss), so this simple
  * variant converges reliably and is entirely reproducible: no randomness, fixed operation order.
+ * History vectors live in preallocated ring buffers: each iteration is a handful of passes over the
+ * parameters, which is what training time is made of.
  */
 
 export type Objective = (x: Float64Array, grad: Float64Array) => number;
@@ -14,7 +16,7 @@ export interface LbfgsOptions {
   tolerance: number;
 }
 
-export const DEFAULT_LBFGS: LbfgsOptions = { maxIterations: 150, memory: 8, tolerance: 1e-6 };
+export const DEFAULT_LBFGS: LbfgsOptions = { maxIterations: 200, memory: 5, tolerance: 1e-5 };
 
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
@@ -25,46 +27,49 @@ function dot(a: Float64Array, b: Float64Array): number {
 export function minimize(f: Objective, x: Float64Array, opts: LbfgsOptions = DEFAULT_LBFGS): { value: number; iterations: number } {
   const n = x.length;
   const m = opts.memory;
-  const S: Float64Array[] = [];
-  const Y: Float64Array[] = [];
-  const rho: number[] = [];
+  const S = Array.from({ length: m }, () => new Float64Array(n));
+  const Y = Array.from({ length: m }, () => new Float64Array(n));
+  const rho = new Float64Array(m);
+  const alpha = new Float64Array(m);
+  let count = 0; // valid history entries
+  let head = 0; // next slot to write
   const g = new Float64Array(n);
   let fx = f(x, g);
   const d = new Float64Array(n);
   const xNew = new Float64Array(n);
   const gNew = new Float64Array(n);
-  const alpha = new Float64Array(m);
   let it = 0;
   for (; it < opts.maxIterations; it++) {
-    // Two-loop recursion: d = -H g.
+    // Two-loop recursion: d = -H g, newest history first.
     for (let i = 0; i < n; i++) d[i] = -g[i]!;
-    const k = S.length;
-    for (let j = k - 1; j >= 0; j--) {
-      const a = rho[j]! * dot(S[j]!, d);
-      alpha[j] = a;
-      const y = Y[j]!;
+    for (let j = 0; j < count; j++) {
+      const slot = (head - 1 - j + m) % m;
+      const a = rho[slot]! * dot(S[slot]!, d);
+      alpha[slot] = a;
+      const y = Y[slot]!;
       for (let i = 0; i < n; i++) d[i]! -= a * y[i]!;
     }
-    if (k > 0) {
-      const gamma = dot(S[k - 1]!, Y[k - 1]!) / dot(Y[k - 1]!, Y[k - 1]!);
+    if (count > 0) {
+      const last = (head - 1 + m) % m;
+      const yy = dot(Y[last]!, Y[last]!);
+      const gamma = 1 / (rho[last]! * yy);
       for (let i = 0; i < n; i++) d[i]! *= gamma;
     } else {
       const gn = Math.sqrt(dot(g, g));
       if (gn === 0) break;
       for (let i = 0; i < n; i++) d[i]! /= gn;
     }
-    for (let j = 0; j < k; j++) {
-      const b = rho[j]! * dot(Y[j]!, d);
-      const s = S[j]!;
-      const a = alpha[j]!;
-      for (let i = 0; i < n; i++) d[i]! += (a - b) * s[i]!;
+    for (let j = count - 1; j >= 0; j--) {
+      const slot = (head - 1 - j + m) % m;
+      const b = rho[slot]! * dot(Y[slot]!, d);
+      const s = S[slot]!;
+      const coef = alpha[slot]! - b;
+      for (let i = 0; i < n; i++) d[i]! += coef * s[i]!;
     }
     let slope = dot(g, d);
     if (slope >= 0) {
       // Not a descent direction (numerical trouble): restart from steepest descent.
-      S.length = 0;
-      Y.length = 0;
-      rho.length = 0;
+      count = 0;
       for (let i = 0; i < n; i++) d[i] = -g[i]!;
       slope = dot(g, d);
       if (slope === 0) break;
@@ -82,22 +87,20 @@ export function minimize(f: Objective, x: Float64Array, opts: LbfgsOptions = DEF
       step *= 0.5;
     }
     if (!accepted) break;
-    const s = new Float64Array(n);
-    const y = new Float64Array(n);
+    const s = S[head]!;
+    const y = Y[head]!;
+    let sy = 0;
     for (let i = 0; i < n; i++) {
-      s[i] = xNew[i]! - x[i]!;
-      y[i] = gNew[i]! - g[i]!;
+      const si = xNew[i]! - x[i]!;
+      const yi = gNew[i]! - g[i]!;
+      s[i] = si;
+      y[i] = yi;
+      sy += si * yi;
     }
-    const sy = dot(s, y);
     if (sy > 1e-12) {
-      if (S.length === m) {
-        S.shift();
-        Y.shift();
-        rho.shift();
-      }
-      S.push(s);
-      Y.push(y);
-      rho.push(1 / sy);
+      rho[head] = 1 / sy;
+      head = (head + 1) % m;
+      if (count < m) count++;
     }
     x.set(xNew);
     g.set(gNew);

@@ -119,7 +119,8 @@ export function fitLinear(
     return loss + 0.5 * lambda * reg;
   };
 
-  minimize(objective, params, lbfgs);
+  const res = minimize(objective, params, lbfgs);
+  if (process.env.LABEL_BOT_DEBUG_LBFGS) process.stderr.write(`lbfgs λ=${lambda} F=${F} iterations=${res.iterations} loss=${res.value.toFixed(5)}\n`);
   return { W: params.subarray(0, nW), b: params.subarray(nW), nFeatures: F, nClasses: C };
 }
 

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { readJsonl } from '../../ml/dataset';
 import { evaluateClassifier, evaluateCv, evaluateTrainTest, type EvalReport, type ScoredRow } from '../../ml/evaluate';
-import { loadClassifier } from '../../ml/onnx-classifier';
-import { writeEvalReport } from '../../ml/report';
 import { addTrainOptions, int, trainOptionsFrom, type TrainFlags } from '../options';
 import { progress, warn } from '../progress';
 
@@ -45,6 +43,8 @@ export function register(program: Command): void {
       if (flags.model) {
         if (!flags.test) throw new Error('--model needs --test <file>');
         if (flags.train || flags.cv) throw new Error('--model cannot be combined with --train or --cv');
+        // Loaded lazily: onnxruntime and vega are heavy, and most invocations (--help, training) need neither.
+        const { loadClassifier } = await import('../../ml/onnx-classifier');
         const classifier = await loadClassifier(flags.model);
         report = await evaluateClassifier(classifier, readJsonl(flags.test));
       } else if (flags.train && flags.cv !== undefined) {
@@ -63,6 +63,7 @@ export function register(program: Command): void {
     }
     const { scored, ...json } = report;
     if (flags.report) {
+      const { writeEvalReport } = await import('../../ml/report');
       const written = await writeEvalReport(flags.report, json, scored, { command: process.argv.slice(2).join(' ') });
       process.stderr.write(`report written: ${written.join(', ')}\n`);
     }

@@ -1,7 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { parseIssueRow, DataFileError } from '../../ml/dataset';
-import { loadClassifier } from '../../ml/onnx-classifier';
 import type { IssueText } from '../../ml/types';
 
 interface Flags {
@@ -18,6 +17,7 @@ export function register(program: Command): void {
     .option('--title <text>', 'issue title')
     .option('--body <text>', 'issue body')
     .action(async (flags: Flags) => {
+      const { loadClassifier } = await import('../../ml/onnx-classifier');
       const classifier = await loadClassifier(flags.model);
       const emit = (p: unknown) => process.stdout.write(JSON.stringify(p) + '\n');
       if (flags.title !== undefined || flags.body !== undefined) {

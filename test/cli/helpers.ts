@@ -1,0 +1,20 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '../..');
+export const FIXTURES = join(ROOT, 'test/fixtures/ml');
+
+/** Runs the real `label-bot` bin (tsx from source), as a user would after `npm ci`. */
+export function cli(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/label-bot.mjs'), ...args], {
+    cwd: ROOT,
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, GITHUB_TOKEN: '' },
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Small hash space / folds so CLI tests stay quick. */
+export const FAST_FLAGS = ['--dim', '4096', '--inner-folds', '3', '--lambdas', '1e-2,1e-3'];
