@@ -2,7 +2,7 @@
  * Starts Google's official Pub/Sub emulator when it is installed, so the worker suites can prove against it
  * whatever the in-process fake claims. Returns `{ skip }` with a reason when it is absent.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 
@@ -20,6 +20,11 @@ export function pubSubEmulatorSkipReason(): string | null {
   if (process.env.PUBSUB_EMULATOR_DISABLE === '1') return 'PUBSUB_EMULATOR_DISABLE=1';
   if (!existsSync(EMULATOR_BIN)) {
     return `official Pub/Sub emulator not installed (${EMULATOR_BIN}); install google-cloud-cli-pubsub-emulator to run this suite`;
+  }
+  try {
+    execFileSync(process.env.JAVA_HOME ? `${process.env.JAVA_HOME}/bin/java` : 'java', ['-version'], { stdio: 'ignore', timeout: 15_000 });
+  } catch {
+    return 'official Pub/Sub emulator is installed but no Java runtime was found (it needs java on PATH or JAVA_HOME)';
   }
   return null;
 }
