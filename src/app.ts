@@ -4,7 +4,9 @@ import type { IssueBackedConfig } from './config/issue-backed-config';
 import { classifyGitHubError } from './github/errors';
 import { labelIssue, type IssueRef } from './github/labeler';
 import { fromProbot } from './github/octokit';
+import { readTrackingIssueFromRepoFile } from './helpers/config-source';
 import { registerHelpers } from './helpers/index';
+import { cachedTrackingLookup } from './github/tracking-issue-cache';
 import { createLogger, type Logger } from './log/logger';
 import type { Classifier } from './ml/types';
 import { buildForwardedIssue, type IssuePublisher } from './pubsub/publisher';
@@ -24,6 +26,8 @@ export interface AppDeps {
   configStore: IssueBackedConfig<GlobalConfig> | null;
   now?: () => Date;
   log?: Logger;
+  /** How long a repo's `tracking-issue:` lookup is cached for the helpers (default 60 s). */
+  trackingTtlMs?: number;
 }
 
 export type DecisionPath = 'ignored' | 'forwarded' | 'universal' | 'error';
@@ -131,7 +135,12 @@ export function createApp(deps: AppDeps): ApplicationFunction {
       }
     });
 
-    registerHelpers(app, { globalConfig: { get: () => loadConfig() }, log: createLogger('helpers') });
+    registerHelpers(app, {
+      // The config issue is read through the config repo's installation, whatever octokit the helper holds.
+      globalConfig: { get: () => loadConfig() },
+      trackingIssue: cachedTrackingLookup(readTrackingIssueFromRepoFile, { ttlMs: deps.trackingTtlMs }),
+      log: createLogger('helpers'),
+    });
   };
 }
 
