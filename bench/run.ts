@@ -17,10 +17,11 @@ import { notMeasured, partMarkdown, writePartReport, type PartReport, type PartR
 import { runInference } from './parts/inference';
 import { runQuality } from './parts/quality';
 import { runTraining } from './parts/training';
+import { parseFlags } from './lib/flags';
 
 export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 
-type Part = { name: string; title: string; run: (ctx: BenchContext) => Promise<PartResult> };
+export type Part = { name: string; title: string; run: (ctx: BenchContext) => Promise<PartResult> };
 
 async function lazy(load: () => Promise<{ default?: unknown } & Record<string, unknown>>, fn: string, ctx: BenchContext): Promise<PartResult> {
   const mod = await load();
@@ -36,30 +37,6 @@ export const PARTS: Part[] = [
   { name: 'e2e', title: '5. End to end on the local stack', run: (c) => lazy(() => import('./parts/e2e'), 'runE2E', c) },
   { name: 'training', title: '6. Training time', run: runTraining },
 ];
-
-export interface CliFlags {
-  quick: boolean;
-  json: boolean;
-  only: string[] | null;
-}
-
-export function parseFlags(argv: readonly string[]): CliFlags {
-  const flags: CliFlags = { quick: false, json: false, only: null };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--quick') flags.quick = true;
-    else if (a === '--json') flags.json = true;
-    else if (a === '--only' || a.startsWith('--only=')) {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (!v) throw new Error('--only needs a comma-separated list of parts');
-      flags.only = v.split(',').map((s) => s.trim()).filter(Boolean);
-      const unknown = flags.only.filter((p) => !PARTS.some((x) => x.name === p));
-      if (unknown.length) throw new Error(`unknown part(s): ${unknown.join(', ')} (known: ${PARTS.map((p) => p.name).join(', ')})`);
-    } else if (a === '--') continue;
-    else throw new Error(`unknown flag ${a} (use --quick, --json, --only a,b)`);
-  }
-  return flags;
-}
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));

@@ -1,0 +1,28 @@
+/** Command-line flags of bench/run.ts. */
+
+/** The parts, in run order (bench/run.ts maps them to their code). */
+export const PART_NAMES = ['inference', 'quality', 'lambda', 'worker', 'e2e', 'training'] as const;
+
+export interface CliFlags {
+  quick: boolean;
+  json: boolean;
+  only: string[] | null;
+}
+
+export function parseFlags(argv: readonly string[], known: readonly string[] = PART_NAMES): CliFlags {
+  const flags: CliFlags = { quick: false, json: false, only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') flags.quick = true;
+    else if (a === '--json') flags.json = true;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (!v) throw new Error('--only needs a comma-separated list of parts');
+      flags.only = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = flags.only.filter((p) => !known.includes(p));
+      if (unknown.length) throw new Error(`unknown part(s): ${unknown.join(', ')} (known: ${known.join(', ')})`);
+    } else if (a === '--') continue;
+    else throw new Error(`unknown flag ${a} (use --quick, --json, --only a,b)`);
+  }
+  return flags;
+}
