@@ -30,6 +30,8 @@ export interface AppDeps {
   trackingTtlMs?: number;
 }
 
+const CONFIG_FAILURE_BACKOFF_MS = 60_000;
+
 export type DecisionPath = 'ignored' | 'forwarded' | 'universal' | 'error';
 
 type IssuesContext = Context<'issues.opened'> | Context<'issues.reopened'> | Context<'issues.transferred'>;
@@ -42,14 +44,19 @@ export function createApp(deps: AppDeps): ApplicationFunction {
     const octokits = fromProbot(app);
 
     /** The config issue lives in the operator's repo, usually under another installation than the event's repo. */
+    let configFailedAt = Number.NEGATIVE_INFINITY;
     const loadConfig = async (): Promise<GlobalConfig | null> => {
       const store = deps.configStore;
       if (!store) return null;
+      // After a failure (e.g. the app is not installed on the config repo) wait a while instead of spending an
+      // app-level call on every event.
+      if (Date.now() - configFailedAt < CONFIG_FAILURE_BACKOFF_MS) return store.current();
       try {
         const octokit = await octokits.forRepo(store.ref.owner, store.ref.repo);
         return await store.get(octokit);
       } catch (err) {
-        log.warn({ err: errMeta(err) }, 'global config unavailable; using the last good value');
+        configFailedAt = Date.now();
+        log.warn({ err: errMeta(err), config_issue: `${store.ref.owner}/${store.ref.repo}#${store.ref.number}` }, 'global config unavailable; using the last good value');
         return store.current();
       }
     };

@@ -169,6 +169,21 @@ describe('rollout through the config issue', () => {
     expect(gh.callsTo('POST', '/graphql')).toHaveLength(0);
   });
 
+  it('labels with the universal model when the config repo is not installed, without retrying on every event', async () => {
+    nock.cleanAll();
+    nock('https://api.github.com').get('/repos/ops/control/installation').reply(404, { message: 'Not Found' });
+    gh.install();
+    gh.addIssue('octo/widgets', { number: 1, title: 'crash' });
+    gh.addIssue('octo/widgets', { number: 2, title: 'crash' });
+    const probot = await createTestProbot({ loadClassifier, publisher: new RecordingPublisher(), configStore: testConfigStore() });
+    await receive(probot, issuesPayload({ number: 1 }), 'n-1');
+    await receive(probot, issuesPayload({ number: 2 }), 'n-2');
+    expect(gh.issue('octo/widgets', 1).labels).toEqual(['bug']);
+    expect(gh.issue('octo/widgets', 2).labels).toEqual(['bug']);
+    expect(nock.pendingMocks()).not.toContain('GET https://api.github.com:443/repos/ops/control/installation');
+    expect(gh.callsTo('GET', '/repos/ops/control/installation')).toHaveLength(0);
+  });
+
   it('falls back to universal labels when publishing fails', async () => {
     gh.addIssue('ops/control', { number: 1, body: configBody(`salt: ${salt}\nrollout:\n  octo/widgets: 1\n`) });
     gh.addIssue('octo/widgets', { number: 1, title: 'crash' });
