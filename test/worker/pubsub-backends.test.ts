@@ -175,6 +175,34 @@ describe('Pub/Sub fake: deadline expiry', () => {
   });
 });
 
+describe('Pub/Sub fake: retry policy backoff', () => {
+  it('holds a nacked message for the (capped) minimum backoff and still counts it as pending', async () => {
+    const fake = await startPubSubFake({ maxNackBackoffMs: 300 });
+    const client = new PubSub({ apiEndpoint: fake.host, projectId: PROJECT });
+    try {
+      const [topic] = await client.createTopic('backoff');
+      const [sub] = await topic.createSubscription('backoff-sub', { retryPolicy: { minimumBackoff: { seconds: 10 }, maximumBackoff: { seconds: 600 } } });
+      let calls = 0;
+      sub.on('message', (m: Message) => {
+        calls++;
+        if (calls === 1) m.nack();
+        else m.ack();
+      });
+      await topic.publishMessage({ data: Buffer.from('later') });
+      await fake.waitFor(() => fake.nacks('backoff-sub') === 1);
+      expect(fake.pending('backoff-sub')).toBe(1);
+      expect(fake.leased('backoff-sub')).toBe(0);
+      await fake.waitFor(() => fake.acked('backoff-sub').length === 1);
+      expect(fake.pending('backoff-sub')).toBe(0);
+      expect(calls).toBe(2);
+      await sub.close();
+    } finally {
+      await client.close();
+      await fake.stop();
+    }
+  });
+});
+
 describe('Pub/Sub fake inspection helpers', () => {
   it('exposes published, acked, deliveries and pending', async () => {
     const fake = await startPubSubFake();

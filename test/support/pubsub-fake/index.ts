@@ -53,6 +53,8 @@ interface SubscriptionState {
   deliveries: Map<string, number>;
   nacks: number;
   expiries: number;
+  /** Nacked messages waiting out their retry backoff (still pending: neither acked nor dead-lettered). */
+  backingOff: number;
 }
 
 interface Lease {
@@ -219,13 +221,16 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
     const backoff =
       reason === 'nack' ? Math.min(maxNackBackoffMs, durationMs(sub.retryPolicy?.minimumBackoff)) : 0;
     const requeue = (): void => {
+      if (backoff > 0) sub.backingOff--;
       if (!subscriptions.has(sub.name)) return;
       sub.backlog.push({ message: lease.message, attempts: lease.attempts });
       dispatch(sub);
       changed();
     };
-    if (backoff > 0) setTimeout(requeue, backoff).unref();
-    else requeue();
+    if (backoff > 0) {
+      sub.backingOff++;
+      setTimeout(requeue, backoff).unref();
+    } else requeue();
     changed();
   };
 
@@ -373,6 +378,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
           deliveries: new Map(),
           nacks: 0,
           expiries: 0,
+          backingOff: 0,
         };
         subscriptions.set(req.name, sub);
         return subscriptionView(sub);
@@ -496,7 +502,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
     deliveries: (name) => requireSub(name).deliveries,
     pending: (name) => {
       const sub = requireSub(name);
-      return sub.backlog.length + sub.outstanding.size;
+      return sub.backlog.length + sub.outstanding.size + sub.backingOff;
     },
     leased: (name) => requireSub(name).outstanding.size,
     nacks: (name) => requireSub(name).nacks,
