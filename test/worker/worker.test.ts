@@ -145,6 +145,19 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       expect(metrics).toMatch(/label_bot_worker_messages_total\{outcome="invalid",action="nack"\} 10/);
     });
 
+    it('a GitHub outage that outlasts the retries sends the message to the dead-letter topic', async () => {
+      const worker = await stack.startWorker();
+      const results = collect(worker);
+      stack.github.addIssue('acme/widgets', { number: 12, title: 'Crash forever' });
+      stack.github.failLabelsWith = { status: 502, times: 1000 };
+      const m = forwardedIssue('acme', 'widgets', 12);
+      await stack.publish(m);
+      await waitUntil(() => stack.deadLettered.length === 1, 45_000, 'dead-lettered after max attempts');
+      expect(JSON.parse(stack.deadLettered[0]!.data)).toMatchObject({ delivery_id: m.delivery_id });
+      expect(results.map((r) => r.action)).toEqual(['nack', 'nack', 'nack', 'nack', 'nack']);
+      expect(stack.github.issue('acme/widgets', 12).comments).toHaveLength(0);
+    });
+
     it('picks up a newly published model version without a restart', async () => {
       const worker = await stack.startWorker();
       const results = collect(worker);
