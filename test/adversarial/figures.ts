@@ -18,8 +18,9 @@ export const METRICS = {
   crashes: 'Crashes (5xx from a crash, thrown handler, process exit, bad config applied)',
   log_lines_scanned: 'Log lines scanned for secrets and private issue text (each file rounded down to 100: the count varies by a few lines with timing)',
   leaks: 'Secrets or private issue text found in logs',
-  known_gap_tries: 'Known gap: simultaneous duplicate deliveries of a new issue, tries',
-  known_gap_duplicates: 'Known gap: duplicate bot comments those tries produced',
+  known_gap_tries: 'Known gaps exercised (`it.fails` tests, see docs/adversarial.md): issues or deliveries tried',
+  known_gap_lost: 'Known gaps: issues those tries left unlabeled (not dead-lettered)',
+  known_gap_duplicates: 'Known gaps: duplicate bot comments those tries produced',
 } as const;
 export type Metric = keyof typeof METRICS;
 

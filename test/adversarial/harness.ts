@@ -6,7 +6,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PubSub, type Topic } from '@google-cloud/pubsub';
-// bottleneck is the throttling plugin's own limiter (a transitive dependency); a write group without the 1 s spacing.
+// bottleneck is the throttling plugin's own limiter (a transitive dependency): groups without its 1 s spacing of writes
+// and 3 s spacing of comment creations (per installation), which would only slow the suite down.
 import Bottleneck from 'bottleneck';
 import { ProbotOctokit } from 'probot';
 import { createRuntime } from '../../src/lambda/runtime';
@@ -15,7 +16,7 @@ import { apiGatewayEvent } from '../e2e/stack';
 import { KeywordClassifier } from '../frontend/fake-classifier';
 import { testPrivateKey } from '../stand-in/support';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
-import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
+import { startPubSubFake, type PubSubFake, type PubSubFakeOptions } from '../support/pubsub-fake';
 import { pemNeedles } from './log-capture';
 
 export const CONFIG_REPO = 'ops/label-bot-config';
@@ -25,7 +26,7 @@ export const PROJECT = 'label-bot-adversarial';
 export const UNIVERSAL_KEYWORDS = { bug: 'crash', feature: 'please add', question: 'how do i' };
 
 /** Retries and throttling off: what the other suites use, so one injected failure costs no waiting. */
-const unthrottledWrites = new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 });
+const unthrottled = new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 });
 
 export const NoRetryOctokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({
   ...o,
@@ -42,7 +43,7 @@ export const RetryingOctokit = ProbotOctokit.defaults((o: Record<string, unknown
   // Time scale only: a "retry-after: 1" or a retry backoff unit waits 10 ms instead of 1 s. The decisions (retry or
   // not, how often, the runtime's 2 s cap on rate-limit waits) are production's.
   retry: { ...(o.retry as object | undefined), retryAfterBaseValue: 10 },
-  throttle: { ...(o.throttle as object | undefined), retryAfterBaseValue: 10, write: unthrottledWrites },
+  throttle: { ...(o.throttle as object | undefined), retryAfterBaseValue: 10, write: unthrottled, notifications: unthrottled },
 }));
 
 export function configBody(yaml: string): string {
@@ -54,6 +55,7 @@ export interface HarnessOptions {
   instances?: number;
   /** Start the Pub/Sub fake and set PUBSUB_TOPIC (forwarding on). */
   pubsub?: boolean;
+  pubsubOptions?: PubSubFakeOptions;
   Octokit?: typeof ProbotOctokit;
   /** Extra environment for every instance. */
   env?: Record<string, string>;
@@ -88,7 +90,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   let topic: Topic | null = null;
   let client: PubSub | null = null;
   if (opts.pubsub) {
-    pubsub = await startPubSubFake();
+    pubsub = await startPubSubFake(opts.pubsubOptions);
     process.env.PUBSUB_EMULATOR_HOST = pubsub.host;
     client = new PubSub({ apiEndpoint: pubsub.host, projectId: PROJECT });
     [topic] = await client.createTopic(`issues-${randomUUID().slice(0, 8)}`);

@@ -1,0 +1,134 @@
+/**
+ * 2. Faults on the frontend's own route (universal model in the Lambda), injected through the GitHub stand-in and
+ * the Pub/Sub fake, with the production retry settings (one retry, short rate-limit waits; only the time unit is
+ * scaled down). Every issue filed must end labeled exactly once. A fault that outlasts the one retry is a known gap:
+ * GitHub does not redeliver webhooks and the universal route has no dead-letter topic.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Figures } from './figures';
+import { RetryingOctokit, startHarness, type Harness } from './harness';
+import { capturedLineCount, findLeaks } from './log-capture';
+import { faultsFired, issueOutcome } from './outcome';
+
+vi.mock('../../src/log/logger', async (orig) => (await import('./log-capture')).captureLoggerModule(await orig()));
+
+const figures = new Figures('faults-frontend');
+const ISSUES_PER_CASE = 3;
+const secrets: string[] = [];
+
+afterAll(() => {
+  const leaks = findLeaks(secrets);
+  figures.add('log_lines_scanned', Math.floor(capturedLineCount() / 100) * 100);
+  figures.add('leaks', leaks.length);
+  figures.flush();
+  expect(leaks).toEqual([]);
+});
+
+describe('GitHub faults on the universal route (Lambda, one retry)', () => {
+  let h: Harness;
+  let repoSeq = 0;
+  beforeAll(async () => {
+    h = await startHarness({ configYaml: 'salt: adversarial\n', instances: 2, Octokit: RetryingOctokit });
+  });
+  afterAll(async () => {
+    secrets.push(...h.secrets());
+    await h.close();
+  });
+
+  /** Files issues one at a time (each with its own fault), lets the handlers run, and scores each issue. */
+  const fileWithFaults = async (inject: (repo: string, n: number) => void) => {
+    const repo = `acme/uni-${++repoSeq}`;
+    h.gh.createRepo(repo);
+    const firedBefore = faultsFired(h.gh);
+    const outcomes = [];
+    for (let n = 1; n <= ISSUES_PER_CASE; n++) {
+      inject(repo, n);
+      h.gh.createIssue(repo, { title: `App crash number ${n}`, body: 'It crashes on start', user: 'alice' });
+      await h.gh.idle();
+      h.gh.faults.clear();
+      outcomes.push(issueOutcome(h.gh, repo, n));
+    }
+    const fired = faultsFired(h.gh) - firedBefore;
+    figures.add('faults_injected', fired);
+    figures.add('issues_lost', outcomes.filter((o) => o !== 'labeled').length);
+    figures.add('deliveries_tried', ISSUES_PER_CASE);
+    figures.add('crashes', h.gh.webhooks.deliveries.filter((d) => (d.status ?? 0) >= 500 || d.error).length);
+    return { repo, outcomes, fired };
+  };
+
+  const cases: [string, (repo: string, n: number) => void][] = [
+    ['HTTP 500 on adding labels', (repo, n) => h.gh.faults.add({ kind: 'status', status: 500, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 1 })],
+    ['HTTP 502 on the issue read (GraphQL)', () => h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotIssueState', times: 1 })],
+    ['HTTP 502 on creating the comment', (repo, n) => h.gh.faults.add({ kind: 'status', status: 502, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/comments$`), times: 1 })],
+    ['secondary rate limit (403 + retry-after: 1) on adding labels', (repo, n) => h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 1 })],
+    ['secondary rate limit on the issue read', () => h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, route: 'graphql:LabelBotIssueState', times: 1 })],
+  ];
+  for (const [name, inject] of cases) {
+    it(`${name}: retried once, every issue labeled exactly once`, async () => {
+      const { outcomes, fired } = await fileWithFaults(inject);
+      expect(fired).toBe(ISSUES_PER_CASE);
+      expect(outcomes).toEqual(Array(ISSUES_PER_CASE).fill('labeled'));
+    });
+  }
+
+  it('a webhook answer is never a 5xx, whatever GitHub does', () => {
+    expect(h.gh.webhooks.deliveries.length).toBeGreaterThan(0);
+    expect(h.gh.webhooks.deliveries.filter((d) => d.status !== 200)).toEqual([]);
+  });
+
+  // KNOWN GAP (reported): the frontend retries once and then logs and swallows, and GitHub does not redeliver, so an
+  // outage longer than one retry leaves a universal-route issue unlabeled (only `label-bot backfill` recovers it).
+  it.fails('KNOWN GAP: a GitHub outage longer than one retry leaves the issue unlabeled (no dead-letter on the universal route)', async () => {
+    const { outcomes } = await fileWithFaults((repo, n) =>
+      h.gh.faults.add({ kind: 'status', status: 502, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 2 }),
+    );
+    figures.add('known_gap_tries', ISSUES_PER_CASE);
+    figures.add('known_gap_lost', outcomes.filter((o) => o !== 'labeled').length);
+    // fileWithFaults counted these as lost; they are reported under the known gap instead.
+    figures.add('issues_lost', -outcomes.filter((o) => o !== 'labeled').length);
+    expect(outcomes).toEqual(Array(ISSUES_PER_CASE).fill('labeled'));
+  });
+});
+
+describe('publish failures in the frontend fall back to universal labels', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // Every issue of acme/fwd is in the rollout cohort, but the topic does not exist.
+    h = await startHarness({
+      configYaml: 'salt: adversarial\nrollout:\n  acme/fwd: 1.0\n',
+      instances: 2,
+      pubsub: true,
+      env: { PUBSUB_TOPIC: 'projects/label-bot-adversarial/topics/does-not-exist', PUBLISH_TIMEOUT_MS: '1500' },
+    });
+    h.gh.createRepo('acme/fwd');
+  });
+  afterAll(async () => {
+    secrets.push(...h.secrets());
+    await h.close();
+  });
+
+  const fileTwo = async (first: number) => {
+    const outcomes = [];
+    for (let n = first; n < first + 2; n++) {
+      h.gh.createIssue('acme/fwd', { title: 'App crash on start', body: 'crash', user: 'alice' });
+      await h.gh.idle();
+      outcomes.push(issueOutcome(h.gh, 'acme/fwd', n));
+      figures.add('faults_injected');
+      figures.add('deliveries_tried');
+    }
+    figures.add('issues_lost', outcomes.filter((o) => o !== 'labeled').length);
+    return outcomes;
+  };
+
+  it('topic missing (NOT_FOUND): labeled by the universal model, once', async () => {
+    expect(await fileTwo(1)).toEqual(['labeled', 'labeled']);
+    expect(h.gh.issue('acme/fwd', 1).labels).toEqual(['bug']);
+    expect(h.pubsub!.published('does-not-exist')).toEqual([]);
+  });
+
+  it('Pub/Sub unreachable (publish times out): labeled by the universal model, once', async () => {
+    await h.pubsub!.stop();
+    expect(await fileTwo(3)).toEqual(['labeled', 'labeled']);
+    expect(h.gh.webhooks.deliveries.filter((d) => d.status !== 200)).toEqual([]);
+  });
+});
