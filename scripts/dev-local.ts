@@ -63,6 +63,8 @@ export interface LocalStack {
   configIssue: { repo: string; number: number };
   /** Messages seen on the tap subscription so far: `owner/repo#n` → count. */
   forwarded: Map<string, number>;
+  /** Publish a model directory to the GCS stand-in (moves the scope's pointer), e.g. one trained after start-up. */
+  publishModel(scope: string, dir: string): Promise<void>;
   logs(): string[];
   stop(): Promise<void>;
 }
@@ -170,6 +172,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       throw new Error(`no universal model at ${universalDir} (expected model.json + model.onnx; see docs/ml.md)`);
     }
 
+    // ---- Pub/Sub first: the official emulator (Java) is the slowest piece, so it starts while the rest comes up ----
+    const emulatorStart = opts.pubsub === 'fake' ? null : startPubSubEmulator(60_000);
+
     // ---- in-process stand-ins ----
     const gh = await startGitHubStandIn({ webhookSecret: `local-${randomUUID()}` });
     cleanups.push(() => gh.close());
@@ -178,11 +183,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     say(`GitHub stand-in   ${gh.url}  (UI: ${gh.url}/_ui)`);
     say(`GCS stand-in      ${gcs.endpoint}  bucket ${BUCKET}`);
 
-    // ---- Pub/Sub ----
     let pubsubHost = '';
     let pubsubKind: LocalStack['pubsubKind'] = 'in-process fake';
-    if (opts.pubsub !== 'fake') {
-      const started = await startPubSubEmulator(60_000);
+    if (emulatorStart) {
+      const started = await emulatorStart;
       if (started.emulator) {
         const emulator = started.emulator;
         pubsubHost = emulator.host;
@@ -267,13 +271,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         '--host', '127.0.0.1',
         // The handler gets this process's environment (secrets, stand-in URLs) on top of serverless.yml's.
         '--localEnvironment',
+        // One warm instance for the whole session: AWS's 9 s limit is not what a loaded 2-core laptop should be
+        // judged by, and a killed invocation would restart the instance (cold start, config reload) mid-demo.
+        '--noTimeout',
+        '--terminateIdleLambdaTime', '3600',
         '--param', `configIssue=${CONFIG_REPO}#${configIssue.number}`,
         '--param', `pubsubTopic=${topic.name}`,
         '--param', `gcpProject=${PROJECT}`,
         '--param', `modelDir=${universalDir}`,
-        // No SSM prefix: secrets come from the environment, and the optional GCP_CREDENTIALS_JSON lookup must not
-        // try the (absent) Parameters and Secrets extension. (A blank value: the CLI needs one character; it is trimmed.)
-        '--param', 'ssmPrefix= ',
       ],
       { ...common, WEBHOOK_SECRET: gh.webhookSecret },
       sink,
@@ -330,6 +335,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       lambdaMode: 'serverless offline',
       configIssue: { repo: CONFIG_REPO, number: configIssue.number },
       forwarded,
+      async publishModel(scope, dir) {
+        await publishModel({ store, scope: parseScope(scope), dir });
+      },
       logs: () => [...captured],
       stop,
     };
