@@ -79,7 +79,13 @@ function byTime(a: LabelEvent, b: LabelEvent): number {
  * One outcome per (issue, label) the bot applied at or after `since`. Only the bot's first application counts:
  * the labeler never re-adds a label a human removed, so a later re-application is another bot's or a human's doing.
  */
-export function labelOutcomes(issues: readonly IssueFeedback[], isBot: IsBot, since?: string): LabelOutcome[] {
+export function labelOutcomes(
+  issues: readonly IssueFeedback[],
+  isBot: IsBot,
+  since?: string,
+  /** Leave out applications after this instant: too recent for humans to have reacted (`report --settle-days`). */
+  settledBefore?: string,
+): LabelOutcome[] {
   const outcomes: LabelOutcome[] = [];
   for (const issue of issues) {
     const events = [...issue.events].sort(byTime);
@@ -88,6 +94,7 @@ export function labelOutcomes(issues: readonly IssueFeedback[], isBot: IsBot, si
       if (ev.kind !== 'labeled' || !isBot(ev.actor) || seen.has(ev.label)) continue;
       seen.add(ev.label);
       if (since && ev.at < since) continue;
+      if (settledBefore && ev.at > settledBefore) continue;
       const removal = events.slice(i + 1).find((later) => later.kind === 'unlabeled' && later.label === ev.label);
       let outcome: Outcome = 'kept';
       if (removal) outcome = isHuman(removal.actor, isBot) ? 'removed' : 'removed-by-bot';

@@ -29,6 +29,10 @@ export interface ReportOptions {
   shadowLog?: string;
   /** Labels to score in the shadow comparison even if the model never predicted them. */
   shadowLabels?: string[];
+  /** Leave out labels applied in the last N days, which nobody has had time to judge. */
+  settleDays?: number;
+  /** Clock for `settleDays`. */
+  now?: () => Date;
   /** Directory for the per-label SVG plots; none written without it. */
   outDir?: string;
   onIssue?: (done: number, total: number) => void;
@@ -43,6 +47,8 @@ export interface ShadowSection {
 export interface LiveReport {
   repo: string;
   since: string | null;
+  /** Labels applied after this instant were left out (`--settle-days`). */
+  settledBefore: string | null;
   botLogin: string | null;
   issuesScanned: number;
   overall: PrecisionFigures;
@@ -62,7 +68,10 @@ export async function buildReport(octokit: OpsOctokit, opts: ReportOptions): Pro
     ...(since ? { since } : {}),
     ...(opts.onIssue ? { onIssue: opts.onIssue } : {}),
   });
-  const outcomes = labelOutcomes(snapshots, isBot, since);
+  const settledBefore = opts.settleDays
+    ? new Date((opts.now?.() ?? new Date()).getTime() - opts.settleDays * 86_400_000).toISOString()
+    : undefined;
+  const outcomes = labelOutcomes(snapshots, isBot, since, settledBefore);
   const weekly = weeklyPrecision(outcomes);
   const plots = opts.outDir ? await writePrecisionPlots(opts.outDir, weekly) : [];
 
@@ -73,6 +82,7 @@ export async function buildReport(octokit: OpsOctokit, opts: ReportOptions): Pro
   return {
     repo: `${opts.owner}/${opts.repo}`,
     since: since ?? null,
+    settledBefore: settledBefore ?? null,
     botLogin: opts.botLogin ?? null,
     issuesScanned: snapshots.length,
     overall: figures(outcomes),
@@ -119,7 +129,8 @@ async function shadowSection(
 export function renderReport(r: LiveReport): string {
   const lines: string[] = [];
   lines.push(
-    `Live precision for ${r.repo}${r.since ? ` since ${r.since}` : ''} ` +
+    `Live precision for ${r.repo}${r.since ? ` since ${r.since}` : ''}` +
+      `${r.settledBefore ? ` (labels applied after ${r.settledBefore} left out to settle)` : ''} ` +
       `(bot: ${r.botLogin ?? 'any Bot account'}; ${r.issuesScanned} issues scanned)`,
     '',
   );

@@ -51,6 +51,15 @@ describe('live precision from human feedback', () => {
     });
   });
 
+  it('--settle-days leaves out applications too recent to judge', () => {
+    const settled = labelOutcomes(FEEDBACK_FIXTURE, isBot, `${SINCE}T00:00:00Z`, '2026-01-10T00:00:00Z');
+    expect(settled.map((o) => [o.issue, o.label])).toEqual([
+      [1, 'bug'],
+      [2, 'bug'],
+      [2, 'feature'],
+    ]);
+  });
+
   it('without --since counts the older application too', () => {
     expect(labelOutcomes(FEEDBACK_FIXTURE, isBot)).toHaveLength(6);
   });

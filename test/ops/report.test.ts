@@ -93,4 +93,18 @@ describe('report against the GitHub stand-in', () => {
     expect(report.plots).toEqual([]);
     expect(report.shadow).toBeNull();
   });
+
+  it('--settle-days measures only labels old enough to have been judged', async () => {
+    const report = await buildReport(octokitFor(standIn), {
+      owner: 'acme',
+      repo: 'widgets',
+      since: SINCE,
+      botLogin: standIn.botLogin,
+      settleDays: 7,
+      now: () => new Date('2026-01-17T00:00:00Z'),
+    });
+    expect(report.settledBefore).toBe('2026-01-10T00:00:00.000Z');
+    expect(report.overall).toMatchObject({ applied: 3, kept: 2, removed: 1 });
+    expect(renderReport(report)).toContain('(labels applied after 2026-01-10T00:00:00.000Z left out to settle)');
+  });
 });

@@ -16,6 +16,7 @@ export interface ReportCliOptions {
   shadowLog?: string;
   shadowLabels?: string;
   botLogin?: string;
+  settleDays?: string;
 }
 
 export async function reportCli(repoArg: string, opts: ReportCliOptions, io: OpsIo): Promise<number> {
@@ -38,6 +39,7 @@ export async function reportCli(repoArg: string, opts: ReportCliOptions, io: Ops
       ...(shadowLog !== undefined ? { shadowLog } : {}),
       ...(opts.shadowLabels ? { shadowLabels: opts.shadowLabels.split(',').map((l) => l.trim()).filter(Boolean) } : {}),
       ...(opts.out ? { outDir: opts.out } : {}),
+      ...(opts.settleDays ? { settleDays: parseSettleDays(opts.settleDays) } : {}),
       onIssue: (_done, total) => {
         progress ??= createProgress({ total, label: 'report: issues read', stream: io.stderr });
         progress.tick();
@@ -52,6 +54,12 @@ export async function reportCli(repoArg: string, opts: ReportCliOptions, io: Ops
   }
 }
 
+function parseSettleDays(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--settle-days must be a number of days ≥ 0, got ${text}`);
+  return n;
+}
+
 export function register(program: Command, io: OpsIo = processIo()): void {
   program
     .command('report')
@@ -60,6 +68,7 @@ export function register(program: Command, io: OpsIo = processIo()): void {
     .option('--since <date>', 'only labels the bot applied at or after this date (ISO 8601)')
     .option('--out <dir>', 'write one SVG plot per label (weekly precision) into this directory')
     .option('--json', 'print the whole report as one JSON object')
+    .option('--settle-days <n>', 'leave out labels applied in the last N days (too recent to have been judged)')
     .option('--shadow-log <file>', "compare a shadow model's logged predictions (JSONL) with human labels")
     .option('--shadow-labels <list>', 'comma-separated labels to score in the shadow comparison even if never predicted')
     .option('--bot-login <login>', "the app's bot account, e.g. label-bot[bot] (default: $LABEL_BOT_LOGIN, else the app's own when using APP_ID, else any Bot)")
