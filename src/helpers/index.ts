@@ -138,7 +138,7 @@ export function registerHelpers(app: Probot, deps: HelpersDeps = {}): HelpersHan
   app.on(['pull_request.synchronize', 'pull_request.reopened', 'pull_request.closed'], async (context) => {
     // Without any label there is nothing to tag or untag: skip the config lookup on every push to unlabeled PRs.
     // (A tag whose label was removed was already deleted on `unlabeled`.)
-    if ((context.payload.pull_request.labels ?? []).length === 0) return;
+    if ((context.payload.pull_request?.labels ?? []).length === 0) return;
     await guarded(log, 'ciflow', { delivery_id: context.id }, () => ciflow(context));
   });
   app.on('issues.edited', async (context) => {

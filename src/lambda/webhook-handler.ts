@@ -56,9 +56,16 @@ export function createWebhookHandler(opts: WebhookHandlerOptions) {
     }
 
     const text = req.rawBody.toString('utf8');
+    // Invalid UTF-8 decodes lossily; the adapter re-verifies the signature over `text`, which would then fail and throw.
+    if (!Buffer.from(text, 'utf8').equals(req.rawBody)) return jsonResult(400, { error: 'body is not valid UTF-8' });
     try {
       const parsed: unknown = JSON.parse(text);
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      const field = malformedField(name, parsed as Record<string, unknown>);
+      if (field) {
+        log.warn({ delivery_id: id, event: name, field }, 'ignored webhook: malformed payload');
+        return jsonResult(400, { error: 'malformed payload', field });
+      }
     } catch {
       return jsonResult(400, { error: 'malformed JSON body' });
     }
@@ -82,4 +89,28 @@ export function createWebhookHandler(opts: WebhookHandlerOptions) {
     }
     return jsonResult(200, { ok: true });
   };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The fields that Probot (installation auth) and the handlers read before their own error handling. GitHub always
+ * sends them well-formed, so a signed payload without them is ignored with a 400 instead of crashing into a 500.
+ */
+export function malformedField(event: string, p: Record<string, unknown>): string | null {
+  const inst = p.installation;
+  if (inst != null && !(isObject(inst) && Number.isSafeInteger(inst.id) && (inst.id as number) > 0)) return 'installation.id';
+  const subject = event === 'issues' ? 'issue' : event === 'pull_request' ? 'pull_request' : null;
+  const repo = p.repository;
+  if (repo !== undefined || subject) {
+    if (!isObject(repo) || typeof repo.full_name !== 'string' || typeof repo.name !== 'string') return 'repository';
+    if (!isObject(repo.owner) || typeof repo.owner.login !== 'string') return 'repository.owner';
+  }
+  if (p.sender != null && !(isObject(p.sender) && typeof p.sender.login === 'string')) return 'sender';
+  if (subject) {
+    const item = p[subject];
+    if (!isObject(item) || !Number.isSafeInteger(item.number)) return subject;
+    if (item.labels != null && !Array.isArray(item.labels)) return `${subject}.labels`;
+  }
+  return null;
 }
