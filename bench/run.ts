@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { loadBenchData, REPO_ROOT } from './lib/data';
 import type { BenchContext } from './lib/context';
 import { describeMachine, machineInfo } from './lib/machine';
-import { QUICK_TRAIN_OPTIONS, trainToDir } from './lib/model';
+import { committedUniversal, QUICK_TRAIN_OPTIONS, trainToDir, UNIVERSAL_TRAIN_OPTIONS } from './lib/model';
 import { notMeasured, partMarkdown, writePartReport, type PartReport, type PartResult } from './lib/result';
 import { runInference } from './parts/inference';
 import { runQuality } from './parts/quality';
@@ -48,10 +48,15 @@ async function main(): Promise<void> {
   out(`# label-bot bench (${mode})\n\n${describeMachine(machine)}\n\nCommand: \`${command}\`\n`);
 
   const data = loadBenchData(flags.quick);
-  log(`data: ${data.source} (${data.rows.length} rows); training the bench model`);
-  const name = data.source === 'shared' ? 'bench-universal' : 'bench-fixture';
-  const model = { ...trainToDir(data.rows, name, flags.quick ? QUICK_TRAIN_OPTIONS : {}), name };
-  log(`model trained in ${Math.round(model.trainMs)} ms → ${model.dir}`);
+  log(`data: ${data.source} (${data.rows.length} rows)`);
+  let model = data.source === 'shared' ? committedUniversal(data.rows) : null;
+  if (!model) {
+    const name = data.source === 'shared' ? 'bench-universal' : 'bench-fixture';
+    log(`training the bench model "${name}" on ${data.rows.length} rows`);
+    const t = trainToDir(data.rows, name, flags.quick ? QUICK_TRAIN_OPTIONS : UNIVERSAL_TRAIN_OPTIONS);
+    model = { dir: t.dir, name, rows: t.rows, origin: 'trained' };
+  }
+  log(`model: ${model.name} (${model.dir})`);
   const ctx: BenchContext = { quick: flags.quick, data, model, log };
 
   const reports: PartReport[] = [];

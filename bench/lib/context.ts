@@ -1,12 +1,12 @@
 /** What every part receives from the runner. */
 import type { BenchData } from './data';
-import type { TrainedDir } from './model';
+import type { BenchModel } from './model';
 
 export interface BenchContext {
   quick: boolean;
   data: BenchData;
-  /** The model the inference, Lambda and worker parts load: trained by the runner on `data.rows`. */
-  model: TrainedDir & { name: string };
+  /** The model the inference, Lambda and worker parts load, trained on `data.rows`. */
+  model: BenchModel;
   /** Progress to stderr (stdout is reserved for --json). */
   log(message: string): void;
 }

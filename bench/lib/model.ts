@@ -1,8 +1,9 @@
 /** Trains a model through the ML core's public API and writes the model directory the Lambda and worker load. */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LabeledIssue } from '../../src/ml/dataset';
+import { dataHash, type LabeledIssue } from '../../src/ml/dataset';
+import { REPO_ROOT } from './data';
 import { writeModelDir } from '../../src/ml/model-io';
 import { trainModel, type TrainOptions } from '../../src/ml/train';
 
@@ -14,6 +15,12 @@ export interface TrainedDir {
   trainCpuMs: number;
   rows: number;
 }
+
+/**
+ * The options scripts/train-universal.ts builds the committed universal model with (that script trains at import,
+ * so it cannot be imported; keep in step with UNIVERSAL_OPTIONS there).
+ */
+export const UNIVERSAL_TRAIN_OPTIONS: TrainOptions = { seed: 1, folds: 5 };
 
 /** Quick mode: one λ and 3 internal folds, so the smoke pass stays well under a minute. */
 export const QUICK_TRAIN_OPTIONS: TrainOptions = { lambdas: [3e-4], folds: 3 };
@@ -27,4 +34,29 @@ export function trainToDir(rows: readonly LabeledIssue[], name: string, opts: Tr
   const dir = mkdtempSync(join(tmpdir(), `label-bot-bench-${name.replace(/[^a-z0-9]+/gi, '-')}-`));
   writeModelDir(dir, model, { name });
   return { dir, trainMs, trainCpuMs: (cpu.user + cpu.system) / 1000, rows: rows.length };
+}
+
+/** The model parts 1, 3 and 4 load. */
+export interface BenchModel {
+  dir: string;
+  name: string;
+  /** Rows it was trained on (the same rows the fastText peer is trained on). */
+  rows: number;
+  origin: 'committed' | 'trained';
+}
+
+/**
+ * models/universal when its card says it was trained on exactly these rows (same data hash): then it is both the
+ * shipped model and a model trained on the peer's data, and the run need not train one first.
+ */
+export function committedUniversal(rows: readonly LabeledIssue[]): BenchModel | null {
+  const dir = join(REPO_ROOT, 'models', 'universal');
+  const card = join(dir, 'model.json');
+  if (!existsSync(card) || !existsSync(join(dir, 'model.onnx'))) return null;
+  try {
+    const hash = (JSON.parse(readFileSync(card, 'utf8')) as { training?: { dataHash?: string } }).training?.dataHash;
+    return hash === dataHash(rows) ? { dir, name: 'models/universal (committed)', rows: rows.length, origin: 'committed' } : null;
+  } catch {
+    return null;
+  }
 }

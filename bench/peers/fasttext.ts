@@ -12,7 +12,7 @@ import type { IssueText } from '../../src/ml/types';
 import { median, perSecond } from '../lib/stats';
 
 /** Supervised settings as in fastText's text-classification tutorial, with a bucket count that fits wasm memory. */
-export const FASTTEXT_PARAMS = { dim: 100, epoch: 25, lr: 0.5, wordNgrams: 2, minCount: 1, bucket: 200_000 } as const;
+export const FASTTEXT_PARAMS = { dim: 100, epoch: 5, lr: 0.5, wordNgrams: 2, minCount: 1, bucket: 200_000 } as const;
 
 /**
  * fastText reads one example per line, whitespace-tokenized: the usual preprocessing (lowercase, punctuation split
