@@ -23,7 +23,6 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--lambdas <list>', 'L2 strengths tried by internal CV, e.g. 1e-3,3e-4,1e-4', numberList)
     .option('--inner-folds <n>', 'internal CV folds for λ and thresholds', int('--inner-folds'), 5)
     .option('--min-examples <n>', 'drop labels with fewer training examples', int('--min-examples'), 5)
-    .option('--min-df <n>', 'ignore features seen in fewer training rows', int('--min-df'))
     .option('--domain-weight <x>', 'per-repo mode: weight of repo-specific feature copies when repos are pooled (0 = train each repo alone)', Number);
 }
 
@@ -33,7 +32,6 @@ export interface TrainFlags {
   lambdas?: number[];
   innerFolds: number;
   minExamples: number;
-  minDf?: number;
   domainWeight?: number;
 }
 
@@ -46,7 +44,6 @@ export function trainOptionsFrom(flags: TrainFlags, onWarning: (m: string) => vo
     ...(onProgress ? { onProgress } : {}),
     ...(flags.dim !== undefined ? { featurizer: { dim: flags.dim } } : {}),
     ...(flags.lambdas ? { lambdas: flags.lambdas } : {}),
-    ...(flags.minDf !== undefined ? { minDf: flags.minDf } : {}),
     ...(flags.domainWeight !== undefined ? { domainWeight: flags.domainWeight } : {}),
   };
 }

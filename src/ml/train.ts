@@ -13,7 +13,8 @@ import {
   type SparseVector,
 } from './featurizer';
 import { canonicalize, dataHash, stratifiedFolds, type LabeledIssue } from './dataset';
-import { fitLinear, scoresInto, type Csr, type LinearWeights, type ModelKind, type Targets } from './linear';
+import { gramMatrix, fitDual, subGram, type DualWeights } from './kernel-fit';
+import { scoresInto, type ModelKind, type Targets } from './linear';
 import { computeMetrics, type Metrics } from './metrics';
 import { chooseThreshold, DEFAULT_PRECISION_TARGET } from './thresholds';
 
@@ -29,8 +30,6 @@ export interface TrainOptions {
   /** Labels with fewer examples are dropped (with a warning). */
   minExamples?: number;
   precisionTarget?: number;
-  /** Ignore features seen in fewer training rows than this (speed; 1 keeps all). */
-  minDf?: number;
   /**
    * Pooled training with repo-specific feature copies ("frustratingly easy domain adaptation"):
    * each row's features count once shared and once for its repo; the model for repo R is shared + R's part.
@@ -75,7 +74,7 @@ export function resolveFeaturizer(opts: TrainOptions['featurizer']): FeaturizerS
   return s;
 }
 
-interface Prepared {
+export interface Prepared {
   rows: LabeledIssue[];
   vectors: SparseVector[];
   labels: string[];
@@ -83,6 +82,10 @@ interface Prepared {
   targets: Targets;
   /** Domain id per row (0 when not domain-adapted). */
   domainOf: Int32Array;
+  /** Gram matrix of the rows (n×n), including the domain-copy term when pooled. */
+  K: Float64Array;
+  /** Weight of the repo-specific feature copies (0 = none). */
+  domainWeight: number;
   domains: string[];
 }
 
@@ -123,80 +126,7 @@ function subsetTargets(t: Targets, idx: number[]): Targets {
   return { ...t, multi };
 }
 
-/** Compact feature space over the training rows; domain copies live at key = domain * dim + index. */
-function buildCsr(p: Prepared, idx: number[], dim: number, domainWeight: number, minDf: number): { X: Csr; keys: Float64Array } {
-  const map = new Map<number, number>();
-  // Features seen in fewer than minDf training rows only memorise those rows; skipping them shrinks the
-  // optimisation problem (the cost of every L-BFGS step is proportional to the feature count).
-  let rare: Set<number> | null = null;
-  if (minDf > 1) {
-    const df = new Map<number, number>();
-    for (const i of idx) for (const f of p.vectors[i]!.indices) df.set(f, (df.get(f) ?? 0) + 1);
-    rare = new Set();
-    for (const [f, n] of df) if (n < minDf) rare.add(f);
-  }
-  const keys: number[] = [];
-  const withDomains = p.domains.length > 1 && domainWeight > 0;
-  let nnz = 0;
-  for (const i of idx) nnz += p.vectors[i]!.indices.length * (withDomains ? 2 : 1);
-  const rowPtr = new Int32Array(idx.length + 1);
-  const cols = new Int32Array(nnz);
-  const vals = new Float32Array(nnz);
-  let k = 0;
-  const id = (key: number) => {
-    let c = map.get(key);
-    if (c === undefined) {
-      c = keys.length;
-      map.set(key, c);
-      keys.push(key);
-    }
-    return c;
-  };
-  idx.forEach((i, r) => {
-    const v = p.vectors[i]!;
-    for (let j = 0; j < v.indices.length; j++) {
-      if (rare?.has(v.indices[j]!)) continue;
-      cols[k] = id(v.indices[j]!);
-      vals[k++] = v.values[j]!;
-    }
-    if (withDomains) {
-      const off = (p.domainOf[i]! + 1) * dim;
-      for (let j = 0; j < v.indices.length; j++) {
-        if (rare?.has(v.indices[j]!)) continue;
-        cols[k] = id(off + v.indices[j]!);
-        vals[k++] = v.values[j]! * domainWeight;
-      }
-    }
-    rowPtr[r + 1] = k;
-  });
-  return { X: { rowPtr, cols: cols.slice(0, k), vals: vals.slice(0, k), nRows: idx.length, nFeatures: keys.length }, keys: Float64Array.from(keys) };
-}
-
-/**
- * Collapses compact weights into the dense hashed space for one domain: W = W_shared + domainWeight · W_domain.
- * Exact, because a row of domain d carries its features once shared and once (scaled) in d's copy.
- */
-function collapse(w: LinearWeights, keys: Float64Array, dim: number, domain: number, domainWeight: number): { W: Float64Array; b: Float64Array } {
-  const C = w.nClasses;
-  const W = new Float64Array(dim * C);
-  const off = (domain + 1) * dim;
-  for (let f = 0; f < keys.length; f++) {
-    const key = keys[f]!;
-    let index: number;
-    let scale: number;
-    if (key < dim) {
-      index = key;
-      scale = 1;
-    } else if (key >= off && key < off + dim) {
-      index = key - off;
-      scale = domainWeight;
-    } else continue;
-    for (let c = 0; c < C; c++) W[index * C + c]! += scale * w.W[f * C + c]!;
-  }
-  return { W, b: Float64Array.from(w.b) };
-}
-
-function scoreDense(kind: ModelKind, W: ArrayLike<number>, b: ArrayLike<number>, C: number, v: SparseVector, out: Float64Array, offset: number): void {
+export function scoreDense(kind: ModelKind, W: ArrayLike<number>, b: ArrayLike<number>, C: number, v: SparseVector, out: Float64Array, offset: number): void {
   const z = new Float64Array(C);
   for (let c = 0; c < C; c++) z[c] = b[c]!;
   for (let j = 0; j < v.indices.length; j++) {
@@ -238,7 +168,8 @@ interface FitResult {
   dense: { W: Float64Array; b: Float64Array }[];
 }
 
-function prepare(rowsIn: readonly LabeledIssue[], opts: TrainOptions, pooled: boolean): Prepared & { dropped: Record<string, number> } {
+export function prepare(rowsIn: readonly LabeledIssue[], opts: TrainOptions, pooled: boolean): Prepared & { dropped: Record<string, number> } {
+  const domainWeight = pooled ? (opts.domainWeight ?? 1) : 0;
   const warn = opts.onWarning ?? (() => {});
   const rows0 = canonicalize(rowsIn);
   const sel = selectLabels(rows0, opts.minExamples ?? 5, warn);
@@ -249,55 +180,97 @@ function prepare(rowsIn: readonly LabeledIssue[], opts: TrainOptions, pooled: bo
   const settings = resolveFeaturizer(opts.featurizer);
   const domains = pooled ? [...new Set(sel.rows.map((r) => r.repo))].sort() : [''];
   const did = new Map(domains.map((d, i) => [d, i]));
+  const vectors = sel.rows.map((r) => featurize(r, settings));
+  const domainOf = Int32Array.from(sel.rows, (r) => (pooled ? did.get(r.repo)! : 0));
+  const K = gramMatrix(vectors);
+  if (pooled && domainWeight > 0) {
+    // Repo-specific feature copies (scaled by w) add w²·⟨x_i, x_j⟩ for rows of the same repo.
+    const n = vectors.length;
+    const boost = 1 + domainWeight * domainWeight;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (domainOf[i] === domainOf[j]) K[i * n + j]! *= boost;
+  }
   return {
     rows: sel.rows,
-    vectors: sel.rows.map((r) => featurize(r, settings)),
+    vectors,
+    K,
+    domainWeight,
     labels: sel.labels,
     kind: sel.kind,
     targets: targetsFor(sel.rows, sel.labels, sel.kind),
-    domainOf: Int32Array.from(sel.rows, (r) => (pooled ? did.get(r.repo)! : 0)),
+    domainOf,
     domains,
     dropped: sel.dropped,
   };
 }
 
-/** Fits every λ (largest first, each warm-started from the previous) on the rows `idx`; returns dense weights per λ and domain. */
-function fitPath(p: Prepared, idx: number[], lambdas: number[], dim: number, domainWeight: number, minDf: number) {
-  const { X, keys } = buildCsr(p, idx, dim, domainWeight, minDf);
+/** Fits every λ (largest first, each warm-started from the previous) on the rows `idx`, in dual form. */
+export function fitPath(p: Prepared, idx: number[], lambdas: number[]): DualWeights[] {
+  const n = p.rows.length;
+  const K = idx.length === n ? p.K : subGram(p.K, n, idx);
   const y = subsetTargets(p.targets, idx);
-  let prev: LinearWeights | undefined;
+  let prev: DualWeights | undefined;
   return lambdas.map((lambda) => {
-    const w = fitLinear(X, y, lambda, undefined, undefined, prev);
+    const w = fitDual(K, idx.length, y, lambda, prev ? { init: prev } : {});
     prev = w;
-    return p.domains.map((_, d) => collapse(w, keys, dim, d, domainWeight));
+    return w;
   });
 }
 
-function crossValidate(p: Prepared, opts: TrainOptions, dim: number, domainWeight: number): FitResult {
+/** Scores row t (any row of p) with dual weights fitted on rows `idx`: z = Σ_a K[t, idx[a]]·A[a] + b. */
+function scoreDual(p: Prepared, w: DualWeights, idx: number[], t: number, out: Float64Array, offset: number): void {
+  const C = p.labels.length;
+  const n = p.rows.length;
+  const z = new Float64Array(C);
+  for (let c = 0; c < C; c++) z[c] = w.b[c]!;
+  const row = t * n;
+  for (let a = 0; a < idx.length; a++) {
+    const k = p.K[row + idx[a]!]!;
+    if (k === 0) continue;
+    for (let c = 0; c < C; c++) z[c]! += k * w.A[a * C + c]!;
+  }
+  scoresInto(p.kind, z, out, offset, C);
+}
+
+/**
+ * Dense weights in the hashed space for domain d: W = Σ_a x_a · A_a · (1 + w²·[domain(a) = d]),
+ * i.e. the shared part plus (for pooled, domain-adapted training) the repo's own part.
+ */
+function collapse(p: Prepared, w: DualWeights, idx: number[], dim: number, d: number): { W: Float64Array; b: Float64Array } {
+  const C = p.labels.length;
+  const W = new Float64Array(dim * C);
+  const w2 = p.domainWeight * p.domainWeight;
+  for (let a = 0; a < idx.length; a++) {
+    const i = idx[a]!;
+    const mult = p.domains.length > 1 && p.domainOf[i] === d ? 1 + w2 : 1;
+    const v = p.vectors[i]!;
+    for (let j = 0; j < v.indices.length; j++) {
+      const base = v.indices[j]! * C;
+      const x = v.values[j]! * mult;
+      for (let c = 0; c < C; c++) W[base + c]! += x * w.A[a * C + c]!;
+    }
+  }
+  return { W, b: Float64Array.from(w.b) };
+}
+
+function crossValidate(p: Prepared, opts: TrainOptions, dim: number): FitResult {
   const k = Math.max(2, opts.folds ?? 5);
   const lambdas = [...(opts.lambdas ?? DEFAULT_LAMBDAS)].sort((a, b) => b - a);
   const seed = opts.seed ?? 1;
-  const minDf = opts.minDf ?? 1;
   const C = p.labels.length;
   const fold = stratifiedFolds(p.rows, k, seed, (r) => `${r.repo}\u0000${r.labels.join(',')}`);
   const oofs = lambdas.map(() => new Float64Array(p.rows.length * C));
-  const total = lambdas.length > 1 ? k + 1 : 1;
+  const total = k + 1;
   let done = 0;
-  if (lambdas.length > 1) {
-    for (let f = 0; f < k; f++) {
-      const train: number[] = [];
-      const test: number[] = [];
-      for (let i = 0; i < p.rows.length; i++) (fold[i] === f ? test : train).push(i);
-      if (test.length === 0 || train.length === 0) continue;
-      const path = fitPath(p, train, lambdas, dim, domainWeight, minDf);
-      path.forEach((dense, li) => {
-        for (const i of test) {
-          const d = dense[p.domainOf[i]!]!;
-          scoreDense(p.kind, d.W, d.b, C, p.vectors[i]!, oofs[li]!, i * C);
-        }
-      });
-      opts.onProgress?.(++done, total);
-    }
+  for (let f = 0; f < k; f++) {
+    const train: number[] = [];
+    const test: number[] = [];
+    for (let i = 0; i < p.rows.length; i++) (fold[i] === f ? test : train).push(i);
+    if (test.length === 0 || train.length === 0) continue;
+    const path = fitPath(p, train, lambdas);
+    path.forEach((w, li) => {
+      for (const i of test) scoreDual(p, w, train, i, oofs[li]!, i * C);
+    });
+    opts.onProgress?.(++done, total);
   }
   let bestIndex = 0;
   let bestScore = -1;
@@ -321,22 +294,9 @@ function crossValidate(p: Prepared, opts: TrainOptions, dim: number, domainWeigh
     }
   });
   const lambda = lambdas[bestIndex]!;
-  if (lambdas.length === 1) {
-    // Thresholds still need out-of-fold scores.
-    for (let f = 0; f < k; f++) {
-      const train: number[] = [];
-      const test: number[] = [];
-      for (let i = 0; i < p.rows.length; i++) (fold[i] === f ? test : train).push(i);
-      if (test.length === 0 || train.length === 0) continue;
-      const dense = fitPath(p, train, [lambda], dim, domainWeight, minDf)[0]!;
-      for (const i of test) {
-        const d = dense[p.domainOf[i]!]!;
-        scoreDense(p.kind, d.W, d.b, C, p.vectors[i]!, oofs[0]!, i * C);
-      }
-    }
-  }
   const all = [...p.rows.keys()];
-  const dense = fitPath(p, all, [lambda], dim, domainWeight, minDf)[0]!;
+  const w = fitPath(p, all, [lambda])[0]!;
+  const dense = p.domains.map((_, d) => collapse(p, w, all, dim, d));
   opts.onProgress?.(total, total);
   return { oof: oofs[bestIndex]!, lambda, dense };
 }
@@ -378,7 +338,7 @@ function finishModel(p: Prepared & { dropped: Record<string, number> }, fit: Fit
 export function trainModel(rows: readonly LabeledIssue[], opts: TrainOptions = {}): TrainedModel {
   const settings = resolveFeaturizer(opts.featurizer);
   const p = prepare(rows, opts, false);
-  const fit = crossValidate(p, opts, settings.dim, 0);
+  const fit = crossValidate(p, opts, settings.dim);
   return finishModel(p, fit, 0, opts, settings, dataHash(p.rows));
 }
 
@@ -401,7 +361,7 @@ export function trainPerRepo(rows: readonly LabeledIssue[], opts: TrainOptions =
   if (repos.length > 1 && domainWeight > 0 && labelSets.size === 1) {
     const settings = resolveFeaturizer(opts.featurizer);
     const p = prepare(rows, opts, true);
-    const fit = crossValidate(p, opts, settings.dim, domainWeight);
+    const fit = crossValidate(p, opts, settings.dim);
     p.domains.forEach((repo, d) => {
       const hash = dataHash(p.rows);
       out.set(repo, finishModel(p, fit, d, opts, settings, hash));
