@@ -21,6 +21,11 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
   'private_key',
   '*.private_key',
+  // Issue text (private repos): Probot's debug request log prints request parameters, e.g. the body of a cc PATCH.
+  'body',
+  '*.body',
+  'title',
+  '*.title',
 ];
 
 export function createLogger(name: string, destination?: pino.DestinationStream): Logger {
