@@ -88,6 +88,31 @@ describe('GitHub faults on the universal route (Lambda, one retry)', () => {
     figures.add('issues_lost', -outcomes.filter((o) => o !== 'labeled').length);
     expect(outcomes).toEqual(Array(ISSUES_PER_CASE).fill('labeled'));
   });
+
+  // KNOWN GAP (reported): no GitHub request has a timeout (Octokit/fetch defaults: undici waits 300 s for headers), so
+  // one request that never answers holds the webhook past the Lambda's 9 s timeout (serverless.yml): GitHub records a
+  // failed delivery and the issue stays unlabeled. A per-request timeout (e.g. an AbortSignal.timeout in the octokit
+  // factory's request hook) would let the one retry label it inside the window.
+  it.fails('KNOWN GAP: a GitHub request that never answers: the webhook still answers within the Lambda timeout and the issue is labeled', async () => {
+    const repo = 'acme/uni-hang';
+    h.gh.createRepo(repo);
+    h.gh.createIssue(repo, { title: 'App crash on start', body: 'crash', user: 'alice', webhook: false });
+    h.gh.faults.add({ kind: 'hang', route: 'graphql:LabelBotIssueState', times: 1 });
+    const delivery = h.gh.buildWebhook('issues', h.gh.issuesPayload(repo, 1, 'opened'));
+    const LAMBDA_TIMEOUT_MS = 9_000;
+    let timer: NodeJS.Timeout | undefined;
+    const answer = await Promise.race([
+      h.deliver(delivery, 0),
+      new Promise<'timed out'>((resolve) => (timer = setTimeout(() => resolve('timed out'), LAMBDA_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    h.gh.faults.clear();
+    const labeled = h.gh.issue(repo, 1).labels.length > 0;
+    figures.add('known_gap_tries');
+    figures.add('known_gap_lost', labeled ? 0 : 1);
+    expect(answer).not.toBe('timed out');
+    expect(labeled).toBe(true);
+  });
 });
 
 describe('publish failures in the frontend fall back to universal labels', () => {
