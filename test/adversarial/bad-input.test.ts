@@ -25,6 +25,7 @@ let unhandled = 0;
 const onUnhandled = () => {
   unhandled++;
 };
+let exits = 0;
 
 function sign(secret: string, body: Buffer | string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -92,6 +93,10 @@ describe('bad input', () => {
 
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
+    // Nothing may end the process (a Lambda instance or a worker pod) on bad input.
+    vi.spyOn(process, 'exit').mockImplementation(((() => {
+      exits++;
+    }) as unknown) as typeof process.exit);
     h = await startHarness({ configYaml: GOOD_CONFIG, instances: 2 });
     h.gh.createRepo('acme/probe');
     h.gh.createRepo('acme/fuzz');
@@ -102,7 +107,8 @@ describe('bad input', () => {
   });
   afterAll(async () => {
     process.off('unhandledRejection', onUnhandled);
-    figures.add('crashes', unhandled);
+    figures.add('crashes', unhandled + exits);
+    vi.mocked(process.exit).mockRestore();
     const leaks = findLeaks(h.secrets());
     figures.add('log_lines_scanned', Math.floor(capturedLineCount() / 100) * 100);
     figures.add('leaks', leaks.length);
@@ -110,6 +116,7 @@ describe('bad input', () => {
     await h.close();
     expect(leaks).toEqual([]);
     expect(unhandled).toBe(0);
+    expect(exits).toBe(0);
   });
 
   describe('fuzzed webhook bodies with valid signatures', () => {

@@ -115,6 +115,56 @@ describe('who may steer the bot', () => {
     expect(await silent()).toBe(true);
   });
 
+  it("edits of a repo's tracking issue (CC subscriptions) by people without write access are ignored", async () => {
+    h.gh.createRepo('acme/tracked', { files: { '.github/issue_label_bot.yaml': 'tracking-issue: 1\n' } });
+    h.gh.setPermission('acme/tracked', 'wendy', 'write');
+    h.gh.createIssue('acme/tracked', { title: 'CC tracking', body: '* bug @alice', user: 'maintainer', webhook: false });
+    const labelNew = async () => {
+      const issue = h.gh.createIssue('acme/tracked', { title: 'Slow start', body: 'slow', user: 'erin', webhook: false });
+      h.gh.addLabels('acme/tracked', issue.number, ['bug'], { user: 'maintainer' });
+      await h.gh.idle();
+      return h.gh.issue('acme/tracked', issue.number).body;
+    };
+    expect(await labelNew()).toMatch(/cc @alice$/);
+    h.gh.editIssue('acme/tracked', 1, { body: '* bug @alice @mallory' }, { user: 'stranger' });
+    h.gh.editIssue('acme/tracked', 1, { body: '* bug @alice @mallory' }, { user: 'other-app[bot]' });
+    await h.gh.idle();
+    figures.add('bad_inputs_tried', 2);
+    // The body on GitHub says @mallory now; the bot keeps the version a maintainer wrote.
+    expect(await labelNew()).toMatch(/cc @alice$/);
+    h.gh.editIssue('acme/tracked', 1, { body: '* bug @alice @bob' }, { user: 'wendy' });
+    await h.gh.idle();
+    expect(await labelNew()).toMatch(/cc @alice @bob$/);
+  });
+
+  // LIMITATION (reported): the write-access check applies to the edit's webhook. Another instance (or this one after
+  // CONFIG_TTL_SECONDS) revalidates with a conditional GET and takes the body as it is, whoever wrote it. On GitHub only
+  // writers and the issue's author can edit an issue body, so this matters when the config issue's author has no
+  // write access (or loses it): open the config issue (and tracking issues) from a maintainer account.
+  it.fails("LIMITATION: a non-writer's edit is still ignored after the config TTL refresh", async () => {
+    const t = await startHarness({ configYaml: 'salt: security\ndefaults:\n  comment: false\n', instances: 1, env: { CONFIG_TTL_SECONDS: '1' } });
+    try {
+      t.gh.createRepo('acme/probe');
+      const silentProbe = async (n: number) => {
+        t.gh.createIssue('acme/probe', { title: 'App crash', body: 'crash', user: 'alice' });
+        await t.gh.idle();
+        return t.gh.botComments('acme/probe', n).length === 0;
+      };
+      expect(await silentProbe(1)).toBe(true);
+      t.gh.editIssue(CONFIG_REPO, CONFIG_ISSUE, { body: configBody('salt: security\n') }, { user: 'stranger' });
+      await t.gh.idle();
+      expect(await silentProbe(2)).toBe(true);
+      await new Promise((r) => setTimeout(r, 1_200));
+      figures.add('bad_inputs_tried');
+      const ignored = await silentProbe(3);
+      figures.add('known_gap_tries');
+      expect(ignored).toBe(true);
+    } finally {
+      secrets.push(...t.secrets());
+      await t.close();
+    }
+  });
+
   it("the bot's own events never trigger it: its issues, labels and edits cause no GitHub call", async () => {
     const bot = h.gh.botLogin;
     h.gh.createIssue('acme/rules', { title: 'App crash', body: 'crash', user: 'alice', webhook: false });
