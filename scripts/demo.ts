@@ -43,6 +43,7 @@ interface Row {
 }
 
 const started = Date.now();
+let activeStack: LocalStack | null = null;
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 const step = (text: string) => console.log(`\n== ${text}  [${elapsed()}]`);
 
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
     const training = trainRepoModel(work);
     training.catch(() => undefined); // awaited below; avoid an unhandled rejection while the stack starts
     const universalFlag = process.argv.indexOf('--universal-model');
-    stack = await startLocalStack({
+    stack = activeStack = await startLocalStack({
       universalModelDir: universalFlag > 0 ? process.argv[universalFlag + 1] : undefined,
       configYaml: configYaml(0.3),
       streamLogs: process.argv.includes('--logs'),
@@ -284,6 +285,17 @@ async function main(): Promise<void> {
     await stack?.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+// Ctrl-C (or a CI timeout's SIGTERM) mid-run: the children live in their own process groups, so stop them first.
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted || process.argv.includes('--keep')) return;
+    interrupted = true;
+    console.error(`\n${signal}: stopping the stack…`);
+    void activeStack?.stop().finally(() => process.exit(130));
+  });
 }
 
 main().then(

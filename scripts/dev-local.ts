@@ -275,6 +275,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         // judged by, and a killed invocation would restart the instance (cold start, config reload) mid-demo.
         '--noTimeout',
         '--terminateIdleLambdaTime', '3600',
+        // In the main thread: one module instance, like one warm Lambda. (Worker threads start a second instance when
+        // the first looks busy, and a second onnxruntime-node in another thread of the process can hang.)
+        '--useInProcess',
         '--param', `configIssue=${CONFIG_REPO}#${configIssue.number}`,
         '--param', `pubsubTopic=${topic.name}`,
         '--param', `gcpProject=${PROJECT}`,

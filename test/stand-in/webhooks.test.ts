@@ -109,6 +109,23 @@ describe('GitHub stand-in webhooks', () => {
     expect(d).toMatchObject({ status: 202, responseBody: 'accepted', event: 'ping' });
   });
 
+  it('gives up on a target that does not answer in time, like GitHub after 10 s', async () => {
+    const silent = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const quick = await withStandIn({ webhookTimeoutMs: 200, webhookTarget: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/` });
+    try {
+      quick.createRepo('acme/slow');
+      quick.createIssue('acme/slow', { title: 't' });
+      await quick.idle();
+      expect(quick.webhooks.deliveries[0]?.error).toMatch(/timeout|aborted/i);
+      expect(quick.webhooks.deliveries[0]?.status).toBeUndefined();
+    } finally {
+      await quick.close();
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
   it('stops auto-sending for an issue past the loop guard and reports it', async () => {
     const small = await withStandIn({ maxWebhooksPerIssue: 3 });
     try {

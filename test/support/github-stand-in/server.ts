@@ -24,6 +24,8 @@ export interface StandInOptions {
   autoWebhooks?: { control?: boolean; api?: boolean };
   /** Auto-sent webhooks per issue before the loop guard stops sending. Default 100. */
   maxWebhooksPerIssue?: number;
+  /** A URL target that takes longer than this fails the delivery with a timeout, like GitHub's 10 s. Default 10000. */
+  webhookTimeoutMs?: number;
   /** Reject tokens the stand-in never issued (401 Bad credentials). Default false: they act as the app's bot. */
   strictAuth?: boolean;
   /** Seed of the RNG behind probabilistic faults. */
@@ -77,6 +79,7 @@ export class GitHubStandIn {
       fromControl: options.autoWebhooks?.control ?? true,
       fromApi: options.autoWebhooks?.api ?? true,
       maxPerIssue: options.maxWebhooksPerIssue ?? 100,
+      timeoutMs: options.webhookTimeoutMs ?? 10_000,
     });
     this.control = controlRoutes(this);
     this.server = createServer((req, res) => void this.handle(req, res));

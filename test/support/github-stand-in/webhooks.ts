@@ -43,6 +43,8 @@ export interface WebhookOptions {
   fromApi: boolean;
   /** Stop auto-sending for an issue after this many deliveries: a runaway bot loop shows up as `loopSuspects`. */
   maxPerIssue: number;
+  /** URL targets only: give up after this long, as GitHub does after 10 s (the delivery records a timeout error). */
+  timeoutMs: number;
 }
 
 const DELIVERY_LOG_LIMIT = 5_000;
@@ -113,7 +115,12 @@ export class Webhooks {
     const started = performance.now();
     try {
       if (typeof target === 'string') {
-        const res = await fetch(target, { method: 'POST', headers: delivery.headers, body: delivery.body });
+        const res = await fetch(target, {
+          method: 'POST',
+          headers: delivery.headers,
+          body: delivery.body,
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
         delivery.status = res.status;
         delivery.responseBody = await res.text();
       } else {
