@@ -8,7 +8,8 @@
  */
 import './lib/env';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadBenchData, REPO_ROOT } from './lib/data';
 import type { BenchContext } from './lib/context';
 import { describeMachine, machineInfo } from './lib/machine';
@@ -17,7 +18,7 @@ import { notMeasured, partMarkdown, writePartReport, type PartReport, type PartR
 import { runInference } from './parts/inference';
 import { runQuality } from './parts/quality';
 import { runTraining } from './parts/training';
-import { parseFlags } from './lib/flags';
+import { parseFlags, type CliFlags } from './lib/flags';
 
 export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 
@@ -38,9 +39,25 @@ export const PARTS: Part[] = [
   { name: 'training', title: '6. Training time', run: runTraining },
 ];
 
+/**
+ * --json: the components log with pino straight to fd 1, so the parts run in a child whose stdout goes to our
+ * stderr; the child writes bench/results/latest[.quick].json, which we then print as the one line on stdout.
+ */
+async function runForJson(flags: CliFlags): Promise<void> {
+  const args = process.argv.slice(2).filter((a) => a !== '--json');
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], { stdio: ['ignore', process.stderr, process.stderr] });
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`bench child exited with ${code}`);
+  const file = join(RESULTS_DIR, `latest${flags.quick ? '.quick' : ''}.json`);
+  process.stdout.write(JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))) + '\n');
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  const out = (s: string) => (flags.json ? process.stderr : process.stdout).write(s + '\n');
+  if (flags.json) return runForJson(flags);
+  const out = (s: string) => process.stdout.write(s + '\n');
   const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
   const machine = machineInfo();
   const mode = flags.quick ? 'quick' : 'full';
@@ -79,7 +96,6 @@ async function main(): Promise<void> {
   }
   const all = { schema: 'label-bot-bench/1', mode, command, machine, parts: reports };
   writeFileSync(join(RESULTS_DIR, `latest${flags.quick ? '.quick' : ''}.json`), JSON.stringify(all, null, 2) + '\n');
-  if (flags.json) process.stdout.write(JSON.stringify(all) + '\n');
 }
 
 main().then(

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataHash, type LabeledIssue } from '../../src/ml/dataset';
 import { REPO_ROOT } from './data';
+import { parseModelJson } from '../../src/ml/model-format';
 import { writeModelDir } from '../../src/ml/model-io';
 import { trainModel, type TrainOptions } from '../../src/ml/train';
 
@@ -45,6 +46,17 @@ export interface BenchModel {
   origin: 'committed' | 'trained';
 }
 
+/** models/universal if its model.json is valid for the code as it is now, else null. */
+export function shippedUniversalDir(): string | null {
+  const dir = join(REPO_ROOT, 'models', 'universal');
+  try {
+    parseModelJson(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')), 'model.json');
+    return existsSync(join(dir, 'model.onnx')) ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * models/universal when its card says it was trained on exactly these rows (same data hash): then it is both the
  * shipped model and a model trained on the peer's data, and the run need not train one first.
@@ -54,8 +66,10 @@ export function committedUniversal(rows: readonly LabeledIssue[]): BenchModel | 
   const card = join(dir, 'model.json');
   if (!existsSync(card) || !existsSync(join(dir, 'model.onnx'))) return null;
   try {
-    const hash = (JSON.parse(readFileSync(card, 'utf8')) as { training?: { dataHash?: string } }).training?.dataHash;
-    return hash === dataHash(rows) ? { dir, name: 'models/universal (committed)', rows: rows.length, origin: 'committed' } : null;
+    const json: unknown = JSON.parse(readFileSync(card, 'utf8'));
+    // Must also load with the code as it is now (a featurizer change makes an older card invalid).
+    const parsed = parseModelJson(json, card);
+    return parsed.training.dataHash === dataHash(rows) ? { dir, name: 'models/universal (committed)', rows: rows.length, origin: 'committed' } : null;
   } catch {
     return null;
   }

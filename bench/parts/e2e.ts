@@ -59,7 +59,7 @@ export async function runE2E(ctx: BenchContext): Promise<PartResult> {
       figures,
       notes: [
         'test/e2e/stack.ts (local-stack harness): stand-in auto-webhook → createRuntime handler (signed API Gateway v1 events) → Pub/Sub fake → 1 worker (concurrency 4) → stand-in; polled every 1 ms for the first label.',
-        'The harness uses keyword models (no ONNX) and Octokit with throttling off on both routes; model cost is part 1\'s figure (well under 1 ms per issue), and the shipped Octokit throttle would add ~1 s per GitHub write (see parts 3 and 4).',
+        'The harness uses keyword models (no ONNX) and Octokit with throttling off on both routes; the ONNX model costs about 1 ms per issue on top (part 1), and the shipped Octokit throttle would add ~1 s per GitHub write (see parts 3 and 4).',
       ],
       details: { forwarded: fwd, universal: uni },
     };

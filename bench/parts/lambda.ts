@@ -23,6 +23,7 @@ import type { BenchContext } from '../lib/context';
 import { REPO_ROOT } from '../lib/data';
 import { installGitHubTimer } from '../lib/github-timer';
 import { buildLambdaBundle } from '../lib/lambda-bundle';
+import { shippedUniversalDir } from '../lib/model';
 import { figure, notMeasured, statusOf, type Figure, type PartResult } from '../lib/result';
 import { median, summarize } from '../lib/stats';
 
@@ -221,9 +222,9 @@ export async function runLambda(ctx: BenchContext): Promise<PartResult> {
   ctx.log('lambda: building the bundle (esbuild, serverless.yml settings)');
   const bundle = await buildLambdaBundle();
   // The model the zip ships when it exists (models/universal), else the runner's model trained on the same data.
-  const shipped = join(REPO_ROOT, 'models', 'universal');
-  const modelDir = existsSync(join(shipped, 'model.onnx')) ? shipped : ctx.model.dir;
-  const modelName = modelDir === shipped ? 'models/universal (committed)' : ctx.model.name;
+  const shipped = shippedUniversalDir();
+  const modelDir = shipped ?? ctx.model.dir;
+  const modelName = shipped ? 'models/universal (committed)' : `${ctx.model.name} (models/universal missing or invalid for the current code)`;
   const stack = await startStack(modelDir);
   const timer = installGitHubTimer((url) => url.startsWith(stack.gh.url));
   const notes: string[] = [];

@@ -65,7 +65,7 @@ export async function runQuality(ctx: BenchContext): Promise<PartResult> {
   }
   const args = [...(ctx.quick ? ['--quick'] : []), '--json'];
   ctx.log(`quality: tsx bench/quality.ts ${args.join(' ')}`);
-  const res = await run(args, ctx.quick ? 45_000 : 40 * 60_000);
+  const res = await run(args, ctx.quick ? 45_000 : 20 * 60_000);
   const parsed = lastJsonObject(res.stdout);
   if (res.code !== 0 || !parsed) {
     const why = res.timedOut ? 'timed out' : `exit ${res.code}${parsed ? '' : ', no JSON on stdout'}`;
