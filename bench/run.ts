@@ -3,7 +3,8 @@
  *
  * Runs the benchmark parts one after another in this process (the cold start and the quality CV spawn their own),
  * prints a Markdown table per part and writes bench/results/<part>[.quick].json plus latest[.quick].json.
- * --quick is the CI smoke pass: the committed fixture, few repetitions, no timing assertions anywhere.
+ * --quick is the CI smoke pass: the committed fixture, few repetitions, no timing assertions anywhere. The exit code
+ * is non-zero only when a part throws (a broken harness or component), never because a figure misses its target.
  * --json prints one JSON object on stdout; tables and progress then go to stderr.
  */
 import './lib/env';
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
   const ctx: BenchContext = { quick: flags.quick, data, model, log };
 
   const reports: PartReport[] = [];
+  const failed: string[] = [];
   for (const part of PARTS) {
     if (flags.only && !flags.only.includes(part.name)) continue;
     const started = performance.now();
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
       // One broken part must not hide the others' figures.
       const message = (err as Error).stack?.split('\n').slice(0, 3).join(' ') ?? String(err);
       log(`${part.name} failed: ${message}`);
+      failed.push(part.name);
       result = { part: part.name, title: part.title, status: 'not-measured', figures: [notMeasured(part.title, '', `the part failed: ${(err as Error).message}`)], notes: [] };
     }
     const report: PartReport = { schema: 'label-bot-bench/1', mode, command, machine, durationMs: performance.now() - started, ...result };
@@ -96,6 +99,9 @@ async function main(): Promise<void> {
   }
   const all = { schema: 'label-bot-bench/1', mode, command, machine, parts: reports };
   writeFileSync(join(RESULTS_DIR, `latest${flags.quick ? '.quick' : ''}.json`), JSON.stringify(all, null, 2) + '\n');
+  // A part that threw means the harness (or the code it drives) is broken: fail, after writing what was measured.
+  // A figure that is merely "not measured" (peer absent, script missing) is not a failure.
+  if (failed.length) throw new Error(`part(s) failed: ${failed.join(', ')}`);
 }
 
 main().then(
