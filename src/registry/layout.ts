@@ -27,7 +27,9 @@ export const MODEL_FILES = ['model.onnx', 'model.json'] as const;
 /** GitHub owner/repo names are case-insensitive; store them lower-cased so lookups never miss on case. */
 function segment(name: string): string {
   const s = name.toLowerCase();
-  if (!/^[a-z0-9._-]+$/.test(s) || s === '.' || s === '..') throw new Error(`invalid owner/repo name for a model path: ${name}`);
+  // GitHub caps owner names at 39 and repo names at 100 characters; a longer one (a forged message) would make a GCS
+  // path beyond request-line limits, which was seen to hang the storage request instead of failing it.
+  if (s.length > 100 || !/^[a-z0-9._-]+$/.test(s) || s === '.' || s === '..') throw new Error(`invalid owner/repo name for a model path: ${name.slice(0, 120)}`);
   return s;
 }
 

@@ -332,6 +332,30 @@ describe('bad input', () => {
       expect(body).not.toMatch(/mallory|rm -rf|<script|evil\.example|etc\/passwd|whoami/);
     });
 
+    it('hostile per-repo .github/issue_label_bot.yaml files: the issue is still labeled once, the webhook answers 200', async () => {
+      const files: [string, string][] = [
+        ['bomb', `a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n`],
+        ['huge', `comment: true\n# ${'x'.repeat(40_000)}\n`],
+        ['types', 'comment: "sometimes"\nmin-confidence: 7\nlabel-alias: [1, 2]\npredicted-labels: bug\n'],
+        ['unknown', 'coment: false\nlabel-alias:\n  bug: kind/bug\n'],
+        ['binary', '\u0000\u0001\u0002 not yaml: [\n'],
+        ['proto', '__proto__:\n  polluted: true\nlabel-alias:\n  __proto__: polluted\n'],
+      ];
+      for (const [name, text] of files) {
+        const repo = `acme/file-${name}`;
+        h.gh.createRepo(repo, { files: { '.github/issue_label_bot.yaml': text } });
+        h.gh.createIssue(repo, { title: 'App crash', body: 'crash', user: 'alice' });
+        await h.gh.idle();
+        figures.add('bad_inputs_tried');
+        expect(h.gh.webhooks.deliveries.filter((d) => d.status !== 200)).toEqual([]);
+        const issue = h.gh.issue(repo, 1);
+        expect({ name, labeled: issue.labels.length > 0 }).toEqual({ name, labeled: true });
+        expect(issue.events.filter((e) => e.event === 'labeled')).toHaveLength(issue.labels.length);
+        expect(h.gh.botComments(repo, 1).length).toBeLessThanOrEqual(1);
+      }
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
     it(`fuzzed config bodies never throw out of the parser (${RUNS} seeded runs)`, () => {
       const yamlish = fc.oneof(
         fc.string({ maxLength: 200 }),

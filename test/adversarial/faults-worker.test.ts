@@ -4,6 +4,7 @@
  * outage and corrupt models) and from Pub/Sub itself (redelivery, duplicates, poison). Every issue filed must end
  * labeled exactly once or recorded in the dead-letter topic; never lost, never labeled or commented twice.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Figures } from './figures';
 import { RetryingOctokit } from './harness';
@@ -127,6 +128,45 @@ describe('worker route under GitHub, GCS and Pub/Sub faults (2 workers, dead-let
     } finally {
       p.gcs.corruptDownloads = false;
     }
+  });
+
+  it('fuzzed Pub/Sub messages (wrong types, missing fields, huge bodies, unknown repos): each is acked or dead-lettered, workers stay up', async () => {
+    p.h.gh.createRepo('fwd/fuzz');
+    p.h.gh.createIssue('fwd/fuzz', { title: 'App crash', body: 'crash', user: 'alice', webhook: false });
+    const base = {
+      v: 1,
+      delivery_id: 'fuzz',
+      event: 'issues',
+      action: 'opened',
+      installation_id: p.h.gh.installationId('fwd'),
+      repo: { owner: 'fwd', name: 'fuzz', id: 1, private: false },
+      issue: { number: 1, id: 1, node_id: 'I_1', title: 'App crash', body: 'crash', labels: [], author: 'alice', author_association: 'NONE', created_at: '2026-01-01T00:00:00Z' },
+      forwarded_at: '2026-01-01T00:00:01Z',
+      cohort: { ratio: 1, bucket: 0.1, mode: 'active' },
+    };
+    const paths = ['v', 'installation_id', 'repo', 'repo.owner', 'repo.name', 'issue', 'issue.number', 'issue.body', 'issue.title', 'cohort', 'cohort.mode', 'cohort.ratio'];
+    const wrong = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer({ min: -5, max: 1e9 }), fc.string({ maxLength: 20 }), fc.constant('x'.repeat(70_000)), fc.constant({}), fc.constant([]));
+    const samples = fc.sample(fc.array(fc.tuple(fc.constantFrom(...paths), wrong), { minLength: 1, maxLength: 3 }), { seed: 20261122, numRuns: 30 });
+    const acksBefore = p.h.pubsub!.acked(p.subscription).length;
+    const dlqBefore = p.deadLettered.length;
+    for (const [i, edits] of samples.entries()) {
+      const msg = structuredClone(base) as Record<string, unknown>;
+      for (const [path, value] of edits) {
+        const keys = path.split('.');
+        let target = msg;
+        for (const k of keys.slice(0, -1)) target = (target[k] && typeof target[k] === 'object' ? target[k] : (target[k] = {})) as Record<string, unknown>;
+        if (value === undefined) delete target[keys.at(-1)!];
+        else target[keys.at(-1)!] = value;
+      }
+      await p.h.topic!.publishMessage({ json: msg, attributes: { repo: 'fwd/fuzz', issue: String(1000 + i) } });
+    }
+    figures.add('bad_inputs_tried', samples.length);
+    await p.settle();
+    await p.h.pubsub!.waitFor(() => p.h.pubsub!.acked(p.subscription).length - acksBefore + p.deadLettered.length - dlqBefore >= samples.length, 10_000);
+    expect(p.h.pubsub!.acked(p.subscription).length - acksBefore + p.deadLettered.length - dlqBefore).toBe(samples.length);
+    // Whatever the hints said, the live issue got at most one comment and each label once.
+    expect(['labeled', 'lost']).toContain(issueOutcome(p.h.gh, 'fwd/fuzz', 1));
+    for (const w of p.workers) expect((await w.ready()).ok).toBe(true);
   });
 
   it('a poison message (not JSON, wrong version) is dead-lettered after 5 attempts and never crashes a worker', async () => {
