@@ -44,6 +44,8 @@ interface Row {
 
 const started = Date.now();
 let activeStack: LocalStack | null = null;
+/** Training children still running (killed if the demo fails first). */
+const trainers = new Set<ReturnType<typeof spawn>>();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 const step = (text: string) => console.log(`\n== ${text}  [${elapsed()}]`);
 
@@ -80,6 +82,8 @@ function trainRepoModel(dir: string): Promise<{ dir: string; summary: string }> 
     [join(ROOT, 'bin/label-bot.mjs'), 'train', '--data', data.file, '--out', out, '--name', 'demo-repo', '--inner-folds', '3'],
     { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  trainers.add(child);
+  child.once('exit', () => trainers.delete(child));
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolveTrain, rejectTrain) => {
@@ -197,7 +201,9 @@ async function main(): Promise<void> {
     // before the timed issues arrive (as a warm Lambda instance would have done already).
     stack.gh.createRepo('ops/warm-up');
     const warm = stack.gh.createIssue('ops/warm-up', { title: 'Warm-up: does the bot answer?', body: 'Ignore me.', user: OPERATOR });
-    await until(() => stack!.gh.botComments('ops/warm-up', warm.number).length > 0, 60_000);
+    if (!(await until(() => stack!.gh.botComments('ops/warm-up', warm.number).length > 0, 60_000))) {
+      throw new Error('the Lambda did not label the warm-up issue within 60 s (its log is below)');
+    }
     await stack.gh.idle();
     console.log(`  Lambda warmed up (universal model loaded, config read)`);
     const repoModel = await training;
@@ -282,6 +288,7 @@ async function main(): Promise<void> {
     if (stack) console.error(stack.logs().slice(-40).join('\n'));
     throw err;
   } finally {
+    for (const t of trainers) t.kill('SIGKILL');
     await stack?.stop();
     rmSync(work, { recursive: true, force: true });
   }

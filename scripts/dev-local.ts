@@ -171,6 +171,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     if (!existsSync(join(universalDir, 'model.json'))) {
       throw new Error(`no universal model at ${universalDir} (expected model.json + model.onnx; see docs/ml.md)`);
     }
+    // Fail in a second with the reason, rather than after minutes of a Lambda and a worker that cannot label.
+    const { loadClassifier } = await import('../src/ml/onnx-classifier');
+    await loadClassifier(universalDir).catch((err: unknown) => {
+      throw new Error(`the universal model at ${universalDir} does not load with this checkout's code: ${err instanceof Error ? err.message : String(err)}`);
+    });
 
     // ---- Pub/Sub first: the official emulator (Java) is the slowest piece, so it starts while the rest comes up ----
     const emulatorStart = opts.pubsub === 'fake' ? null : startPubSubEmulator(60_000);
