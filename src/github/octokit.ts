@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Probot, ProbotOctokit } from 'probot';
 import { getPrivateKey } from '@probot/get-private-key';
 import { createLogger } from '../log/logger';
+import { DEFAULT_GITHUB_REQUEST_TIMEOUT_MS, fetchWithTimeout, githubRequestTimeoutFromEnv, withRequestTimeout } from './request-timeout';
 
 /**
  * Installation-authenticated Octokits outside a webhook (worker, backfill CLI). Probot caches installation tokens,
@@ -30,6 +31,8 @@ export function appCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): App
 export interface OctokitFactoryOptions {
   /** Extra Octokit defaults, e.g. `{ retry: { enabled: false }, throttle: { enabled: false } }` in tests. */
   octokitDefaults?: Record<string, unknown>;
+  /** Deadline per GitHub request (ms, 0 = none). Default: GITHUB_REQUEST_TIMEOUT_MS, else 10 s. */
+  requestTimeoutMs?: number;
 }
 
 export interface OctokitFactory {
@@ -43,6 +46,7 @@ export interface OctokitFactory {
 
 export function createProbotForApp(creds: AppCredentials, opts: OctokitFactoryOptions = {}): Probot {
   const extra = opts.octokitDefaults ?? {};
+  const timeoutMs = opts.requestTimeoutMs ?? githubRequestTimeoutFromEnv(process.env, DEFAULT_GITHUB_REQUEST_TIMEOUT_MS);
   // A function, not an object: Probot passes its own `throttle`/`retry` to installation clients, and an object
   // default would be shallow-overridden (e.g. a test's `throttle: { enabled: false }` silently lost).
   const Octokit = ProbotOctokit.defaults((instance: Record<string, unknown>) => ({
@@ -51,11 +55,14 @@ export function createProbotForApp(creds: AppCredentials, opts: OctokitFactoryOp
     ...extra,
     throttle: { ...(instance.throttle as object | undefined), ...(extra.throttle as object | undefined) },
     retry: { ...(instance.retry as object | undefined), ...(extra.retry as object | undefined) },
+    ...withRequestTimeout({ request: { ...(instance.request as object | undefined), ...(extra.request as object | undefined) } }, timeoutMs),
   })) as typeof ProbotOctokit;
   return new Probot({
     appId: creds.appId,
     privateKey: creds.privateKey,
     Octokit,
+    // Probot's installation-token request goes through its own `request`, not the Octokit defaults above.
+    request: { fetch: fetchWithTimeout(timeoutMs) },
     log: createLogger('probot'),
     ...(creds.baseUrl ? { baseUrl: creds.baseUrl } : {}),
   });

@@ -4,6 +4,7 @@ import { createLambdaFunction } from '@probot/adapter-aws-lambda-serverless';
 import { Probot, ProbotOctokit } from 'probot';
 import { createApp, type AppDeps } from '../app';
 import { createGlobalConfigStore, DEFAULT_CONFIG_TTL_MS, parseIssueLocator } from '../config/global-config';
+import { fetchWithTimeout, githubRequestTimeoutFromEnv, LAMBDA_GITHUB_REQUEST_TIMEOUT_MS, withRequestTimeout } from '../github/request-timeout';
 import { createLogger, type Logger } from '../log/logger';
 import type { Classifier } from '../ml/types';
 import { publisherFromEnv } from '../pubsub/publisher';
@@ -50,14 +51,16 @@ const MAX_RATE_LIMIT_WAIT_S = 2;
 
 /**
  * Octokit defaults that fit the webhook window: one retry (Octokit's default of 3 with quadratic backoff can take
- * 14 s), rate-limit waits only when short, and GITHUB_API_URL for the local stand-in. A function so the settings
+ * 14 s), rate-limit waits only when short, a deadline per request (a request that never answers would otherwise
+ * hold the webhook past the Lambda timeout), and GITHUB_API_URL for the local stand-in. A function so the settings
  * survive Probot passing its own throttle options to installation clients.
  */
-export function webhookWindowOctokit(Base: typeof ProbotOctokit, baseUrl?: string): typeof ProbotOctokit {
+export function webhookWindowOctokit(Base: typeof ProbotOctokit, baseUrl?: string, requestTimeoutMs = LAMBDA_GITHUB_REQUEST_TIMEOUT_MS): typeof ProbotOctokit {
   const shortWait = (retryAfter: number) => retryAfter <= MAX_RATE_LIMIT_WAIT_S;
   return Base.defaults((instance: Record<string, unknown>) => ({
     ...instance,
     ...(baseUrl ? { baseUrl } : {}),
+    ...withRequestTimeout(instance, requestTimeoutMs),
     retry: { retries: 1, ...(instance.retry as object | undefined) },
     throttle: {
       ...(instance.throttle as object | undefined),
@@ -91,12 +94,15 @@ export function createRuntime(opts: RuntimeOptions) {
   const init = async () => {
     const secrets = await loadSecrets(env, opts.fetch);
     const baseUrl = env.GITHUB_API_URL || undefined;
-    const Octokit = webhookWindowOctokit(opts.Octokit ?? ProbotOctokit, baseUrl);
+    const requestTimeoutMs = githubRequestTimeoutFromEnv(env, LAMBDA_GITHUB_REQUEST_TIMEOUT_MS);
+    const Octokit = webhookWindowOctokit(opts.Octokit ?? ProbotOctokit, baseUrl, requestTimeoutMs);
     const probot = new Probot({
       appId: secrets.appId,
       privateKey: secrets.privateKey,
       secret: secrets.webhookSecret,
       Octokit,
+      // Probot's installation-token request goes through its own `request`, not the Octokit defaults above.
+      request: { fetch: fetchWithTimeout(requestTimeoutMs) },
       log: createLogger('probot'),
       ...(baseUrl ? { baseUrl } : {}),
     });
