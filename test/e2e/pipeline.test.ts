@@ -20,6 +20,8 @@ repos:
     label-rules:
       - any: ["high priority"]
         then: ["triage review"]
+    ciflow:
+      labels: ["ciflow/trunk"]
 `;
 
 describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
@@ -142,6 +144,26 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
     const ruleEvent = snap.events.find((e) => e.label === 'triage review');
     expect(ruleEvent).toMatchObject({ event: 'labeled', actorType: 'Bot' });
     expect([...s.gh.webhooks.loopSuspects]).toEqual([]);
+  });
+
+  it('ciflow: labeling a PR (also from a fork) tags its head, a push moves the tag, unlabeling removes it', async () => {
+    const pr = s.gh.openPullRequest('acme/helped', { title: 'Speed up the parser', user: 'eve', fromFork: 'eve/helped', head: 'fast-parser' });
+    await s.settle();
+    s.gh.addLabels('acme/helped', pr.number, ['ciflow/trunk'], { user: 'maintainer' });
+    await s.settle();
+    const tag = `refs/tags/ciflow/trunk/${pr.number}`;
+    const head = () => s.gh.store.requireIssue(s.gh.repo('acme/helped'), pr.number).pull!.headSha;
+    expect(s.gh.refs('acme/helped')[tag]).toBe(head());
+
+    s.gh.pushToPullRequest('acme/helped', pr.number, { user: 'eve' });
+    await s.settle();
+    expect(s.gh.refs('acme/helped')[tag]).toBe(head());
+
+    s.gh.removeLabel('acme/helped', pr.number, 'ciflow/trunk', { user: 'maintainer' });
+    await s.settle();
+    expect(s.gh.refs('acme/helped')[tag]).toBeUndefined();
+    // A PR is never labeled by the ML labeler.
+    expect(s.gh.botComments('acme/helped', pr.number)).toEqual([]);
   });
 
   it('a config edit by the operator propagates; an invalid edit keeps the last good config and says why', async () => {
