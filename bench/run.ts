@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --only inference,lambda]`
+ * `npm run bench [-- --quick] [-- --json] [-- --only inference,lambda] [-- --quality full|quick|skip]`
  *
  * Runs the benchmark parts one after another in this process (the cold start and the quality CV spawn their own),
  * prints a Markdown table per part and writes bench/results/<part>[.quick].json plus latest[.quick].json.
@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadBenchData, REPO_ROOT } from './lib/data';
 import type { BenchContext } from './lib/context';
 import { describeMachine, machineInfo } from './lib/machine';
-import { committedUniversal, QUICK_TRAIN_OPTIONS, trainToDir, UNIVERSAL_TRAIN_OPTIONS } from './lib/model';
+import { committedUniversal, QUICK_TRAIN_OPTIONS, trainToDir, UNIVERSAL_TRAIN_OPTIONS, type BenchModel } from './lib/model';
 import { notMeasured, partMarkdown, writePartReport, type PartReport, type PartResult } from './lib/result';
 import { runInference } from './parts/inference';
 import { runQuality } from './parts/quality';
@@ -22,6 +22,8 @@ import { runTraining } from './parts/training';
 import { parseFlags, type CliFlags } from './lib/flags';
 
 export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+
+let qualityMode: CliFlags['quality'] = 'full';
 
 export type Part = { name: string; title: string; run: (ctx: BenchContext) => Promise<PartResult> };
 
@@ -32,7 +34,7 @@ async function lazy(load: () => Promise<{ default?: unknown } & Record<string, u
 
 export const PARTS: Part[] = [
   { name: 'inference', title: '1. Inference throughput (same texts, single thread)', run: runInference },
-  { name: 'quality', title: '2. Quality side by side (CV F1, ours vs fastText)', run: runQuality },
+  { name: 'quality', title: '2. Quality side by side (CV F1, ours vs fastText)', run: (c) => runQuality(c, qualityMode) },
   // Loaded on demand: they pull in Probot, gRPC and the stand-ins.
   { name: 'lambda', title: '3. Lambda: cold start, warm latency, package size', run: (c) => lazy(() => import('./parts/lambda'), 'runLambda', c) },
   { name: 'worker', title: '4. Worker throughput and GitHub calls per issue', run: (c) => lazy(() => import('./parts/worker'), 'runWorker', c) },
@@ -58,6 +60,7 @@ async function runForJson(flags: CliFlags): Promise<void> {
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   if (flags.json) return runForJson(flags);
+  qualityMode = flags.quality;
   const out = (s: string) => process.stdout.write(s + '\n');
   const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
   const machine = machineInfo();
@@ -67,15 +70,17 @@ async function main(): Promise<void> {
 
   const data = loadBenchData(flags.quick);
   log(`data: ${data.source} (${data.rows.length} rows)`);
-  let model = data.source === 'shared' ? committedUniversal(data.rows) : null;
-  if (!model) {
-    const name = data.source === 'shared' ? 'bench-universal' : 'bench-fixture';
-    log(`training the bench model "${name}" on ${data.rows.length} rows`);
-    const t = trainToDir(data.rows, name, flags.quick ? QUICK_TRAIN_OPTIONS : UNIVERSAL_TRAIN_OPTIONS);
-    model = { dir: t.dir, name, rows: t.rows, origin: 'trained' };
-  }
-  log(`model: ${model.name} (${model.dir})`);
-  const ctx: BenchContext = { quick: flags.quick, data, model, log };
+  let model: Promise<BenchModel> | null = null;
+  const getModel = () =>
+    (model ??= (async () => {
+      const committed = data.source === 'shared' ? committedUniversal(data.rows) : null;
+      if (committed) return committed;
+      const name = data.source === 'shared' ? 'bench-universal' : 'bench-fixture';
+      log(`training the bench model "${name}" on ${data.rows.length} rows (models/universal is not usable for these rows)`);
+      const t = trainToDir(data.rows, name, flags.quick ? QUICK_TRAIN_OPTIONS : UNIVERSAL_TRAIN_OPTIONS);
+      return { dir: t.dir, name, rows: t.rows, origin: 'trained' as const };
+    })());
+  const ctx: BenchContext = { quick: flags.quick, data, model: getModel, log };
 
   const reports: PartReport[] = [];
   const failed: string[] = [];

@@ -5,8 +5,8 @@ import type { BenchModel } from './model';
 export interface BenchContext {
   quick: boolean;
   data: BenchData;
-  /** The model the inference, Lambda and worker parts load, trained on `data.rows`. */
-  model: BenchModel;
+  /** The model the inference, Lambda and worker parts load, trained on `data.rows` (made on first use). */
+  model(): Promise<BenchModel>;
   /** Progress to stderr (stdout is reserved for --json). */
   log(message: string): void;
 }

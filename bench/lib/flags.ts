@@ -7,10 +7,13 @@ export interface CliFlags {
   quick: boolean;
   json: boolean;
   only: string[] | null;
+  /** How part 2 runs bench/quality.ts: its full CV, its quick pass, or not at all (default: full; skip with --quick). */
+  quality: 'full' | 'quick' | 'skip';
 }
 
 export function parseFlags(argv: readonly string[], known: readonly string[] = PART_NAMES): CliFlags {
-  const flags: CliFlags = { quick: false, json: false, only: null };
+  const flags: CliFlags = { quick: false, json: false, only: null, quality: 'full' };
+  let quality: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') flags.quick = true;
@@ -21,8 +24,12 @@ export function parseFlags(argv: readonly string[], known: readonly string[] = P
       flags.only = v.split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = flags.only.filter((p) => !known.includes(p));
       if (unknown.length) throw new Error(`unknown part(s): ${unknown.join(', ')} (known: ${known.join(', ')})`);
+    } else if (a === '--quality' || a.startsWith('--quality=')) {
+      quality = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (quality !== 'full' && quality !== 'quick' && quality !== 'skip') throw new Error('--quality takes full, quick or skip');
     } else if (a === '--') continue;
-    else throw new Error(`unknown flag ${a} (use --quick, --json, --only a,b)`);
+    else throw new Error(`unknown flag ${a} (use --quick, --json, --only a,b, --quality full|quick|skip)`);
   }
+  flags.quality = (quality as CliFlags['quality'] | undefined) ?? (flags.quick ? 'skip' : 'full');
   return flags;
 }

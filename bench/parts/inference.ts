@@ -45,7 +45,8 @@ export async function runInference(ctx: BenchContext): Promise<PartResult> {
     ctx.quick ? 200 : 1,
   );
   const rounds = ctx.quick ? 2 : 7;
-  const modelDir = ctx.model.dir;
+  const model = await ctx.model();
+  const modelDir = model.dir;
   const classifier = await loadClassifier(modelDir);
   const scorer = referenceScorerFromArtifacts(
     readFileSync(join(modelDir, 'model.onnx')),
@@ -141,7 +142,7 @@ export async function runInference(ctx: BenchContext): Promise<PartResult> {
     status: statusOf(figures),
     figures,
     notes: [
-      `${n} issue texts from ${ctx.data.source === 'shared' ? 'the shared NLBSE\'24 training file' : 'the committed fixture (repeated)'}; model "${ctx.model.name}" trained on the same ${ctx.data.rows.length} rows; ${rounds} rounds, median.`,
+      `${n} issue texts from ${ctx.data.source === 'shared' ? 'the shared NLBSE\'24 training file' : 'the committed fixture (repeated)'}; model "${model.name}" trained on the same ${ctx.data.rows.length} rows; ${rounds} rounds, median.`,
       'Our figures include featurizing (tokenizing, hashing) and building Prediction objects; fastText\'s include its whitespace preprocessing (fastTextLine) and reading all label probabilities (k = −1).',
       `fastText settings: ${JSON.stringify(FASTTEXT_PARAMS)}, softmax loss, 1 thread; wasm peer trained in ${Math.round(ftTrainMs)} ms${native ? `, native in ${Math.round(native.trainMs)} ms` : ''}.`,
     ],

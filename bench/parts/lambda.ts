@@ -223,8 +223,8 @@ export async function runLambda(ctx: BenchContext): Promise<PartResult> {
   const bundle = await buildLambdaBundle();
   // The model the zip ships when it exists (models/universal), else the runner's model trained on the same data.
   const shipped = shippedUniversalDir();
-  const modelDir = shipped ?? ctx.model.dir;
-  const modelName = shipped ? 'models/universal (committed)' : `${ctx.model.name} (models/universal missing or invalid for the current code)`;
+  const modelDir = shipped ?? (await ctx.model()).dir;
+  const modelName = shipped ? 'models/universal (committed)' : `${(await ctx.model()).name} (models/universal missing or invalid for the current code)`;
   const stack = await startStack(modelDir);
   const timer = installGitHubTimer((url) => url.startsWith(stack.gh.url));
   const notes: string[] = [];

