@@ -69,6 +69,22 @@ describe('GitHub stand-in faults and counters', () => {
     expect((await get()).status).toBe(200);
   });
 
+  it('enforces the primary rate limit per token once the quota is spent', async () => {
+    const tight = await withStandIn({ rateLimit: 3, autoWebhooks: { control: false, api: false } });
+    try {
+      tight.createRepo('acme/tight');
+      const o = await installationOctokit(tight, 'acme');
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push(await o.rest.repos.get({ owner: 'acme', repo: 'tight' }).then((r) => r.status, (e: { status: number }) => e.status));
+      expect(statuses).toEqual([200, 200, 200, 403, 403]);
+      const err = (await o.rest.repos.get({ owner: 'acme', repo: 'tight' }).catch((e: unknown) => e)) as { message: string; response: { headers: Record<string, string> } };
+      expect(err.message).toMatch(/rate limit exceeded/i);
+      expect(err.response.headers['x-ratelimit-remaining']).toBe('0');
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('counts calls per endpoint and per issue, and resets', async () => {
     await get(1);
     await get(1);

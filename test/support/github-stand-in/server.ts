@@ -30,7 +30,10 @@ export interface StandInOptions {
   strictAuth?: boolean;
   /** Seed of the RNG behind probabilistic faults. */
   seed?: number;
-  /** Primary rate limit per token per hour. Default 5000. */
+  /**
+   * Primary rate limit per token per hour, shown in `x-ratelimit-*` (default 5000). Enforced (403 once spent) only
+   * when set explicitly, so long benchmarks are not cut off by the default.
+   */
   rateLimit?: number;
 }
 
@@ -368,6 +371,31 @@ export class GitHubStandIn {
     return Buffer.concat(chunks).toString('utf8');
   }
 
+  private rateKey(ctx: Ctx): string {
+    const p = ctx.principal;
+    return p.kind === 'installation' ? `inst:${p.installation.id}` : p.kind === 'user' ? `user:${p.account.login}` : 'other';
+  }
+
+  /** Like GitHub: once a token's hourly quota is spent, every call is a 403 until the window resets. */
+  private enforcePrimaryLimit(ctx: Ctx, resource: string): void {
+    const limit = this.options.rateLimit;
+    if (limit === undefined) return;
+    const bucket = this.rate.get(`${resource}:${this.rateKey(ctx)}`);
+    if (!bucket || bucket.resetAt <= Date.now() || bucket.used < limit) return;
+    throw new HttpError(
+      403,
+      'API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID stand-in.',
+      { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
+      {
+        'x-ratelimit-limit': String(limit),
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-used': String(bucket.used),
+        'x-ratelimit-reset': String(Math.floor(bucket.resetAt / 1000)),
+        'x-ratelimit-resource': resource,
+      },
+    );
+  }
+
   private rateHeaders(key: string, resource: string, count: boolean): Record<string, string> {
     const limit = this.options.rateLimit ?? 5000;
     const now = Date.now();
@@ -469,6 +497,7 @@ export class GitHubStandIn {
         }
       }
       if (principal instanceof HttpError && !isControl) throw principal;
+      if (!isControl && ctx.principal.kind !== 'app') this.enforcePrimaryLimit(ctx, isGraphql ? 'graphql' : 'core');
       if (isGraphql) {
         result = this.answerGraphql(ctx);
       } else if (!match) {
@@ -483,7 +512,7 @@ export class GitHubStandIn {
     }
 
     if (ctx.endpointOverride) endpoint = ctx.endpointOverride;
-    const rateKey = ctx.principal.kind === 'installation' ? `inst:${ctx.principal.installation.id}` : ctx.principal.kind === 'user' ? `user:${ctx.principal.account.login}` : 'other';
+    const rateKey = this.rateKey(ctx);
     if (!isControl && ctx.principal.kind !== 'app') {
       const conditional = result.status === 200 && method === 'GET';
       let notModified = false;
