@@ -32,7 +32,7 @@ export interface AppDeps {
 
 const CONFIG_FAILURE_BACKOFF_MS = 60_000;
 
-export type DecisionPath = 'ignored' | 'forwarded' | 'universal' | 'error';
+export type DecisionPath = 'ignored' | 'forwarded' | 'universal' | 'handed_off' | 'unlabeled' | 'error';
 
 type IssuesContext = Context<'issues.opened'> | Context<'issues.reopened'> | Context<'issues.transferred'>;
 
@@ -83,18 +83,21 @@ export function createApp(deps: AppDeps): ApplicationFunction {
 
       const config = await loadConfig();
       const rule = rolloutFor(config, fullName);
+      // What a message about this issue is built from (for a transfer: the issue in its new repo).
+      const source =
+        payload.action === 'transferred'
+          ? { ...payload, repository: (payload as Context<'issues.transferred'>['payload']).changes.new_repository, issue: (payload as Context<'issues.transferred'>['payload']).changes.new_issue }
+          : payload;
       let forwardedShadow = false;
+      let bucket = 0;
       if (config && rule && rule.ratio > 0) {
         const cohort = decideCohort(config.salt, fullName, ref.number, rule.ratio);
+        bucket = cohort.bucket;
         if (cohort.inCohort) {
           if (!deps.publisher) {
             log.warn({ ...meta, rollout: rule.key }, 'issue in rollout cohort but PUBSUB_TOPIC is not set; labeling with the universal model');
           } else {
             try {
-              const source =
-                payload.action === 'transferred'
-                  ? { ...payload, repository: (payload as Context<'issues.transferred'>['payload']).changes.new_repository, issue: (payload as Context<'issues.transferred'>['payload']).changes.new_issue }
-                  : payload;
               const message = buildForwardedIssue(source, context.id, { ratio: rule.ratio, bucket: cohort.bucket, mode: rule.mode }, now());
               await deps.publisher.publish(message);
               log.info({ ...meta, decision: 'forwarded', mode: rule.mode, ratio: rule.ratio, bucket: cohort.bucket }, 'forwarded to the repo-model worker');
@@ -109,17 +112,57 @@ export function createApp(deps: AppDeps): ApplicationFunction {
       }
 
       const classifier = await deps.loadClassifier();
-      await labelIssue(context.octokit, ref, classifier, {
-        mode: 'act',
-        source: 'universal',
-        defaults: config?.defaults ?? null,
-        // Parallel duplicate deliveries (two instances, or a publish that timed out yet reached the worker) must
-        // still end with ONE comment; one extra GET, only when the comment is first created.
-        verifyNewComment: true,
-        log,
-        logContext: { delivery_id: context.id, shadow_forwarded: forwardedShadow || undefined },
-      });
+      try {
+        await labelIssue(context.octokit, ref, classifier, {
+          mode: 'act',
+          source: 'universal',
+          defaults: config?.defaults ?? null,
+          // Parallel duplicate deliveries (two instances, or a publish that timed out yet reached the worker) must
+          // still end with ONE comment; one extra GET, only when the comment is first created.
+          verifyNewComment: true,
+          log,
+          logContext: { delivery_id: context.id, shadow_forwarded: forwardedShadow || undefined },
+        });
+      } catch (err) {
+        if (classifyGitHubError(err) !== 'transient') throw err;
+        return handOffToWorker(source, context.id, { ratio: rule?.ratio ?? 0, bucket }, meta, err);
+      }
       return 'universal';
+    };
+
+    /**
+     * GitHub failed transiently even after the one retry, and GitHub never redelivers a webhook: hand the issue to the
+     * worker topic instead of dropping it. The worker labels it with the universal model (`model: 'universal'`: not
+     * a repo model it was never rolled out to) and Pub/Sub gives it retries with backoff and the dead-letter topic.
+     * Labeling is idempotent, so labels or a comment this run already made are not repeated.
+     */
+    const handOffToWorker = async (
+      source: Parameters<typeof buildForwardedIssue>[0],
+      deliveryId: string,
+      cohort: { ratio: number; bucket: number },
+      meta: Record<string, unknown>,
+      labelErr: unknown,
+    ): Promise<DecisionPath> => {
+      const lost = (why: string, extra: Record<string, unknown> = {}): DecisionPath => {
+        // Loud on purpose: nothing retries this issue any more. `label-bot backfill` on the repo picks it up.
+        log.error(
+          { ...meta, decision: 'unlabeled', err: errMeta(labelErr), class: 'transient', ...extra },
+          `ISSUE LEFT UNLABELED: ${meta.repo as string}#${meta.issue as number} — universal labeling failed (GitHub transient error) and ${why}; run \`label-bot backfill\` for ${meta.repo as string}`,
+        );
+        return 'unlabeled';
+      };
+      if (!deps.publisher) return lost('no worker topic is configured (PUBSUB_TOPIC) for a retry hand-off');
+      try {
+        const message = buildForwardedIssue(source, deliveryId, { ...cohort, mode: 'active' }, now(), 'universal');
+        await deps.publisher.publish(message);
+      } catch (pubErr) {
+        return lost('the hand-off to the worker topic failed too', { publish_err: errMeta(pubErr) });
+      }
+      log.warn(
+        { ...meta, decision: 'handed_off', model: 'universal', err: errMeta(labelErr) },
+        'universal labeling failed (GitHub transient error); handed to the worker topic for retries',
+      );
+      return 'handed_off';
     };
 
     app.on(['issues.opened', 'issues.reopened', 'issues.transferred'], async (context) => {

@@ -124,13 +124,14 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
 
   let resolved;
   try {
-    resolved = await deps.registry.resolve(m.repo.owner, m.repo.name);
+    // `model: universal`: the Lambda's retry hand-off of an issue outside any rollout; never its repo's model.
+    resolved = await deps.registry.resolve(m.repo.owner, m.repo.name, m.model === 'universal' ? { universalOnly: true } : {});
   } catch (err) {
     if (err instanceof StoreUnavailableError) return nack('transient_error', { err: err.message }, 'model store unavailable');
     if (err instanceof NoModelError) return nack('no_model', { err: err.message }, 'no model available');
     return nack('transient_error', { err: (err as Error).message }, 'model resolution failed');
   }
-  Object.assign(base, { model_version: resolved.classifier.version, model_source: resolved.source });
+  Object.assign(base, { model_version: resolved.classifier.version, model_source: resolved.source, ...(m.model ? { model_requested: m.model } : {}) });
 
   try {
     const client = await deps.installationClient(m.installation_id);

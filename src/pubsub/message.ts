@@ -13,6 +13,14 @@ export const MAX_FORWARDED_BODY_CHARS = 65_536;
 export const rolloutModeSchema = z.enum(['active', 'shadow']);
 export type RolloutMode = z.infer<typeof rolloutModeSchema>;
 
+/**
+ * Which model the worker uses. Absent or `repo`: the repo's resolution chain (repo → org → universal), for issues in
+ * a rollout cohort. `universal`: skip the repo and org models — a retry hand-off of an issue the Lambda failed to
+ * label with the universal model (GitHub transiently failing), which must not get a model it was not rolled out to.
+ */
+export const modelChoiceSchema = z.enum(['repo', 'universal']);
+export type ModelChoice = z.infer<typeof modelChoiceSchema>;
+
 export const forwardedIssueSchema = z.object({
   v: z.literal(MESSAGE_VERSION),
   delivery_id: z.string().min(1),
@@ -42,6 +50,7 @@ export const forwardedIssueSchema = z.object({
     bucket: z.number().min(0).max(1),
     mode: rolloutModeSchema.default('active'),
   }),
+  model: modelChoiceSchema.optional(),
 });
 
 export type ForwardedIssue = z.infer<typeof forwardedIssueSchema>;

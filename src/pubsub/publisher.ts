@@ -6,6 +6,7 @@ import {
   MESSAGE_VERSION,
   type ForwardedIssue,
   type ForwardedIssueAttributes,
+  type ModelChoice,
   type RolloutMode,
 } from './message';
 
@@ -39,6 +40,7 @@ export function messageAttributes(message: ForwardedIssue): ForwardedIssueAttrib
     issue: String(message.issue.number),
     delivery_id: message.delivery_id,
     mode: message.cohort.mode,
+    ...(message.model ? { model: message.model } : {}),
   };
 }
 
@@ -72,7 +74,7 @@ export class PubSubPublisher implements IssuePublisher {
     });
     try {
       const id = await Promise.race([this.topic.publishMessage({ data, attributes: messageAttributes(valid) }), timeout]);
-      this.log.info({ delivery_id: valid.delivery_id, repo: `${valid.repo.owner}/${valid.repo.name}`, issue: valid.issue.number, message_id: id, mode: valid.cohort.mode }, 'forwarded issue');
+      this.log.info({ delivery_id: valid.delivery_id, repo: `${valid.repo.owner}/${valid.repo.name}`, issue: valid.issue.number, message_id: id, mode: valid.cohort.mode, model: valid.model }, 'forwarded issue');
       return id;
     } finally {
       clearTimeout(timer);
@@ -144,6 +146,8 @@ export function buildForwardedIssue(
   deliveryId: string,
   cohort: { ratio: number; bucket: number; mode: RolloutMode },
   now: Date,
+  /** `universal`: a retry hand-off of a universal-route issue (see `modelChoiceSchema`). */
+  model?: ModelChoice,
 ): ForwardedIssue {
   const { repository, issue } = payload;
   if (!payload.installation) throw new Error('webhook payload has no installation id');
@@ -167,5 +171,6 @@ export function buildForwardedIssue(
     },
     forwarded_at: now.toISOString(),
     cohort,
+    ...(model ? { model } : {}),
   });
 }

@@ -109,10 +109,14 @@ export class ModelRegistry {
     return this.models.keys();
   }
 
-  /** Resolves the model that should label issues of `owner/repo`. */
-  async resolve(owner: string, repo: string): Promise<ResolvedModel> {
+  /**
+   * Resolves the model that should label issues of `owner/repo`. `universalOnly` skips the repo and org models (a
+   * universal-route hand-off from the Lambda: the issue was not rolled out to its repo's model).
+   */
+  async resolve(owner: string, repo: string, opts: { universalOnly?: boolean } = {}): Promise<ResolvedModel> {
     let unavailable: StoreUnavailableError | null = null;
-    for (const scope of resolutionChain(owner, repo)) {
+    const chain = opts.universalOnly ? resolutionChain(owner, repo).filter((s) => s.kind === 'universal') : resolutionChain(owner, repo);
+    for (const scope of chain) {
       let entry: PointerEntry;
       try {
         entry = await this.pointer(scope);

@@ -116,6 +116,72 @@ describe('universal labeling through probot.receive', () => {
   });
 });
 
+describe('universal route: hand-off to the worker topic when GitHub fails transiently', () => {
+  const logged = () => {
+    const sink = logSink();
+    const log = createLogger('app-test', sink.stream);
+    log.level = 'info';
+    return { sink, log };
+  };
+
+  it('a transient failure that outlasts the retry publishes the issue with model: universal (not a repo model)', async () => {
+    gh.addIssue('octo/widgets', { number: 1, title: 'crash' });
+    gh.failLabelsWith = { status: 502, times: 10 };
+    const publisher = new RecordingPublisher();
+    const { sink, log } = logged();
+    const probot = await createTestProbot({ loadClassifier, publisher, log });
+    await receive(probot, issuesPayload({ number: 1 }), 'outage-1');
+    expect(gh.issue('octo/widgets', 1).labels).toEqual([]);
+    expect(publisher.messages).toHaveLength(1);
+    const [message] = publisher.messages;
+    expect(forwardedIssueSchema.parse(message)).toEqual(message);
+    expect(message).toMatchObject({ model: 'universal', delivery_id: 'outage-1', repo: { owner: 'octo', name: 'widgets' }, issue: { number: 1 }, cohort: { ratio: 0, mode: 'active' } });
+    expect(sink.lines.join('\n')).toMatch(/"decision":"handed_off"/);
+  });
+
+  it('a repo in a shadow rollout is handed off with model: universal too, with its cohort', async () => {
+    gh.addIssue('ops/control', { number: 1, body: configBody('salt: s\nrollout:\n  octo/widgets: { ratio: 1, mode: shadow }\n') });
+    gh.addIssue('octo/widgets', { number: 1, title: 'crash' });
+    gh.failLabelsWith = { status: 500, times: 10 };
+    const publisher = new RecordingPublisher();
+    const probot = await createTestProbot({ loadClassifier, publisher, configStore: testConfigStore() });
+    await receive(probot, issuesPayload({ number: 1 }));
+    expect(publisher.messages.map((m) => [m.cohort.mode, m.model])).toEqual([
+      ['shadow', undefined],
+      ['active', 'universal'],
+    ]);
+    expect(publisher.messages[1]!.cohort.ratio).toBe(1);
+  });
+
+  it('a permanent failure (404) is not handed off', async () => {
+    gh.addIssue('octo/widgets', { number: 1, title: 'crash' });
+    gh.failLabelsWith = { status: 404, times: 10 };
+    const publisher = new RecordingPublisher();
+    const probot = await createTestProbot({ loadClassifier, publisher });
+    await receive(probot, issuesPayload({ number: 1 }));
+    expect(publisher.messages).toEqual([]);
+  });
+
+  it('when the hand-off publish fails too (or there is no topic), says loudly which issue is left unlabeled', async () => {
+    gh.addIssue('octo/widgets', { number: 1, title: 'crash' });
+    gh.failLabelsWith = { status: 502, times: 10 };
+    const publisher = new RecordingPublisher();
+    publisher.fail = new Error('UNAVAILABLE');
+    const withTopic = logged();
+    await receive(await createTestProbot({ loadClassifier, publisher, log: withTopic.log }), issuesPayload({ number: 1 }));
+    const noTopic = logged();
+    await receive(await createTestProbot({ loadClassifier, publisher: null, log: noTopic.log }), issuesPayload({ number: 1 }));
+    for (const { sink } of [withTopic, noTopic]) {
+      const line = sink.lines.find((l) => l.includes('ISSUE LEFT UNLABELED'));
+      expect(line).toBeDefined();
+      expect(JSON.parse(line!)).toMatchObject({ level: 50, repo: 'octo/widgets', issue: 1, decision: 'unlabeled' });
+      expect(line).toContain('octo/widgets#1');
+      expect(line).toContain('label-bot backfill');
+    }
+    expect(gh.issue('octo/widgets', 1).labels).toEqual([]);
+  });
+});
+
 describe('rollout through the config issue', () => {
   const salt = 'salt-x';
   /** First issue numbers in and out of a 0.5 cohort, so tests do not depend on luck. */

@@ -178,6 +178,21 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       expect(stack.github.issue('acme/widgets', 9).labels.sort()).toEqual(['bug', 'enhancement']);
     });
 
+    it('a universal-route hand-off (model: universal) gets the universal model, never the repo model', async () => {
+      await publishModel({ store: stack.store, scope: parseScope('acme/widgets'), dir: keywordModelDir({ enhancement: 'crash' }, 0.9) });
+      const worker = await stack.startWorker();
+      const results = collect(worker);
+      stack.github.addIssue('acme/widgets', { number: 14, title: 'Crash on start' });
+      stack.github.addIssue('acme/widgets', { number: 15, title: 'Crash on start' });
+      await stack.publish(forwardedIssue('acme', 'widgets', 14, { model: 'universal', cohort: { ratio: 0, bucket: 0.4, mode: 'active' } }));
+      await waitUntil(() => results.length === 1);
+      await stack.publish(forwardedIssue('acme', 'widgets', 15));
+      await waitUntil(() => results.length === 2);
+      expect(results[0]).toMatchObject({ outcome: 'labeled', action: 'ack', labels: ['bug'], modelVersion: expect.stringMatching(/^\*\//) });
+      expect(results[1]).toMatchObject({ outcome: 'labeled', labels: ['enhancement'], modelVersion: expect.stringMatching(/^acme\/widgets\//) });
+      expect(stack.github.issue('acme/widgets', 14).labels).toEqual(['bug']);
+    });
+
     it('shadow mode predicts and logs but writes nothing', async () => {
       const worker = await stack.startWorker();
       const results = collect(worker);
