@@ -59,6 +59,14 @@ describe('GitHub stand-in webhooks', () => {
     });
   });
 
+  it('follows issues.opened with one issues.labeled per label the issue was filed with', async () => {
+    gh.createRepo('acme/widgets');
+    gh.createIssue('acme/widgets', { title: 't', labels: ['bug', 'ui'], user: 'alice' });
+    await gh.idle();
+    expect(received.map((r) => `${payloadOf(r).action}:${payloadOf(r).label?.name ?? ''}`)).toEqual(['opened:', 'labeled:bug', 'labeled:ui']);
+    expect(payloadOf(received[0]!).issue.labels.map((l: { name: string }) => l.name)).toEqual(['bug', 'ui']);
+  });
+
   it('sends labeled events for the bot’s own REST changes with a Bot sender (how loops show up)', async () => {
     gh.createRepo('acme/widgets');
     gh.createIssue('acme/widgets', { title: 't', webhook: false });

@@ -268,16 +268,20 @@ export class GitHubStore {
       comments: [],
       events: [],
     };
-    // Labels given at creation time are part of the "opened" payload, and GitHub also records labeled events for them.
+    // Labels given at creation time are part of the "opened" payload; GitHub also records labeled events for them
+    // and sends an `issues.labeled` webhook per label right after `issues.opened`.
+    const initial: Label[] = [];
     for (const name of opts.labels ?? []) {
       const label = this.ensureLabel(repo, name);
-      if (!issue.labels.includes(name.toLowerCase())) {
-        issue.labels.push(name.toLowerCase());
+      if (!issue.labels.includes(label.name.toLowerCase())) {
+        issue.labels.push(label.name.toLowerCase());
         issue.events.push(this.event('labeled', opts.user, { label: { name: label.name, color: label.color } }));
+        initial.push(label);
       }
     }
     repo.issues.set(number, issue);
     this.emit({ kind: 'issue.opened', repo, issue, actor: opts.user, origin });
+    for (const label of initial) this.emit({ kind: 'issue.labeled', repo, issue, actor: opts.user, origin, label });
     return issue;
   }
 
