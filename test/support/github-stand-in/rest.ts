@@ -330,7 +330,7 @@ const handlers: [string, string, Route['auth'], Handler][] = [
   ['GET', '/repos/{owner}/{repo}/issues/comments', 'read', (ctx) => {
     const repo = repoFor(ctx);
     const since = ctx.query.get('since');
-    const all = [...repo.issues.values()].flatMap((i) => i.comments).filter((c) => !since || c.updatedAt >= since);
+    const all = [...repo.issues.values()].flatMap((i) => i.comments).filter((c) => !since || c.updatedAt >= new Date(since).toISOString());
     all.sort((a, b) => a.id - b.id);
     return paginate(ctx, all.map((c) => commentJson(ctx.api, ctx.store, repo, c)));
   }],
