@@ -128,6 +128,11 @@ export class GitHubStore {
     return token;
   }
 
+  /** Every installation and user token handed out so far (e.g. to assert none of them reaches a log line). */
+  issuedTokens(): string[] {
+    return [...this.tokens.keys(), ...this.userTokens.keys()];
+  }
+
   tokenInfo(token: string): InstallationToken | undefined {
     return this.tokens.get(token);
   }
