@@ -29,6 +29,8 @@ export interface ProcessDeps {
   maxDeliveryAttempts: number;
   /** Serialises runs for the same issue (optional; the worker passes one per process). */
   issueLock?: KeyedLock;
+  /** The labeler's post-create duplicate check (WORKER_VERIFY_NEW_COMMENT). Default true. */
+  verifyNewComment?: boolean;
 }
 
 export interface ProcessResult {
@@ -142,6 +144,9 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
       labelIssue(client, { owner: m.repo.owner, repo: m.repo.name, number: m.issue.number }, classifier, {
         mode,
         source: resolved.source === 'repo' || resolved.source === 'org' ? 'repo' : 'universal',
+        // The issue lock only serialises runs inside one pod; two pods (or a publish that timed out yet arrived
+        // twice) can both read "no comment yet" and both create one. The check after creating resolves that race.
+        verifyNewComment: deps.verifyNewComment ?? true,
         log: deps.log,
         logContext: { message_id: msg.id, delivery_id: m.delivery_id, delivery_attempt: attempt },
       });

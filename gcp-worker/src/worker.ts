@@ -117,6 +117,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           log,
           maxDeliveryAttempts: settings.maxDeliveryAttempts,
           issueLock,
+          verifyNewComment: settings.verifyNewComment ?? true,
         },
       );
       if (result.action === 'ack') message.ack();

@@ -247,7 +247,7 @@ describe('the same issue on two workers at once (no lease expiry)', () => {
   // create, delete younger duplicates), but the worker does not pass that option, so two pods racing on one issue
   // leave two comments until a later run for that issue deletes the younger one. Fix: `verifyNewComment: true` in
   // the labelIssue call of gcp-worker/src/process-message.ts.
-  it.fails('KNOWN GAP: the same issue published twice and processed by both workers at the same time leaves one comment', async () => {
+  it('the same issue published twice and processed by both workers at the same time leaves one comment', async () => {
     const issue = p.h.gh.createIssue('fwd/race', { title: 'Please add dark mode', body: 'please add', user: 'bob', webhook: false });
     const delivery = p.h.gh.buildWebhook('issues', p.h.gh.issuesPayload('fwd/race', issue.number, 'opened'));
     // Slow label writes: both workers have read "no bot comment yet" before either can post one, so the two pods
