@@ -61,7 +61,8 @@ export interface E2EStack {
   invoke(delivery: WebhookDelivery): Promise<{ status: number; body: string }>;
   /** Waits for webhooks (and what they cause) and for the worker to have acked every published message. */
   settle(timeoutMs?: number): Promise<void>;
-  published(): { repo: string; issue: number; deliveryId: string }[];
+  /** Messages on the topic; `universal` marks a hand-off of a failed universal-route issue, not a cohort forward. */
+  published(): { repo: string; issue: number; deliveryId: string; universal: boolean }[];
   close(): Promise<void>;
 }
 
@@ -180,6 +181,7 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
       repo: m.attributes.repo ?? '',
       issue: Number(m.attributes.issue),
       deliveryId: m.attributes.delivery_id ?? '',
+      universal: (JSON.parse(m.data.toString()) as { model?: string }).model === 'universal',
     }));
 
   const settle = async (timeoutMs = 30_000) => {
