@@ -146,6 +146,18 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
     expect([...s.gh.webhooks.loopSuspects]).toEqual([]);
   });
 
+  it('a transient GitHub failure on the universal route hands the issue to the worker, which labels it with the universal model', async () => {
+    s.gh.faults.add({ kind: 'status', status: 502, method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/labels', times: 1 });
+    const issue = s.gh.createIssue('acme/gadgets', { title: 'Crash after login', body: 'It crashes.', user: 'gina' });
+    await s.settle();
+    s.gh.faults.clear();
+    const handOff = s.published().filter((m) => m.repo === 'acme/gadgets' && m.issue === issue.number);
+    expect(handOff.map((m) => m.universal)).toEqual([true]);
+    // Universal label names (not the repo model's kind/…), applied once, one comment.
+    expect(s.gh.issue('acme/gadgets', issue.number).labels).toEqual(['bug']);
+    expect(s.gh.botComments('acme/gadgets', issue.number)).toHaveLength(1);
+  });
+
   it('ciflow: labeling a PR (also from a fork) tags its head, a push moves the tag, unlabeling removes it', async () => {
     const pr = s.gh.openPullRequest('acme/helped', { title: 'Speed up the parser', user: 'eve', fromFork: 'eve/helped', head: 'fast-parser' });
     await s.settle();
