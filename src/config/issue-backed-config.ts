@@ -1,11 +1,13 @@
 import { createLogger, type Logger } from '../log/logger';
+import { ISSUE_EDITOR_QUERY, type IssueEditorResponse } from '../github/issue-editor-query';
 import type { GitHubClient, IssueRef } from '../github/labeler';
 
 /**
  * Config kept in a GitHub issue body, cached per process (one Lambda instance, one worker pod).
  * - `onIssueEdited` re-parses from the webhook payload at once (only for senders with write access).
  * - Other instances only see edits delivered to them, so after `ttlMs` `get` revalidates with ETag / If-None-Match;
- *   a 304 costs no rate limit and keeps the cache.
+ *   a 304 costs no rate limit and keeps the cache. A changed body is only taken when its last editor (GraphQL
+ *   `editor`, else the author) has write access, like an edit's webhook; otherwise the cached value stays.
  * - An invalid body never replaces the last good value; one status comment on the issue says what is wrong and is
  *   rewritten once the body is valid again.
  * Generic so the maintainer helpers can reuse it for per-repo tracking issues.
@@ -46,6 +48,8 @@ interface HttpError {
 
 export class IssueBackedConfig<T> {
   private value: T | null = null;
+  /** The body `value` was parsed from: a refresh that finds the same body needs no editor check. */
+  private acceptedBody: string | null = null;
   private warnings: string[] = [];
   private errors: string[] | null = null;
   private etag: string | null = null;
@@ -105,9 +109,28 @@ export class IssueBackedConfig<T> {
         issue_number: number,
         headers: this.etag ? { 'if-none-match': this.etag } : {},
       });
+      const body = res.data.body ?? '';
+      // The webhook path checks the editor's write access; a refresh must not take the same edit without that check.
+      // (The first load has nothing better to keep, so it takes the body as it is.)
+      if (this.value !== null && body !== this.acceptedBody) {
+        const editor = await this.lastEditor(octokit);
+        const access = editor?.__typename === 'User' ? await this.writeAccess(octokit, editor.login) : 'none';
+        if (access === 'unknown') {
+          // The permission check failed (not a 404): keep the ETag as it was, so the next refresh asks again.
+          this.fetchedAt = this.now();
+          return this.value;
+        }
+        if (access === 'none') {
+          // Remember the ETag: until the body changes again, refreshes are 304s that keep the cached value.
+          this.fetchedAt = this.now();
+          this.etag = res.headers.etag ?? null;
+          this.log.warn({ config_issue: this.describe(), editor: editor?.login ?? null, editor_type: editor?.__typename ?? null }, 'config issue body changed by someone without write access; keeping the cached config');
+          return this.value;
+        }
+      }
       this.fetchedAt = this.now();
       this.etag = res.headers.etag ?? null;
-      this.accept(res.data.body ?? '', 'refresh');
+      this.accept(body, 'refresh');
     } catch (err) {
       if ((err as HttpError).status === 304) {
         this.fetchedAt = this.now();
@@ -125,6 +148,7 @@ export class IssueBackedConfig<T> {
     const parsed = this.opts.parse(body);
     if (parsed.ok) {
       this.value = parsed.value;
+      this.acceptedBody = body;
       this.warnings = parsed.warnings;
       this.errors = null;
       this.log.info({ config_issue: this.describe(), via, warnings: parsed.warnings }, 'config loaded');
@@ -157,7 +181,20 @@ export class IssueBackedConfig<T> {
     return ok ? 'applied' : 'rejected';
   }
 
+  /** The body's last editor, or its author when it was never edited. Throws on failure (the caller keeps the cache). */
+  private async lastEditor(octokit: GitHubClient): Promise<{ login: string; __typename: string } | null> {
+    const { owner, repo, number } = this.opts.ref;
+    const data = await octokit.graphql<IssueEditorResponse>(ISSUE_EDITOR_QUERY, { owner, repo, number });
+    const issue = data.repository?.issue;
+    return issue?.editor ?? issue?.author ?? null;
+  }
+
   private async canWrite(octokit: GitHubClient, username: string): Promise<boolean> {
+    return (await this.writeAccess(octokit, username)) === 'write';
+  }
+
+  /** `unknown`: the check itself failed (anything but a 404, which means "not a collaborator"). */
+  private async writeAccess(octokit: GitHubClient, username: string): Promise<'write' | 'none' | 'unknown'> {
     const { owner, repo } = this.opts.ref;
     try {
       const { data } = await octokit.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', {
@@ -166,12 +203,11 @@ export class IssueBackedConfig<T> {
         username,
       });
       const role = (data as { role_name?: string }).role_name;
-      return WRITE_ROLES.has(data.permission) || (role !== undefined && WRITE_ROLES.has(role));
+      return WRITE_ROLES.has(data.permission) || (role !== undefined && WRITE_ROLES.has(role)) ? 'write' : 'none';
     } catch (err) {
-      if ((err as HttpError).status !== 404) {
-        this.log.warn({ err: errSummary(err), sender: username }, 'permission check failed; edit ignored');
-      }
-      return false;
+      if ((err as HttpError).status === 404) return 'none';
+      this.log.warn({ err: errSummary(err), user: username, config_issue: this.describe() }, 'permission check failed; edit ignored');
+      return 'unknown';
     }
   }
 

@@ -141,7 +141,7 @@ describe('who may steer the bot', () => {
   // CONFIG_TTL_SECONDS) revalidates with a conditional GET and takes the body as it is, whoever wrote it. On GitHub only
   // writers and the issue's author can edit an issue body, so this matters when the config issue's author has no
   // write access (or loses it): open the config issue (and tracking issues) from a maintainer account.
-  it.fails("LIMITATION: a non-writer's edit is still ignored after the config TTL refresh", async () => {
+  it("a non-writer's edit is still ignored after the config TTL refresh", async () => {
     const t = await startHarness({ configYaml: 'salt: security\ndefaults:\n  comment: false\n', instances: 1, env: { CONFIG_TTL_SECONDS: '1' } });
     try {
       t.gh.createRepo('acme/probe');

@@ -108,7 +108,7 @@ describe('IssueBackedConfig with the global config', () => {
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5);
     expect(gh.callsTo('GET', '/issues/7')).toHaveLength(2); // the 304
 
-    gh.editIssueBody('octo/ops', 7, body('salt: s1\nrollout:\n  octo/widgets: 0.9\n'));
+    gh.editIssueBody('octo/ops', 7, body('salt: s1\nrollout:\n  octo/widgets: 0.9\n'), 'operator');
     now += 30_000;
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5); // still inside TTL
     now += 31_000;
@@ -137,10 +137,45 @@ describe('IssueBackedConfig with the global config', () => {
   it('keeps the last good value on an invalid refresh', async () => {
     const s = store();
     await s.get(testOctokit());
-    gh.editIssueBody('octo/ops', 7, body('salt: s1\nrollout: nope\n'));
+    gh.editIssueBody('octo/ops', 7, body('salt: s1\nrollout: nope\n'), 'operator');
     now += 61_000;
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5);
     expect(s.lastErrors()?.join()).toMatch(/rollout/);
+  });
+
+  it('a TTL refresh takes a changed body only when its last editor has write access (else keeps the cache, then 304s)', async () => {
+    const s = store();
+    expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5);
+    for (const editor of ['reader', 'triager', 'stranger', 'some-app[bot]']) {
+      gh.editIssueBody('octo/ops', 7, body('salt: s1\nrollout:\n  octo/widgets: 0.1\n'), editor);
+      now += 61_000;
+      expect({ editor, ratio: (await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio }).toEqual({ editor, ratio: 0.5 });
+    }
+    // The rejected body's ETag is kept: the next refresh is a 304, with no editor lookup.
+    const graphqlCalls = gh.callsTo('POST', '/graphql').length;
+    now += 61_000;
+    expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5);
+    expect(gh.callsTo('POST', '/graphql')).toHaveLength(graphqlCalls);
+
+    gh.editIssueBody('octo/ops', 7, body('salt: s1\nrollout:\n  octo/widgets: 0.2\n'), 'writer');
+    now += 61_000;
+    expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.2);
+    // Never edited: the author decides (alice is no collaborator of octo/ops).
+    gh.issue('octo/ops', 7).body = body('salt: s1\nrollout:\n  octo/widgets: 0.3\n');
+    gh.issue('octo/ops', 7).etag = '"e-by-author"';
+    gh.issue('octo/ops', 7).editor = undefined;
+    now += 61_000;
+    expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.2);
+  });
+
+  it('a TTL refresh that finds the body unchanged, or loads for the first time, needs no editor lookup', async () => {
+    const s = store();
+    await s.get(testOctokit());
+    gh.issue('octo/ops', 7).etag = '"e-title-edit"'; // e.g. a label or title change: new ETag, same body
+    now += 61_000;
+    expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5);
+    expect(gh.callsTo('GET', /\/issues\/7$/)).toHaveLength(2);
+    expect(gh.callsTo('POST', '/graphql')).toHaveLength(0);
   });
 
   it('applies edits from writers at once, ignores users without write access and bots', async () => {

@@ -112,6 +112,12 @@ export class FakeGitHub {
       return [201, { token: 'installation-token', expires_at: new Date(Date.now() + 3600_000).toISOString() }];
     }
     this.requests++;
+    if (method === 'POST' && path === '/graphql' && String(body.query ?? '').includes('LabelBotIssueEditor')) {
+      // The config cache's TTL refresh asks who last edited a changed body; this fake keeps no edit history, so the
+      // author counts as the editor.
+      const it = this.items.get(Number((body.variables as { number?: unknown } | undefined)?.number));
+      return [200, { data: { repository: { issue: it ? { editor: null, author: { login: it.author.login, __typename: it.author.type } } : null } } }];
+    }
     if (!path.startsWith(repoPrefix)) return [404, { message: 'Not Found' }];
     const p = path.slice(repoPrefix.length);
     if (method !== 'GET') this.writes.push({ method, path: p, body });

@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { ProbotOctokit } from 'probot';
 import type { GqlActor, IssueStateResponse } from '../../src/github/issue-state-query';
+import { ISSUE_EDITOR_OPERATION } from '../../src/github/issue-editor-query';
 
 /**
  * A small stateful GitHub behind nock for frontend tests: the labeler's GraphQL read, labels, comments,
@@ -47,6 +48,8 @@ export interface FakeIssue {
   timeline: FakeTimelineEvent[];
   comments: FakeComment[];
   etag: string;
+  /** Login of the body's last editor (GraphQL `editor`); unset = never edited. */
+  editor?: string;
 }
 
 export interface FakeRepoInit {
@@ -130,9 +133,10 @@ export class FakeGitHub {
     i.timeline.push({ type: 'LabeledEvent', label, actor: user(login), createdAt: this.tick() });
   }
 
-  editIssueBody(fullName: string, number: number, body: string): void {
+  editIssueBody(fullName: string, number: number, body: string, editor?: string): void {
     const i = this.issue(fullName, number);
     i.body = body;
+    i.editor = editor;
     i.etag = `"e${this.nextId++}"`;
   }
 
@@ -204,6 +208,11 @@ export class FakeGitHub {
     scope.post('/graphql').reply((path, body) => {
       const b = body as { query: string; variables: { owner: string; repo: string; number: number } };
       record('POST', path, b.variables);
+      if (b.query.includes(ISSUE_EDITOR_OPERATION)) {
+        const issue = this.repos.get(`${b.variables.owner}/${b.variables.repo}`.toLowerCase())?.issues.get(b.variables.number);
+        const who = (login: string) => (login.endsWith('[bot]') ? bot : user(login));
+        return [200, { data: { repository: { issue: issue ? { editor: issue.editor ? who(issue.editor) : null, author: who(issue.author) } : null } } }];
+      }
       const r = this.graphql(b.variables);
       return [r.status, r.body];
     });

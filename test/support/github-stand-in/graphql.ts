@@ -1,5 +1,6 @@
 import type { GqlActor, IssueStateResponse } from '../../../src/github/issue-state-query';
 import { ISSUE_STATE_OPERATION } from '../../../src/github/issue-state-query';
+import { ISSUE_EDITOR_OPERATION } from '../../../src/github/issue-editor-query';
 import type { Account, Repo } from './model';
 import { canSee, type Ctx } from './router';
 
@@ -97,8 +98,22 @@ function issueState(variables: Record<string, unknown>, ctx: Ctx): GraphqlAnswer
   return errors.length ? { data, errors } : { data };
 }
 
+/** LabelBotIssueEditor (src/github/issue-editor-query.ts): the body's last editor and the author. */
+function issueEditor(variables: Record<string, unknown>, ctx: Ctx): GraphqlAnswer {
+  const { owner, repo: repoName, number } = variables;
+  const repo = visibleRepo(ctx, owner, repoName);
+  if (!repo) return { data: { repository: null }, errors: [notFoundError(['repository'], `Could not resolve to a Repository with the name '${owner}/${repoName}'.`, 3)] };
+  const issue = typeof number === 'number' ? repo.issues.get(number) : undefined;
+  if (!issue || issue.pull) return { data: { repository: { issue: null } }, errors: [notFoundError(['repository', 'issue'], `Could not resolve to an Issue with the number of ${number}.`, 4)] };
+  const editor = issue.lastEditedBy ? gqlActor(issue.lastEditedBy) : null;
+  return { data: { repository: { issue: { editor, author: gqlActor(issue.user) } } } };
+}
+
 export function builtinOperations(): Map<string, GraphqlResolver> {
-  return new Map([[ISSUE_STATE_OPERATION, issueState]]);
+  return new Map([
+    [ISSUE_STATE_OPERATION, issueState],
+    [ISSUE_EDITOR_OPERATION, issueEditor],
+  ]);
 }
 
 export function operationName(body: Record<string, unknown>): string | undefined {

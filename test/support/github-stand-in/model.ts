@@ -81,6 +81,8 @@ export interface Issue {
   pull: PullInfo | null;
   comments: Comment[];
   events: IssueEvent[];
+  /** Who last changed the body (GraphQL `editor`); unset = never edited. */
+  lastEditedBy?: Account;
 }
 
 export interface Repo {

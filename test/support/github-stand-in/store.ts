@@ -310,6 +310,7 @@ export class GitHubStore {
     if (patch.body !== undefined && patch.body !== issue.body) {
       changes.body = { from: issue.body };
       issue.body = patch.body;
+      issue.lastEditedBy = actor;
     }
     if (patch.locked !== undefined) issue.locked = patch.locked;
     const stateChange = patch.state !== undefined && patch.state !== issue.state ? patch.state : undefined;
