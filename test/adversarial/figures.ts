@@ -27,6 +27,10 @@ export const MUST_BE_ZERO: Metric[] = ['duplicates_produced', 'issues_lost', 'cr
 const here = dirname(fileURLToPath(import.meta.url));
 export const FIGURES_JSON = join(here, 'figures.json');
 export const FIGURES_MD = join(here, '..', '..', 'docs', 'adversarial-figures.md');
+/** The README carries the totals table between these markers, so its figures are the suite's, never typed by hand. */
+export const README = join(here, '..', '..', 'README.md');
+const README_START = '<!-- adversarial-figures:start -->';
+const README_END = '<!-- adversarial-figures:end -->';
 const LOCK = join(here, '.figures.lock');
 
 export type Section = Partial<Record<Metric, number>>;
@@ -47,6 +51,7 @@ export class Figures {
       const sorted = Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]!]));
       writeAtomic(FIGURES_JSON, `${JSON.stringify(sorted, null, 2)}\n`);
       writeAtomic(FIGURES_MD, renderMarkdown(sorted));
+      updateReadme(sorted);
     });
   }
 }
@@ -101,6 +106,28 @@ export function totals(all: Record<string, Section>): Section {
   return sum;
 }
 
+function totalsTable(sum: Section): string[] {
+  return [
+    '| Figure | Count | Required |',
+    '| --- | ---: | :---: |',
+    ...(Object.keys(METRICS) as Metric[]).map((m) => `| ${METRICS[m]} | ${sum[m] ?? 0} | ${MUST_BE_ZERO.includes(m) ? '0' : ''} |`),
+  ];
+}
+
+function updateReadme(all: Record<string, Section>): void {
+  let text: string;
+  try {
+    text = readFileSync(README, 'utf8');
+  } catch {
+    return;
+  }
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) return;
+  const table = totalsTable(totals(all)).join('\n');
+  writeAtomic(README, `${text.slice(0, start + README_START.length)}\n${table}\n${text.slice(end)}`);
+}
+
 export function renderMarkdown(all: Record<string, Section>): string {
   const sum = totals(all);
   const sections = Object.keys(all);
@@ -111,9 +138,7 @@ export function renderMarkdown(all: Record<string, Section>): string {
     'Produced by `npx vitest run test/adversarial`: every number is counted by the tests while they run',
     '(seeded fuzzing, fixed loops), summed over the test files below.',
     '',
-    '| Figure | Count | Required |',
-    '| --- | ---: | :---: |',
-    ...(Object.keys(METRICS) as Metric[]).map((m) => `| ${METRICS[m]} | ${sum[m] ?? 0} | ${MUST_BE_ZERO.includes(m) ? '0' : ''} |`),
+    ...totalsTable(sum),
     '',
     '## Per test file',
     '',
