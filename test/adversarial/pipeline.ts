@@ -10,6 +10,7 @@ import type { ProbotOctokit } from 'probot';
 import { startWorker, type RunningWorker } from '../../gcp-worker/src/worker';
 import type { CountableClient, ProcessResult } from '../../gcp-worker/src/process-message';
 import type { WorkerSettings } from '../../gcp-worker/src/settings';
+import { localWorkerSettings } from '../support/worker-settings';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { GcsModelStore, parseScope, publishModel } from '../../src/registry';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
@@ -81,25 +82,10 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     { appId: String(h.gh.appId), privateKey: h.privateKey, baseUrl: h.gh.url },
     { octokitDefaults: { retry: { enabled: false }, throttle: { enabled: false } } },
   );
-  const settings: WorkerSettings = {
-    subscription,
-    projectId: PROJECT,
-    pubsubApiEndpoint: h.pubsub!.host,
-    concurrency: opts.concurrency ?? 4,
-    maxDeliveryAttempts,
-    shutdownGraceSeconds: 5,
-    maxLeaseMinutes: 5,
-    httpPort: 0,
-    httpHost: '127.0.0.1',
-    bucket: BUCKET,
-    storageApiEndpoint: gcs.endpoint,
-    modelCacheMaxBytes: 64 * 1024 * 1024,
-    pointerTtlSeconds: 0,
-    badVersionTtlSeconds: 300,
-    bundledModelDir: undefined,
-    readyCacheSeconds: 0,
-    reopenInitialDelayMs: 100,
-  };
+  const settings = localWorkerSettings(
+    { subscription, projectId: PROJECT, pubsubApiEndpoint: h.pubsub!.host, bucket: BUCKET, storageApiEndpoint: gcs.endpoint },
+    { concurrency: opts.concurrency ?? 4, maxDeliveryAttempts },
+  );
   const workers: RunningWorker[] = [];
   const results: Pipeline['results'] = [];
   const start = async () => {

@@ -13,7 +13,7 @@ import { Storage } from '@google-cloud/storage';
 import type { ProbotOctokit } from 'probot';
 import { startWorker, type RunningWorker } from '../../gcp-worker/src/worker';
 import type { CountableClient, ProcessResult } from '../../gcp-worker/src/process-message';
-import type { WorkerSettings } from '../../gcp-worker/src/settings';
+import { localWorkerSettings } from '../support/worker-settings';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { createRuntime } from '../../src/lambda/runtime';
 import type { HttpResult } from '../../src/lambda/http-event';
@@ -143,24 +143,10 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
       { appId: String(gh.appId), privateKey, baseUrl: gh.url },
       { octokitDefaults: { retry: { enabled: false }, throttle: { enabled: false } } },
     );
-    const settings: WorkerSettings = {
-      subscription,
-      projectId: PROJECT,
-      pubsubApiEndpoint: pubsub.host,
-      concurrency: opts.workerConcurrency ?? 4,
-      maxDeliveryAttempts: 5,
-      shutdownGraceSeconds: 5,
-      maxLeaseMinutes: 5,
-      httpPort: 0,
-      httpHost: '127.0.0.1',
-      bucket: BUCKET,
-      storageApiEndpoint: gcs.endpoint,
-      modelCacheMaxBytes: 64 * 1024 * 1024,
-      pointerTtlSeconds: 0,
-      badVersionTtlSeconds: 300,
-      bundledModelDir: undefined,
-      readyCacheSeconds: 0,
-    };
+    const settings = localWorkerSettings(
+      { subscription, projectId: PROJECT, pubsubApiEndpoint: pubsub.host, bucket: BUCKET, storageApiEndpoint: gcs.endpoint },
+      { concurrency: opts.workerConcurrency ?? 4, reopenInitialDelayMs: undefined },
+    );
     for (let i = 0; i < workerCount; i++) {
       // Each worker gets its own clients and caches, like a separate pod.
       const worker = await startWorker({

@@ -16,6 +16,7 @@ import type { Classifier, IssueText, Prediction } from '../../src/ml/types';
 import { startWorker, type RunningWorker, type WorkerOptions } from '../../gcp-worker/src/worker';
 import type { CountableClient } from '../../gcp-worker/src/process-message';
 import type { WorkerSettings } from '../../gcp-worker/src/settings';
+import { localWorkerSettings } from '../support/worker-settings';
 import { FakeGitHub } from '../support/nock-github';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 
@@ -134,25 +135,10 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
     { octokitDefaults: { retry: { enabled: false }, throttle: { enabled: false } } },
   );
 
-  const settings: WorkerSettings = {
-    subscription: subscriptionName,
-    projectId: PROJECT,
-    pubsubApiEndpoint: pubsubHost,
-    concurrency: 4,
-    maxDeliveryAttempts: opts.maxDeliveryAttempts ?? 5,
-    shutdownGraceSeconds: 10,
-    maxLeaseMinutes: 10,
-    httpPort: 0,
-    httpHost: '127.0.0.1',
-    bucket: BUCKET,
-    storageApiEndpoint: gcs.endpoint,
-    modelCacheMaxBytes: 64 * 1024 * 1024,
-    pointerTtlSeconds: 0,
-    badVersionTtlSeconds: 300,
-    bundledModelDir: undefined,
-    readyCacheSeconds: 0,
-    reopenInitialDelayMs: 100,
-  };
+  const settings = localWorkerSettings(
+    { subscription: subscriptionName, projectId: PROJECT, pubsubApiEndpoint: pubsubHost, bucket: BUCKET, storageApiEndpoint: gcs.endpoint },
+    { maxDeliveryAttempts: opts.maxDeliveryAttempts ?? 5, shutdownGraceSeconds: 10, maxLeaseMinutes: 10 },
+  );
   const workers: RunningWorker[] = [];
 
   const stack: Stack = {
