@@ -15,7 +15,7 @@ export const UNIVERSAL_SOURCE_DATE_EPOCH = '1795305600';
 
 export const UNIVERSAL_OPTIONS: TrainOptions = {
   seed: 1,
-  folds: 5,
+  folds: 3,
 };
 
 const data = process.argv[2] ?? '../shared/data/nlbse24-train.jsonl';

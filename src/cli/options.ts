@@ -21,7 +21,7 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--seed <n>', 'seed for fold assignment', int('--seed'), 1)
     .option('--dim <n>', 'hash space size (power of two)', int('--dim'))
     .option('--lambdas <list>', 'L2 strengths tried by internal CV, e.g. 1e-3,3e-4,1e-4', numberList)
-    .option('--inner-folds <n>', 'internal CV folds for λ and thresholds', int('--inner-folds'), 5)
+    .option('--inner-folds <n>', 'internal CV folds for λ, title weight and thresholds', int('--inner-folds'), 3)
     .option('--min-examples <n>', 'drop labels with fewer training examples', int('--min-examples'), 5)
     .option('--domain-weight <x>', 'per-repo mode: weight of repo-specific feature copies when repos are pooled (0 = train each repo alone)', Number);
 }

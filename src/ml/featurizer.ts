@@ -17,7 +17,7 @@
  * hash and a reusable scratch buffer instead of regexes, substrings and maps.
  */
 
-export const FEATURIZER_VERSION = 1;
+export const FEATURIZER_VERSION = 2;
 
 export interface FeaturizerSettings {
   /** Must equal FEATURIZER_VERSION when a model is loaded. */
@@ -41,7 +41,11 @@ export interface FeaturizerSettings {
     bodyChars: number;
     headings: number;
     meta: number;
+    /** Words inside ``` code fences (their own group, no char n-grams); 0 = treat code as ordinary body text. */
+    code: number;
   };
+  /** Also featurize the title as body text (shared namespace), so a word learnt in bodies counts in titles too. */
+  titleInBody: boolean;
 }
 
 export const DEFAULT_FEATURIZER_SETTINGS: FeaturizerSettings = {
@@ -53,7 +57,9 @@ export const DEFAULT_FEATURIZER_SETTINGS: FeaturizerSettings = {
   charMax: 5,
   maxBodyCharNgramChars: 4_000,
   maxWordCharsForNgrams: 24,
-  weights: { titleWords: 1, titleChars: 1, bodyWords: 1, bodyChars: 1, headings: 0.5, meta: 0.5 },
+  titleInBody: false,
+  // Starting point; the trainer picks the title weight (×0.5, ×1, ×2) by internal CV per data set (docs/ml.md).
+  weights: { titleWords: 1, titleChars: 1, bodyWords: 1.5, bodyChars: 1, headings: 0.5, meta: 0.5, code: 0 },
 };
 
 export interface SparseVector {
@@ -71,6 +77,7 @@ const NS_BODY_BIGRAM = 0x165667b1;
 const NS_BODY_CHAR = 0xd3a2646c;
 const NS_HEADING = 0xfd7046c5;
 const NS_META = 0xb55a4f09;
+const NS_DOTTED = 0x2f6b3a1d;
 
 const GROUP_TITLE_WORDS = 0;
 const GROUP_TITLE_CHARS = 1;
@@ -78,7 +85,10 @@ const GROUP_BODY_WORDS = 2;
 const GROUP_BODY_CHARS = 3;
 const GROUP_HEADINGS = 4;
 const GROUP_META = 5;
-const N_GROUPS = 6;
+const GROUP_CODE = 6;
+const N_GROUPS = 7;
+const NS_CODE_WORD = 0x7feb352d;
+const NS_CODE_BIGRAM = 0x846ca68b;
 
 const FNV_PRIME = 16777619;
 
@@ -209,6 +219,11 @@ function emitText(
   const emitChars = isTitle ? settings.weights.titleChars > 0 : settings.weights.bodyChars > 0;
   const charLimit = isTitle ? Infinity : settings.maxBodyCharNgramChars;
   let prevWordHash = 0;
+  // Dotted names ("system.net.http.httpclient", "2.3.1"): every prefix of ≥ 2 parts is a feature too,
+  // because namespaces and versions are strong signals that word splitting alone would lose.
+  let chainHash = 0;
+  let chainLen = 0;
+  let prevEnd = -2;
   let havePrev = false;
   let firstWordHash = 0;
   let words = 0;
@@ -223,6 +238,7 @@ function emitText(
       i++;
       continue;
     }
+    const wordStart = i;
     let wl = 0;
     let wh = nsWord;
     while (i < len) {
@@ -241,6 +257,15 @@ function emitText(
       wl++;
       i++;
     }
+    if (prevEnd === wordStart - 1 && text.charCodeAt(prevEnd) === 46 /* . */ && chainLen > 0) {
+      chainHash = Math.imul(chainHash ^ wh, FNV_PRIME);
+      chainLen++;
+      s.push(groupWords, chainHash ^ NS_DOTTED ^ nsWord, mask);
+    } else {
+      chainHash = wh;
+      chainLen = 1;
+    }
+    prevEnd = i;
     if (words === 0) firstWordHash = wh;
     words++;
     s.push(groupWords, wh, mask);
@@ -265,6 +290,33 @@ function emitText(
     }
   }
   return words === 0 ? 0 : firstWordHash;
+}
+
+/**
+ * Prose and fenced code carry different signals (a stack trace vs. "how do I"): code words go to their own
+ * group, without char n-grams (which also keeps long logs cheap). Fences are found with indexOf only.
+ */
+function emitBodyWithCode(s: Scratch, body: string, settings: FeaturizerSettings, mask: number): void {
+  let pos = 0;
+  let prose = '';
+  let code = '';
+  while (pos < body.length) {
+    const open = body.indexOf('```', pos);
+    if (open < 0) {
+      prose += body.slice(pos);
+      break;
+    }
+    prose += body.slice(pos, open) + '\n';
+    const close = body.indexOf('```', open + 3);
+    const end = close < 0 ? body.length : close;
+    code += body.slice(open + 3, end) + '\n';
+    pos = close < 0 ? body.length : close + 3;
+  }
+  emitText(s, prose, NS_BODY_WORD, NS_BODY_BIGRAM, NS_BODY_CHAR, GROUP_BODY_WORDS, GROUP_BODY_CHARS, settings, mask);
+  if (code.length > 0) {
+    const noChars = { ...settings, weights: { ...settings.weights, bodyChars: 0 } };
+    emitText(s, code, NS_CODE_WORD, NS_CODE_BIGRAM, NS_BODY_CHAR, GROUP_CODE, GROUP_BODY_CHARS, noChars, mask);
+  }
 }
 
 function meta(s: Scratch, name: string, mask: number): void {
@@ -378,10 +430,10 @@ function asText(v: unknown): string {
  * Featurises one issue. Never throws on odd input: null/undefined/non-string fields count as empty,
  * text is capped, lone surrogates and binary junk are just more char codes to hash.
  */
-export function featurize(
+function collect(
   issue: { title?: unknown; body?: unknown },
   settings: FeaturizerSettings = DEFAULT_FEATURIZER_SETTINGS,
-): SparseVector {
+): void {
   const mask = settings.dim - 1;
   const s = scratch;
   s.reset();
@@ -390,20 +442,68 @@ export function featurize(
 
   const w = settings.weights;
   const titleFirst = emitText(s, title, NS_TITLE_WORD, NS_TITLE_BIGRAM, NS_TITLE_CHAR, GROUP_TITLE_WORDS, GROUP_TITLE_CHARS, settings, mask);
+  if (settings.titleInBody && (w.bodyWords > 0 || w.bodyChars > 0)) {
+    emitText(s, title, NS_BODY_WORD, NS_BODY_BIGRAM, NS_BODY_CHAR, GROUP_BODY_WORDS, GROUP_BODY_CHARS, settings, mask);
+  }
   if (w.bodyWords > 0 || w.bodyChars > 0) {
-    emitText(s, body, NS_BODY_WORD, NS_BODY_BIGRAM, NS_BODY_CHAR, GROUP_BODY_WORDS, GROUP_BODY_CHARS, settings, mask);
+    if (w.code > 0) emitBodyWithCode(s, body, settings, mask);
+    else emitText(s, body, NS_BODY_WORD, NS_BODY_BIGRAM, NS_BODY_CHAR, GROUP_BODY_WORDS, GROUP_BODY_CHARS, settings, mask);
   }
   const headings = emitHeadings(s, body, mask);
   emitMeta(s, title, body, headings, titleFirst, mask);
 
-  return finish(s, settings);
 }
 
 /** Sublinear tf, per-group L2 and weights, merge groups sharing an index, sort by index, L2. */
+export function featurize(
+  issue: { title?: unknown; body?: unknown },
+  settings: FeaturizerSettings = DEFAULT_FEATURIZER_SETTINGS,
+): SparseVector {
+  collect(issue, settings);
+  return finish(scratch, settings);
+}
+
+/** Group names, in the order featurizeGroups returns them. */
+export const FEATURE_GROUPS = ['titleWords', 'titleChars', 'bodyWords', 'bodyChars', 'headings', 'meta', 'code'] as const;
+
+/**
+ * The same features split by group, each group unit-normalised and unweighted (empty when absent).
+ * The trainer combines per-group Gram matrices to choose group weights by CV without re-featurizing:
+ * featurize() with weights w equals Σ_g w_g·group_g / ‖·‖ (up to rare cross-group hash collisions).
+ */
+export function featurizeGroups(issue: { title?: unknown; body?: unknown }, settings: FeaturizerSettings = DEFAULT_FEATURIZER_SETTINGS): SparseVector[] {
+  collect(issue, settings);
+  const s = scratch;
+  const out: SparseVector[] = [];
+  for (let g = 0; g < N_GROUPS; g++) {
+    const keys: number[] = [];
+    const counts = new Map<number, number>();
+    for (let i = 0; i < s.n; i++) {
+      const slot = s.used[i]!;
+      const key = s.keys[slot]!;
+      if ((key & 7) !== g) continue;
+      keys.push(key >>> 3);
+      counts.set(key >>> 3, s.counts[slot]!);
+    }
+    keys.sort((x, y) => x - y);
+    const values = new Float32Array(keys.length);
+    let sq = 0;
+    keys.forEach((k, i) => {
+      const t = 1 + Math.log(counts.get(k)!);
+      values[i] = t;
+      sq += t * t;
+    });
+    const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+    for (let i = 0; i < values.length; i++) values[i]! *= inv;
+    out.push({ indices: Int32Array.from(keys), values });
+  }
+  return out;
+}
+
 function finish(s: Scratch, settings: FeaturizerSettings): SparseVector {
   const n = s.n;
   const w = settings.weights;
-  const groupWeight = [w.titleWords, w.titleChars, w.bodyWords, w.bodyChars, w.headings, w.meta];
+  const groupWeight = [w.titleWords, w.titleChars, w.bodyWords, w.bodyChars, w.headings, w.meta, w.code];
   const sq = new Float64Array(N_GROUPS);
   const tf = new Float64Array(n);
   const keyList = new Int32Array(n);

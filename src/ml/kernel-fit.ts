@@ -126,6 +126,11 @@ export interface DualFitOptions {
   memory?: number;
   tolerance?: number;
   init?: DualWeights;
+  /**
+   * Loss: the model kind's natural one (softmax / per-label logistic) by default; 'sqhinge' is the
+   * one-vs-rest squared hinge (an L2-SVM), whose margins are then read through softmax/sigmoid.
+   */
+  loss?: 'default' | 'sqhinge';
 }
 
 export function fitDual(K: Float64Array, n: number, y: Targets, lambda: number, opts: DualFitOptions = {}): DualWeights {
@@ -133,7 +138,7 @@ export function fitDual(K: Float64Array, n: number, y: Targets, lambda: number, 
   const nC = n * C;
   const m = opts.memory ?? 5;
   const maxIt = opts.maxIterations ?? 200;
-  const tol = opts.tolerance ?? 1e-6;
+  const tol = opts.tolerance ?? 1e-5;
   const invN = 1 / n;
   const kind: ModelKind = y.kind;
 
@@ -152,7 +157,17 @@ export function fitDual(K: Float64Array, n: number, y: Targets, lambda: number, 
     for (let i = 0; i < n; i++) {
       const o = i * C;
       for (let c = 0; c < C; c++) z[c] = v.ka[o + c]! + v.b[c]!;
-      if (kind === 'single') {
+      if (opts.loss === 'sqhinge') {
+        const t = kind === 'single' ? y.classOf![i]! : -1;
+        for (let c = 0; c < C; c++) {
+          const yc = kind === 'single' ? (c === t ? 1 : -1) : y.multi![o + c]! ? 1 : -1;
+          const margin = 1 - yc * z[c]!;
+          if (margin > 0) {
+            loss += margin * margin;
+            if (wantGrad) G[o + c] = -2 * yc * margin * invN;
+          } else if (wantGrad) G[o + c] = 0;
+        }
+      } else if (kind === 'single') {
         const t = y.classOf![i]!;
         let max = -Infinity;
         for (let c = 0; c < C; c++) if (z[c]! > max) max = z[c]!;
@@ -268,5 +283,6 @@ export function fitDual(K: Float64Array, n: number, y: Targets, lambda: number, 
       break;
     }
   }
+  if (process.env.LABEL_BOT_DEBUG_FIT) process.stderr.write(`fitDual n=${n} C=${C} λ=${lambda} iterations=${it} objective=${fx.toFixed(5)}\n`);
   return { A: x.a, b: x.b, iterations: it };
 }

@@ -25,6 +25,7 @@ export const featurizerSettingsSchema = z.object({
   charMax: z.number().int().positive(),
   maxBodyCharNgramChars: z.number().int().nonnegative(),
   maxWordCharsForNgrams: z.number().int().positive(),
+  titleInBody: z.boolean(),
   weights: z.object({
     titleWords: z.number(),
     titleChars: z.number(),
@@ -32,6 +33,7 @@ export const featurizerSettingsSchema = z.object({
     bodyChars: z.number(),
     headings: z.number(),
     meta: z.number(),
+    code: z.number(),
   }),
 });
 
@@ -56,6 +58,7 @@ export const modelJsonSchema = z
       rows: z.number().int().nonnegative(),
       dataHash: z.string().regex(/^[0-9a-f]{64}$/),
       lambda: z.number().positive(),
+      loss: z.enum(['sqhinge', 'logistic']),
       seed: z.number().int(),
       droppedLabels: z.record(z.string(), z.number()),
       domain: z.string().optional(),

@@ -40,6 +40,7 @@ export function buildModelCard(model: TrainedModel, onnxBytes: Uint8Array, opts:
       rows: model.trainingRows,
       dataHash: model.dataHash,
       lambda: model.lambda,
+      loss: model.loss,
       seed: opts.seed,
       droppedLabels: model.droppedLabels,
       ...(model.domain !== undefined ? { domain: model.domain, pooledRepos: model.pooledRepos } : {}),
