@@ -23,6 +23,10 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--lambdas <list>', 'L2 strengths tried by internal CV, e.g. 1e-3,3e-4,1e-4', numberList)
     .option('--inner-folds <n>', 'internal CV folds for λ, title weight and thresholds', int('--inner-folds'), 3)
     .option('--min-examples <n>', 'drop labels with fewer training examples', int('--min-examples'), 5)
+    .option('--loss <loss>', 'sqhinge (L2-SVM, default) or logistic (softmax / one-vs-rest logistic regression)', (v: string) => {
+      if (v !== 'sqhinge' && v !== 'logistic') throw new InvalidArgumentError('must be sqhinge or logistic');
+      return v;
+    })
     .option('--domain-weight <x>', 'per-repo mode: weight of repo-specific feature copies when repos are pooled (0 = train each repo alone)', Number);
 }
 
@@ -33,6 +37,7 @@ export interface TrainFlags {
   innerFolds: number;
   minExamples: number;
   domainWeight?: number;
+  loss?: 'sqhinge' | 'logistic';
 }
 
 export function trainOptionsFrom(flags: TrainFlags, onWarning: (m: string) => void, onProgress?: (d: number, t: number) => void): TrainOptions {
@@ -45,5 +50,6 @@ export function trainOptionsFrom(flags: TrainFlags, onWarning: (m: string) => vo
     ...(flags.dim !== undefined ? { featurizer: { dim: flags.dim } } : {}),
     ...(flags.lambdas ? { lambdas: flags.lambdas } : {}),
     ...(flags.domainWeight !== undefined ? { domainWeight: flags.domainWeight } : {}),
+    ...(flags.loss ? { loss: flags.loss } : {}),
   };
 }

@@ -95,3 +95,27 @@ describe('featurizer', () => {
     expect(Array.from(code.indices)).not.toEqual(Array.from(noCode.indices));
   });
 });
+
+describe('featurizeGroups', () => {
+  it('recombines into featurize(): Σ w_g·group_g, normalised', async () => {
+    const { featurizeGroups } = await import('../../src/ml/featurizer');
+    const issue = { title: 'HttpClient throws in System.Net.Http 4.3.1', body: '### Repro\n```\nat Foo.Bar()\n```\nHow do I fix it?' };
+    const groups = featurizeGroups(issue, small);
+    const w = small.weights;
+    const gw = [w.titleWords, w.titleChars, w.bodyWords, w.bodyChars, w.headings, w.meta, w.code];
+    const acc = new Map<number, number>();
+    groups.forEach((g, gi) => g.indices.forEach((idx, j) => acc.set(idx, (acc.get(idx) ?? 0) + gw[gi]! * g.values[j]!)));
+    let norm = 0;
+    for (const v of acc.values()) norm += v * v;
+    const direct = featurize(issue, small);
+    direct.indices.forEach((idx, j) => expect(direct.values[j]!).toBeCloseTo(acc.get(idx)! / Math.sqrt(norm), 5));
+    expect(direct.indices.length).toBe(acc.size);
+  });
+
+  it('emits dotted-name prefixes as features', () => {
+    const dotted = featurize({ title: 'x', body: 'system.net.http fails' }, small);
+    const spaced = featurize({ title: 'x', body: 'system net http fails' }, small);
+    expect(dotted.indices.length).toBeGreaterThan(spaced.indices.length - 5);
+    expect(Array.from(dotted.indices)).not.toEqual(Array.from(spaced.indices));
+  });
+});

@@ -104,3 +104,25 @@ describe('ONNX export and inference', () => {
     await expect(classifierFromArtifacts(junk, { ...json, onnx: { ...json.onnx, sha256: sha256Hex(junk) } }, 'x')).rejects.toThrow(/x\/model\.onnx: onnxruntime cannot load it/);
   });
 });
+
+describe('committed universal model', () => {
+  const dir = join(import.meta.dirname, '../../models/universal');
+  it('loads, validates and matches the TypeScript reference within 1e-5', async () => {
+    const c = await loadClassifier(dir);
+    expect(c.labels).toEqual(['bug', 'feature', 'question']);
+    expect(c.version).toMatch(/^universal@[0-9a-f]{12}$/);
+    const ref = referenceScorerFromArtifacts(readFileSync(join(dir, 'model.onnx')), JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')), dir);
+    const preds = await c.predict(GOLDEN_TEXTS);
+    GOLDEN_TEXTS.forEach((t, i) => {
+      const r = ref.score(t);
+      for (const s of preds[i]!.scores) expect(Math.abs(s.score - r[c.labels.indexOf(s.label)]!)).toBeLessThan(1e-5);
+    });
+    // Sanity: an obvious question and an obvious bug land where they should.
+    const [q, b] = await c.predict([
+      { title: 'How do I configure the proxy settings?', body: 'I could not find it in the docs. Is it possible? Thanks!' },
+      { title: 'Crash on startup after upgrading', body: '### Steps to reproduce\n1. upgrade\n\n### Actual behavior\n```\nTypeError: undefined is not a function\n    at run (index.js:10:5)\n```' },
+    ]);
+    expect(q!.scores[0]!.label).toBe('question');
+    expect(b!.scores[0]!.label).toBe('bug');
+  });
+});
