@@ -28,24 +28,27 @@ class OnnxClassifier implements LoadedClassifier {
   }
 
   async predict(issues: readonly IssueText[]): Promise<Prediction[]> {
-    const out: Prediction[] = [];
-    for (let start = 0; start < issues.length; start += BATCH) {
-      const chunk = issues.slice(start, start + BATCH);
-      const vecs = chunk.map((i) => featurize(i, this.card.featurizer));
-      const K = Math.max(1, ...vecs.map((v) => v.indices.length));
-      const B = vecs.length;
-      const indices = new BigInt64Array(B * K);
+    const vecs = issues.map((i) => featurize(i, this.card.featurizer));
+    // Batch issues of similar feature counts together: every row is padded to the longest in its batch.
+    const order = vecs.map((_, i) => i).sort((a, b) => vecs[a]!.indices.length - vecs[b]!.indices.length || a - b);
+    const out: Prediction[] = new Array(issues.length);
+    for (let start = 0; start < order.length; start += BATCH) {
+      const chunk = order.slice(start, start + BATCH);
+      const B = chunk.length;
+      const K = Math.max(1, ...chunk.map((i) => vecs[i]!.indices.length));
+      const indices = new Int32Array(B * K);
       const values = new Float32Array(B * K);
-      vecs.forEach((v, r) => {
-        for (let j = 0; j < v.indices.length; j++) indices[r * K + j] = BigInt(v.indices[j]!);
+      chunk.forEach((vi, r) => {
+        const v = vecs[vi]!;
+        indices.set(v.indices, r * K);
         values.set(v.values, r * K);
       });
       const result = await this.session.run({
-        indices: new ort.Tensor('int64', indices, [B, K]),
+        indices: new ort.Tensor('int32', indices, [B, K]),
         values: new ort.Tensor('float32', values, [B, K]),
       });
       const scores = result.scores!.data as Float32Array;
-      for (let r = 0; r < B; r++) out.push(toPrediction(this.labels, this.card.thresholds, scores, r * this.labels.length));
+      chunk.forEach((vi, r) => (out[vi] = toPrediction(this.labels, this.card.thresholds, scores, r * this.labels.length)));
     }
     return out;
   }

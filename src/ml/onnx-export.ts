@@ -1,6 +1,6 @@
 /**
  * Builds the ONNX graph for a linear model over hashed features:
- *   indices int64 [B,K], values float [B,K]  (padding: index 0, value 0)
+ *   indices int32 [B,K], values float [B,K]  (padding: index 0, value 0; int32 avoids BigInt conversion in Node)
  *   → Gather(W[dim,C]) [B,K,C] → Mul(Unsqueeze(values)) → ReduceSum(axis 1) [B,C] → Add(b) → Softmax | Sigmoid
  * Output `scores` float [B,C]. Opset 13, no timestamps or random ids, so equal weights give equal bytes.
  */
@@ -75,7 +75,7 @@ export function exportOnnx(model: ExportableModel): Uint8Array {
       int64Tensor('axis_last', [2]),
       int64Tensor('axis_k', [1]),
     ],
-    input: [valueInfo(ONNX_INPUT_INDICES, onnx.TensorProto.DataType.INT64, ['batch', 'k']), valueInfo(ONNX_INPUT_VALUES, FLOAT, ['batch', 'k'])],
+    input: [valueInfo(ONNX_INPUT_INDICES, onnx.TensorProto.DataType.INT32, ['batch', 'k']), valueInfo(ONNX_INPUT_VALUES, FLOAT, ['batch', 'k'])],
     output: [valueInfo(ONNX_OUTPUT_SCORES, FLOAT, ['batch', C])],
   });
   const proto = onnx.ModelProto.create({
