@@ -46,6 +46,8 @@ function ftText(r: { title: string; body: string }): string {
 
 type FtModule = Awaited<ReturnType<typeof FastText.create>>;
 
+let fitCount = 0;
+
 function fastTextFitPredict(ft: FtModule, train: LabeledIssue[], test: LabeledIssue[]): string[] {
   const core = ft.core as unknown as {
     Args: new () => Record<string, unknown>;
@@ -54,10 +56,14 @@ function fastTextFitPredict(ft: FtModule, train: LabeledIssue[], test: LabeledIs
     LossName: Record<string, unknown>;
   };
   const lines = train.map((r) => `__label__${r.labels[0]!.replace(/\s+/g, '_')} ${ftText(r)}`);
-  ft.fs.writeFile('/train.txt', lines.join('\n') + '\n');
+  // A fresh path per fit: fasttext.wasm reads an overwritten file's PREVIOUS content (checked: four fits of the same
+  // path with labels X, Y, Z, W predict X, X, Y, Z), so reusing one path trained fold k on fold k-1's training rows,
+  // which contain fold k's test rows, and inflated the peer's CV scores.
+  const input = `/train-${++fitCount}.txt`;
+  ft.fs.writeFile(input, lines.join('\n') + '\n');
   const a = new core.Args();
   Object.assign(a, {
-    input: '/train.txt',
+    input,
     output: '/model',
     epoch: 25,
     lr: 0.5,
@@ -83,6 +89,7 @@ function fastTextFitPredict(ft: FtModule, train: LabeledIssue[], test: LabeledIs
     return labelOf.get(label) ?? label;
   });
   m.delete();
+  ft.fs.unlink(input);
   return out;
 }
 
