@@ -8,6 +8,7 @@
 import { featurize } from './featurizer';
 import { stratifiedFolds, type LabeledIssue } from './dataset';
 import { computeMetrics, type LabelMetrics, type Metrics } from './metrics';
+import { argmaxAt } from './prediction';
 import { scoreVector, thresholdDecision, trainModel, trainPerRepo, type TrainedModel, type TrainOptions } from './train';
 import type { Classifier } from './types';
 
@@ -52,19 +53,15 @@ export interface EvalReport {
 }
 
 function decide(r: ScoredRow): string[] {
-  if (r.kind === 'single') {
-    let best = 0;
-    for (let c = 1; c < r.scores.length; c++) if (r.scores[c]! > r.scores[best]!) best = c;
-    return [r.labels[best]!];
-  }
-  return thresholdDecision(r.labels, r.scores, r.thresholds);
+  if (r.kind === 'single') return [r.labels[argmaxAt(r.scores, 0, r.scores.length)]!];
+  return thresholdDecision(r.kind, r.labels, r.scores, r.thresholds);
 }
 
 function group(rows: ScoredRow[]): GroupReport {
   const labels = [...new Set(rows.flatMap((r) => r.labels))].sort();
   const truth = rows.map((r) => r.truth);
   const m: Metrics = computeMetrics(labels, truth, rows.map(decide));
-  const t = computeMetrics(labels, truth, rows.map((r) => thresholdDecision(r.labels, r.scores, r.thresholds)));
+  const t = computeMetrics(labels, truth, rows.map((r) => thresholdDecision(r.kind, r.labels, r.scores, r.thresholds)));
   // Accuracy counts rows with unknown labels as misses: the model can never get them right.
   return {
     macroF1: m.macroF1,

@@ -48,7 +48,7 @@ class OnnxClassifier implements LoadedClassifier {
         values: new ort.Tensor('float32', values, [B, K]),
       });
       const scores = result.scores!.data as Float32Array;
-      chunk.forEach((vi, r) => (out[vi] = toPrediction(this.labels, this.card.thresholds, scores, r * this.labels.length)));
+      chunk.forEach((vi, r) => (out[vi] = toPrediction(this.card.kind, this.labels, this.card.thresholds, scores, r * this.labels.length)));
     }
     return out;
   }

@@ -42,7 +42,7 @@ export class ReferenceScorer {
   }
 
   predict(issues: readonly IssueText[]): Prediction[] {
-    return issues.map((i) => toPrediction(this.card.labels, this.card.thresholds, this.score(i)));
+    return issues.map((i) => toPrediction(this.card.kind, this.card.labels, this.card.thresholds, this.score(i)));
   }
 }
 

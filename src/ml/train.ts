@@ -18,6 +18,7 @@ import { gramMatrix, fitDual, subGram, type DualWeights } from './kernel-fit';
 import { scoresInto, type ModelKind, type Targets } from './linear';
 import { computeMetrics, type Metrics } from './metrics';
 import { chooseThreshold, DEFAULT_PRECISION_TARGET } from './thresholds';
+import { argmaxAt, predictedIndices } from './prediction';
 
 export { TRAINER_VERSION } from './versions';
 
@@ -157,24 +158,14 @@ export function scoreDense(kind: ModelKind, W: ArrayLike<number>, b: ArrayLike<n
 /** Argmax for single-label, score ≥ 0.5 for multi-label: the decision used to compare λ values. */
 function plainDecision(kind: ModelKind, labels: string[], scores: Float64Array, offset: number): string[] {
   const C = labels.length;
-  if (kind === 'single') {
-    let best = 0;
-    for (let c = 1; c < C; c++) if (scores[offset + c]! > scores[offset + best]!) best = c;
-    return [labels[best]!];
-  }
+  if (kind === 'single') return [labels[argmaxAt(scores, offset, C)]!];
   const out: string[] = [];
   for (let c = 0; c < C; c++) if (scores[offset + c]! >= 0.5) out.push(labels[c]!);
   return out;
 }
 
-export function thresholdDecision(labels: readonly string[], scores: ArrayLike<number>, thresholds: readonly (number | null)[], offset = 0): string[] {
-  const out: { l: string; s: number }[] = [];
-  for (let c = 0; c < labels.length; c++) {
-    const t = thresholds[c];
-    const s = scores[offset + c]!;
-    if (t !== null && t !== undefined && s >= t) out.push({ l: labels[c]!, s });
-  }
-  return out.sort((a, b) => b.s - a.s).map((x) => x.l);
+export function thresholdDecision(kind: ModelKind, labels: readonly string[], scores: ArrayLike<number>, thresholds: readonly (number | null)[], offset = 0): string[] {
+  return predictedIndices(kind, scores, thresholds, offset).map((c) => labels[c]!);
 }
 
 interface FitResult {
@@ -392,10 +383,13 @@ function crossValidate(p: Prepared, opts: TrainOptions, dim: number): FitResult 
 function finishModel(p: Prepared & { dropped: Record<string, number> }, fit: FitResult, d: number, opts: TrainOptions, settings: FeaturizerSettings, hash: string): TrainedModel {
   const C = p.labels.length;
   const rowsD = [...p.rows.keys()].filter((i) => p.domainOf[i] === d);
+  // A single-label model only ever predicts its top label, so each label's threshold is chosen on the rows where that
+  // label is on top: the same decision the served model makes (predictedIndices).
+  const candidates = (c: number) => (p.kind === 'single' ? rowsD.filter((i) => argmaxAt(fit.oof, i * C, C) === c) : rowsD);
   const thresholds = p.labels.map((_, c) =>
     chooseThreshold(
-      rowsD.map((i) => fit.oof[i * C + c]!),
-      rowsD.map((i) => p.rows[i]!.labels.includes(p.labels[c]!)),
+      candidates(c).map((i) => fit.oof[i * C + c]!),
+      candidates(c).map((i) => p.rows[i]!.labels.includes(p.labels[c]!)),
       opts.precisionTarget ?? DEFAULT_PRECISION_TARGET,
     ),
   );
@@ -404,7 +398,7 @@ function finishModel(p: Prepared & { dropped: Record<string, number> }, fit: Fit
   });
   const truth = rowsD.map((i) => p.rows[i]!.labels);
   const metrics = computeMetrics(p.labels, truth, rowsD.map((i) => plainDecision(p.kind, p.labels, fit.oof, i * C)));
-  const thresholdMetrics = computeMetrics(p.labels, truth, rowsD.map((i) => thresholdDecision(p.labels, fit.oof, thresholds, i * C)));
+  const thresholdMetrics = computeMetrics(p.labels, truth, rowsD.map((i) => thresholdDecision(p.kind, p.labels, fit.oof, thresholds, i * C)));
   const dense = fit.dense[d]!;
   return {
     kind: p.kind,

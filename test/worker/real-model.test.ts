@@ -75,7 +75,7 @@ describe('real ONNX models through the registry', () => {
     const registry = new ModelRegistry({ store, loader: artifactLoader(), pointerTtlMs: 0 });
     const resolved = await registry.resolve('acme', 'widgets');
     expect(resolved).toMatchObject({ source: 'repo', version: r.version });
-    const [prediction] = await resolved.classifier.predict([{ title: 'crash in the app', body: 'error on start' }]);
+    const [prediction] = await resolved.classifier.predict([{ title: 'crash app 7', body: 'details error' }]);
     expect(prediction?.labels).toEqual(['kind/bug']);
 
     // A damaged model.onnx no longer matches model.json's sha256: the loader refuses it, the registry falls back.
@@ -198,7 +198,7 @@ describe('worker process (the esbuild bundle of gcp-worker/src/main.ts) with SIG
     gh.createRepo('acme/widgets');
     const installation = gh.installationId('acme');
     const total = 6;
-    for (let n = 1; n <= total; n++) gh.createIssue('acme/widgets', { title: `crash in module ${n}`, body: 'error on start', number: n, webhook: false });
+    for (let n = 1; n <= total; n++) gh.createIssue('acme/widgets', { title: `crash server ${n}`, body: 'details error', number: n, webhook: false });
     // Slow label writes so the SIGTERM lands while messages are being processed.
     gh.faults.add({ kind: 'latency', method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/labels', latencyMs: 400 });
 
