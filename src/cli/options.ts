@@ -27,6 +27,10 @@ export function addTrainOptions(cmd: Command): Command {
       if (v !== 'sqhinge' && v !== 'logistic') throw new InvalidArgumentError('must be sqhinge or logistic');
       return v;
     })
+    .option('--class-weight <w>', 'single-label sets: balanced (default; rare labels weigh as much as frequent ones) or none', (v: string) => {
+      if (v !== 'balanced' && v !== 'none') throw new InvalidArgumentError('must be balanced or none');
+      return v;
+    })
     .option('--domain-weight <x>', 'per-repo mode: weight of repo-specific feature copies when repos are pooled (0 = train each repo alone)', Number);
 }
 
@@ -38,6 +42,7 @@ export interface TrainFlags {
   minExamples: number;
   domainWeight?: number;
   loss?: 'sqhinge' | 'logistic';
+  classWeight?: 'balanced' | 'none';
 }
 
 export function trainOptionsFrom(flags: TrainFlags, onWarning: (m: string) => void, onProgress?: (d: number, t: number) => void): TrainOptions {
@@ -51,5 +56,6 @@ export function trainOptionsFrom(flags: TrainFlags, onWarning: (m: string) => vo
     ...(flags.lambdas ? { lambdas: flags.lambdas } : {}),
     ...(flags.domainWeight !== undefined ? { domainWeight: flags.domainWeight } : {}),
     ...(flags.loss ? { loss: flags.loss } : {}),
+    ...(flags.classWeight ? { classWeight: flags.classWeight } : {}),
   };
 }

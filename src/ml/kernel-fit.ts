@@ -131,6 +131,8 @@ export interface DualFitOptions {
    * one-vs-rest squared hinge (an L2-SVM), whose margins are then read through softmax/sigmoid.
    */
   loss?: 'default' | 'sqhinge';
+  /** Per-row loss weights (length n, mean 1 keeps λ's scale); omitted = all 1. */
+  rowWeights?: Float64Array;
 }
 
 export function fitDual(K: Float64Array, n: number, y: Targets, lambda: number, opts: DualFitOptions = {}): DualWeights {
@@ -154,8 +156,10 @@ export function fitDual(K: Float64Array, n: number, y: Targets, lambda: number, 
   /** Objective at v (uses v.ka for logits); fills G when wantGrad. */
   const value = (v: Vec, wantGrad: boolean): number => {
     let loss = 0;
+    const rw = opts.rowWeights;
     for (let i = 0; i < n; i++) {
       const o = i * C;
+      const loss0 = loss;
       for (let c = 0; c < C; c++) z[c] = v.ka[o + c]! + v.b[c]!;
       if (opts.loss === 'sqhinge') {
         const t = kind === 'single' ? y.classOf![i]! : -1;
@@ -183,6 +187,11 @@ export function fitDual(K: Float64Array, n: number, y: Targets, lambda: number, 
           loss += (zc > 0 ? zc + Math.log1p(Math.exp(-zc)) : Math.log1p(Math.exp(zc))) - yc * zc;
           if (wantGrad) G[o + c] = (1 / (1 + Math.exp(-zc)) - yc) * invN;
         }
+      }
+      if (rw) {
+        const wi = rw[i]!;
+        loss = loss0 + wi * (loss - loss0);
+        if (wantGrad) for (let c = 0; c < C; c++) G[o + c]! *= wi;
       }
     }
     let reg = 0;
