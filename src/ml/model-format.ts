@@ -59,6 +59,8 @@ export const modelJsonSchema = z
       dataHash: z.string().regex(/^[0-9a-f]{64}$/),
       lambda: z.number().positive(),
       loss: z.enum(['sqhinge', 'logistic']),
+      // Optional: models written before trainer 1.1.0 do not record it (they were unweighted).
+      classWeight: z.enum(['balanced', 'none']).optional(),
       seed: z.number().int(),
       droppedLabels: z.record(z.string(), z.number()),
       domain: z.string().optional(),

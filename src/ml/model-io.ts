@@ -41,6 +41,7 @@ export function buildModelCard(model: TrainedModel, onnxBytes: Uint8Array, opts:
       dataHash: model.dataHash,
       lambda: model.lambda,
       loss: model.loss,
+      classWeight: model.classWeight,
       seed: opts.seed,
       droppedLabels: model.droppedLabels,
       ...(model.domain !== undefined ? { domain: model.domain, pooledRepos: model.pooledRepos } : {}),

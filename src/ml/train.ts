@@ -74,6 +74,7 @@ export interface TrainedModel {
   thresholds: (number | null)[];
   lambda: number;
   loss: TrainLoss;
+  classWeight: ClassWeight;
   /** Out-of-fold metrics from the internal CV at the chosen λ. */
   heldOut: { decision: 'argmax' | 'thresholds'; metrics: Metrics; thresholdMetrics: Metrics; folds: number };
   trainingRows: number;
@@ -439,6 +440,7 @@ function finishModel(p: Prepared & { dropped: Record<string, number> }, fit: Fit
     thresholds,
     lambda: fit.lambda,
     loss: p.loss,
+    classWeight: p.classWeight,
     heldOut: { decision: p.kind === 'single' ? 'argmax' : 'thresholds', metrics: p.kind === 'single' ? metrics : thresholdMetrics, thresholdMetrics, folds: Math.max(2, opts.folds ?? DEFAULT_INNER_FOLDS) },
     trainingRows: rowsD.length,
     dataHash: hash,

@@ -3,7 +3,10 @@ import { gramMatrix, fitDual } from '../../src/ml/kernel-fit';
 import type { SparseVector } from '../../src/ml/featurizer';
 import type { LabeledIssue } from '../../src/ml/dataset';
 import { trainModel } from '../../src/ml/train';
-import { FAST, small } from './helpers';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeModelDir } from '../../src/ml/model-io';
+import { FAST, small, tempDir } from './helpers';
 
 const vec = (pairs: [number, number][]): SparseVector => ({
   indices: Int32Array.from(pairs, (p) => p[0]),
@@ -38,5 +41,17 @@ describe('class weighting', () => {
     const a = trainModel(small(), { ...FAST, classWeight: 'none' });
     const b = trainModel(small(), { ...FAST, classWeight: 'balanced' });
     expect(Buffer.from(b.W.buffer).equals(Buffer.from(a.W.buffer))).toBe(true);
+  });
+
+  it('model.json records the class weighting it was trained with', () => {
+    const t = tempDir();
+    try {
+      writeModelDir(t.dir, trainModel(small(), { ...FAST, classWeight: 'none' }), { name: 'm', createdAt: '2026-01-01T00:00:00.000Z' });
+      expect(JSON.parse(readFileSync(join(t.dir, 'model.json'), 'utf8')).training.classWeight).toBe('none');
+      writeModelDir(t.dir, trainModel(small(), FAST), { name: 'm', createdAt: '2026-01-01T00:00:00.000Z' });
+      expect(JSON.parse(readFileSync(join(t.dir, 'model.json'), 'utf8')).training.classWeight).toBe('balanced');
+    } finally {
+      t.cleanup();
+    }
   });
 });
