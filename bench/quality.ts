@@ -142,7 +142,7 @@ async function crossValidate(dataset: string, rows: LabeledIssue[], k: number, p
   }
   const protocol = `${k}-fold CV${perRepo ? ', per repo' : ''}`;
   return [
-    { dataset, protocol, system: 'label-bot (hashed word+char n-grams, L2 softmax, CV-chosen λ)', ...score(rows, ours, perRepo), seconds: oursSec },
+    { dataset, protocol, system: 'label-bot (hashed word+char n-grams, class-balanced L2-SVM, CV-chosen λ and title weight)', ...score(rows, ours, perRepo), seconds: oursSec },
     { dataset, protocol, system: 'fastText (fasttext.wasm, epoch 25, lr 0.5, wordNgrams 2)', ...score(rows, peer, perRepo), seconds: peerSec },
   ];
 }
