@@ -170,9 +170,12 @@ export function decideLabels(state: IssueState, prediction: Prediction, opts: De
   }
 
   const allow = cfg.predictedLabels ? new Set(cfg.predictedLabels) : null;
+  // The model decides which labels are candidates (a single-label model offers only its top label); the repo's
+  // settings can only narrow that down, never promote a runner-up that happens to clear its own threshold.
+  const offered = new Set(prediction.labels);
   const byLabel = new Map<string, ChosenLabel>();
   for (const s of prediction.scores) {
-    if (s.threshold === null) continue; // the model says this label can never be predicted
+    if (s.threshold === null || !offered.has(s.label)) continue;
     const label = cfg.labelAlias[s.label] ?? s.label;
     if (allow && !allow.has(label) && !allow.has(s.label)) continue;
     const perLabel = cfg.labelMinConfidence[label] ?? cfg.labelMinConfidence[s.label] ?? 0;

@@ -52,6 +52,18 @@ describe('decideLabels (pure)', () => {
     expect(decideLabels(state(), p).action).toBe('not-confident');
   });
 
+  it('offers only the labels the model predicted: a runner-up over its own threshold is not promoted', () => {
+    // What a single-label model returns when bug is on top: question clears its low threshold but is not predicted.
+    const p = {
+      scores: [
+        { label: 'bug', score: 0.46, threshold: 0.35 },
+        { label: 'question', score: 0.38, threshold: 0.34 },
+      ],
+      labels: ['bug'],
+    };
+    expect(decideLabels(state(), p).toAdd).toEqual(['bug']);
+  });
+
   it('only posts the "not confident" note when the setting is on and comments are on', () => {
     const p = fixedPrediction({ bug: 0.1 });
     expect(decideLabels(state({}, 'not-confident-comment: true\n'), p).comment).toBe('not-confident');
