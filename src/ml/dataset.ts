@@ -1,6 +1,7 @@
 /** Labeled issue rows: reading JSONL (errors name file and line), normalising, hashing, folds. */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { seededRandom } from '../seeded-random';
 
 export interface LabeledIssue {
   repo: string;
@@ -87,17 +88,6 @@ export function dataHash(rows: readonly LabeledIssue[]): string {
   return h.digest('hex');
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Stratified k-fold assignment: rows are grouped by `strata(row)`, shuffled with the seed,
@@ -112,7 +102,7 @@ export function stratifiedFolds<T>(rows: readonly T[], k: number, seed: number, 
     if (g) g.push(i);
     else groups.set(key, [i]);
   });
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   let next = 0;
   for (const key of [...groups.keys()].sort()) {
     const idx = groups.get(key)!;

@@ -8,6 +8,7 @@ import { startWorker } from '../../gcp-worker/src/worker';
 import type { CountableClient } from '../../gcp-worker/src/process-message';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { keywordLoader } from '../worker/harness';
+import { localWorkerSettings } from '../support/worker-settings';
 
 const env = process.env;
 const need = (name: string): string => {
@@ -21,24 +22,16 @@ const octokits = createOctokitFactory(
   { octokitDefaults: { retry: { enabled: false }, throttle: { enabled: false } } },
 );
 const worker = await startWorker({
-  settings: {
-    subscription: need('SUBSCRIPTION'),
-    projectId: need('GCP_PROJECT'),
-    pubsubApiEndpoint: need('PUBSUB_HOST'),
-    concurrency: 4,
-    maxDeliveryAttempts: 5,
-    shutdownGraceSeconds: 5,
-    maxLeaseMinutes: 5,
-    httpPort: 0,
-    httpHost: '127.0.0.1',
-    bucket: need('BUCKET'),
-    storageApiEndpoint: need('GCS_ENDPOINT'),
-    modelCacheMaxBytes: 64 * 1024 * 1024,
-    pointerTtlSeconds: 0,
-    badVersionTtlSeconds: 300,
-    bundledModelDir: undefined,
-    readyCacheSeconds: 0,
-  },
+  settings: localWorkerSettings(
+    {
+      subscription: need('SUBSCRIPTION'),
+      projectId: need('GCP_PROJECT'),
+      pubsubApiEndpoint: need('PUBSUB_HOST'),
+      bucket: need('BUCKET'),
+      storageApiEndpoint: need('GCS_ENDPOINT'),
+    },
+    { reopenInitialDelayMs: undefined },
+  ),
   loader: keywordLoader,
   installationClient: async (id) => (await octokits.installation(id)) as unknown as CountableClient,
   pubsub: new PubSub({ apiEndpoint: need('PUBSUB_HOST'), projectId: need('GCP_PROJECT') }),

@@ -3,6 +3,7 @@
  * either for the next `times` matching requests or with a `probability` drawn from a seeded RNG,
  * so a flaky run can be replayed exactly.
  */
+import { seededRandom } from '../../../src/seeded-random';
 
 export type FaultKind =
   /** Delay the real answer by `latencyMs`. */
@@ -38,17 +39,6 @@ export interface ActiveFault extends FaultRule {
   fired: number;
 }
 
-/** mulberry32: tiny, seedable, good enough to decide coin flips reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class Faults {
   private rules: ActiveFault[] = [];
