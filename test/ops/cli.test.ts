@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register as registerBackfill } from '../../src/cli/commands/backfill';
 import { register as registerReport } from '../../src/cli/commands/report';
 import type { OpsIo } from '../../src/ops/cli-io';
@@ -13,7 +13,7 @@ import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-
 import { SINCE } from './fixtures/feedback';
 import { KeywordClassifier } from './fixtures/keyword-classifier';
 import { replayFeedback } from './fixtures/replay-feedback';
-import { apiWrites, REPO, seedRepo } from './fixtures/stand-in-repo';
+import { apiWrites, REPO, useSeededStandIn } from './fixtures/stand-in-repo';
 
 function sink(isTTY = false) {
   const s = new PassThrough() as PassThrough & { isTTY?: boolean };
@@ -59,25 +59,13 @@ async function cli(
 }
 
 describe('label-bot backfill (CLI)', () => {
-  let standIn: GitHubStandIn;
-  let dir: string;
-  beforeAll(async () => {
-    standIn = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
-  });
-  afterAll(async () => standIn.close());
-  beforeEach(async () => {
-    standIn.reset();
-    seedRepo(standIn);
-    standIn.counters.reset();
-    dir = await mkdtemp(join(tmpdir(), 'ops-cli-'));
-  });
-  afterEach(async () => rm(dir, { recursive: true, force: true }));
+  const env = useSeededStandIn('ops-cli-');
 
   it('--dry-run prints the table, writes the CSV, shows non-TTY progress lines, and writes nothing to GitHub', async () => {
-    const csv = join(dir, 'rows.csv');
-    const run = await cli(standIn, ['backfill', REPO, '--dry-run', '--state', 'all', '--model', 'some/dir', '--out', csv]);
+    const csv = join(env.dir, 'rows.csv');
+    const run = await cli(env.standIn, ['backfill', REPO, '--dry-run', '--state', 'all', '--model', 'some/dir', '--out', csv]);
     expect(run.code).toBe(0);
-    expect(apiWrites(standIn)).toEqual([]);
+    expect(apiWrites(env.standIn)).toEqual([]);
     expect(run.stderr).toContain('DRY RUN (no writes) with model test/keywords-v1 from some/dir');
     expect(run.stderr).toContain('backfill (dry run): 7/7 (100%) would label 4');
     expect(run.stdout).toMatch(/^issue\s+action\s+would add/m);
@@ -89,18 +77,18 @@ describe('label-bot backfill (CLI)', () => {
   });
 
   it('an interrupted run exits 1 with a resume hint; rerunning the same command finishes, labeling each issue once', async () => {
-    const stateFile = join(dir, 'cp.json');
+    const stateFile = join(env.dir, 'cp.json');
     let calls = 0;
     const crashAt5th = () => new KeywordClassifier('test/keywords-v1', 5 - calls++ * 100); // only the first instance crashes
-    const first = await cli(standIn, ['backfill', REPO, '--state', 'all', '--model', 'm', '--state-file', stateFile], crashAt5th);
+    const first = await cli(env.standIn, ['backfill', REPO, '--state', 'all', '--model', 'm', '--state-file', stateFile], crashAt5th);
     expect(first.code).toBe(1);
     expect(first.stderr).toContain(`backfill failed: simulated crash. Progress is saved in ${stateFile}: rerun the same command to resume.`);
-    const second = await cli(standIn, ['backfill', REPO, '--state', 'all', '--model', 'm', '--state-file', stateFile]);
+    const second = await cli(env.standIn, ['backfill', REPO, '--state', 'all', '--model', 'm', '--state-file', stateFile]);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('7 issues listed, 4 already done by an earlier run; 3 processed');
     for (const n of [1, 2, 3, 6]) {
-      expect(standIn.counters.forIssue(REPO, n, 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels')).toBe(1);
-      expect(standIn.botComments(REPO, n)).toHaveLength(1);
+      expect(env.standIn.counters.forIssue(REPO, n, 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels')).toBe(1);
+      expect(env.standIn.botComments(REPO, n)).toHaveLength(1);
     }
   });
 
