@@ -11,7 +11,7 @@ import { parseGlobalConfig } from '../../src/config/global-config';
 import type { HttpResult } from '../../src/lambda/http-event';
 import { Figures } from './figures';
 import { configBody, CONFIG_ISSUE, CONFIG_REPO, OPERATOR, startHarness, type Harness } from './harness';
-import { captured, capturedLineCount, findLeaks } from './log-capture';
+import { captured, scanLogsIntoFigures } from './log-capture';
 
 vi.mock('../../src/log/logger', async (orig) => (await import('./log-capture')).captureLoggerModule(await orig()));
 
@@ -109,10 +109,7 @@ describe('bad input', () => {
     process.off('unhandledRejection', onUnhandled);
     figures.add('crashes', unhandled + exits);
     vi.mocked(process.exit).mockRestore();
-    const leaks = findLeaks(h.secrets());
-    figures.add('log_lines_scanned', Math.floor(capturedLineCount() / 100) * 100);
-    figures.add('leaks', leaks.length);
-    figures.flush();
+    const leaks = scanLogsIntoFigures(figures, h.secrets());
     await h.close();
     expect(leaks).toEqual([]);
     expect(unhandled).toBe(0);

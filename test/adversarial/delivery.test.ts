@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WebhookDelivery } from '../support/github-stand-in';
 import { Figures } from './figures';
 import { configBody, CONFIG_ISSUE, CONFIG_REPO, OPERATOR, startHarness, type Harness } from './harness';
-import { capturedLineCount, findLeaks } from './log-capture';
+import { scanLogsIntoFigures } from './log-capture';
 
 vi.mock('../../src/log/logger', async (orig) => (await import('./log-capture')).captureLoggerModule(await orig()));
 
@@ -169,10 +169,7 @@ describe('duplicate and parallel deliveries across two handler instances', () =>
   afterAll(async () => {
     // The bot's own events came back as webhooks and never looped.
     expect([...h.gh.webhooks.loopSuspects]).toEqual([]);
-    const leaks = findLeaks(h.secrets());
-    figures.add('log_lines_scanned', Math.floor(capturedLineCount() / 100) * 100);
-    figures.add('leaks', leaks.length);
-    figures.flush();
+    const leaks = scanLogsIntoFigures(figures, h.secrets());
     await h.close();
     expect(leaks).toEqual([]);
   });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Figures } from './figures';
 import { RetryingOctokit, startHarness, type Harness } from './harness';
-import { capturedLineCount, findLeaks } from './log-capture';
+import { scanLogsIntoFigures } from './log-capture';
 import { faultsFired, issueOutcome } from './outcome';
 
 vi.mock('../../src/log/logger', async (orig) => (await import('./log-capture')).captureLoggerModule(await orig()));
@@ -17,10 +17,7 @@ const ISSUES_PER_CASE = 3;
 const secrets: string[] = [];
 
 afterAll(() => {
-  const leaks = findLeaks(secrets);
-  figures.add('log_lines_scanned', Math.floor(capturedLineCount() / 100) * 100);
-  figures.add('leaks', leaks.length);
-  figures.flush();
+  const leaks = scanLogsIntoFigures(figures, secrets);
   expect(leaks).toEqual([]);
 });
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Figures } from './figures';
 import { PROJECT } from './harness';
-import { addCaptured, capturedLineCount, findLeaks } from './log-capture';
+import { addCaptured, scanLogsIntoFigures } from './log-capture';
 import { issueOutcome } from './outcome';
 import { BUCKET, startPipeline, type Pipeline } from './pipeline';
 
@@ -39,10 +39,7 @@ describe('a worker killed with SIGKILL mid-message', () => {
   afterAll(async () => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     addCaptured(output);
-    const leaks = findLeaks(p.h.secrets());
-    figures.add('log_lines_scanned', Math.floor(capturedLineCount() / 100) * 100);
-    figures.add('leaks', leaks.length);
-    figures.flush();
+    const leaks = scanLogsIntoFigures(figures, p.h.secrets());
     await p.close();
     expect(leaks).toEqual([]);
   });

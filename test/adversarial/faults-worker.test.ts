@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Figures } from './figures';
 import { RetryingOctokit } from './harness';
-import { capturedLineCount, findLeaks } from './log-capture';
+import { scanLogsIntoFigures } from './log-capture';
 import { faultsFired, issueOutcome, type IssueOutcome } from './outcome';
 import { BUCKET, startPipeline, type Pipeline } from './pipeline';
 
@@ -17,10 +17,7 @@ vi.mock('../../src/log/logger', async (orig) => (await import('./log-capture')).
 const figures = new Figures('faults-worker');
 const secrets: string[] = [];
 afterAll(() => {
-  const leaks = findLeaks(secrets);
-  figures.add('log_lines_scanned', Math.floor(capturedLineCount() / 100) * 100);
-  figures.add('leaks', leaks.length);
-  figures.flush();
+  const leaks = scanLogsIntoFigures(figures, secrets);
   expect(leaks).toEqual([]);
 });
 

@@ -7,6 +7,7 @@
  * the tests that spawn one. `afterAll` then scans everything for the test secrets and for private issue text.
  */
 import type { DestinationStream } from 'pino';
+import type { Figures } from './figures';
 
 export const captured: string[] = [];
 
@@ -69,4 +70,17 @@ export function pemNeedles(pem: string): string[] {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.length >= 16 && !l.startsWith('-----'));
+}
+
+/**
+ * Scans every captured log line for the needles, records the scan in the suite's figures (line count rounded down to
+ * 100, the one count that moves with timing, so the committed table stays stable) and flushes them. Returns the leaks
+ * for the caller to assert on.
+ */
+export function scanLogsIntoFigures(figures: Figures, needles: readonly string[]): { needle: string; line: string }[] {
+  const leaks = findLeaks(needles);
+  figures.add('log_lines_scanned', Math.floor(capturedLineCount() / 100) * 100);
+  figures.add('leaks', leaks.length);
+  figures.flush();
+  return leaks;
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyWebhookSignature, signWebhookBody } from '../../src/lambda/signature';
 import { Figures } from './figures';
 import { configBody, CONFIG_ISSUE, CONFIG_REPO, OPERATOR, RetryingOctokit, startHarness, type Harness } from './harness';
-import { capturedLineCount, findLeaks } from './log-capture';
+import { capturedLineCount, scanLogsIntoFigures } from './log-capture';
 
 vi.mock('../../src/log/logger', async (orig) => (await import('./log-capture')).captureLoggerModule(await orig()));
 // A spy around the real timingSafeEqual: the signature check must go through it.
@@ -27,10 +27,7 @@ const secrets: string[] = [];
 const PRIVATE_TEXT = ['PRIVATETITLEq7Zr2', 'PRIVATEBODYx9Kw4', 'PRIVATEEDITm3Vt8'];
 
 afterAll(() => {
-  const leaks = findLeaks([...secrets, ...PRIVATE_TEXT]);
-  figures.add('log_lines_scanned', Math.floor(capturedLineCount() / 100) * 100);
-  figures.add('leaks', leaks.length);
-  figures.flush();
+  const leaks = scanLogsIntoFigures(figures, [...secrets, ...PRIVATE_TEXT]);
   expect(leaks).toEqual([]);
 });
 
