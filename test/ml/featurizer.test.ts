@@ -119,3 +119,45 @@ describe('featurizeGroups', () => {
     expect(Array.from(dotted.indices)).not.toEqual(Array.from(spaced.indices));
   });
 });
+
+describe('featurizer output is pinned (FEATURIZER_VERSION 2)', () => {
+  // Speed work on the featurizer must not change a single bit of its output: models record the featurizer version
+  // they were trained with, and only a version bump may change what a given text maps to.
+  // If this fails after an intended change, bump FEATURIZER_VERSION and retrain models/universal.
+  const texts = [
+    { title: 'App crashes on start', body: '### Steps to reproduce\n1. run it\n```\nError: boom\n  at main (a.js:1:2)\n```' },
+    { title: 'How do I use System.Net.Http 4.3.1?', body: '**Question**\nIs there a way to set a proxy? https://example.com ![img](x.png)' },
+    { title: 'Feature request: dark mode', body: 'It would be nice to have a dark theme.\n- [ ] checklist\n_No response_' },
+    { title: '', body: '' },
+    { title: '🐛 Программа падает 如何配置', body: '\ud800 lone surrogate \u0000 junk '.repeat(50) },
+    { title: 'x'.repeat(30), body: 'lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(400) },
+  ];
+  const fingerprint = async (dim: number, code: number): Promise<string> => {
+    const { createHash } = await import('node:crypto');
+    const h = createHash('sha256');
+    const settings = { ...DEFAULT_FEATURIZER_SETTINGS, dim, weights: { ...DEFAULT_FEATURIZER_SETTINGS.weights, code } };
+    for (const t of texts) {
+      const v = featurize(t, settings);
+      h.update(Buffer.from(v.indices.buffer, v.indices.byteOffset, v.indices.byteLength));
+      h.update(Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength));
+    }
+    return h.digest('hex').slice(0, 16);
+  };
+
+  it('maps the fixed texts to the same indices and values at every supported dim', async () => {
+    const got: Record<string, string> = {};
+    for (const [dim, code] of [[1 << 4, 0], [1 << 12, 0], [1 << 18, 0], [1 << 18, 1], [1 << 24, 0]] as const) {
+      got[`${dim}/${code}`] = await fingerprint(dim, code);
+    }
+    expect(got).toEqual(PINNED);
+  });
+});
+
+// Recorded with the featurizer of 6d280a8 (before the radix-sort rewrite), which trained models/universal.
+const PINNED: Record<string, string> = {
+  '16/0': '27754c5d458acbcc',
+  '4096/0': 'e134c0c363d414e6',
+  '262144/0': 'b44ef12e375eed4b',
+  '262144/1': 'ae7b926176aabd66',
+  '16777216/0': '9cd307c29029be17',
+};
