@@ -57,6 +57,20 @@ describe('ONNX export and inference', () => {
     }
   });
 
+  it('still serves models exported with the earlier Mul + ReduceSum graph (already published to GCS)', async () => {
+    // Fixture written by the exporter of 6d280a8; the current exporter emits a batched MatMul instead.
+    const dir = join(import.meta.dirname, '../fixtures/ml/legacy-mul-reducesum');
+    const bytes = readFileSync(join(dir, 'model.onnx'));
+    expect(bytes.includes(Buffer.from('ReduceSum'))).toBe(true);
+    const c = await loadClassifier(dir);
+    const ref = referenceScorerFromArtifacts(bytes, JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')), dir);
+    const preds = await c.predict(GOLDEN_TEXTS);
+    GOLDEN_TEXTS.forEach((t, i) => {
+      const r = ref.score(t);
+      for (const s of preds[i]!.scores) expect(Math.abs(s.score - r[c.labels.indexOf(s.label)]!)).toBeLessThan(1e-5);
+    });
+  });
+
   it('exposes a Classifier: version from the ONNX hash, labels, thresholded predictions', async () => {
     const c = await loadClassifier(singleDir.dir);
     expect(c.version).toMatch(/^fixture@[0-9a-f]{12}$/);
