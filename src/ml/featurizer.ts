@@ -500,6 +500,9 @@ export function featurizeGroups(issue: { title?: unknown; body?: unknown }, sett
   return out;
 }
 
+/** 1 + ln(tf) for the small counts nearly every feature has; the same doubles Math.log gives, without the call. */
+const SUBLINEAR_TF = Float64Array.from({ length: 256 }, (_, c) => 1 + Math.log(c));
+
 function finish(s: Scratch, settings: FeaturizerSettings): SparseVector {
   const n = s.n;
   const w = settings.weights;
@@ -510,7 +513,8 @@ function finish(s: Scratch, settings: FeaturizerSettings): SparseVector {
   const tf = buf.valsA;
   for (let i = 0; i < n; i++) {
     const slot = s.used[i]!;
-    const t = 1 + Math.log(s.counts[slot]!);
+    const c = s.counts[slot]!;
+    const t = c < SUBLINEAR_TF.length ? SUBLINEAR_TF[c]! : 1 + Math.log(c);
     tf[i] = t;
     const key = s.keys[slot]!;
     keyList[i] = key;
