@@ -143,7 +143,7 @@ class Scratch {
     }
   }
 
-  push(group: number, h: number, mask: number): void {
+  push(group: number, h: number, mask: number, times = 1): void {
     // Index 0 is reserved for padding: fold it onto 1.
     const key = ((fmix(h) & mask) || 1) * 8 + group;
     const tmask = this.keys.length - 1;
@@ -153,14 +153,14 @@ class Scratch {
       if (this.stamp[slot] !== gen) {
         this.stamp[slot] = gen;
         this.keys[slot] = key;
-        this.counts[slot] = 1;
+        this.counts[slot] = times;
         this.used[this.n++] = slot;
         // Keep the load factor under 1/2.
         if (this.n * 2 >= this.keys.length) this.grow();
         return;
       }
       if (this.keys[slot] === key) {
-        this.counts[slot]!++;
+        this.counts[slot]! += times;
         return;
       }
       slot = (slot + 1) & tmask;
@@ -192,6 +192,117 @@ class Scratch {
 }
 
 const scratch = new Scratch();
+
+/**
+ * Distinct words of one text, for char n-grams: a body repeats most of its words, and a word's n-grams depend only
+ * on its (capped) characters, so each distinct word is n-grammed once and its n-grams counted `times` over.
+ * Entries are compared by their characters, not just by hash, so the counts are exactly those of the per-token
+ * loop. Words are stored as (start, length) into the text being featurized.
+ */
+class WordTable {
+  hashes: Int32Array = new Int32Array(1 << 12);
+  starts: Int32Array = new Int32Array(1 << 12);
+  /** Capped length; negated when the word was longer than the cap (no closing '>' n-grams). */
+  lens: Int32Array = new Int32Array(1 << 12);
+  counts: Int32Array = new Int32Array(1 << 12);
+  stamp: Int32Array = new Int32Array(1 << 12);
+  used: Int32Array = new Int32Array(1 << 11);
+  gen = 0;
+  n = 0;
+
+  reset(): void {
+    this.n = 0;
+    this.gen++;
+    if (this.gen > 0x3fffffff) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+  }
+
+  add(text: string, hash: number, start: number, len: number): void {
+    const tmask = this.hashes.length - 1;
+    let slot = fmix(hash) & tmask;
+    const gen = this.gen;
+    for (;;) {
+      if (this.stamp[slot] !== gen) {
+        this.stamp[slot] = gen;
+        this.hashes[slot] = hash;
+        this.starts[slot] = start;
+        this.lens[slot] = len;
+        this.counts[slot] = 1;
+        this.used[this.n++] = slot;
+        if (this.n * 2 >= this.hashes.length) this.grow();
+        return;
+      }
+      if (this.hashes[slot] === hash && this.lens[slot] === len && sameChars(text, this.starts[slot]!, start, len < 0 ? -len : len)) {
+        this.counts[slot]!++;
+        return;
+      }
+      slot = (slot + 1) & tmask;
+    }
+  }
+
+  private grow(): void {
+    const size = this.hashes.length * 2;
+    const old = { hashes: this.hashes, starts: this.starts, lens: this.lens, counts: this.counts, used: this.used.subarray(0, this.n) };
+    this.hashes = new Int32Array(size);
+    this.starts = new Int32Array(size);
+    this.lens = new Int32Array(size);
+    this.counts = new Int32Array(size);
+    this.stamp = new Int32Array(size);
+    this.used = new Int32Array(size / 2);
+    this.gen = 1;
+    const tmask = size - 1;
+    for (let i = 0; i < old.used.length; i++) {
+      const o = old.used[i]!;
+      let slot = fmix(old.hashes[o]!) & tmask;
+      while (this.stamp[slot] === 1) slot = (slot + 1) & tmask;
+      this.stamp[slot] = 1;
+      this.hashes[slot] = old.hashes[o]!;
+      this.starts[slot] = old.starts[o]!;
+      this.lens[slot] = old.lens[o]!;
+      this.counts[slot] = old.counts[o]!;
+      this.used[i] = slot;
+    }
+  }
+}
+
+function sameChars(text: string, a: number, b: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
+  return true;
+}
+
+const wordTable = new WordTable();
+
+/** fastText-style char n-grams over "<word>" (the boundary markers make prefixes/suffixes distinct), `times` each. */
+function emitCharNgrams(
+  s: Scratch,
+  text: string,
+  start: number,
+  len: number,
+  times: number,
+  nsChar: number,
+  groupChars: number,
+  charMin: number,
+  charMax: number,
+  mask: number,
+): void {
+  const cl = len < 0 ? -len : len;
+  if (s.wordBuf.length < cl + 2) s.wordBuf = new Int32Array(Math.max(s.wordBuf.length * 2, cl + 2));
+  const buf = s.wordBuf;
+  buf[0] = 60; // '<'
+  for (let k = 0; k < cl; k++) buf[k + 1] = text.charCodeAt(start + k);
+  let total = cl + 1;
+  if (len >= 0) buf[total++] = 62; // '>' only when the word is complete
+  for (let from = 0; from + charMin <= total; from++) {
+    let h = nsChar;
+    const end = Math.min(total, from + charMax);
+    for (let k = from; k < end; k++) {
+      h = Math.imul(h ^ buf[k]!, FNV_PRIME);
+      if (k - from + 1 >= charMin) s.push(groupChars, h, mask, times);
+    }
+  }
+}
 
 const QUESTION_STARTS = [
   'how', 'what', 'why', 'is', 'are', 'can', 'could', 'does', 'do', 'should', 'where', 'which', 'when', 'who',
@@ -227,7 +338,7 @@ function emitText(
   let havePrev = false;
   let firstWordHash = 0;
   let words = 0;
-  let buf = s.wordBuf;
+  wordTable.reset();
   const len = text.length;
   let i = 0;
   while (i < len) {
@@ -241,19 +352,13 @@ function emitText(
     const wordStart = i;
     let wl = 0;
     let wh = nsWord;
+    // Hash of the chars that n-grams see (the first maxWordCharsForNgrams): the word's identity in wordTable.
+    let capped = 0x811c9dc5;
     while (i < len) {
       c = text.charCodeAt(i);
       if (!isWordChar(c)) break;
       wh = Math.imul(wh ^ c, FNV_PRIME);
-      if (wl < maxWordCharsForNgrams) {
-        if (wl + 2 > buf.length) {
-          const nb = new Int32Array(buf.length * 2);
-          nb.set(buf);
-          buf = nb;
-          s.wordBuf = nb;
-        }
-        buf[wl + 1] = c;
-      }
+      if (wl < maxWordCharsForNgrams) capped = Math.imul(capped ^ c, FNV_PRIME);
       wl++;
       i++;
     }
@@ -274,20 +379,14 @@ function emitText(
     havePrev = true;
 
     if (emitChars && i <= charLimit) {
-      // fastText-style char n-grams over "<word>"; the boundary markers make prefixes/suffixes distinct.
+      // A word longer than the cap contributes no closing '>' n-grams, so it is a different entry.
       const cl = Math.min(wl, maxWordCharsForNgrams);
-      buf[0] = 60; // '<'
-      let total = cl + 1;
-      if (wl <= maxWordCharsForNgrams) buf[total++] = 62; // '>' only when the word is complete
-      for (let start = 0; start + charMin <= total; start++) {
-        let h = nsChar;
-        const end = Math.min(total, start + charMax);
-        for (let k = start; k < end; k++) {
-          h = Math.imul(h ^ buf[k]!, FNV_PRIME);
-          if (k - start + 1 >= charMin) s.push(groupChars, h, mask);
-        }
-      }
+      wordTable.add(text, capped, wordStart, wl <= maxWordCharsForNgrams ? cl : -cl);
     }
+  }
+  for (let u = 0; u < wordTable.n; u++) {
+    const slot = wordTable.used[u]!;
+    emitCharNgrams(s, text, wordTable.starts[slot]!, wordTable.lens[slot]!, wordTable.counts[slot]!, nsChar, groupChars, charMin, charMax, mask);
   }
   return words === 0 ? 0 : firstWordHash;
 }
