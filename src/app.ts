@@ -117,9 +117,6 @@ export function createApp(deps: AppDeps): ApplicationFunction {
           mode: 'act',
           source: 'universal',
           defaults: config?.defaults ?? null,
-          // Parallel duplicate deliveries (two instances, or a publish that timed out yet reached the worker) must
-          // still end with ONE comment; one extra GET, only when the comment is first created.
-          verifyNewComment: true,
           log,
           logContext: { delivery_id: context.id, shadow_forwarded: forwardedShadow || undefined },
         });

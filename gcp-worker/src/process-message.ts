@@ -29,8 +29,6 @@ export interface ProcessDeps {
   maxDeliveryAttempts: number;
   /** Serialises runs for the same issue (optional; the worker passes one per process). */
   issueLock?: KeyedLock;
-  /** The labeler's post-create duplicate check (WORKER_VERIFY_NEW_COMMENT). Default true. */
-  verifyNewComment?: boolean;
 }
 
 export interface ProcessResult {
@@ -140,13 +138,12 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
     countCalls(client, deps.metrics);
     const mode = m.cohort.mode === 'shadow' ? 'shadow' : 'act';
     const classifier = guardPredict(resolved.classifier);
+    // The issue lock only serialises runs inside one pod; two pods (or a publish that timed out yet arrived twice)
+    // can both read "no comment yet" and both create one: the labeler's comment mutation resolves that race.
     const run = () =>
       labelIssue(client, { owner: m.repo.owner, repo: m.repo.name, number: m.issue.number }, classifier, {
         mode,
         source: resolved.source === 'repo' || resolved.source === 'org' ? 'repo' : 'universal',
-        // The issue lock only serialises runs inside one pod; two pods (or a publish that timed out yet arrived
-        // twice) can both read "no comment yet" and both create one. The check after creating resolves that race.
-        verifyNewComment: deps.verifyNewComment ?? true,
         log: deps.log,
         logContext: { message_id: msg.id, delivery_id: m.delivery_id, delivery_attempt: attempt },
       });

@@ -18,19 +18,6 @@ const intFrom = (def: number, min: number) =>
       return n;
     });
 
-const boolFrom = (def: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const t = v?.trim().toLowerCase();
-      if (t === undefined || t === '') return def;
-      if (t === 'true' || t === '1') return true;
-      if (t === 'false' || t === '0') return false;
-      ctx.addIssue({ code: 'custom', message: 'must be true or false' });
-      return z.NEVER;
-    });
-
 const envSchema = z.object({
   PUBSUB_SUBSCRIPTION: z.string({ error: 'is required' }).min(1, 'is required'),
   PUBSUB_PROJECT_ID: z.string().optional(),
@@ -50,7 +37,6 @@ const envSchema = z.object({
   BUNDLED_MODEL_DIR: z.string().optional(),
   READY_CACHE_SECONDS: intFrom(15, 0),
   WORKER_REOPEN_DELAY_MS: intFrom(5_000, 10),
-  WORKER_VERIFY_NEW_COMMENT: boolFrom(true),
 });
 
 export interface WorkerSettings {
@@ -75,11 +61,6 @@ export interface WorkerSettings {
   readyCacheSeconds: number;
   /** First delay before reopening a subscriber closed by a non-retryable error (doubles up to 60 s). */
   reopenInitialDelayMs?: number;
-  /**
-   * After creating its comment, list the issue's comments once and delete younger bot duplicates, so two pods racing
-   * on one issue end with ONE comment. One extra GET, only when the comment is first created. Default true.
-   */
-  verifyNewComment?: boolean;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
@@ -107,6 +88,5 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSet
     bundledModelDir: e.BUNDLED_MODEL_DIR || undefined,
     readyCacheSeconds: e.READY_CACHE_SECONDS,
     reopenInitialDelayMs: e.WORKER_REOPEN_DELAY_MS,
-    verifyNewComment: e.WORKER_VERIFY_NEW_COMMENT,
   };
 }

@@ -117,7 +117,6 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           log,
           maxDeliveryAttempts: settings.maxDeliveryAttempts,
           issueLock,
-          verifyNewComment: settings.verifyNewComment ?? true,
         },
       );
       if (result.action === 'ack') message.ack();

@@ -1,6 +1,6 @@
 /**
  * One GraphQL read gives the labeler everything it needs about an issue and its repo's config,
- * so a labeled issue costs at most 3 GitHub calls: this read, add labels, upsert the comment.
+ * so a labeled issue costs at most 3 GitHub calls: this read, add labels, create or edit the comment.
  * The local GitHub stand-in answers this operation by name, so keep the name stable.
  */
 export const ISSUE_STATE_OPERATION = 'LabelBotIssueState';
@@ -29,7 +29,7 @@ export const ISSUE_STATE_QUERY = /* GraphQL */ `
           }
         }
         comments(first: 100) {
-          nodes { databaseId body author { login __typename } }
+          nodes { fullDatabaseId body author { login __typename } }
         }
       }
     }
@@ -47,6 +47,16 @@ export const REPO_CONFIG_EXPRESSION = 'HEAD:.github/issue_label_bot.yaml';
 export interface GqlActor {
   login: string;
   __typename: 'User' | 'Bot' | 'Organization' | 'Mannequin' | 'EnterpriseUserAccount';
+}
+
+/**
+ * An issue comment as both operations select it. `fullDatabaseId` (a BigInt, sent as a JSON string) is the REST
+ * comment id: REST comment ids passed 2^31 in 2024, beyond the 32-bit `databaseId: Int`.
+ */
+export interface GqlComment {
+  fullDatabaseId: string | null;
+  body: string;
+  author: GqlActor | null;
 }
 
 export interface IssueStateResponse {
@@ -70,7 +80,7 @@ export interface IssueStateResponse {
           actor: GqlActor | null;
         }[];
       };
-      comments: { nodes: { databaseId: number; body: string; author: GqlActor | null }[] };
+      comments: { nodes: GqlComment[] };
     } | null;
   } | null;
   /** Null when the owner has no `.github` repo or the app cannot see it. */

@@ -2,13 +2,15 @@ import type { ProbotOctokit } from 'probot';
 import type { Classifier, Prediction } from '../ml/types';
 import { createLogger, type Logger } from '../log/logger';
 import { hasBotMarker, renderLabelsComment, renderNotConfidentComment, type CommentLabel } from './bot-comment';
-import { ISSUE_STATE_QUERY, REPO_CONFIG_EXPRESSION, type GqlActor, type IssueStateResponse } from './issue-state-query';
+import { ADD_COMMENT_MUTATION, type AddCommentResponse } from './add-comment-mutation';
+import { ISSUE_STATE_QUERY, REPO_CONFIG_EXPRESSION, type GqlActor, type GqlComment, type IssueStateResponse } from './issue-state-query';
 import { resolveRepoConfig, type RepoConfig, type RepoConfigFile } from './repo-config';
 
 /**
  * The one idempotent labeler shared by the Lambda's universal path, the worker and the backfill CLI.
  * Steady state is at most 3 GitHub calls: one GraphQL read, one POST of labels (only if something is missing),
- * one comment create/update (only if its text changes).
+ * one comment create/update (only if its text changes). Creating the comment also checks for racing duplicates
+ * in the same call (see add-comment-mutation.ts); deleting one costs a call only when a race actually happened.
  */
 
 /** Anything with Octokit's `graphql` and `request`: a Probot context.octokit, `probot.auth(id)`, or a plain Octokit. */
@@ -22,6 +24,8 @@ export interface IssueRef {
 
 export interface IssueState {
   ref: IssueRef;
+  /** GraphQL node id of the issue: the subject of the comment mutation. */
+  nodeId: string;
   isPrivate: boolean;
   title: string;
   body: string;
@@ -46,6 +50,14 @@ export interface ReadIssueStateOptions {
 }
 
 const isBot = (actor: GqlActor | null | undefined): boolean => actor?.__typename === 'Bot';
+
+/** The bot's own comments, oldest (smallest id) first: the one every racer agrees to keep. */
+function ownComments(nodes: readonly GqlComment[]): { id: number; body: string }[] {
+  return nodes
+    .filter((c) => c.fullDatabaseId !== null && isBot(c.author) && hasBotMarker(c.body))
+    .map((c) => ({ id: Number(c.fullDatabaseId), body: c.body }))
+    .sort((a, b) => a.id - b.id);
+}
 
 interface GraphqlErrorShape {
   name?: string;
@@ -103,10 +115,11 @@ export async function readIssueState(
     if (ev.type === 'UnlabeledEvent' && !isBot(ev.actor) && !labels.includes(name)) humanRemoved.add(name);
     if (ev.type === 'LabeledEvent' && isBot(ev.actor) && labels.includes(name)) botApplied.add(name);
   }
-  const own = issue.comments.nodes.filter((c) => isBot(c.author) && hasBotMarker(c.body)).sort((a, b) => a.databaseId - b.databaseId);
+  const own = ownComments(issue.comments.nodes);
 
   return {
     ref,
+    nodeId: issue.id,
     isPrivate: repository.isPrivate,
     title: issue.title,
     body: issue.body ?? '',
@@ -116,8 +129,8 @@ export async function readIssueState(
     labels,
     humanRemoved,
     botApplied,
-    botComment: own[0] ? { id: own[0].databaseId, body: own[0].body } : null,
-    duplicateBotComments: own.slice(1).map((c) => c.databaseId),
+    botComment: own[0] ?? null,
+    duplicateBotComments: own.slice(1).map((c) => c.id),
     repoConfig: resolveRepoConfig({
       defaults: options.defaults ?? null,
       orgText: data.orgConfigRepo?.config?.text ?? null,
@@ -206,11 +219,6 @@ export interface ApplyOptions {
   modelVersion: string;
   source: 'universal' | 'repo';
   log?: Logger;
-  /**
-   * After creating the comment, list the issue's recent comments once and delete younger duplicates, so two
-   * deliveries racing in parallel still converge on ONE comment (the oldest). Costs one GET, only on creation.
-   */
-  verifyNewComment?: boolean;
 }
 
 export type CommentAction = 'created' | 'updated' | 'unchanged' | 'none';
@@ -234,24 +242,22 @@ async function deleteComment(octokit: GitHubClient, owner: string, repo: string,
   }
 }
 
-/** Returns the number of calls made. */
-async function removeRacingDuplicates(octokit: GitHubClient, ref: IssueRef, ownId: number, createdAt: string): Promise<number> {
-  // Racers create their comments within seconds of each other; `since` keeps the listing to one small page.
-  const since = new Date(Date.parse(createdAt) - 10 * 60_000).toISOString();
-  const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-    owner: ref.owner,
-    repo: ref.repo,
-    issue_number: ref.number,
-    since,
-    per_page: 100,
-  });
-  const ours = data.filter((c) => c.user?.type === 'Bot' && hasBotMarker(c.body)).map((c) => c.id);
-  if (!ours.includes(ownId)) ours.push(ownId);
+/**
+ * Creates the comment and, in the same call, sees every racer's comment committed before ours (the mutation's
+ * payload is read after the write). Parallel deliveries that all read "no comment yet" thus converge on ONE comment,
+ * the oldest: whichever racer commits last sees all of them and deletes the younger ones. Returns the calls made.
+ */
+async function createCommentConverging(octokit: GitHubClient, state: IssueState, body: string): Promise<number> {
+  const data = await octokit.graphql<AddCommentResponse>(ADD_COMMENT_MUTATION, { subjectId: state.nodeId, body });
+  const created = data.addComment?.commentEdge?.node?.fullDatabaseId;
+  const ours = ownComments(data.addComment?.subject?.comments?.nodes ?? []).map((c) => c.id);
+  if (created != null && !ours.includes(Number(created))) ours.push(Number(created));
+  if (ours.length <= 1) return 1;
   const keep = Math.min(...ours);
   let calls = 1;
   for (const id of ours) {
     if (id === keep) continue;
-    await deleteComment(octokit, ref.owner, ref.repo, id);
+    await deleteComment(octokit, state.ref.owner, state.ref.repo, id);
     calls++;
   }
   return calls;
@@ -299,15 +305,8 @@ export async function applyDecision(
   // A locked issue still takes labels; a comment there would need elevated rights and adds noise.
   if (commentBody !== null && !state.locked) {
     if (state.botComment === null) {
-      const { data: created } = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        owner,
-        repo,
-        issue_number: number,
-        body: commentBody,
-      });
-      writes++;
+      writes += await createCommentConverging(octokit, state, commentBody);
       comment = 'created';
-      if (opts.verifyNewComment) writes += await removeRacingDuplicates(octokit, state.ref, created.id, created.created_at);
     } else if (state.botComment.body.trim() !== commentBody.trim()) {
       await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
         owner,
@@ -326,8 +325,6 @@ export async function applyDecision(
 
 export interface LabelIssueOptions extends ReadIssueStateOptions, DecideOptions {
   mode: ApplyMode;
-  /** See ApplyOptions.verifyNewComment. */
-  verifyNewComment?: boolean;
   source: 'universal' | 'repo';
   log?: Logger;
   /** Extra fields for every log line (delivery_id …). */
@@ -374,7 +371,6 @@ export async function labelIssue(
     modelVersion: classifier.version,
     source: opts.source,
     log,
-    verifyNewComment: opts.verifyNewComment,
   });
   log.info(
     {

@@ -178,9 +178,9 @@ describe('duplicate and parallel deliveries across two handler instances', () =>
     describe(sc.name, () => {
       for (const mode of MODES) {
         for (const count of COUNTS) {
-          // Simultaneous copies of a new issue each read "no bot comment yet": the race the labeler's
-          // post-create check (verifyNewComment) must resolve. A slow issue read makes every copy read before any
-          // writes, so the race happens on every run instead of depending on scheduling.
+          // Simultaneous copies of a new issue each read "no bot comment yet": the race the labeler's comment
+          // mutation must resolve (its payload lists the comments after the write). A slow issue read makes every
+          // copy read before any writes, so the race happens on every run instead of depending on scheduling.
           const racy = mode === 'parallel' && count > 1 && (sc.name === 'issues.opened' || sc.name === 'issues.reopened');
           const title = `${count}× ${mode}`;
           const run = async () => {

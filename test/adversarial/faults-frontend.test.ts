@@ -57,7 +57,7 @@ describe('GitHub faults on the universal route (Lambda, one retry)', () => {
   const cases: [string, (repo: string, n: number) => void][] = [
     ['HTTP 500 on adding labels', (repo, n) => h.gh.faults.add({ kind: 'status', status: 500, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 1 })],
     ['HTTP 502 on the issue read (GraphQL)', () => h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotIssueState', times: 1 })],
-    ['HTTP 502 on creating the comment', (repo, n) => h.gh.faults.add({ kind: 'status', status: 502, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/comments$`), times: 1 })],
+    ['HTTP 502 on creating the comment', (repo, n) => h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotAddComment', issue: `${repo}#${n}`, times: 1 })],
     ['secondary rate limit (403 + retry-after: 1) on adding labels', (repo, n) => h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 1 })],
     ['secondary rate limit on the issue read', () => h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, route: 'graphql:LabelBotIssueState', times: 1 })],
   ];

@@ -67,7 +67,7 @@ describe('a worker killed with SIGKILL mid-message', () => {
     expect(output).toContain('READY');
 
     // The child gets the message, adds the labels, and then its comment request hangs: it is mid-message.
-    p.h.gh.faults.add({ kind: 'hang', method: 'POST', path: /\/repos\/fwd\/killed\/issues\/1\/comments$/, times: 1 });
+    p.h.gh.faults.add({ kind: 'hang', route: 'graphql:LabelBotAddComment', issue: 'fwd/killed#1', times: 1 });
     p.h.gh.createIssue('fwd/killed', { title: 'Crash on start', body: 'It crashes', user: 'alice' });
     await until('the child to hang on the comment', () => p.h.gh.counters.requests().some((r) => r.fault === 'hang'));
     expect(p.h.gh.issue('fwd/killed', 1).labels).toEqual(['bug']);

@@ -59,7 +59,7 @@ describe('worker route under GitHub, GCS and Pub/Sub faults (2 workers, dead-let
   const githubCases: [string, (repo: string, n: number) => void][] = [
     ['HTTP 500 twice on adding labels', (repo, n) => p.h.gh.faults.add({ kind: 'status', status: 500, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 2 })],
     ['HTTP 502 twice on the issue read', () => p.h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotIssueState', times: 2 })],
-    ['HTTP 502 twice on creating the comment (labels already applied)', (repo, n) => p.h.gh.faults.add({ kind: 'status', status: 502, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/comments$`), times: 2 })],
+    ['HTTP 502 twice on creating the comment (labels already applied)', (repo, n) => p.h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotAddComment', issue: `${repo}#${n}`, times: 2 })],
     ['secondary rate limit (403 + retry-after) twice on adding labels', (repo, n) => p.h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 2 })],
     ['primary rate limit (403, x-ratelimit-remaining: 0) once on the issue read', () => p.h.gh.faults.add({ kind: 'rate-limit', route: 'graphql:LabelBotIssueState', times: 1 })],
   ];
@@ -240,8 +240,8 @@ describe('the same issue on two workers at once (no lease expiry)', () => {
     });
   }
 
-  // Was a gap found by this suite: two pods racing on one issue left two comments. Fixed by the labeler's post-create
-  // check (verifyNewComment) in the worker too (WORKER_VERIFY_NEW_COMMENT, default on).
+  // Was a gap found by this suite: two pods racing on one issue left two comments. Fixed by the labeler's comment
+  // mutation, whose payload lists the issue's comments after the write (the later racer deletes the younger one).
   it('the same issue published twice and processed by both workers at the same time leaves one comment', async () => {
     const issue = p.h.gh.createIssue('fwd/race', { title: 'Please add dark mode', body: 'please add', user: 'bob', webhook: false });
     const delivery = p.h.gh.buildWebhook('issues', p.h.gh.issuesPayload('fwd/race', issue.number, 'opened'));

@@ -74,7 +74,7 @@ export interface Harness {
   capture(fn: () => unknown): Promise<WebhookDelivery[]>;
   /** Secrets that must never be logged: webhook secret, private key lines, every installation token issued. */
   secrets(): string[];
-  /** Write requests (not GET, not the GraphQL read) that concern one issue or PR, or a repo's git refs. */
+  /** Write requests (REST writes and GraphQL mutations) that concern one issue or PR, or a repo's git refs. */
   writes(repo: string, n?: number): number;
   close(): Promise<void>;
 }
@@ -158,8 +158,13 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       const key = n === undefined ? null : `${repo}#${n}`.toLowerCase();
       return gh.counters
         .requests()
-        .filter((r) => r.method !== 'GET' && !r.endpoint.includes('graphql'))
-        .filter((r) => (key ? r.issue === key || (r.path.includes(`/repos/${repo}/git/`) && !r.issue) : r.path.includes(`/repos/${repo}/`))).length;
+        .filter((r) => r.write)
+        // GraphQL mutations all POST to /graphql: the stand-in attributes them to their issue instead.
+        .filter((r) =>
+          key
+            ? r.issue === key || (r.path.includes(`/repos/${repo}/git/`) && !r.issue)
+            : r.path.includes(`/repos/${repo}/`) || r.issue?.startsWith(`${repo.toLowerCase()}#`),
+        ).length;
     },
     async close() {
       await gh.close();

@@ -95,7 +95,7 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
   });
 
   // Simultaneous duplicates each read "no bot comment yet" and each post one; the labeler converges on one comment
-  // (a post-create check in the Lambda, and a dedupe on every later read). A slow-read fault makes the race happen
+  // (the comment mutation's payload lists the comments after the write, and every later read dedupes). A slow-read fault makes the race happen
   // the same way every run.
   it('parallel duplicate deliveries on the universal route leave exactly one comment', async () => {
     await duplicateCheck('acme/gadgets', true);

@@ -1,6 +1,7 @@
 import { PubSub } from '@google-cloud/pubsub';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ADD_COMMENT_OPERATION } from '../../src/github/add-comment-mutation';
 import { createLogger } from '../../src/log/logger';
 import { forwardedIssueSchema } from '../../src/pubsub/message';
 import { PubSubPublisher } from '../../src/pubsub/publisher';
@@ -39,7 +40,7 @@ describe('universal labeling through probot.receive', () => {
     expect(issue.labels).toEqual(['bug']);
     expect(issue.comments).toHaveLength(1);
     expect(gh.callsTo('POST', '/labels')).toHaveLength(1);
-    expect(gh.callsTo('POST', '/comments')).toHaveLength(1);
+    expect(gh.graphqlCalls(ADD_COMMENT_OPERATION)).toHaveLength(1);
     expect(gh.callsTo('PATCH', '/comments/')).toHaveLength(0);
     expect(gh.calls.filter((c) => c.method === 'DELETE')).toHaveLength(0);
   });

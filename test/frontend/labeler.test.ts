@@ -3,12 +3,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decideLabels, labelIssue, readIssueState, type IssueState } from '../../src/github/labeler';
 import { DEFAULT_REPO_CONFIG, resolveRepoConfig } from '../../src/github/repo-config';
 import { BOT_COMMENT_MARKER } from '../../src/github/bot-comment';
+import { ADD_COMMENT_OPERATION } from '../../src/github/add-comment-mutation';
 import { FakeGitHub, testOctokit } from '../support/nock-github';
 import { KeywordClassifier, fixedPrediction } from './fake-classifier';
 
 function state(partial: Partial<IssueState> = {}, configYaml?: string): IssueState {
   return {
     ref: { owner: 'o', repo: 'r', number: 1 },
+    nodeId: 'I_o/r#1',
     isPrivate: false,
     title: 't',
     body: 'b',
@@ -114,11 +116,11 @@ describe('labelIssue against a stateful GitHub (nock)', () => {
     nock.enableNetConnect();
   });
 
-  it('labels with at most 3 calls, then is a no-op with 1 call on redelivery', async () => {
+  it('labels with at most 3 calls (the comment mutation checks for racers itself), then is a no-op with 1 call on redelivery', async () => {
     gh.addIssue('o/r', { number: 1, title: 'App crash on start' });
     const first = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 1 }, classifier, { mode: 'act', source: 'universal' });
     expect(first).toMatchObject({ status: 'done', added: ['bug'], comment: 'created', githubCalls: 3 });
-    expect(gh.calls).toHaveLength(3);
+    expect(gh.calls.map((c) => c.operation ?? `${c.method} ${c.path}`)).toEqual(['LabelBotIssueState', 'POST /repos/o/r/issues/1/labels', ADD_COMMENT_OPERATION]);
     const issue = gh.issue('o/r', 1);
     expect(issue.labels).toEqual(['bug']);
     expect(issue.comments).toHaveLength(1);
@@ -134,19 +136,40 @@ describe('labelIssue against a stateful GitHub (nock)', () => {
     expect(gh.writes()).toHaveLength(2);
   });
 
-  it('parallel deliveries converge on ONE comment with verifyNewComment (the oldest survives)', async () => {
+  it('parallel deliveries converge on ONE comment, the oldest', async () => {
     gh.addIssue('o/r', { number: 20, title: 'crash' });
-    const run = () => labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 20 }, classifier, { mode: 'act', source: 'universal', verifyNewComment: true });
+    const run = () => labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 20 }, classifier, { mode: 'act', source: 'universal' });
     const outcomes = await Promise.all([run(), run(), run()]);
     const issue = gh.issue('o/r', 20);
     expect(issue.comments).toHaveLength(1);
     expect(issue.labels).toEqual(['bug']);
+    // All three read "no comment yet" and created one; the first created is the one kept.
+    expect(gh.graphqlCalls(ADD_COMMENT_OPERATION)).toHaveLength(3);
     expect(outcomes.filter((o) => o.status === 'done' && o.comment === 'created').length).toBeGreaterThanOrEqual(1);
     const again = await run();
     expect(again).toMatchObject({ comment: 'unchanged', githubCalls: 1 });
   });
 
-  it('without verifyNewComment, duplicates left by a race are removed on the next run (lazy convergence)', async () => {
+  it('a racing duplicate in the mutation payload is deleted, whichever is younger: one extra call only then', async () => {
+    gh.addIssue('o/r', { number: 22, title: 'crash' });
+    gh.raceNextComment('o/r', 22, 'before');
+    const lost = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 22 }, classifier, { mode: 'act', source: 'universal' });
+    // Read, labels, mutation, and the DELETE of our own comment: the racer's is older and stays.
+    expect(lost).toMatchObject({ comment: 'created', githubCalls: 4 });
+    const [racer] = gh.issue('o/r', 22).comments;
+    expect(gh.issue('o/r', 22).comments).toHaveLength(1);
+    expect(gh.callsTo('DELETE', '/issues/comments/').map((c) => c.path)).toEqual([`/repos/o/r/issues/comments/${racer!.id + 1}`]);
+
+    gh.addIssue('o/r', { number: 23, title: 'crash' });
+    gh.raceNextComment('o/r', 23, 'after');
+    const won = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 23 }, classifier, { mode: 'act', source: 'universal' });
+    expect(won).toMatchObject({ comment: 'created', githubCalls: 4 });
+    const [ours] = gh.issue('o/r', 23).comments;
+    expect(gh.issue('o/r', 23).comments).toHaveLength(1);
+    expect(gh.callsTo('DELETE', '/issues/comments/').at(-1)?.path).toBe(`/repos/o/r/issues/comments/${ours!.id + 1}`);
+  });
+
+  it('duplicates left by an earlier race are removed on the next run', async () => {
     const dup = (id: number) => ({ id, body: `${BOT_COMMENT_MARKER}\nold`, author: { login: 'label-bot[bot]', __typename: 'Bot' as const } });
     gh.addIssue('o/r', { number: 21, title: 'crash', comments: [dup(5), dup(3), dup(9)] });
     const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 21 }, classifier, { mode: 'act', source: 'universal' });

@@ -52,14 +52,21 @@ afterEach(async () => {
 });
 
 describe('Lambda handler against the GitHub stand-in', () => {
-  it('labels a new issue with ≤ 4 calls (3 + the one-off duplicate check), one comment, and no loop', async () => {
+  it('labels a new issue with exactly 3 calls (read, labels, comment mutation), one comment, and no loop', async () => {
     gh.createIssue('acme/ops', { title: 'config', body: configBody('salt: s\nrollout: {}\n'), user: 'operator', number: 1 });
     gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'stack trace', user: 'alice' });
     await gh.idle();
     const issue = gh.issue('acme/widgets', 1);
     expect(issue.labels).toEqual(['bug']);
     expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
-    expect(gh.counters.forIssue('acme/widgets', 1)).toBeLessThanOrEqual(4);
+    expect(gh.counters.snapshot().byIssue['acme/widgets#1']).toEqual({
+      total: 3,
+      byEndpoint: {
+        'POST graphql:LabelBotIssueState': 1,
+        'POST /repos/{owner}/{repo}/issues/{issue_number}/labels': 1,
+        'POST graphql:LabelBotAddComment': 1,
+      },
+    });
     expect(gh.webhooks.deliveries.filter((d) => d.status !== 200).map((d) => [d.event, d.action, d.status, d.responseBody, d.error])).toEqual([]);
 
     // Redeliver the opened event twice: still one comment, no new writes.
@@ -71,6 +78,26 @@ describe('Lambda handler against the GitHub stand-in', () => {
     expect(gh.counters.forIssue('acme/widgets', 1) - before).toBe(2); // one GraphQL read each, no writes
     expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
     expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
+  });
+
+  it('a racing delivery that committed its comment first wins: the mutation payload shows it, ours is deleted', async () => {
+    gh.createIssue('acme/ops', { title: 'config', body: configBody('salt: s\nrollout: {}\n'), user: 'operator', number: 1 });
+    await gh.idle();
+    // Another instance's identical comment lands between our read and our write.
+    const builtin = gh.graphql.get('LabelBotAddComment')!;
+    gh.graphql.set('LabelBotAddComment', (variables, ctx) => {
+      gh.comment('acme/widgets', 1, String(variables.body), { user: gh.botLogin, webhook: false });
+      return builtin(variables, ctx);
+    });
+    gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'stack trace', user: 'alice' });
+    await gh.idle();
+    const [racer, ...rest] = gh.botComments('acme/widgets', 1);
+    expect(rest).toEqual([]);
+    expect(racer!.body).toContain('| `bug` |');
+    const deleted = gh.counters.requests().filter((r) => r.endpoint === 'DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}');
+    expect(deleted.map((r) => r.status)).toEqual([204]);
+    expect(Number(deleted[0]!.path.split('/').pop())).toBeGreaterThan(racer!.id);
+    expect(gh.counters.forIssue('acme/widgets', 1)).toBe(4); // the race costs one call: the DELETE
   });
 
   it('never re-adds a label a maintainer removed', async () => {

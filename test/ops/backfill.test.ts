@@ -9,7 +9,7 @@ import { KeywordClassifier } from './fixtures/keyword-classifier';
 import { apiWrites, octokitFor, REPO, useSeededStandIn } from './fixtures/stand-in-repo';
 
 const LABELS_POST = 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels';
-const COMMENT_POST = 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments';
+const COMMENT_CREATE = 'POST graphql:LabelBotAddComment';
 
 const env = useSeededStandIn('ops-backfill-');
 
@@ -104,12 +104,12 @@ describe('backfill that acts', () => {
     const count = (endpoint: string, n: number) =>
       writes.filter((w) => w.endpoint === endpoint && w.issue === `${REPO}#${n}`).length;
     expect([1, 2, 3, 5, 6, 7, 8].map((n) => count(LABELS_POST, n))).toEqual([1, 1, 1, 0, 1, 0, 0]);
-    expect([1, 2, 3, 5, 6, 7, 8].map((n) => count(COMMENT_POST, n))).toEqual([1, 1, 1, 0, 1, 0, 1]);
+    expect([1, 2, 3, 5, 6, 7, 8].map((n) => count(COMMENT_CREATE, n))).toEqual([1, 1, 1, 0, 1, 0, 1]);
     expect(await readCheckpoint(join(env.dir, 'cp.json'))).toMatchObject({ lastCompleted: 8, completed: 7 });
   });
 
   it('a failure between the label write and the comment write is finished on resume without a second label write', async () => {
-    env.standIn.faults.add({ kind: 'status', status: 502, method: 'POST', path: /\/issues\/2\/comments$/, times: 1 });
+    env.standIn.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotAddComment', issue: `${REPO}#2`, times: 1 });
     await expect(runBackfill(octokitFor(env.standIn), options())).rejects.toMatchObject({ status: 502 });
     expect(env.standIn.issue(REPO, 2).labels).toEqual(['enhancement']);
     expect((await readCheckpoint(join(env.dir, 'cp.json')))?.lastCompleted).toBe(1);

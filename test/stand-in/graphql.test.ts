@@ -1,6 +1,7 @@
 import { GraphqlResponseError } from '@octokit/graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ISSUE_STATE_QUERY, REPO_CONFIG_EXPRESSION, type IssueStateResponse } from '../../src/github/issue-state-query';
+import { ADD_COMMENT_MUTATION, type AddCommentResponse } from '../../src/github/add-comment-mutation';
 import type { GitHubStandIn } from '../support/github-stand-in';
 import { installationOctokit, withStandIn } from './support';
 
@@ -40,7 +41,7 @@ describe('GitHub stand-in GraphQL: LabelBotIssueState', () => {
       ['LabeledEvent', 'question', 'maintainer', 'User'],
     ]);
     expect(issue.comments.nodes).toEqual([
-      { databaseId: expect.any(Number), body: '<!-- label-bot --> x', author: { login: 'label-bot', __typename: 'Bot' } },
+      { fullDatabaseId: expect.stringMatching(/^\d+$/), body: '<!-- label-bot --> x', author: { login: 'label-bot', __typename: 'Bot' } },
     ]);
     expect(gh.counters.forIssue('acme/widgets', 1, 'POST graphql:LabelBotIssueState')).toBe(1);
   });
@@ -82,5 +83,75 @@ describe('GitHub stand-in GraphQL: LabelBotIssueState', () => {
     const octokit = await installationOctokit(gh, 'acme');
     expect(await octokit.graphql('query Viewer { viewer { login } }')).toEqual({ viewer: { login: 'label-bot' } });
     gh.graphql.delete('Viewer');
+  });
+});
+
+describe('GitHub stand-in GraphQL: LabelBotAddComment', () => {
+  let gh: GitHubStandIn;
+  beforeAll(async () => {
+    gh = await withStandIn({ autoWebhooks: { control: false, api: true } });
+  });
+  afterAll(async () => {
+    await gh.close();
+  });
+  beforeEach(() => gh.reset());
+
+  const vars = (owner: string, repo: string, number: number) => ({ owner, repo, number, configPath: REPO_CONFIG_EXPRESSION });
+  /** The issue's node id from the labeler's own read (no org `.github` repo here: partial data, as on GitHub). */
+  const issueNodeId = async (octokit: Awaited<ReturnType<typeof installationOctokit>>, number: number, owner = 'acme', repo = 'widgets') =>
+    (await octokit.graphql<IssueStateResponse>(ISSUE_STATE_QUERY, vars(owner, repo, number)).catch((e: GraphqlResponseError<IssueStateResponse>) => e.data))
+      .repository!.issue!.id;
+
+  it('creates the comment as the bot and answers with it and the comments after the write; counted as a write on the issue', async () => {
+    gh.createRepo('acme/widgets');
+    gh.createIssue('acme/widgets', { title: 'Crash', user: 'alice', webhook: false });
+    const human = gh.comment('acme/widgets', 1, 'me too', { user: 'bob', webhook: false });
+    const octokit = await installationOctokit(gh, 'acme');
+    const subjectId = await issueNodeId(octokit, 1);
+
+    const data = await octokit.graphql<AddCommentResponse>(ADD_COMMENT_MUTATION, { subjectId, body: '<!-- label-bot --> hi' });
+    const created = data.addComment!.commentEdge!.node!.fullDatabaseId;
+    expect(created).toMatch(/^\d+$/);
+    expect(data.addComment!.subject!.comments!.nodes).toEqual([
+      { fullDatabaseId: String(human), body: 'me too', author: { login: 'bob', __typename: 'User' } },
+      { fullDatabaseId: created, body: '<!-- label-bot --> hi', author: { login: 'label-bot', __typename: 'Bot' } },
+    ]);
+    expect(gh.botComments('acme/widgets', 1)).toEqual([expect.objectContaining({ id: Number(created), body: '<!-- label-bot --> hi' })]);
+    // Made through the API, so GitHub sends the webhook as for a REST create.
+    await gh.idle();
+    expect(gh.webhooks.deliveries.filter((d) => d.event === 'issue_comment').map((d) => d.action)).toEqual(['created']);
+    expect(gh.counters.forIssue('acme/widgets', 1, 'POST graphql:LabelBotAddComment')).toBe(1);
+    const byOp = Object.fromEntries(gh.counters.requests().filter((r) => r.endpoint.startsWith('POST graphql:')).map((r) => [r.endpoint, r.write]));
+    expect(byOp).toEqual({ 'POST graphql:LabelBotIssueState': false, 'POST graphql:LabelBotAddComment': true });
+  });
+
+  it('a fault aimed at one issue hits only that issue\'s mutation, before anything is written', async () => {
+    gh.createRepo('acme/widgets');
+    gh.createIssue('acme/widgets', { title: 'One', user: 'alice', webhook: false });
+    gh.createIssue('acme/widgets', { title: 'Two', user: 'alice', webhook: false });
+    const octokit = await installationOctokit(gh, 'acme');
+    const [one, two] = [await issueNodeId(octokit, 1), await issueNodeId(octokit, 2)];
+    gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotAddComment', issue: 'ACME/widgets#2', times: 1 });
+    await octokit.graphql(ADD_COMMENT_MUTATION, { subjectId: one, body: 'a' });
+    await expect(octokit.graphql(ADD_COMMENT_MUTATION, { subjectId: two, body: 'b' })).rejects.toMatchObject({ status: 502 });
+    expect(gh.issue('acme/widgets', 2).comments).toEqual([]);
+    expect(gh.counters.forIssue('acme/widgets', 2, 'POST graphql:LabelBotAddComment')).toBe(1);
+    await octokit.graphql(ADD_COMMENT_MUTATION, { subjectId: two, body: 'b' });
+    expect(gh.issue('acme/widgets', 2).comments.map((c) => c.body)).toEqual(['b']);
+  });
+
+  it('an unknown or invisible subject is NOT_FOUND and writes nothing', async () => {
+    gh.createRepo('acme/widgets');
+    gh.createRepo('other/secret', { private: true });
+    gh.createIssue('other/secret', { title: 'Hidden', user: 'eve', webhook: false });
+    const octokit = await installationOctokit(gh, 'acme');
+    const hidden = await issueNodeId(await installationOctokit(gh, 'other'), 1, 'other', 'secret');
+    for (const subjectId of ['nonsense', hidden]) {
+      const err = (await octokit.graphql(ADD_COMMENT_MUTATION, { subjectId, body: 'x' }).catch((e: unknown) => e)) as GraphqlResponseError<AddCommentResponse>;
+      expect(err).toBeInstanceOf(GraphqlResponseError);
+      expect(err.errors).toEqual([expect.objectContaining({ type: 'NOT_FOUND', path: ['addComment'] })]);
+      expect(err.data.addComment).toBeNull();
+    }
+    expect(gh.issue('other/secret', 1).comments).toEqual([]);
   });
 });

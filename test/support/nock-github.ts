@@ -1,10 +1,12 @@
 import nock from 'nock';
 import { ProbotOctokit } from 'probot';
-import type { GqlActor, IssueStateResponse } from '../../src/github/issue-state-query';
+import type { GqlActor, GqlComment, IssueStateResponse } from '../../src/github/issue-state-query';
 import { ISSUE_EDITOR_OPERATION } from '../../src/github/issue-editor-query';
+import { ADD_COMMENT_OPERATION, type AddCommentResponse } from '../../src/github/add-comment-mutation';
+import { isMutation, operationName } from './github-stand-in/graphql';
 
 /**
- * A small stateful GitHub behind nock for frontend tests: the labeler's GraphQL read, labels, comments,
+ * A small stateful GitHub behind nock for frontend tests: the labeler's GraphQL read and comment mutation, labels, comments,
  * the config issue (with ETags) and collaborator permissions. Writes mutate the state, so repeated deliveries
  * see what earlier ones did, exactly like the real API.
  */
@@ -23,6 +25,10 @@ export const testOctokit = () => new TestOctokit({ auth: { token: 'test-installa
 export const BOT_LOGIN = 'label-bot[bot]';
 const bot: GqlActor = { login: BOT_LOGIN, __typename: 'Bot' };
 const user = (login: string): GqlActor => ({ login, __typename: 'User' });
+/** `fullDatabaseId` is a BigInt, which GitHub sends as a JSON string. */
+const gqlComment = (c: FakeComment): GqlComment => ({ fullDatabaseId: String(c.id), body: c.body, author: c.author });
+/** Opaque like GitHub's, but decodable here: the comment mutation names its issue by this id. */
+const issueNodeId = (repo: { owner: string; name: string }, number: number): string => `I_${repo.owner}/${repo.name}#${number}`.toLowerCase();
 
 export interface FakeTimelineEvent {
   type: 'LabeledEvent' | 'UnlabeledEvent';
@@ -70,7 +76,14 @@ export interface RecordedCall {
   method: string;
   path: string;
   body?: unknown;
+  /** GraphQL operation name (all GraphQL calls share the path `/graphql`). */
+  operation?: string;
+  /** Changes state: a REST write or a GraphQL mutation (not the GraphQL reads, not installation tokens). */
+  write: boolean;
 }
+
+/** Where another delivery's comment lands relative to ours: committed just before it (older) or just after. */
+export type RacingComment = 'before' | 'after';
 
 export class FakeGitHub {
   readonly repos = new Map<string, FakeRepo>();
@@ -81,6 +94,8 @@ export class FakeGitHub {
   private clock = Date.parse('2026-01-01T00:00:00Z');
   /** Fail the next N labels POSTs with this status (transient/permanent error tests). */
   failLabelsWith: { status: number; times: number } | null = null;
+  /** `owner/repo#n` → a racer's bot comment to commit around the next comment mutation on that issue. */
+  private readonly racers = new Map<string, RacingComment>();
 
   constructor(readonly baseUrl = 'https://api.github.com') {}
 
@@ -141,7 +156,20 @@ export class FakeGitHub {
   }
 
   writes(): RecordedCall[] {
-    return this.calls.filter((c) => c.method !== 'GET' && !(c.method === 'POST' && (c.path === '/graphql' || c.path.includes('/access_tokens'))));
+    return this.calls.filter((c) => c.write);
+  }
+
+  /** GraphQL calls of one operation, e.g. the comment mutation. */
+  graphqlCalls(operation: string): RecordedCall[] {
+    return this.calls.filter((c) => c.operation === operation);
+  }
+
+  /**
+   * The next comment mutation on this issue races another delivery: that delivery's identical bot comment is
+   * committed just before ours (it is the older one) or just after (ours is), and both show in our payload.
+   */
+  raceNextComment(fullName: string, number: number, racer: RacingComment): void {
+    this.racers.set(`${fullName}#${number}`.toLowerCase(), racer);
   }
 
   callsTo(method: string, pathPart: string | RegExp): RecordedCall[] {
@@ -167,7 +195,7 @@ export class FakeGitHub {
         config: repo.config === undefined ? null : { text: repo.config },
         issue: issue
           ? {
-              id: `I_${variables.number}`,
+              id: issueNodeId(repo, issue.number),
               number: issue.number,
               title: issue.title,
               body: issue.body,
@@ -178,7 +206,7 @@ export class FakeGitHub {
               timelineItems: {
                 nodes: issue.timeline.slice(-100).map((e) => ({ __typename: e.type, createdAt: e.createdAt, label: { name: e.label }, actor: e.actor })),
               },
-              comments: { nodes: issue.comments.slice(0, 100).map((c) => ({ databaseId: c.id, body: c.body, author: c.author })) },
+              comments: { nodes: issue.comments.slice(0, 100).map(gqlComment) },
             }
           : null,
       };
@@ -195,10 +223,37 @@ export class FakeGitHub {
     return { status: 200, body };
   }
 
+  /** LabelBotAddComment: the payload is read after the write, so it lists our comment and any racer's. */
+  private addComment(variables: { subjectId?: string; body?: string }): { status: number; body: unknown } {
+    const found = [...this.repos.values()].flatMap((repo) => [...repo.issues.values()].map((issue) => ({ repo, issue })))
+      .find(({ repo, issue }) => issueNodeId(repo, issue.number) === variables.subjectId);
+    if (!found) {
+      const message = `Could not resolve to a node with the global id of '${variables.subjectId}'.`;
+      return { status: 200, body: { data: { addComment: null }, errors: [{ type: 'NOT_FOUND', path: ['addComment'], message }] } };
+    }
+    const { repo, issue } = found;
+    const key = `${repo.owner}/${repo.name}#${issue.number}`.toLowerCase();
+    const racer = this.racers.get(key);
+    this.racers.delete(key);
+    const post = () => {
+      const c = { id: this.nextId++, body: variables.body ?? '', author: bot };
+      issue.comments.push(c);
+      return c;
+    };
+    if (racer === 'before') post();
+    const comment = post();
+    if (racer === 'after') post();
+    const data: AddCommentResponse = {
+      addComment: { commentEdge: { node: { fullDatabaseId: String(comment.id) } }, subject: { comments: { nodes: issue.comments.slice(-100).map(gqlComment) } } },
+    };
+    return { status: 200, body: { data } };
+  }
+
   /** Installs persistent interceptors; call `nock.cleanAll()` in afterEach. */
   install(): nock.Scope {
     const scope = nock(this.baseUrl).persist();
-    const record = (method: string, path: string, body?: unknown) => this.calls.push({ method, path, body });
+    const record = (method: string, path: string, body?: unknown, extra: Partial<RecordedCall> = {}) =>
+      this.calls.push({ method, path, body, write: method !== 'GET' && method !== 'HEAD' && !path.includes('/access_tokens'), ...extra });
 
     scope.post(/^\/app\/installations\/\d+\/access_tokens$/).reply(function (path) {
       record('POST', path);
@@ -207,8 +262,13 @@ export class FakeGitHub {
 
     scope.post('/graphql').reply((path, body) => {
       const b = body as { query: string; variables: { owner: string; repo: string; number: number } };
-      record('POST', path, b.variables);
-      if (b.query.includes(ISSUE_EDITOR_OPERATION)) {
+      const operation = operationName(b);
+      record('POST', path, b.variables, { operation, write: isMutation(b) });
+      if (operation === ADD_COMMENT_OPERATION) {
+        const r = this.addComment(b.variables as { subjectId?: string; body?: string });
+        return [r.status, r.body];
+      }
+      if (operation === ISSUE_EDITOR_OPERATION) {
         const issue = this.repos.get(`${b.variables.owner}/${b.variables.repo}`.toLowerCase())?.issues.get(b.variables.number);
         const who = (login: string) => (login.endsWith('[bot]') ? bot : user(login));
         return [200, { data: { repository: { issue: issue ? { editor: issue.editor ? who(issue.editor) : null, author: who(issue.author) } : null } } }];

@@ -21,16 +21,7 @@ describe('settingsFromEnv', () => {
       bundledModelDir: undefined,
       readyCacheSeconds: 15,
       reopenInitialDelayMs: 5000,
-      verifyNewComment: true,
     });
-  });
-
-  it('WORKER_VERIFY_NEW_COMMENT: true/false/1/0, anything else is a start-up error', () => {
-    const base = { PUBSUB_SUBSCRIPTION: 's', LABEL_BOT_BUCKET: 'b' };
-    expect(settingsFromEnv({ ...base, WORKER_VERIFY_NEW_COMMENT: 'false' }).verifyNewComment).toBe(false);
-    expect(settingsFromEnv({ ...base, WORKER_VERIFY_NEW_COMMENT: '0' }).verifyNewComment).toBe(false);
-    expect(settingsFromEnv({ ...base, WORKER_VERIFY_NEW_COMMENT: 'TRUE' }).verifyNewComment).toBe(true);
-    expect(() => settingsFromEnv({ ...base, WORKER_VERIFY_NEW_COMMENT: 'yes please' })).toThrow(/WORKER_VERIFY_NEW_COMMENT: must be true or false/);
   });
 
   it('reads overrides and names every bad or missing variable', () => {

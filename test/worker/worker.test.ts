@@ -33,7 +33,7 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
     });
     afterEach(async () => stack?.close());
 
-    it('labels an issue, comments once, acks: 4 GitHub calls when it creates the comment (3 + the duplicate check), 1 on a redelivery', async () => {
+    it('labels an issue, comments once, acks: exactly 3 GitHub calls when it creates the comment, 1 on a redelivery', async () => {
       const worker = await stack.startWorker();
       const results = collect(worker);
       stack.github.addIssue('acme/widgets', { number: 1, title: 'Crash on save' });
@@ -45,19 +45,18 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       await stack.publish(forwardedIssue('acme', 'widgets', 2));
       await waitUntil(() => results.length === 2);
       const calls = stack.github.calls.slice(before);
-      // WORKER_VERIFY_NEW_COMMENT (default on): one GET after creating the comment, so two pods racing on one issue
-      // converge on one comment.
-      expect(calls.map((c) => `${c.method} ${c.path.split('?')[0]}`)).toEqual([
-        'POST /graphql',
+      // The comment mutation's payload lists the issue's comments after the write: the check that makes two pods
+      // racing on one issue converge on one comment costs no call of its own.
+      expect(calls.map((c) => `${c.method} ${c.path.split('?')[0]}${c.operation ? ` ${c.operation}` : ''}`)).toEqual([
+        'POST /graphql LabelBotIssueState',
         'POST /repos/acme/widgets/issues/2/labels',
-        'POST /repos/acme/widgets/issues/2/comments',
-        'GET /repos/acme/widgets/issues/2/comments',
+        'POST /graphql LabelBotAddComment',
       ]);
       expect(results.map((r) => [r.outcome, r.action, r.labels])).toEqual([
         ['labeled', 'ack', ['bug']],
         ['labeled', 'ack', ['bug']],
       ]);
-      expect(results[1]?.githubCalls).toBe(4);
+      expect(results[1]?.githubCalls).toBe(3);
       expect(stack.github.issue('acme/widgets', 2).labels).toEqual(['bug']);
       expect(stack.github.issue('acme/widgets', 2).comments).toHaveLength(1);
       // A redelivery finds its labels and comment in place: the issue read only.
@@ -66,34 +65,22 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       expect(results[2]?.githubCalls).toBe(1);
       const metrics = await worker.metrics.registry.metrics();
       expect(metrics).toMatch(/label_bot_worker_messages_total\{outcome="labeled",action="ack"\} 3/);
-      // 8 issue calls + the redelivery's read + the one installation-token request of the first message.
-      expect(metrics).toMatch(/label_bot_worker_github_calls_total\{result="ok"\} 10/);
+      // 6 issue calls + the redelivery's read + the one installation-token request of the first message.
+      expect(metrics).toMatch(/label_bot_worker_github_calls_total\{result="ok"\} 8/);
       expect(metrics).toMatch(/label_bot_worker_model_cache_misses_total 1/);
     });
 
-    it('exactly 3 GitHub calls per new issue with WORKER_VERIFY_NEW_COMMENT=false, and 2 in silent mode with it on', async () => {
+    it('2 GitHub calls per new issue in silent mode (no comment)', async () => {
       stack.github.addRepo('acme/quiet', { config: 'comment: false\n' });
-      const verifyOff = await stack.startWorker({ verifyNewComment: false });
-      const offResults = collect(verifyOff);
-      stack.github.addIssue('acme/widgets', { number: 21, title: 'Crash on save' });
-      stack.github.addIssue('acme/widgets', { number: 22, title: 'Crash on load' });
-      await stack.publish(forwardedIssue('acme', 'widgets', 21));
-      await waitUntil(() => offResults.length === 1);
-      await stack.publish(forwardedIssue('acme', 'widgets', 22));
-      await waitUntil(() => offResults.length === 2);
-      expect(offResults[1]).toMatchObject({ outcome: 'labeled', githubCalls: 3 });
-      expect(stack.github.callsTo('GET', '/issues/22/comments')).toHaveLength(0);
-      await verifyOff.stop();
-
-      const verifyOn = await stack.startWorker();
-      const onResults = collect(verifyOn);
+      const worker = await stack.startWorker();
+      const results = collect(worker);
       stack.github.addIssue('acme/quiet', { number: 1, title: 'Crash on save' });
       stack.github.addIssue('acme/quiet', { number: 2, title: 'Crash on load' });
       await stack.publish(forwardedIssue('acme', 'quiet', 1));
-      await waitUntil(() => onResults.length === 1);
+      await waitUntil(() => results.length === 1);
       await stack.publish(forwardedIssue('acme', 'quiet', 2));
-      await waitUntil(() => onResults.length === 2);
-      expect(onResults[1]).toMatchObject({ outcome: 'labeled', labels: ['bug'], githubCalls: 2 });
+      await waitUntil(() => results.length === 2);
+      expect(results[1]).toMatchObject({ outcome: 'labeled', labels: ['bug'], githubCalls: 2 });
       expect(stack.github.issue('acme/quiet', 2).comments).toHaveLength(0);
     });
 

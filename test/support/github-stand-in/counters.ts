@@ -9,6 +9,8 @@ export interface RequestRecord {
   path: string;
   /** `METHOD template`, e.g. `POST /repos/{owner}/{repo}/issues/{issue_number}/labels`, or `POST graphql:LabelBotIssueState`. */
   endpoint: string;
+  /** Changes GitHub state: a REST call other than GET/HEAD, or a GraphQL mutation (GraphQL reads are POSTs too). */
+  write: boolean;
   status: number;
   /** `owner/repo#n` when the request concerns one issue or pull request. */
   issue?: string;

@@ -25,6 +25,11 @@ export interface FaultRule {
   route?: string;
   /** Tested against the request path (no query). */
   path?: RegExp;
+  /**
+   * `owner/repo#n` the request concerns, from its REST path or its GraphQL variables (case-insensitive): the way to aim
+   * at one issue's GraphQL calls, which all share the path `/graphql`.
+   */
+  issue?: string;
   /** Fire for the next N matching requests, then retire. */
   times?: number;
   /** Fire with this probability per matching request (seeded RNG). Default 1. */
@@ -72,12 +77,13 @@ export class Faults {
   }
 
   /** Rules that fire for this request, in the order added; exhausted `times` rules retire. */
-  pick(method: string, route: string, path: string): ActiveFault[] {
+  pick(method: string, route: string, path: string, issue?: string): ActiveFault[] {
     const fired: ActiveFault[] = [];
     for (const rule of this.rules) {
       if (rule.method && rule.method.toUpperCase() !== method) continue;
       if (rule.route && rule.route !== route) continue;
       if (rule.path && !rule.path.test(path)) continue;
+      if (rule.issue && rule.issue.toLowerCase() !== issue?.toLowerCase()) continue;
       if (rule.times !== undefined && rule.fired >= rule.times) continue;
       if (rule.probability !== undefined && this.random() >= rule.probability) continue;
       rule.fired++;

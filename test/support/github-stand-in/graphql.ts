@@ -1,8 +1,11 @@
-import type { GqlActor, IssueStateResponse } from '../../../src/github/issue-state-query';
+import type { GqlActor, GqlComment, IssueStateResponse } from '../../../src/github/issue-state-query';
 import { ISSUE_STATE_OPERATION } from '../../../src/github/issue-state-query';
 import { ISSUE_EDITOR_OPERATION } from '../../../src/github/issue-editor-query';
-import type { Account, Repo } from './model';
-import { canSee, type Ctx } from './router';
+import { ADD_COMMENT_OPERATION, type AddCommentResponse } from '../../../src/github/add-comment-mutation';
+import { fullName, type Account, type Comment, type Issue, type Repo } from './model';
+import { actorOf, canSee, type Ctx } from './router';
+import { nodeId } from './serialize';
+import type { GitHubStore } from './store';
 
 /**
  * GraphQL is answered by operation name, not by a GraphQL engine: each operation our code sends
@@ -32,6 +35,11 @@ export function gqlActor(account: Account): GqlActor {
   };
 }
 
+/** `fullDatabaseId` is a BigInt, which GitHub sends as a JSON string. */
+function gqlComment(c: Comment): GqlComment {
+  return { fullDatabaseId: String(c.id), body: c.body, author: gqlActor(c.user) };
+}
+
 function notFoundError(path: string[], message: string, line: number): GraphqlError {
   return { type: 'NOT_FOUND', path, locations: [{ line, column: 5 }], message };
 }
@@ -58,7 +66,6 @@ function issueState(variables: Record<string, unknown>, ctx: Ctx): GraphqlAnswer
   if (!repo) {
     errors.push(notFoundError(['repository'], `Could not resolve to a Repository with the name '${owner}/${repoName}'.`, 3));
   } else {
-    ctx.issueKey = `${repo.owner.login}/${repo.name}#${number}`;
     const issue = typeof number === 'number' ? repo.issues.get(number) : undefined;
     let issueData: NonNullable<IssueStateResponse['repository']>['issue'] = null;
     if (!issue || issue.pull) {
@@ -66,7 +73,7 @@ function issueState(variables: Record<string, unknown>, ctx: Ctx): GraphqlAnswer
     } else {
       const labelEvents = issue.events.filter((e) => e.event === 'labeled' || e.event === 'unlabeled').slice(-100);
       issueData = {
-        id: Buffer.from(`0:Issue${issue.id}`).toString('base64url'),
+        id: nodeId('Issue', issue.id),
         number: issue.number,
         title: issue.title,
         body: issue.body ?? '',
@@ -83,7 +90,7 @@ function issueState(variables: Record<string, unknown>, ctx: Ctx): GraphqlAnswer
           })),
         },
         comments: {
-          nodes: issue.comments.slice(0, 100).map((c) => ({ databaseId: c.id, body: c.body, author: gqlActor(c.user) })),
+          nodes: issue.comments.slice(0, 100).map(gqlComment),
         },
       };
     }
@@ -109,11 +116,76 @@ function issueEditor(variables: Record<string, unknown>, ctx: Ctx): GraphqlAnswe
   return { data: { repository: { issue: { editor, author: gqlActor(issue.user) } } } };
 }
 
+/** The issue or pull request behind a node id (`nodeId('Issue', id)` / `nodeId('PullRequest', id)`), visibility aside. */
+function findByNodeId(store: GitHubStore, id: unknown): { repo: Repo; issue: Issue } | undefined {
+  if (typeof id !== 'string') return undefined;
+  const m = /^0:(Issue|PullRequest)(\d+)$/.exec(Buffer.from(id, 'base64url').toString('utf8'));
+  if (!m) return undefined;
+  for (const repo of store.allRepos()) {
+    for (const issue of repo.issues.values()) {
+      if (issue.id === Number(m[2]) && (issue.pull !== null) === (m[1] === 'PullRequest')) return { repo, issue };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * LabelBotAddComment (src/github/add-comment-mutation.ts): creates the comment through the store (so events and
+ * webhooks follow, as for the REST create), then resolves the payload from the state after the write, like GitHub.
+ */
+function addComment(variables: Record<string, unknown>, ctx: Ctx): GraphqlAnswer {
+  const { subjectId, body } = variables;
+  const found = findByNodeId(ctx.store, subjectId);
+  if (!found || !canSee(ctx, found.repo)) {
+    return {
+      data: { addComment: null },
+      errors: [notFoundError(['addComment'], `Could not resolve to a node with the global id of '${String(subjectId)}'.`, 3)],
+    };
+  }
+  if (typeof body !== 'string' || body === '') {
+    return { data: { addComment: null }, errors: [{ type: 'UNPROCESSABLE', path: ['addComment'], message: 'Body cannot be blank' }] };
+  }
+  let actor: Account;
+  try {
+    actor = actorOf(ctx);
+  } catch {
+    return { data: { addComment: null }, errors: [{ type: 'FORBIDDEN', path: ['addComment'], message: 'Resource not accessible by integration' }] };
+  }
+  const { repo, issue } = found;
+  const comment = ctx.store.createComment(repo, issue, body, actor, 'api');
+  const data: AddCommentResponse = {
+    addComment: {
+      commentEdge: { node: { fullDatabaseId: String(comment.id) } },
+      // The query selects comments only `... on Issue`: a pull request subject matches no fragment.
+      subject: issue.pull ? {} : { comments: { nodes: issue.comments.slice(-100).map(gqlComment) } },
+    },
+  };
+  return { data };
+}
+
 export function builtinOperations(): Map<string, GraphqlResolver> {
   return new Map([
     [ISSUE_STATE_OPERATION, issueState],
     [ISSUE_EDITOR_OPERATION, issueEditor],
+    [ADD_COMMENT_OPERATION, addComment],
   ]);
+}
+
+/**
+ * The issue a GraphQL request concerns, for the per-issue counters: `owner/repo#n` from the query variables or the
+ * subject's node id. Known before faults fire, so failed and faulted calls count against their issue as REST ones do.
+ */
+export function graphqlIssueKey(store: GitHubStore, variables: unknown): string | undefined {
+  if (!variables || typeof variables !== 'object') return undefined;
+  const { owner, repo, number, subjectId } = variables as Record<string, unknown>;
+  if (typeof owner === 'string' && typeof repo === 'string' && typeof number === 'number') return `${owner}/${repo}#${number}`;
+  const found = findByNodeId(store, subjectId);
+  return found ? `${fullName(found.repo)}#${found.issue.number}` : undefined;
+}
+
+/** A mutation changes GitHub like a REST POST does; queries only read, although they arrive as POSTs too. */
+export function isMutation(body: Record<string, unknown>): boolean {
+  return typeof body.query === 'string' && /^\s*(?:#[^\n]*\n\s*)*mutation\b/.test(body.query);
 }
 
 export function operationName(body: Record<string, unknown>): string | undefined {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { controlRoutes } from './control';
 import { Counters } from './counters';
 import { Faults } from './faults';
-import { builtinOperations, operationName, type GraphqlResolver } from './graphql';
+import { builtinOperations, graphqlIssueKey, isMutation, operationName, type GraphqlResolver } from './graphql';
 import { fullName, type Account, type AccountType, type Issue, type Permission, type Repo } from './model';
 import { restRoutes } from './rest';
 import { compileRoute, HttpError, matchRoute, DOCS, type Ctx, type Handler, type Principal, type Result, type Route } from './router';
@@ -20,7 +20,7 @@ export interface StandInOptions {
   webhookSecret?: string;
   /** URL (POSTed like GitHub) or a function (in-process delivery). Can be set later with `setWebhookTarget`. */
   webhookTarget?: WebhookTarget;
-  /** Auto-send webhooks for changes: `control` = made by tests/humans, `api` = made by our code through REST. */
+  /** Auto-send webhooks for changes: `control` = made by tests/humans, `api` = made by our code through the API (REST or GraphQL mutations). */
   autoWebhooks?: { control?: boolean; api?: boolean };
   /** Auto-sent webhooks per issue before the loop guard stops sending. Default 100. */
   maxWebhooksPerIssue?: number;
@@ -451,6 +451,7 @@ export class GitHubStandIn {
     let endpoint = isGraphql ? 'POST /graphql' : match ? `${method} ${match.route.template}` : `${method} (unmatched) ${path}`;
     let result: Result;
     let faultName: string | undefined;
+    let write = !isGraphql && method !== 'GET' && method !== 'HEAD';
     try {
       if (rawBody) {
         try {
@@ -460,8 +461,10 @@ export class GitHubStandIn {
         }
       }
       if (isGraphql) {
-        const op = operationName((ctx.body ?? {}) as Record<string, unknown>);
-        endpoint = `POST graphql:${op ?? '(anonymous)'}`;
+        const gql = (ctx.body ?? {}) as Record<string, unknown>;
+        endpoint = `POST graphql:${operationName(gql) ?? '(anonymous)'}`;
+        write = isMutation(gql);
+        ctx.issueKey = graphqlIssueKey(this.store, gql.variables);
       }
       if (match && !isControl) {
         // Known before the handler runs, so failed and faulted calls still count against their issue.
@@ -469,12 +472,12 @@ export class GitHubStandIn {
         if (n !== undefined) ctx.issueKey = `${match.params.owner}/${match.params.repo}#${n}`;
       }
       if (!isControl) {
-        const faults = this.faults.pick(method, isGraphql ? endpoint.slice(5) : match?.route.template ?? path, path);
+        const faults = this.faults.pick(method, isGraphql ? endpoint.slice(5) : match?.route.template ?? path, path, ctx.issueKey);
         for (const fault of faults) {
           faultName = fault.kind;
           if (fault.kind === 'latency') await sleep(fault.latencyMs ?? 100);
           else if (fault.kind === 'hang') {
-            this.counters.record({ method, path, endpoint, status: 0, issue: undefined, fault: 'hang' });
+            this.counters.record({ method, path, endpoint, write, status: 0, issue: undefined, fault: 'hang' });
             return; // never answer; close() tears the socket down
           } else if (fault.kind === 'status') {
             const status = fault.status ?? 502;
@@ -530,6 +533,7 @@ export class GitHubStandIn {
         method,
         path,
         endpoint,
+        write,
         status: result.status,
         issue: ctx.issueKey?.toLowerCase(),
         actor: ctx.principal.kind === 'app' ? 'app' : 'account' in ctx.principal ? ctx.principal.account.login : undefined,

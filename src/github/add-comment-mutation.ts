@@ -1,0 +1,36 @@
+import type { GqlComment } from './issue-state-query';
+
+/**
+ * Creates the bot's comment AND reads the issue's latest comments back in one call. A mutation's payload fields are
+ * resolved after the write (GraphQL runs the top-level mutation field first, then its selection set), so the
+ * listing already holds our comment and every racer's that was committed before it. `AddCommentPayload` has
+ * `commentEdge: IssueCommentEdge` and `subject: Node` (octokit/graphql-schema schema.graphql).
+ * Two deliveries racing on one issue both create a comment; at least the later one sees both here and deletes the
+ * younger, so the race costs no extra call unless it actually happened.
+ * The local GitHub stand-in answers this operation by name, so keep the name stable.
+ */
+export const ADD_COMMENT_OPERATION = 'LabelBotAddComment';
+
+/** Racers' comments are the newest, so the last 100 always include them. */
+export const ADD_COMMENT_MUTATION = /* GraphQL */ `
+  mutation LabelBotAddComment($subjectId: ID!, $body: String!) {
+    addComment(input: { subjectId: $subjectId, body: $body }) {
+      commentEdge { node { fullDatabaseId } }
+      subject {
+        ... on Issue {
+          comments(last: 100) {
+            nodes { fullDatabaseId body author { login __typename } }
+          }
+        }
+      }
+    }
+  }
+`;
+
+export interface AddCommentResponse {
+  addComment: {
+    commentEdge: { node: { fullDatabaseId: string | null } | null } | null;
+    /** `comments` is absent when the subject is not an Issue (the fragment does not match). */
+    subject: { comments?: { nodes: GqlComment[] } } | null;
+  } | null;
+}
