@@ -4,6 +4,7 @@ import type { IssueBackedConfig } from './config/issue-backed-config';
 import { classifyGitHubError } from './github/errors';
 import { labelIssue, type IssueRef } from './github/labeler';
 import { fromProbot } from './github/octokit';
+import type { RepoConfigFile } from './github/repo-config';
 import { readTrackingIssueFromRepoFile } from './helpers/config-source';
 import { registerHelpers } from './helpers/index';
 import { cachedTrackingLookup } from './github/tracking-issue-cache';
@@ -98,7 +99,9 @@ export function createApp(deps: AppDeps): ApplicationFunction {
             log.warn({ ...meta, rollout: rule.key }, 'issue in rollout cohort but PUBSUB_TOPIC is not set; labeling with the universal model');
           } else {
             try {
-              const message = buildForwardedIssue(source, context.id, { ratio: rule.ratio, bucket: cohort.bucket, mode: rule.mode }, now());
+              const message = buildForwardedIssue(source, context.id, { ratio: rule.ratio, bucket: cohort.bucket, mode: rule.mode }, now(), {
+                defaults: config.defaults,
+              });
               await deps.publisher.publish(message);
               log.info({ ...meta, decision: 'forwarded', mode: rule.mode, ratio: rule.ratio, bucket: cohort.bucket }, 'forwarded to the repo-model worker');
               // Shadow: the worker only predicts and logs, so the universal model still labels the issue.
@@ -122,7 +125,7 @@ export function createApp(deps: AppDeps): ApplicationFunction {
         });
       } catch (err) {
         if (classifyGitHubError(err) !== 'transient') throw err;
-        return handOffToWorker(source, context.id, { ratio: rule?.ratio ?? 0, bucket }, meta, err);
+        return handOffToWorker(source, context.id, { ratio: rule?.ratio ?? 0, bucket }, config?.defaults ?? null, meta, err);
       }
       return 'universal';
     };
@@ -137,6 +140,7 @@ export function createApp(deps: AppDeps): ApplicationFunction {
       source: Parameters<typeof buildForwardedIssue>[0],
       deliveryId: string,
       cohort: { ratio: number; bucket: number },
+      defaults: RepoConfigFile | null,
       meta: Record<string, unknown>,
       labelErr: unknown,
     ): Promise<DecisionPath> => {
@@ -150,7 +154,7 @@ export function createApp(deps: AppDeps): ApplicationFunction {
       };
       if (!deps.publisher) return lost('no worker topic is configured (PUBSUB_TOPIC) for a retry hand-off');
       try {
-        const message = buildForwardedIssue(source, deliveryId, { ...cohort, mode: 'active' }, now(), 'universal');
+        const message = buildForwardedIssue(source, deliveryId, { ...cohort, mode: 'active' }, now(), { model: 'universal', defaults });
         await deps.publisher.publish(message);
       } catch (pubErr) {
         return lost('the hand-off to the worker topic failed too', { publish_err: errMeta(pubErr) });

@@ -144,6 +144,7 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
       labelIssue(client, { owner: m.repo.owner, repo: m.repo.name, number: m.issue.number }, classifier, {
         mode,
         source: resolved.source === 'repo' || resolved.source === 'org' ? 'repo' : 'universal',
+        defaults: m.defaults ?? null,
         log: deps.log,
         logContext: { message_id: msg.id, delivery_id: m.delivery_id, delivery_attempt: attempt },
       });

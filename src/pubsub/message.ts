@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { repoConfigFileSchema } from '../github/repo-config';
 
 /**
  * Pub/Sub message v1: the frontend forwards an issue to the repo-specific worker.
@@ -51,6 +52,12 @@ export const forwardedIssueSchema = z.object({
     mode: rolloutModeSchema.default('active'),
   }),
   model: modelChoiceSchema.optional(),
+  /**
+   * The operator's `defaults:` from the config issue, as the Lambda read it. The worker never reads the config issue
+   * itself, so without them the same repo would get different settings (min-confidence, silent mode…) depending on
+   * which service labeled the issue. Absent: no defaults (and messages from older frontends).
+   */
+  defaults: repoConfigFileSchema.strict().optional(),
 });
 
 export type ForwardedIssue = z.infer<typeof forwardedIssueSchema>;

@@ -1,4 +1,5 @@
 import { PubSub, type ClientConfig, type Topic } from '@google-cloud/pubsub';
+import type { RepoConfigFile } from '../github/repo-config';
 import { createLogger, type Logger } from '../log/logger';
 import {
   forwardedIssueSchema,
@@ -146,9 +147,14 @@ export function buildForwardedIssue(
   deliveryId: string,
   cohort: { ratio: number; bucket: number; mode: RolloutMode },
   now: Date,
-  /** `universal`: a retry hand-off of a universal-route issue (see `modelChoiceSchema`). */
-  model?: ModelChoice,
+  extras: {
+    /** `universal`: a retry hand-off of a universal-route issue (see `modelChoiceSchema`). */
+    model?: ModelChoice;
+    /** The config issue's `defaults:`, which the worker layers under the org and repo files. */
+    defaults?: RepoConfigFile | null;
+  } = {},
 ): ForwardedIssue {
+  const { model, defaults } = extras;
   const { repository, issue } = payload;
   if (!payload.installation) throw new Error('webhook payload has no installation id');
   return forwardedIssueSchema.parse({
@@ -172,5 +178,6 @@ export function buildForwardedIssue(
     forwarded_at: now.toISOString(),
     cohort,
     ...(model ? { model } : {}),
+    ...(defaults ? { defaults } : {}),
   });
 }

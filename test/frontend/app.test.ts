@@ -206,6 +206,7 @@ describe('rollout through the config issue', () => {
     expect(forwardedIssueSchema.parse(msg)).toEqual(msg);
     expect(msg).toMatchObject({ v: 1, delivery_id: 'in-1', installation_id: 77, repo: { owner: 'octo', name: 'widgets' }, issue: { number: inside }, cohort: { ratio: 0.5, mode: 'active' } });
     expect(msg.cohort.bucket).toBe(decideCohort(salt, 'octo/widgets', inside, 0.5).bucket);
+    expect(msg).not.toHaveProperty('defaults'); // none in this config issue: left out, as older frontends did
     expect(gh.issue('octo/widgets', inside).labels).toEqual([]);
     expect(gh.issue('octo/widgets', outside).labels).toEqual(['bug']);
     // The config issue is read once (cached within the TTL) through the config repo's installation.
@@ -268,6 +269,14 @@ describe('rollout through the config issue', () => {
     await receive(probot, issuesPayload({ number: 1 }));
     expect(gh.issue('octo/widgets', 1).labels).toEqual(['type: bug']);
     expect(gh.issue('octo/widgets', 1).comments).toHaveLength(0);
+  });
+
+  it('forwards the operator defaults with the issue, so the worker applies the same settings', async () => {
+    gh.addIssue('ops/control', { number: 1, body: configBody(`salt: ${salt}\nrollout:\n  octo/widgets: 1\ndefaults:\n  min-confidence: 0.9\n  comment: false\n`) });
+    gh.addIssue('octo/widgets', { number: 1, title: 'crash' });
+    const publisher = new RecordingPublisher();
+    await receive(await createTestProbot({ loadClassifier, publisher, configStore: testConfigStore() }), issuesPayload({ number: 1 }));
+    expect(publisher.messages[0]!.defaults).toEqual({ 'min-confidence': 0.9, comment: false });
   });
 
   it('refreshes from issues.edited by a writer, ignores readers, reports invalid edits in one comment', async () => {

@@ -71,4 +71,15 @@ describe('processMessage', () => {
     github.failLabelsWith = { status: 429, times: 1 };
     expect(await processMessage(msg(forwardedIssue('acme', 'widgets', 3), 5), deps(ok))).toMatchObject({ outcome: 'transient_error', action: 'nack' });
   });
+
+  it('applies the operator defaults the frontend forwarded, under the repo file', async () => {
+    github.addIssue('acme/widgets', { number: 4, title: 'Crash' });
+    const m = { ...forwardedIssue('acme', 'widgets', 4), defaults: { comment: false, 'label-alias': { bug: 'type: bug' } } };
+    // Silent mode from the defaults: read and labels only.
+    expect(await processMessage(msg(m), deps(ok))).toMatchObject({ outcome: 'labeled', labels: ['type: bug'], githubCalls: 2 });
+    expect(github.issue('acme/widgets', 4).labels).toEqual(['type: bug']);
+    expect(github.issue('acme/widgets', 4).comments).toHaveLength(0);
+    // A defaults block the schema does not know is a bad message, not silently half-applied settings.
+    expect(parseForwardedIssue(Buffer.from(JSON.stringify({ ...m, defaults: { coment: true } })))).toMatchObject({ ok: false, reason: expect.stringMatching(/defaults/) });
+  });
 });
