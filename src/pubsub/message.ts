@@ -55,9 +55,10 @@ export const forwardedIssueSchema = z.object({
   /**
    * The operator's `defaults:` from the config issue, as the Lambda read it. The worker never reads the config issue
    * itself, so without them the same repo would get different settings (min-confidence, silent mode…) depending on
-   * which service labeled the issue. Absent: no defaults (and messages from older frontends).
+   * which service labeled the issue. Absent: no defaults (and messages from older frontends). Not strict: the frontend
+   * already validated them, and a key added in a newer frontend must not dead-letter every message of an older worker.
    */
-  defaults: repoConfigFileSchema.strict().optional(),
+  defaults: repoConfigFileSchema.optional(),
 });
 
 export type ForwardedIssue = z.infer<typeof forwardedIssueSchema>;

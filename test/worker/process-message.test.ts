@@ -79,7 +79,9 @@ describe('processMessage', () => {
     expect(await processMessage(msg(m), deps(ok))).toMatchObject({ outcome: 'labeled', labels: ['type: bug'], githubCalls: 2 });
     expect(github.issue('acme/widgets', 4).labels).toEqual(['type: bug']);
     expect(github.issue('acme/widgets', 4).comments).toHaveLength(0);
-    // A defaults block the schema does not know is a bad message, not silently half-applied settings.
-    expect(parseForwardedIssue(Buffer.from(JSON.stringify({ ...m, defaults: { coment: true } })))).toMatchObject({ ok: false, reason: expect.stringMatching(/defaults/) });
+    // Ill-typed defaults make a bad message; keys from a newer frontend are dropped, not a reason to dead-letter.
+    expect(parseForwardedIssue(Buffer.from(JSON.stringify({ ...m, defaults: { 'min-confidence': 7 } })))).toMatchObject({ ok: false, reason: expect.stringMatching(/defaults/) });
+    const newer = parseForwardedIssue(Buffer.from(JSON.stringify({ ...m, defaults: { comment: false, 'future-key': 1 } })));
+    expect(newer.ok && newer.message.defaults).toEqual({ comment: false });
   });
 });
