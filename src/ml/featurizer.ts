@@ -122,17 +122,20 @@ function isWordChar(c: number): boolean {
 }
 
 /**
- * Reusable per-call accumulation: an open-addressing table from key = index * 8 + group to a count.
- * Cleared lazily with a generation stamp, so featurising an issue allocates only its output arrays.
+ * Bookkeeping shared by the featurizer's open-addressing tables: slots are cleared lazily with a generation stamp
+ * (so a table is reused for every issue without clearing it), `used` lists the occupied slots in insertion order,
+ * and the load factor stays under 1/2.
  */
-class Scratch {
-  keys: Int32Array = new Int32Array(1 << 14);
-  counts: Int32Array = new Int32Array(1 << 14);
-  stamp: Int32Array = new Int32Array(1 << 14);
+abstract class StampedTable {
+  stamp: Int32Array;
+  used: Int32Array;
   gen = 0;
-  used: Int32Array = new Int32Array(1 << 13);
   n = 0;
-  wordBuf: Int32Array = new Int32Array(64);
+
+  constructor(size: number) {
+    this.stamp = new Int32Array(size);
+    this.used = new Int32Array(size / 2);
+  }
 
   reset(): void {
     this.n = 0;
@@ -143,6 +146,48 @@ class Scratch {
     }
   }
 
+  /** Takes an empty slot for the current generation; grows the table when it is half full. */
+  protected occupy(slot: number): void {
+    this.stamp[slot] = this.gen;
+    this.used[this.n++] = slot;
+    if (this.n * 2 >= this.stamp.length) this.grow();
+  }
+
+  /** Doubles the table: `allocate` makes the subclass's new arrays, `move` copies one entry to its new slot. */
+  protected rehash(allocate: (size: number) => void, hashAt: (oldSlot: number) => number, move: (oldSlot: number, newSlot: number) => void): void {
+    const oldUsed = this.used.subarray(0, this.n);
+    const size = this.stamp.length * 2;
+    allocate(size);
+    this.stamp = new Int32Array(size);
+    const used = new Int32Array(size / 2);
+    this.gen = 1;
+    const tmask = size - 1;
+    for (let i = 0; i < oldUsed.length; i++) {
+      const o = oldUsed[i]!;
+      let slot = fmix(hashAt(o)) & tmask;
+      while (this.stamp[slot] === 1) slot = (slot + 1) & tmask;
+      this.stamp[slot] = 1;
+      move(o, slot);
+      used[i] = slot;
+    }
+    this.used = used;
+  }
+
+  protected abstract grow(): void;
+}
+
+/**
+ * Per-call accumulation: key = index * 8 + group → count. Featurising an issue allocates only its output arrays.
+ */
+class Scratch extends StampedTable {
+  keys: Int32Array = new Int32Array(1 << 14);
+  counts: Int32Array = new Int32Array(1 << 14);
+  wordBuf: Int32Array = new Int32Array(64);
+
+  constructor() {
+    super(1 << 14);
+  }
+
   push(group: number, h: number, mask: number, times = 1): void {
     // Index 0 is reserved for padding: fold it onto 1.
     const key = ((fmix(h) & mask) || 1) * 8 + group;
@@ -151,12 +196,9 @@ class Scratch {
     const gen = this.gen;
     for (;;) {
       if (this.stamp[slot] !== gen) {
-        this.stamp[slot] = gen;
         this.keys[slot] = key;
         this.counts[slot] = times;
-        this.used[this.n++] = slot;
-        // Keep the load factor under 1/2.
-        if (this.n * 2 >= this.keys.length) this.grow();
+        this.occupy(slot);
         return;
       }
       if (this.keys[slot] === key) {
@@ -167,27 +209,19 @@ class Scratch {
     }
   }
 
-  private grow(): void {
-    const oldKeys = this.keys;
-    const oldCounts = this.counts;
-    const oldUsed = this.used.subarray(0, this.n);
-    const size = oldKeys.length * 2;
-    this.keys = new Int32Array(size);
-    this.counts = new Int32Array(size);
-    this.stamp = new Int32Array(size);
-    const used = new Int32Array(size / 2);
-    this.gen = 1;
-    const tmask = size - 1;
-    for (let i = 0; i < oldUsed.length; i++) {
-      const o = oldUsed[i]!;
-      let slot = fmix(oldKeys[o]!) & tmask;
-      while (this.stamp[slot] === 1) slot = (slot + 1) & tmask;
-      this.stamp[slot] = 1;
-      this.keys[slot] = oldKeys[o]!;
-      this.counts[slot] = oldCounts[o]!;
-      used[i] = slot;
-    }
-    this.used = used;
+  protected grow(): void {
+    const old = { keys: this.keys, counts: this.counts };
+    this.rehash(
+      (size) => {
+        this.keys = new Int32Array(size);
+        this.counts = new Int32Array(size);
+      },
+      (o) => old.keys[o]!,
+      (o, slot) => {
+        this.keys[slot] = old.keys[o]!;
+        this.counts[slot] = old.counts[o]!;
+      },
+    );
   }
 }
 
@@ -199,24 +233,15 @@ const scratch = new Scratch();
  * Entries are compared by their characters, not just by hash, so the counts are exactly those of the per-token
  * loop. Words are stored as (start, length) into the text being featurized.
  */
-class WordTable {
+class WordTable extends StampedTable {
   hashes: Int32Array = new Int32Array(1 << 12);
   starts: Int32Array = new Int32Array(1 << 12);
   /** Capped length; negated when the word was longer than the cap (no closing '>' n-grams). */
   lens: Int32Array = new Int32Array(1 << 12);
   counts: Int32Array = new Int32Array(1 << 12);
-  stamp: Int32Array = new Int32Array(1 << 12);
-  used: Int32Array = new Int32Array(1 << 11);
-  gen = 0;
-  n = 0;
 
-  reset(): void {
-    this.n = 0;
-    this.gen++;
-    if (this.gen > 0x3fffffff) {
-      this.stamp.fill(0);
-      this.gen = 1;
-    }
+  constructor() {
+    super(1 << 12);
   }
 
   add(text: string, hash: number, start: number, len: number): void {
@@ -225,13 +250,11 @@ class WordTable {
     const gen = this.gen;
     for (;;) {
       if (this.stamp[slot] !== gen) {
-        this.stamp[slot] = gen;
         this.hashes[slot] = hash;
         this.starts[slot] = start;
         this.lens[slot] = len;
         this.counts[slot] = 1;
-        this.used[this.n++] = slot;
-        if (this.n * 2 >= this.hashes.length) this.grow();
+        this.occupy(slot);
         return;
       }
       if (this.hashes[slot] === hash && this.lens[slot] === len && sameChars(text, this.starts[slot]!, start, len < 0 ? -len : len)) {
@@ -242,28 +265,23 @@ class WordTable {
     }
   }
 
-  private grow(): void {
-    const size = this.hashes.length * 2;
-    const old = { hashes: this.hashes, starts: this.starts, lens: this.lens, counts: this.counts, used: this.used.subarray(0, this.n) };
-    this.hashes = new Int32Array(size);
-    this.starts = new Int32Array(size);
-    this.lens = new Int32Array(size);
-    this.counts = new Int32Array(size);
-    this.stamp = new Int32Array(size);
-    this.used = new Int32Array(size / 2);
-    this.gen = 1;
-    const tmask = size - 1;
-    for (let i = 0; i < old.used.length; i++) {
-      const o = old.used[i]!;
-      let slot = fmix(old.hashes[o]!) & tmask;
-      while (this.stamp[slot] === 1) slot = (slot + 1) & tmask;
-      this.stamp[slot] = 1;
-      this.hashes[slot] = old.hashes[o]!;
-      this.starts[slot] = old.starts[o]!;
-      this.lens[slot] = old.lens[o]!;
-      this.counts[slot] = old.counts[o]!;
-      this.used[i] = slot;
-    }
+  protected grow(): void {
+    const old = { hashes: this.hashes, starts: this.starts, lens: this.lens, counts: this.counts };
+    this.rehash(
+      (size) => {
+        this.hashes = new Int32Array(size);
+        this.starts = new Int32Array(size);
+        this.lens = new Int32Array(size);
+        this.counts = new Int32Array(size);
+      },
+      (o) => old.hashes[o]!,
+      (o, slot) => {
+        this.hashes[slot] = old.hashes[o]!;
+        this.starts[slot] = old.starts[o]!;
+        this.lens[slot] = old.lens[o]!;
+        this.counts[slot] = old.counts[o]!;
+      },
+    );
   }
 }
 
