@@ -23,8 +23,8 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--lambdas <list>', 'L2 strengths tried by internal CV, e.g. 1e-3,3e-4,1e-4', numberList)
     .option('--inner-folds <n>', 'internal CV folds for λ, title weight and thresholds', int('--inner-folds'), 3)
     .option('--min-examples <n>', 'drop labels with fewer training examples', int('--min-examples'), 5)
-    .option('--loss <loss>', 'sqhinge (L2-SVM, default) or logistic (softmax / one-vs-rest logistic regression)', (v: string) => {
-      if (v !== 'sqhinge' && v !== 'logistic') throw new InvalidArgumentError('must be sqhinge or logistic');
+    .option('--loss <loss>', 'auto (default: internal CV picks), sqhinge (L2-SVM) or logistic (softmax / one-vs-rest logistic regression)', (v: string) => {
+      if (v !== 'sqhinge' && v !== 'logistic' && v !== 'auto') throw new InvalidArgumentError('must be auto, sqhinge or logistic');
       return v;
     })
     .option('--class-weight <w>', 'single-label sets: balanced (default; rare labels weigh as much as frequent ones) or none', (v: string) => {
@@ -41,7 +41,7 @@ export interface TrainFlags {
   innerFolds: number;
   minExamples: number;
   domainWeight?: number;
-  loss?: 'sqhinge' | 'logistic';
+  loss?: 'sqhinge' | 'logistic' | 'auto';
   classWeight?: 'balanced' | 'none';
 }
 

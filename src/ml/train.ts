@@ -41,11 +41,12 @@ export interface TrainOptions {
   /** Title weight multipliers tried by internal CV (see DEFAULT_TITLE_SCALES); [1] keeps the settings' weights. */
   titleScales?: number[];
   /**
-   * 'sqhinge' (default): one-vs-rest squared hinge (L2-SVM), scores = softmax / sigmoid of the margins.
+   * 'sqhinge': one-vs-rest squared hinge (L2-SVM), scores = softmax / sigmoid of the margins.
    * 'logistic': multinomial softmax regression (single-label) / one-vs-rest logistic (multi-label).
-   * Chosen by CV (docs/ml.md): equal on NLBSE, clearly better on the 22-label corefx set.
+   * 'auto' (default): both are candidates of the internal CV, next to λ and the title weight. Neither wins
+   * everywhere (docs/ml.md): the L2-SVM is clearly better on the 22-label corefx set, softmax slightly on NLBSE.
    */
-  loss?: TrainLoss;
+  loss?: TrainLoss | 'auto';
   /**
    * 'balanced' (default; single-label sets only): each row's loss is weighted by n / (classes · rows of its class),
    * so rare classes count as much as frequent ones (mean weight 1). 'none': every row counts once.
@@ -58,6 +59,8 @@ export interface TrainOptions {
 }
 
 export type TrainLoss = 'sqhinge' | 'logistic';
+/** Losses the internal CV tries when TrainOptions.loss is 'auto' (in this order: ties keep the first). */
+export const AUTO_LOSSES: readonly TrainLoss[] = ['sqhinge', 'logistic'];
 export type ClassWeight = 'none' | 'balanced';
 /** Internal CV folds for choosing λ and the title weight, and for the out-of-fold scores thresholds come from. */
 export const DEFAULT_INNER_FOLDS = 3;
@@ -269,7 +272,7 @@ export function prepare(rowsIn: readonly LabeledIssue[], opts: TrainOptions, poo
     K,
     titleParts,
     settings,
-    loss: opts.loss ?? 'sqhinge',
+    loss: opts.loss === 'logistic' ? 'logistic' : 'sqhinge',
     classWeight: opts.classWeight ?? 'balanced',
     domainWeight,
     labels: sel.labels,
@@ -356,44 +359,49 @@ function crossValidate(p: Prepared, opts: TrainOptions, dim: number): FitResult 
   const lambdas = [...(opts.lambdas ?? DEFAULT_LAMBDAS)].sort((a, b) => b - a);
   const scales = p.titleParts ? (opts.titleScales ?? DEFAULT_TITLE_SCALES) : [1];
   const seed = opts.seed ?? 1;
+  const losses = opts.loss === undefined || opts.loss === 'auto' ? AUTO_LOSSES : [opts.loss];
   const C = p.labels.length;
   const fold = stratifiedFolds(p.rows, k, seed, (r) => `${r.repo}\u0000${r.labels.join(',')}`);
-  const total = k * scales.length + 1;
+  const total = k * scales.length * losses.length + 1;
   let done = 0;
-  let best: { score: number; lambda: number; scale: number; oof: Float64Array } | null = null;
+  let best: { score: number; lambda: number; scale: number; loss: TrainLoss; oof: Float64Array } | null = null;
   const exactK = p.K;
   for (const scale of scales) {
     p.K = p.titleParts ? combineTitleGram(p, scale) : exactK;
-    const oofs = lambdas.map(() => new Float64Array(p.rows.length * C));
-    for (let f = 0; f < k; f++) {
-      const train: number[] = [];
-      const test: number[] = [];
-      for (let i = 0; i < p.rows.length; i++) (fold[i] === f ? test : train).push(i);
-      if (test.length === 0 || train.length === 0) continue;
-      const path = fitPath(p, train, lambdas);
-      path.forEach((w, li) => {
-        for (const i of test) scoreDual(p, w, train, i, oofs[li]!, i * C);
-      });
-      opts.onProgress?.(++done, total);
-    }
-    lambdas.forEach((lambda, li) => {
-      // Mean over domains of macro-F1: the headline metric in per-repo mode, plain macro-F1 otherwise.
-      let sum = 0;
-      for (let d = 0; d < p.domains.length; d++) {
-        const rowsD = [...p.rows.keys()].filter((i) => p.domainOf[i] === d);
-        const m = computeMetrics(
-          p.labels,
-          rowsD.map((i) => p.rows[i]!.labels),
-          rowsD.map((i) => plainDecision(p.kind, p.labels, oofs[li]!, i * C)),
-        );
-        sum += m.macroF1;
+    for (const loss of losses) {
+      p.loss = loss;
+      const oofs = lambdas.map(() => new Float64Array(p.rows.length * C));
+      for (let f = 0; f < k; f++) {
+        const train: number[] = [];
+        const test: number[] = [];
+        for (let i = 0; i < p.rows.length; i++) (fold[i] === f ? test : train).push(i);
+        if (test.length === 0 || train.length === 0) continue;
+        const path = fitPath(p, train, lambdas);
+        path.forEach((w, li) => {
+          for (const i of test) scoreDual(p, w, train, i, oofs[li]!, i * C);
+        });
+        opts.onProgress?.(++done, total);
       }
-      const score = sum / p.domains.length;
-      // Strict '>' keeps the first candidate on ties (scales in the given order, λ largest first): deterministic.
-      if (!best || score > best.score + 1e-12) best = { score, lambda, scale, oof: oofs[li]! };
-    });
+      lambdas.forEach((lambda, li) => {
+        // Mean over domains of macro-F1: the headline metric in per-repo mode, plain macro-F1 otherwise.
+        let sum = 0;
+        for (let d = 0; d < p.domains.length; d++) {
+          const rowsD = [...p.rows.keys()].filter((i) => p.domainOf[i] === d);
+          const m = computeMetrics(
+            p.labels,
+            rowsD.map((i) => p.rows[i]!.labels),
+            rowsD.map((i) => plainDecision(p.kind, p.labels, oofs[li]!, i * C)),
+          );
+          sum += m.macroF1;
+        }
+        const score = sum / p.domains.length;
+        // Strict '>' keeps the first candidate on ties (scales in the given order, then losses, λ largest first): deterministic.
+        if (!best || score > best.score + 1e-12) best = { score, lambda, scale, loss, oof: oofs[li]! };
+      });
+    }
   }
   const chosen = best!;
+  p.loss = chosen.loss;
   // Final fit on the exact Gram matrix of the chosen settings' vectors (what the exported model computes).
   const settings = scaledTitleSettings(p.settings, chosen.scale);
   if (chosen.scale !== 1 || !p.titleParts) {

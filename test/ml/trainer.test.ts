@@ -53,6 +53,18 @@ describe('trainer', () => {
     expect(() => trainModel(rows, FAST)).toThrow(/at least 2 labels/);
   });
 
+  it("loss 'auto' (the default) tries both losses in the internal CV and keeps the fit of the one it picks", () => {
+    const totals = new Set<number>();
+    const auto = trainModel(small(), { ...FAST, onProgress: (_, total) => totals.add(total) });
+    // 3 folds × 4 title scales × 2 losses + the final fit.
+    expect([...totals]).toEqual([3 * 4 * 2 + 1]);
+    const fixed = trainModel(small(), { ...FAST, loss: auto.loss });
+    expect(fixed.lambda).toBe(auto.lambda);
+    expect(Array.from(fixed.W)).toEqual(Array.from(auto.W));
+    const other = trainModel(small(), { ...FAST, loss: auto.loss === 'sqhinge' ? 'logistic' : 'sqhinge' });
+    expect(Array.from(other.W)).not.toEqual(Array.from(auto.W));
+  });
+
   it('per repo: pools repos sharing a label set, one model per repo with its own slice', () => {
     const models = trainPerRepo(small(), FAST);
     expect([...models.keys()]).toEqual(['acme/gadgets', 'acme/widgets']);
