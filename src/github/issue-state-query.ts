@@ -31,6 +31,11 @@ export const ISSUE_STATE_QUERY = /* GraphQL */ `
         comments(first: 100) {
           nodes { fullDatabaseId body author { login __typename } }
         }
+        # The bot usually comments first, but on an issue that already had 100 comments (a backfill of a busy
+        # issue) its comment is among the last ones: without these it would be re-created on every run.
+        recentComments: comments(last: 100) {
+          nodes { fullDatabaseId body author { login __typename } }
+        }
       }
     }
     orgConfigRepo: repository(owner: $owner, name: ".github") {
@@ -81,6 +86,8 @@ export interface IssueStateResponse {
         }[];
       };
       comments: { nodes: GqlComment[] };
+      /** Absent from stand-ins that predate it: treated as empty. */
+      recentComments?: { nodes: GqlComment[] };
     } | null;
   } | null;
   /** Null when the owner has no `.github` repo or the app cannot see it. */

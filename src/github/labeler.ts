@@ -51,12 +51,12 @@ export interface ReadIssueStateOptions {
 
 const isBot = (actor: GqlActor | null | undefined): boolean => actor?.__typename === 'Bot';
 
-/** The bot's own comments, oldest (smallest id) first: the one every racer agrees to keep. */
+/** The bot's own comments, oldest (smallest id) first: the one every racer agrees to keep. Duplicates (the same
+ * comment in both the first and the last 100) count once. */
 function ownComments(nodes: readonly GqlComment[]): { id: number; body: string }[] {
-  return nodes
-    .filter((c) => c.fullDatabaseId !== null && isBot(c.author) && hasBotMarker(c.body))
-    .map((c) => ({ id: Number(c.fullDatabaseId), body: c.body }))
-    .sort((a, b) => a.id - b.id);
+  const byId = new Map<number, string>();
+  for (const c of nodes) if (c.fullDatabaseId !== null && isBot(c.author) && hasBotMarker(c.body)) byId.set(Number(c.fullDatabaseId), c.body);
+  return [...byId].map(([id, body]) => ({ id, body })).sort((a, b) => a.id - b.id);
 }
 
 interface GraphqlErrorShape {
@@ -115,7 +115,7 @@ export async function readIssueState(
     if (ev.type === 'UnlabeledEvent' && !isBot(ev.actor) && !labels.includes(name)) humanRemoved.add(name);
     if (ev.type === 'LabeledEvent' && isBot(ev.actor) && labels.includes(name)) botApplied.add(name);
   }
-  const own = ownComments(issue.comments.nodes);
+  const own = ownComments([...issue.comments.nodes, ...(issue.recentComments?.nodes ?? [])]);
 
   return {
     ref,

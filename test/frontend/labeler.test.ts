@@ -178,6 +178,17 @@ describe('labelIssue against a stateful GitHub (nock)', () => {
     expect(gh.callsTo('DELETE', '/issues/comments/')).toHaveLength(2);
   });
 
+  it('finds its comment on a busy issue where it came after the first 100 comments', async () => {
+    const human = (id: number) => ({ id, body: `comment ${id}`, author: { login: 'someone', __typename: 'User' as const } });
+    gh.addIssue('o/r', { number: 24, title: 'crash', comments: Array.from({ length: 150 }, (_, i) => human(i + 1)) });
+    const first = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 24 }, classifier, { mode: 'act', source: 'universal' });
+    expect(first).toMatchObject({ comment: 'created', githubCalls: 3 });
+    // A redelivery reads it from the last 100 comments: nothing is created, deleted or edited.
+    const again = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 24 }, classifier, { mode: 'act', source: 'universal' });
+    expect(again).toMatchObject({ comment: 'unchanged', githubCalls: 1 });
+    expect(gh.issue('o/r', 24).comments.filter((c) => c.body.includes(BOT_COMMENT_MARKER))).toHaveLength(1);
+  });
+
   it('edits its one comment in place when the model version changes', async () => {
     gh.addIssue('o/r', { number: 2, title: 'crash' });
     await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 2 }, classifier, { mode: 'act', source: 'universal' });

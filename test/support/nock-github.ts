@@ -207,6 +207,7 @@ export class FakeGitHub {
                 nodes: issue.timeline.slice(-100).map((e) => ({ __typename: e.type, createdAt: e.createdAt, label: { name: e.label }, actor: e.actor })),
               },
               comments: { nodes: issue.comments.slice(0, 100).map(gqlComment) },
+              recentComments: { nodes: issue.comments.slice(-100).map(gqlComment) },
             }
           : null,
       };

@@ -92,6 +92,9 @@ function issueState(variables: Record<string, unknown>, ctx: Ctx): GraphqlAnswer
         comments: {
           nodes: issue.comments.slice(0, 100).map(gqlComment),
         },
+        recentComments: {
+          nodes: issue.comments.slice(-100).map(gqlComment),
+        },
       };
     }
     data.repository = { isPrivate: repo.private, config: blob(repo, configPath), issue: issueData };
