@@ -8,15 +8,8 @@
  */
 import { readJsonl } from '../src/ml/dataset';
 import { resolveCreatedAt, writeModelDir } from '../src/ml/model-io';
-import { trainModel, type TrainOptions } from '../src/ml/train';
-
-/** 2026-11-22T00:00:00Z */
-export const UNIVERSAL_SOURCE_DATE_EPOCH = '1795305600';
-
-export const UNIVERSAL_OPTIONS: TrainOptions = {
-  seed: 1,
-  folds: 3,
-};
+import { trainModel } from '../src/ml/train';
+import { UNIVERSAL_OPTIONS, UNIVERSAL_SOURCE_DATE_EPOCH } from './universal-options';
 
 const data = process.argv[2] ?? '../shared/data/nlbse24-train.jsonl';
 const out = process.argv[3] ?? 'models/universal';

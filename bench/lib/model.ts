@@ -7,6 +7,7 @@ import { REPO_ROOT } from './data';
 import { parseModelJson } from '../../src/ml/model-format';
 import { writeModelDir } from '../../src/ml/model-io';
 import { trainModel, type TrainOptions } from '../../src/ml/train';
+import { UNIVERSAL_OPTIONS } from '../../scripts/universal-options';
 
 export interface TrainedDir {
   dir: string;
@@ -17,11 +18,8 @@ export interface TrainedDir {
   rows: number;
 }
 
-/**
- * The options scripts/train-universal.ts builds the committed universal model with (that script trains at import,
- * so it cannot be imported; keep in step with UNIVERSAL_OPTIONS there).
- */
-export const UNIVERSAL_TRAIN_OPTIONS: TrainOptions = { seed: 1, folds: 5 };
+/** The options `npm run train:universal` builds the committed universal model with (one shared definition). */
+export const UNIVERSAL_TRAIN_OPTIONS: TrainOptions = UNIVERSAL_OPTIONS;
 
 /** Quick mode: one λ and 3 internal folds, so the smoke pass stays well under a minute. */
 export const QUICK_TRAIN_OPTIONS: TrainOptions = { lambdas: [3e-4], folds: 3 };
