@@ -18,6 +18,13 @@ const intFrom = (def: number, min: number) =>
       return n;
     });
 
+/**
+ * How long the client may hold acks to batch them (the library's default is 100 ms). With flow control at
+ * `concurrency` messages the server sends the next message only once an ack arrives, so this delay is paid per message
+ * per slot: at 100 ms a pod could not exceed concurrency × 10 messages/s however fast the handler is.
+ */
+export const DEFAULT_ACK_BATCH_MS = 10;
+
 const envSchema = z.object({
   PUBSUB_SUBSCRIPTION: z.string({ error: 'is required' }).min(1, 'is required'),
   PUBSUB_PROJECT_ID: z.string().optional(),
@@ -27,6 +34,7 @@ const envSchema = z.object({
   WORKER_MAX_DELIVERY_ATTEMPTS: intFrom(5, 1),
   WORKER_SHUTDOWN_GRACE_SECONDS: intFrom(25, 0),
   WORKER_MAX_LEASE_MINUTES: intFrom(10, 1),
+  WORKER_ACK_BATCH_MS: intFrom(DEFAULT_ACK_BATCH_MS, 0),
   WORKER_HTTP_PORT: intFrom(8080, 0),
   WORKER_HTTP_HOST: z.string().optional(),
   LABEL_BOT_BUCKET: z.string({ error: 'is required' }).min(1, 'is required'),
@@ -48,6 +56,8 @@ export interface WorkerSettings {
   maxDeliveryAttempts: number;
   shutdownGraceSeconds: number;
   maxLeaseMinutes: number;
+  /** Ack batching delay (WORKER_ACK_BATCH_MS); unset = DEFAULT_ACK_BATCH_MS. */
+  ackBatchMs?: number;
   httpPort: number;
   /** Interface for /healthz, /readyz, /metrics (default 0.0.0.0 so kubelet probes reach it). */
   httpHost: string;
@@ -78,6 +88,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSet
     maxDeliveryAttempts: e.WORKER_MAX_DELIVERY_ATTEMPTS,
     shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
     maxLeaseMinutes: e.WORKER_MAX_LEASE_MINUTES,
+    ackBatchMs: e.WORKER_ACK_BATCH_MS,
     httpPort: e.WORKER_HTTP_PORT,
     httpHost: e.WORKER_HTTP_HOST || '0.0.0.0',
     bucket: e.LABEL_BOT_BUCKET,

@@ -7,7 +7,7 @@ import { KeyedLock } from './keyed-lock';
 import { startHealthServer, type HealthServer } from './http';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 import { processMessage, type CountableClient, type ProcessResult } from './process-message';
-import type { WorkerSettings } from './settings';
+import { DEFAULT_ACK_BATCH_MS, type WorkerSettings } from './settings';
 
 export interface WorkerOptions {
   settings: WorkerSettings;
@@ -84,6 +84,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     flowControl: { maxMessages: settings.concurrency, allowExcessMessages: false },
     // Lease management: the client keeps extending deadlines of in-flight messages up to this long.
     maxExtensionTime: Duration.from({ minutes: settings.maxLeaseMinutes }),
+    // Acks (and lease modacks) leave after at most this delay; see DEFAULT_ACK_BATCH_MS for why it is short.
+    batching: { maxMilliseconds: settings.ackBatchMs ?? DEFAULT_ACK_BATCH_MS },
     // stop() drains our handlers itself first; close() then nacks whatever was received but never started
     // (the client's WAIT mode would wait the full timeout for messages held back by flow control).
     closeOptions: { behavior: 'NACK', timeout: Duration.from({ seconds: 5 }) },

@@ -13,6 +13,7 @@ describe('settingsFromEnv', () => {
       maxDeliveryAttempts: 5,
       shutdownGraceSeconds: 25,
       maxLeaseMinutes: 10,
+      ackBatchMs: 10,
       httpPort: 8080,
       httpHost: '0.0.0.0',
       modelCacheMaxBytes: 512 * 1024 * 1024,
@@ -25,8 +26,8 @@ describe('settingsFromEnv', () => {
   });
 
   it('reads overrides and names every bad or missing variable', () => {
-    const s = settingsFromEnv({ PUBSUB_SUBSCRIPTION: 'projects/p/subscriptions/s', LABEL_BOT_BUCKET: 'b', WORKER_CONCURRENCY: '3', GOOGLE_CLOUD_PROJECT: 'p', BUNDLED_MODEL_DIR: '/m' });
-    expect(s).toMatchObject({ concurrency: 3, projectId: 'p', bundledModelDir: '/m' });
+    const s = settingsFromEnv({ PUBSUB_SUBSCRIPTION: 'projects/p/subscriptions/s', LABEL_BOT_BUCKET: 'b', WORKER_CONCURRENCY: '3', GOOGLE_CLOUD_PROJECT: 'p', BUNDLED_MODEL_DIR: '/m', WORKER_ACK_BATCH_MS: '0' });
+    expect(s).toMatchObject({ concurrency: 3, projectId: 'p', bundledModelDir: '/m', ackBatchMs: 0 });
     expect(() => settingsFromEnv({ WORKER_CONCURRENCY: '0' })).toThrow(/PUBSUB_SUBSCRIPTION: is required.*LABEL_BOT_BUCKET: is required|WORKER_CONCURRENCY/);
     expect(() => settingsFromEnv({ PUBSUB_SUBSCRIPTION: 's', LABEL_BOT_BUCKET: 'b', WORKER_CONCURRENCY: 'many' })).toThrow(/WORKER_CONCURRENCY: must be a number ≥ 1/);
   });
