@@ -37,6 +37,8 @@ function isNetworkError(err: HttpishError, depth = 0): boolean {
   return typeof err.cause === 'object' && err.cause !== null && isNetworkError(err.cause as HttpishError, depth + 1);
 }
 
+const PERMANENT_GRAPHQL_TYPES = new Set(['NOT_FOUND', 'FORBIDDEN', 'UNPROCESSABLE', 'INSUFFICIENT_SCOPES', 'BAD_USER_INPUT']);
+
 export function classifyGitHubError(error: unknown): GitHubErrorClass {
   if (typeof error !== 'object' || error === null) return 'permanent';
   const err = error as HttpishError;
@@ -44,9 +46,11 @@ export function classifyGitHubError(error: unknown): GitHubErrorClass {
 
   if (status === undefined) {
     if (isNetworkError(err)) return 'transient';
-    // GraphQL-level errors arrive with HTTP 200: RATE_LIMITED is retryable, NOT_FOUND/FORBIDDEN are not.
+    // GraphQL-level errors arrive with HTTP 200. Only the types that say "this will never work" are permanent;
+    // RATE_LIMITED, and GitHub's untyped "Something went wrong while executing your query" (its timeouts), are worth
+    // a retry: acking those would drop the issue, while a retry at worst ends in the dead-letter topic.
     if (err.name === 'GraphqlResponseError' && Array.isArray(err.errors)) {
-      return err.errors.some((e) => e.type === 'RATE_LIMITED') ? 'transient' : 'permanent';
+      return err.errors.length > 0 && err.errors.every((e) => e.type !== undefined && PERMANENT_GRAPHQL_TYPES.has(e.type)) ? 'permanent' : 'transient';
     }
     return 'permanent';
   }

@@ -32,5 +32,11 @@ describe('classifyGitHubError', () => {
     const gql = (type: string) => Object.assign(new Error('gql'), { name: 'GraphqlResponseError', errors: [{ type }] });
     expect(classifyGitHubError(gql('RATE_LIMITED'))).toBe('transient');
     expect(classifyGitHubError(gql('NOT_FOUND'))).toBe('permanent');
+    expect(classifyGitHubError(gql('FORBIDDEN'))).toBe('permanent');
+    // GitHub's GraphQL timeout comes back untyped ("Something went wrong while executing your query"): retry it.
+    const untyped = Object.assign(new Error('Something went wrong while executing your query'), { name: 'GraphqlResponseError', errors: [{ message: 'Something went wrong' }] });
+    expect(classifyGitHubError(untyped)).toBe('transient');
+    const mixed = Object.assign(new Error('gql'), { name: 'GraphqlResponseError', errors: [{ type: 'NOT_FOUND' }, { type: 'INTERNAL' }] });
+    expect(classifyGitHubError(mixed)).toBe('transient');
   });
 });
