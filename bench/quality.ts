@@ -1,14 +1,17 @@
 /**
  * Quality benchmark: our trainer vs a fastText peer, cross-validated on the same folds in the same run.
  *
- *   npx tsx bench/quality.ts [--quick]
+ *   npx tsx bench/quality.ts [--quick] [--tune-nlbse]
  *
  * Prints a Markdown table and writes bench/results/quality.json. Data: ../shared/data (read-only).
  * - corefx areas (22 labels): macro-F1 and accuracy, 5-fold stratified CV (3 folds with --quick).
  * - NLBSE'24 (per repo, mean over repos of macro-F1), 5-fold CV (skipped with --quick).
  * The fastText peer is fasttext.wasm (the official C++ fastText compiled to WebAssembly; its embind
- * `FastText.train` does supervised training in Node), single-threaded with a fixed seed, using the
- * fastText tutorial's text-classification settings (epoch 25, lr 0.5, wordNgrams 2, dim 100, softmax).
+ * `FastText.train` does supervised training in Node), single-threaded with a fixed seed, in two rows:
+ * - untuned: the fastText tutorial's text-classification settings (epoch 25, lr 0.5, wordNgrams 2, dim 100, softmax);
+ * - tuned: inside each outer training fold, settings chosen by a 3-fold inner stratified CV (macro-F1) over a small
+ *   grid (bench/peers/fasttext-cv.ts), then refit on the whole outer training fold — as our trainer chooses λ and the
+ *   title weight. corefx only by default; `--tune-nlbse` adds it per repo for NLBSE (about 25 tunings: slow).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +21,7 @@ import { readJsonl, stratifiedFolds, type LabeledIssue } from '../src/ml/dataset
 import { featurize } from '../src/ml/featurizer';
 import { computeMetrics } from '../src/ml/metrics';
 import { scoreVector, trainModel, trainPerRepo, type TrainedModel } from '../src/ml/train';
+import { fastTextFitPredict, fastTextSearch, searchLabel, settingLabel, tuneFastText, TUTORIAL_SETTING, type FtModule, type FtSearch, type FtSetting } from './peers/fasttext-cv';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = join(ROOT, '..', 'shared', 'data');
@@ -30,6 +34,17 @@ export interface QualityRow {
   macroF1: number;
   accuracy: number;
   seconds: number;
+  /** The tuned peer only: the setting its inner CV chose in each outer fold (per repo with --tune-nlbse). */
+  tuning?: FoldTuning[];
+}
+
+export interface FoldTuning {
+  fold: number;
+  repo?: string;
+  chosen: FtSetting;
+  label: string;
+  innerMacroF1: number;
+  settingsTried: number;
 }
 
 function argmax(model: TrainedModel, r: LabeledIssue): string {
@@ -39,59 +54,7 @@ function argmax(model: TrainedModel, r: LabeledIssue): string {
   return model.labels[best]!;
 }
 
-/** fastText input: one line, lower-cased, whitespace collapsed (its tokenizer splits on whitespace only). */
-function ftText(r: { title: string; body: string }): string {
-  return `${r.title} ${r.body}`.toLowerCase().replace(/\s+/g, ' ').trim();
-}
-
-type FtModule = Awaited<ReturnType<typeof FastText.create>>;
-
-let fitCount = 0;
-
-function fastTextFitPredict(ft: FtModule, train: LabeledIssue[], test: LabeledIssue[]): string[] {
-  const core = ft.core as unknown as {
-    Args: new () => Record<string, unknown>;
-    FastText: new () => { train(a: unknown, cb: () => void): void; predict(t: string, k: number, th: number): { size(): number; get(i: number): [number, string]; delete(): void }; delete(): void };
-    ModelName: Record<string, unknown>;
-    LossName: Record<string, unknown>;
-  };
-  const lines = train.map((r) => `__label__${r.labels[0]!.replace(/\s+/g, '_')} ${ftText(r)}`);
-  // A fresh path per fit: fasttext.wasm reads an overwritten file's PREVIOUS content (checked: four fits of the same
-  // path with labels X, Y, Z, W predict X, X, Y, Z), so reusing one path trained fold k on fold k-1's training rows,
-  // which contain fold k's test rows, and inflated the peer's CV scores.
-  const input = `/train-${++fitCount}.txt`;
-  ft.fs.writeFile(input, lines.join('\n') + '\n');
-  const a = new core.Args();
-  Object.assign(a, {
-    input,
-    output: '/model',
-    epoch: 25,
-    lr: 0.5,
-    wordNgrams: 2,
-    dim: 100,
-    minCount: 1,
-    minn: 0,
-    maxn: 0,
-    bucket: 2_000_000,
-    thread: 1,
-    seed: 1,
-    verbose: 0,
-    model: core.ModelName.supervised,
-    loss: core.LossName.softmax,
-  });
-  const m = new core.FastText();
-  m.train(a, () => {});
-  const labelOf = new Map(train.map((r) => [`__label__${r.labels[0]!.replace(/\s+/g, '_')}`, r.labels[0]!]));
-  const out = test.map((r) => {
-    const v = m.predict(ftText(r), 1, 0);
-    const label = v.size() > 0 ? v.get(0)[1] : '';
-    v.delete();
-    return labelOf.get(label) ?? label;
-  });
-  m.delete();
-  ft.fs.unlink(input);
-  return out;
-}
+const INNER_FOLDS = 3;
 
 function score(rows: LabeledIssue[], pred: string[], perRepo: boolean) {
   const labels = [...new Set(rows.flatMap((r) => r.labels))].sort();
@@ -106,12 +69,24 @@ function score(rows: LabeledIssue[], pred: string[], perRepo: boolean) {
   return { score: per.reduce((a, b) => a + b, 0) / per.length, macroF1: all.macroF1, accuracy: all.accuracy };
 }
 
-async function crossValidate(dataset: string, rows: LabeledIssue[], k: number, perRepo: boolean, ft: FtModule, log: (m: string) => void): Promise<QualityRow[]> {
+/** Fits on `train` and predicts `test`, one model per repo when `perRepo` (how the NLBSE baselines were run). */
+function peerPredict(rows: readonly LabeledIssue[], train: readonly LabeledIssue[], testIdx: readonly number[], perRepo: boolean, fitPredict: (train: readonly LabeledIssue[], test: readonly LabeledIssue[], repo?: string) => string[], into: string[]): void {
+  const groups = perRepo ? [...new Set(train.map((r) => r.repo))].map((repo) => ({ repo, train: train.filter((r) => r.repo === repo), test: testIdx.filter((i) => rows[i]!.repo === repo) })) : [{ repo: undefined, train, test: testIdx }];
+  for (const g of groups) {
+    const pred = fitPredict(g.train, g.test.map((i) => rows[i]!), g.repo);
+    g.test.forEach((i, j) => (into[i] = pred[j]!));
+  }
+}
+
+async function crossValidate(dataset: string, rows: LabeledIssue[], k: number, perRepo: boolean, ft: FtModule, search: FtSearch | null, log: (m: string) => void): Promise<QualityRow[]> {
   const fold = stratifiedFolds(rows, k, 1, (r) => `${r.repo}\u0000${r.labels.join(',')}`);
   const ours: string[] = new Array(rows.length);
   const peer: string[] = new Array(rows.length);
+  const tuned: string[] = new Array(rows.length);
+  const tuning: FoldTuning[] = [];
   let oursSec = 0;
   let peerSec = 0;
+  let tunedSec = 0;
   for (let f = 0; f < k; f++) {
     const trainIdx = [...rows.keys()].filter((i) => fold[i] !== f);
     const testIdx = [...rows.keys()].filter((i) => fold[i] === f);
@@ -126,36 +101,40 @@ async function crossValidate(dataset: string, rows: LabeledIssue[], k: number, p
     }
     oursSec += (performance.now() - t) / 1000;
     t = performance.now();
-    if (perRepo) {
-      // The peer trains one model per repo on that repo's rows (how the NLBSE baselines were run).
-      for (const repo of [...new Set(train.map((r) => r.repo))]) {
-        const te = testIdx.filter((i) => rows[i]!.repo === repo);
-        const pred = fastTextFitPredict(ft, train.filter((r) => r.repo === repo), te.map((i) => rows[i]!));
-        te.forEach((i, j) => (peer[i] = pred[j]!));
-      }
-    } else {
-      const pred = fastTextFitPredict(ft, train, testIdx.map((i) => rows[i]!));
-      testIdx.forEach((i, j) => (peer[i] = pred[j]!));
-    }
+    peerPredict(rows, train, testIdx, perRepo, (tr, te) => fastTextFitPredict(ft, tr, te, TUTORIAL_SETTING), peer);
     peerSec += (performance.now() - t) / 1000;
+    if (search) {
+      t = performance.now();
+      peerPredict(rows, train, testIdx, perRepo, (tr, te, repo) => {
+        const r = tuneFastText(ft, tr, search, INNER_FOLDS, 1);
+        tuning.push({ fold: f + 1, ...(repo === undefined ? {} : { repo }), chosen: r.chosen, label: settingLabel(r.chosen), innerMacroF1: r.innerMacroF1, settingsTried: r.scores.length });
+        log(`${dataset}: fold ${f + 1}${repo === undefined ? '' : ` ${repo}`} fastText inner CV chose ${settingLabel(r.chosen)} (inner macro-F1 ${r.innerMacroF1.toFixed(4)})`);
+        return fastTextFitPredict(ft, tr, te, r.chosen);
+      }, tuned);
+      tunedSec += (performance.now() - t) / 1000;
+    }
     log(`${dataset}: fold ${f + 1}/${k} done`);
   }
   const protocol = `${k}-fold CV${perRepo ? ', per repo' : ''}`;
-  return [
+  const out: QualityRow[] = [
     { dataset, protocol, system: 'label-bot (hashed word+char n-grams, class-balanced L2-SVM, CV-chosen λ and title weight)', ...score(rows, ours, perRepo), seconds: oursSec },
-    { dataset, protocol, system: 'fastText (fasttext.wasm, epoch 25, lr 0.5, wordNgrams 2)', ...score(rows, peer, perRepo), seconds: peerSec },
+    { dataset, protocol, system: `fastText untuned (fasttext.wasm, tutorial settings: ${settingLabel(TUTORIAL_SETTING)})`, ...score(rows, peer, perRepo), seconds: peerSec },
   ];
+  if (search) {
+    out.push({ dataset, protocol, system: `fastText tuned by inner CV (fasttext.wasm; ${INNER_FOLDS} inner folds, macro-F1; ${searchLabel(search)})`, ...score(rows, tuned, perRepo), seconds: tunedSec, tuning });
+  }
+  return out;
 }
 
-export async function runQuality(opts: { quick?: boolean; log?: (m: string) => void } = {}): Promise<QualityRow[]> {
+export async function runQuality(opts: { quick?: boolean; tuneNlbse?: boolean; log?: (m: string) => void } = {}): Promise<QualityRow[]> {
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const ft = await FastText.create();
   const out: QualityRow[] = [];
   const corefx = readJsonl(join(DATA, 'corefx-area-train.jsonl'));
-  out.push(...(await crossValidate('dotnet/corefx areas (22 labels)', corefx, opts.quick ? 3 : 5, false, ft, log)));
+  out.push(...(await crossValidate('dotnet/corefx areas (22 labels)', corefx, opts.quick ? 3 : 5, false, ft, fastTextSearch(!!opts.quick), log)));
   if (!opts.quick) {
     const nlbse = readJsonl(join(DATA, 'nlbse24-train.jsonl'));
-    out.push(...(await crossValidate("NLBSE'24 (5 repos × bug/feature/question)", nlbse, 5, true, ft, log)));
+    out.push(...(await crossValidate("NLBSE'24 (5 repos × bug/feature/question)", nlbse, 5, true, ft, opts.tuneNlbse ? fastTextSearch(false) : null, log)));
   }
   return out;
 }
@@ -163,16 +142,23 @@ export async function runQuality(opts: { quick?: boolean; log?: (m: string) => v
 export function toMarkdown(rows: QualityRow[]): string {
   const lines = ['| data set | protocol | system | score | macro-F1 | accuracy | train+predict s |', '|---|---|---|---|---|---|---|'];
   for (const r of rows) lines.push(`| ${r.dataset} | ${r.protocol} | ${r.system} | ${r.score.toFixed(4)} | ${r.macroF1.toFixed(4)} | ${r.accuracy.toFixed(4)} | ${r.seconds.toFixed(1)} |`);
+  for (const r of rows.filter((x) => x.tuning?.length)) {
+    lines.push('', `Settings chosen by the tuned fastText's inner CV, ${r.dataset}:`, '', '| outer fold | setting | inner macro-F1 | settings tried |', '|---|---|---|---|');
+    for (const t of r.tuning!) lines.push(`| ${t.fold}${t.repo ? ` (${t.repo})` : ''} | ${t.label} | ${t.innerMacroF1.toFixed(4)} | ${t.settingsTried} |`);
+  }
   return lines.join('\n');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const quick = process.argv.includes('--quick');
-  const rows = await runQuality({ quick });
+  const tuneNlbse = process.argv.includes('--tune-nlbse');
+  const t0 = performance.now();
+  const rows = await runQuality({ quick, tuneNlbse });
+  const totalSeconds = (performance.now() - t0) / 1000;
   const md = toMarkdown(rows);
   process.stdout.write(md + '\n');
   const file = join(ROOT, 'bench', 'results', 'quality.json');
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({ command: `npx tsx bench/quality.ts${quick ? ' --quick' : ''}`, generatedAt: new Date().toISOString(), rows }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ command: `npx tsx bench/quality.ts${quick ? ' --quick' : ''}${tuneNlbse ? ' --tune-nlbse' : ''}`, generatedAt: new Date().toISOString(), totalSeconds, rows }, null, 2) + '\n');
   process.stderr.write(`wrote ${file}\n`);
 }

@@ -28,7 +28,7 @@ interface QualityModule {
   runQuality(opts: { quick?: boolean; log?: (m: string) => void }): Promise<QualityRowLike[]>;
 }
 
-/** ours = label-bot's rows, peer = fastText's; a figure per row plus, per data set, ours − fastText. */
+/** ours = label-bot's row, peers = fastText's (untuned and tuned); a figure per row plus, per data set and peer, ours − that peer. */
 export function qualityFigures(rows: readonly QualityRowLike[]): Figure[] {
   const figures: Figure[] = [];
   const isPeer = (r: QualityRowLike) => /fasttext/i.test(r.system);
@@ -42,8 +42,11 @@ export function qualityFigures(rows: readonly QualityRowLike[]): Figure[] {
       figures.push(figure(`${ds} · ${isPeer(r) ? 'fastText' : 'label-bot'} (${r.system})`, r.score, 'F1', { note: extra }));
     }
     const ours = of.find((r) => !isPeer(r));
-    const peer = of.find(isPeer);
-    if (ours && peer) figures.push(figure(`${ds} · label-bot − fastText`, ours.score - peer.score, 'F1', { note: 'same folds, same run' }));
+    const peers = of.filter(isPeer);
+    for (const peer of ours ? peers : []) {
+      const which = peers.length > 1 ? ` (${peer.system})` : '';
+      figures.push(figure(`${ds} · label-bot − fastText${which}`, ours!.score - peer.score, 'F1', { note: 'same folds, same run' }));
+    }
   }
   return figures;
 }

@@ -11,7 +11,9 @@ import { machineInfo } from '../../bench/lib/machine';
 import { figure, figureRows, isPartReport, meets, notMeasured, partMarkdown, statusOf, writePartReport, type PartReport } from '../../bench/lib/result';
 import { median, percentile, perSecond, ratio, summarize } from '../../bench/lib/stats';
 import { fmt, markdownTable } from '../../bench/lib/table';
+import { gridOf, pickBest } from '../../bench/lib/grid-search';
 import { qualityFigures } from '../../bench/parts/quality';
+import { fastTextSearch, searchLabel, settingLabel, TUTORIAL_SETTING } from '../../bench/peers/fasttext-cv';
 import { fastTextLine } from '../../bench/peers/fasttext';
 
 describe('stats', () => {
@@ -164,6 +166,50 @@ describe('quality rows → figures', () => {
     ]);
     expect(figs[2]!.value).toBeCloseTo(-0.1, 10);
     expect(figs[0]!.note).toBe('3-fold CV; accuracy 0.700; 12 s train+predict');
+  });
+
+  it('with an untuned and a tuned fastText row, reports ours − each of them', () => {
+    const figs = qualityFigures([
+      { dataset: 'corefx', protocol: '5-fold CV', system: 'label-bot', score: 0.7 },
+      { dataset: 'corefx', protocol: '5-fold CV', system: 'fastText untuned', score: 0.2 },
+      { dataset: 'corefx', protocol: '5-fold CV', system: 'fastText tuned by inner CV', score: 0.45 },
+    ]);
+    const diffs = figs.filter((f) => f.name.includes('−'));
+    expect(diffs.map((f) => f.name)).toEqual(['corefx · label-bot − fastText (fastText untuned)', 'corefx · label-bot − fastText (fastText tuned by inner CV)']);
+    expect(diffs[0]!.value).toBeCloseTo(0.5, 10);
+    expect(diffs[1]!.value).toBeCloseTo(0.25, 10);
+  });
+});
+
+describe('peer tuning: grid and selection', () => {
+  it('enumerates every combination, first axis slowest', () => {
+    expect(gridOf<{ a: number; b: string }>({ a: [1, 2], b: ['x', 'y'] })).toEqual([
+      { a: 1, b: 'x' },
+      { a: 1, b: 'y' },
+      { a: 2, b: 'x' },
+      { a: 2, b: 'y' },
+    ]);
+    expect(() => gridOf<{ a: number }>({ a: [] })).toThrow(/no values/);
+  });
+
+  it('picks the highest inner score, the first on a tie, and never a NaN', () => {
+    expect(pickBest([{ setting: 'a', score: 0.4 }, { setting: 'b', score: 0.6 }, { setting: 'c', score: 0.5 }]).setting).toBe('b');
+    expect(pickBest([{ setting: 'a', score: 0.6 }, { setting: 'b', score: 0.6 }]).setting).toBe('a');
+    expect(pickBest([{ setting: 'a', score: Number.NaN }, { setting: 'b', score: 0.1 }]).setting).toBe('b');
+    expect(() => pickBest([{ setting: 'a', score: Number.NaN }])).toThrow(/no setting/);
+  });
+
+  it('searches the full word-only grid before one char n-gram variant, and a small grid in --quick', () => {
+    const full = fastTextSearch(false);
+    expect(full.grid).toHaveLength(12);
+    expect(full.grid[0]).toEqual({ lr: 0.1, epoch: 25, wordNgrams: 1, minn: 0, maxn: 0 });
+    expect(full.grid.every((s) => s.maxn === 0)).toBe(true);
+    expect(full.charNgrams).toEqual({ minn: 3, maxn: 6 });
+    expect(searchLabel(full)).toBe('lr {0.1, 0.5, 1} × epoch {25, 50} × wordNgrams {1, 2}, then char 3–6-grams on the winner');
+    const quick = fastTextSearch(true);
+    expect(quick.grid).toHaveLength(4);
+    expect(quick.charNgrams).toBeNull();
+    expect(settingLabel(TUTORIAL_SETTING)).toBe('lr 0.5, epoch 25, wordNgrams 2, no char n-grams');
   });
 });
 
