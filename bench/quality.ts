@@ -3,7 +3,7 @@
  *
  *   npx tsx bench/quality.ts [--quick] [--tune-nlbse]
  *
- * Prints a Markdown table and writes bench/results/quality.json. Data: ../shared/data (read-only).
+ * Prints a Markdown table and writes bench/results/quality.json (quality.quick.json with --quick). Data: ../shared/data (read-only).
  * - corefx areas (22 labels): macro-F1 and accuracy, 5-fold stratified CV (3 folds with --quick).
  * - NLBSE'24 (per repo, mean over repos of macro-F1), 5-fold CV (skipped with --quick).
  * The fastText peer is fasttext.wasm (the official C++ fastText compiled to WebAssembly; its embind
@@ -157,7 +157,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const totalSeconds = (performance.now() - t0) / 1000;
   const md = toMarkdown(rows);
   process.stdout.write(md + '\n');
-  const file = join(ROOT, 'bench', 'results', 'quality.json');
+  // Like the bench parts: a quick pass must not overwrite the figures of the last full run.
+  const file = join(ROOT, 'bench', 'results', quick ? 'quality.quick.json' : 'quality.json');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify({ command: `npx tsx bench/quality.ts${quick ? ' --quick' : ''}${tuneNlbse ? ' --tune-nlbse' : ''}`, generatedAt: new Date().toISOString(), totalSeconds, rows }, null, 2) + '\n');
   process.stderr.write(`wrote ${file}\n`);
