@@ -117,7 +117,7 @@ async function crossValidate(dataset: string, rows: LabeledIssue[], k: number, p
   }
   const protocol = `${k}-fold CV${perRepo ? ', per repo' : ''}`;
   const out: QualityRow[] = [
-    { dataset, protocol, system: 'label-bot (hashed word+char n-grams, class-balanced L2-SVM, CV-chosen λ and title weight)', ...score(rows, ours, perRepo), seconds: oursSec },
+    { dataset, protocol, system: 'label-bot (hashed word+char n-grams, class-balanced linear model; loss, λ and title weight chosen by internal CV)', ...score(rows, ours, perRepo), seconds: oursSec },
     { dataset, protocol, system: `fastText untuned (fasttext.wasm, tutorial settings: ${settingLabel(TUTORIAL_SETTING)})`, ...score(rows, peer, perRepo), seconds: peerSec },
   ];
   if (search) {
