@@ -242,6 +242,18 @@ async function deleteComment(octokit: GitHubClient, owner: string, repo: string,
   }
 }
 
+/** Deletes the bot's younger duplicates, keeping the oldest (the one every racer agrees on). Returns the calls made. */
+async function keepOldestComment(octokit: GitHubClient, ref: IssueRef, ids: readonly number[]): Promise<number> {
+  const keep = Math.min(...ids);
+  let calls = 0;
+  for (const id of ids) {
+    if (id === keep) continue;
+    await deleteComment(octokit, ref.owner, ref.repo, id);
+    calls++;
+  }
+  return calls;
+}
+
 /**
  * Creates the comment and, in the same call, sees every racer's comment committed before ours (the mutation's
  * payload is read after the write). Parallel deliveries that all read "no comment yet" thus converge on ONE comment,
@@ -252,15 +264,7 @@ async function createCommentConverging(octokit: GitHubClient, state: IssueState,
   const created = data.addComment?.commentEdge?.node?.fullDatabaseId;
   const ours = ownComments(data.addComment?.subject?.comments?.nodes ?? []).map((c) => c.id);
   if (created != null && !ours.includes(Number(created))) ours.push(Number(created));
-  if (ours.length <= 1) return 1;
-  const keep = Math.min(...ours);
-  let calls = 1;
-  for (const id of ours) {
-    if (id === keep) continue;
-    await deleteComment(octokit, state.ref.owner, state.ref.repo, id);
-    calls++;
-  }
-  return calls;
+  return ours.length <= 1 ? 1 : 1 + (await keepOldestComment(octokit, state.ref, ours));
 }
 
 export function renderDecisionComment(decision: LabelDecision, modelVersion: string): string | null {
@@ -298,9 +302,8 @@ export async function applyDecision(
   }
   let comment: CommentAction = 'none';
   // Duplicates from an earlier race: keep the oldest, which every racer agrees on.
-  for (const id of state.duplicateBotComments ?? []) {
-    await deleteComment(octokit, owner, repo, id);
-    writes++;
+  if (state.botComment && state.duplicateBotComments?.length) {
+    writes += await keepOldestComment(octokit, state.ref, [state.botComment.id, ...state.duplicateBotComments]);
   }
   // A locked issue still takes labels; a comment there would need elevated rights and adds noise.
   if (commentBody !== null && !state.locked) {
