@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { mergeCcLine } from './cc-line';
-import { getLiveItem, type Octokit, type RepoRef } from './github-ops';
+import { getLiveItem } from './github-ops';
+import type { GitHubClient, RepoRef } from '../vocabulary';
 import { handleKey, labelKey } from './handles';
 import type { HelpersConfig } from './subscriptions-parser';
 
@@ -19,7 +20,7 @@ export function subscribersFor(config: HelpersConfig, labels: readonly string[])
 }
 
 export interface CcInput {
-  octokit: Octokit;
+  octokit: GitHubClient;
   ref: RepoRef;
   number: number;
   isPull: boolean;

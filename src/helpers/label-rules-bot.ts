@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { getLiveItem, type Octokit, type RepoRef } from './github-ops';
+import { getLiveItem } from './github-ops';
+import type { GitHubClient, RepoRef } from '../vocabulary';
 import { labelKey } from './handles';
 import { ruleClosure } from './label-rules';
 import { DEFAULT_RESPECT_REMOVAL_MINUTES } from './schema';
@@ -14,7 +15,7 @@ interface IssueEvent {
 
 /** Labels a human (not a bot) removed within the window, from the issue's event history. */
 export async function recentHumanRemovals(
-  octokit: Octokit,
+  octokit: GitHubClient,
   ref: RepoRef,
   number: number,
   windowMs: number,
@@ -35,7 +36,7 @@ export async function recentHumanRemovals(
 }
 
 export interface RulesInput {
-  octokit: Octokit;
+  octokit: GitHubClient;
   ref: RepoRef;
   number: number;
   /** The label just added. */

@@ -3,7 +3,10 @@
  * (same GraphQL read, repo config, decision and idempotent writes), in `dry-run` mode for a preview or `act` to label.
  */
 import type { Classifier } from '../ml/types';
-import { applyDecision, decideLabels, readIssueState, type IssueState, type LabelIssueOptions } from '../github/labeler';
+import { applyDecision } from '../github/apply-decision';
+import { decideLabels } from '../github/label-decision';
+import { readIssueState, type IssueState } from '../github/issue-state';
+import type { LabelIssueOptions } from '../github/label-issue';
 import type { RepoConfigFile } from '../github/repo-config';
 import { createLogger, type Logger } from '../log/logger';
 import { assertResumable, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint';
@@ -166,8 +169,6 @@ async function processIssue(
   const result = await applyDecision(octokit, state, decision, {
     mode: opts.dryRun ? 'dry-run' : 'act',
     modelVersion: opts.classifier.version,
-    source: opts.source,
-    log,
   });
   log.info(
     {

@@ -106,14 +106,25 @@ describe('universal labeling through probot.receive', () => {
     expect(sink.lines.join('\n')).not.toMatch(/SECRET-(TITLE|BODY)/);
   });
 
-  it('labels the new issue after a transfer', async () => {
+  it('labels a transferred issue once: on the new repo\'s issues.opened, not on the old repo\'s issues.transferred', async () => {
     gh.addRepo('octo/gadgets');
     gh.addIssue('octo/gadgets', { number: 40, title: 'crash' });
-    const probot = await createTestProbot({ loadClassifier });
-    const payload = issuesPayload({ number: 3, action: 'transferred' });
-    const moved = { ...payload, changes: { new_repository: { ...payload.repository, id: 556, name: 'gadgets', full_name: 'octo/gadgets' }, new_issue: { ...payload.issue, number: 40 } } };
-    await probot.receive({ id: 't-1', name: 'issues', payload: moved } as never);
+    const sink = logSink();
+    const log = createLogger('app-test', sink.stream);
+    log.level = 'info';
+    const probot = await createTestProbot({ loadClassifier, log });
+    // The old repo's event: GitHub sends it to the old repo's installation; nothing is labeled from there.
+    const old = issuesPayload({ number: 3, action: 'transferred' });
+    const transferred = { ...old, changes: { new_repository: { ...old.repository, id: 556, name: 'gadgets', full_name: 'octo/gadgets' }, new_issue: { ...old.issue, number: 40 } } };
+    await probot.receive({ id: 't-1', name: 'issues', payload: transferred } as never);
+    expect(gh.issue('octo/gadgets', 40).labels).toEqual([]);
+    expect(sink.lines.join('\n')).toMatch(/"decision":"ignored","reason":"transferred"/);
+    // The new repo's event, through the new repo's installation.
+    const opened = issuesPayload({ number: 40, repo: 'octo/gadgets', installationId: 78 });
+    await probot.receive({ id: 't-2', name: 'issues', payload: { ...opened, changes: { old_issue: old.issue, old_repository: old.repository } } } as never);
     expect(gh.issue('octo/gadgets', 40).labels).toEqual(['bug']);
+    expect(gh.issue('octo/gadgets', 40).comments).toHaveLength(1);
+    expect(sink.lines.join('\n')).toMatch(/"decision":"universal"/);
   });
 });
 

@@ -7,8 +7,8 @@ import {
   globalConfigSchema,
   parseGlobalConfig,
   parseIssueLocator,
-  rolloutFor,
 } from '../../src/config/global-config';
+import { rolloutFor } from '../../src/rollout/rollout-for';
 import { IssueBackedConfig, type IssueEditedContextLike } from '../../src/config/issue-backed-config';
 import { repoConfigFileSchema } from '../../src/github/repo-config';
 import { FakeGitHub, testOctokit } from '../support/nock-github';

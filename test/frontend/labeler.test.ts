@@ -1,6 +1,8 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decideLabels, labelIssue, readIssueState, type IssueState } from '../../src/github/labeler';
+import { decideLabels } from '../../src/github/label-decision';
+import { labelIssue } from '../../src/github/label-issue';
+import { readIssueState, type IssueState } from '../../src/github/issue-state';
 import { DEFAULT_REPO_CONFIG, resolveRepoConfig } from '../../src/github/repo-config';
 import { BOT_COMMENT_MARKER } from '../../src/github/bot-comment';
 import { ADD_COMMENT_OPERATION } from '../../src/github/add-comment-mutation';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readIssueState } from '../../src/github/labeler';
+import { readIssueState } from '../../src/github/issue-state';
 import { appCredentialsFromEnv, createOctokitFactory } from '../../src/github/octokit';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
 import { testPrivateKey } from './app-harness';

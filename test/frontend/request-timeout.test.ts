@@ -6,7 +6,7 @@
 import { ProbotOctokit } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { classifyGitHubError } from '../../src/github/errors';
-import { readIssueState } from '../../src/github/labeler';
+import { readIssueState } from '../../src/github/issue-state';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { fetchWithTimeout, githubRequestTimeoutFromEnv } from '../../src/github/request-timeout';
 import { createRuntime } from '../../src/lambda/runtime';

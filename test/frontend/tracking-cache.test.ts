@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cachedTrackingLookup } from '../../src/github/tracking-issue-cache';
+import { cachedTrackingLookup } from '../../src/config/tracking-issue-cache';
 import { testOctokit } from '../support/nock-github';
 
 describe('cachedTrackingLookup', () => {

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TRACKING_STATUS_MARKER } from '../../src/helpers/index';
+import { TRACKING_STATUS_MARKER } from '../../src/config/helpers-config';
 import {
   BOT,
   deliver,

@@ -1,16 +1,13 @@
-import type { GitHubClient } from './labeler';
-
-/** Same shape as the helpers' TrackingIssueLookup (src/helpers/config-source.ts). */
-export type TrackingLookup = (octokit: GitHubClient, ref: { owner: string; repo: string }) => Promise<number | null>;
+import type { TrackingIssueLookup } from './helpers-config';
 
 /**
  * Caches each repo's `tracking-issue:` for `ttlMs`, so the helpers do not fetch `.github/issue_label_bot.yaml` on
  * every labeled event. Failures are not cached (the next event retries); the map is bounded (oldest evicted first).
  */
 export function cachedTrackingLookup(
-  inner: TrackingLookup,
+  inner: TrackingIssueLookup,
   opts: { ttlMs?: number; now?: () => number; maxEntries?: number } = {},
-): TrackingLookup {
+): TrackingIssueLookup {
   const ttl = opts.ttlMs ?? 60_000;
   const now = opts.now ?? Date.now;
   const max = opts.maxEntries ?? 1000;

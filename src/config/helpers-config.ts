@@ -1,12 +1,10 @@
 import type { Logger } from 'pino';
-import { IssueBackedConfig } from '../config/issue-backed-config';
-import type { GitHubClient } from '../github/labeler';
+import { IssueBackedConfig } from './issue-backed-config';
 import { parseRepoConfigText } from '../github/repo-config';
-import { statusOf, type RepoRef } from './github-ops';
-import type { RepoHelpersConfig } from './schema';
-import { mergeHelpers, normalizeHelpers, parseTrackingIssueBody, type HelpersConfig } from './subscriptions-parser';
-
-export { helperWarnings } from './subscriptions-parser';
+import { statusOf } from '../helpers/github-ops';
+import type { RepoHelpersConfig } from '../helpers/schema';
+import { mergeHelpers, normalizeHelpers, parseTrackingIssueBody, type HelpersConfig } from '../helpers/subscriptions-parser';
+import type { GitHubClient, RepoRef } from '../vocabulary';
 
 export const TRACKING_STATUS_MARKER = '<!-- label-bot:tracking-issue-status -->';
 export const DEFAULT_TRACKING_TTL_MS = 60_000;
