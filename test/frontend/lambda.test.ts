@@ -5,8 +5,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createRuntime } from '../../src/lambda/runtime';
 import { loadSecrets } from '../../src/lambda/secrets';
 import { verifyWebhookSignature, signWebhookBody } from '../../src/lambda/signature';
+import { createWebhookHandler } from '../../src/lambda/webhook-handler';
+import { createLogger } from '../../src/log/logger';
 import { FakeGitHub, TestOctokit } from '../support/nock-github';
-import { issuesPayload, testPrivateKey } from './app-harness';
+import { issuesPayload, logSink, testPrivateKey } from './app-harness';
 import { KeywordClassifier } from './fake-classifier';
 import { v1Event, v2Event, WEBHOOK_SECRET } from './lambda-events';
 
@@ -89,6 +91,39 @@ describe('Lambda handler (adapter wrapped)', () => {
     tampered.body = tampered.body.replace('crash', 'crush');
     expect((await handler(tampered)).statusCode).toBe(401);
     expect(gh.calls).toHaveLength(0);
+  });
+
+  it('accepts a signature in upper-case hex (verified once, case-insensitively): 200 and labeled', async () => {
+    gh.addIssue('octo/widgets', { number: 7, title: 'crash' });
+    const { handler } = runtime();
+    const payload = issuesPayload({ number: 7 });
+    const upper = 'sha256=' + signWebhookBody(WEBHOOK_SECRET, JSON.stringify(payload)).slice('sha256='.length).toUpperCase();
+    const res = await handler(v1Event(payload, { signature: upper }));
+    expect(res.statusCode).toBe(200);
+    expect(gh.issue('octo/widgets', 7).labels).toEqual(['bug']);
+  });
+
+  it('a handler error is a 500 whose log line names the delivery, never the payload or the signature', async () => {
+    const sink = logSink();
+    const log = createLogger('lambda-test', sink.stream);
+    log.level = 'info';
+    const payload = issuesPayload({ number: 8, title: 'SECRET-TITLE', body: 'SECRET-BODY' });
+    const event = v1Event(payload, { delivery: 'delivery-boom' });
+    const probot = {
+      webhooks: {
+        receive: async (e: { id: string; name: string; payload: unknown }) => {
+          // What @octokit/webhooks rejects with: an AggregateError carrying the event, payload and all.
+          const inner = Object.assign(new Error('boom'), { status: 502, event: e });
+          throw Object.assign(new AggregateError([inner], 'boom'), { event: e, errors: [inner] });
+        },
+      },
+    };
+    const handler = createWebhookHandler({ init: async () => ({ secret: WEBHOOK_SECRET, probot: probot as never }), log });
+    expect((await handler(event)).statusCode).toBe(500);
+    const text = sink.lines.join('\n');
+    expect(text).toContain('delivery-boom');
+    expect(JSON.parse(sink.lines.at(-1)!)).toMatchObject({ event: 'issues', err: { class: 'AggregateError', status: 502, message: 'boom' } });
+    expect(text).not.toMatch(/SECRET-(TITLE|BODY)|sha256=/);
   });
 
   it('answers 400 for missing event headers, malformed bodies and unknown event shapes; 405 for GET', async () => {
