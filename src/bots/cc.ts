@@ -1,5 +1,5 @@
 import type { Probot } from 'probot';
-import { ccOnLabeled } from '../helpers/cc-bot';
+import { ccOnLabeled } from '../helpers/cc-subscriptions';
 import type { Logger } from '../log/logger';
 import { guarded, type LabeledEvents } from './labeled-event';
 

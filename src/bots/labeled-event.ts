@@ -1,6 +1,6 @@
 import type { Context } from 'probot';
 import type { HelpersConfigResolver } from '../config/helpers-config';
-import { applyLabelRules } from '../helpers/label-rules-bot';
+import { applyLabelRules } from '../helpers/apply-label-rules';
 import type { HelpersConfig } from '../helpers/subscriptions-parser';
 import { errorFields } from '../log/error-fields';
 import type { Logger } from '../log/logger';

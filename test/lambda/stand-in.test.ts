@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
 import { TestOctokit } from '../support/nock-github';
-import { configBody, testPrivateKey } from './app-harness';
-import { KeywordClassifier } from './fake-classifier';
+import { configBody, testPrivateKey } from '../bots/app-harness';
+import { KeywordClassifier } from '../support/fake-classifier';
 
 let gh: GitHubStandIn;
 let handler: ReturnType<typeof createRuntime>['handler'];

@@ -8,8 +8,8 @@ import { verifyWebhookSignature, signWebhookBody } from '../../src/lambda/signat
 import { createWebhookHandler } from '../../src/lambda/webhook-handler';
 import { createLogger } from '../../src/log/logger';
 import { FakeGitHub, TestOctokit } from '../support/nock-github';
-import { issuesPayload, logSink, testPrivateKey } from './app-harness';
-import { KeywordClassifier } from './fake-classifier';
+import { issuesPayload, logSink, testPrivateKey } from '../bots/app-harness';
+import { KeywordClassifier } from '../support/fake-classifier';
 import { v1Event, v2Event, WEBHOOK_SECRET } from './lambda-events';
 
 const env = (): NodeJS.ProcessEnv => ({ APP_ID: '123', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET, MODEL_DIR: '/nonexistent', LOG_LEVEL: 'silent' });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { forwardedIssueSchema, MAX_FORWARDED_BODY_CHARS } from '../../src/pubsub/message';
 import { buildForwardedIssue, capBody, messageAttributes } from '../../src/pubsub/publisher';
-import { issuesPayload } from './app-harness';
+import { issuesPayload } from '../bots/app-harness';
 
 interface JsonSchemaNode {
   type?: string;

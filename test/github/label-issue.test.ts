@@ -7,7 +7,7 @@ import { DEFAULT_REPO_CONFIG, resolveRepoConfig } from '../../src/github/repo-co
 import { BOT_COMMENT_MARKER } from '../../src/github/bot-comment';
 import { ADD_COMMENT_OPERATION } from '../../src/github/add-comment-mutation';
 import { FakeGitHub, testOctokit } from '../support/nock-github';
-import { KeywordClassifier, fixedPrediction } from './fake-classifier';
+import { KeywordClassifier, fixedPrediction } from '../support/fake-classifier';
 
 function state(partial: Partial<IssueState> = {}, configYaml?: string): IssueState {
   return {

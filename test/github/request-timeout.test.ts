@@ -11,8 +11,8 @@ import { createOctokitFactory } from '../../src/github/octokit';
 import { fetchWithTimeout, githubRequestTimeoutFromEnv } from '../../src/github/request-timeout';
 import { createRuntime } from '../../src/lambda/runtime';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
-import { testPrivateKey } from './app-harness';
-import { KeywordClassifier } from './fake-classifier';
+import { testPrivateKey } from '../bots/app-harness';
+import { KeywordClassifier } from '../support/fake-classifier';
 
 let gh: GitHubStandIn;
 beforeEach(async () => {

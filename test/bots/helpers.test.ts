@@ -10,7 +10,7 @@ import {
   makeProbot,
   pullPayload,
   type FakeItem,
-} from './fake-github';
+} from '../helpers/fake-github';
 
 const TRACKING = 100;
 const trackingBody = (extraYaml = '') =>

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardedIssueSchema } from '../../src/pubsub/message';
 import { buildForwardedIssue, PubSubPublisher } from '../../src/pubsub/publisher';
 import { pubSubEmulatorSkipReason, startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
-import { issuesPayload } from './app-harness';
+import { issuesPayload } from '../bots/app-harness';
 
 const skip = pubSubEmulatorSkipReason();
 const project = 'label-bot-frontend';

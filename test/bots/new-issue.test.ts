@@ -9,7 +9,7 @@ import { decideCohort } from '../../src/rollout/cohort';
 import { FakeGitHub } from '../support/nock-github';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
 import { configBody, createTestProbot, issuesPayload, logSink, RecordingPublisher, testConfigStore } from './app-harness';
-import { KeywordClassifier } from './fake-classifier';
+import { KeywordClassifier } from '../support/fake-classifier';
 
 const classifier = new KeywordClassifier('universal/fake-1');
 const loadClassifier = async () => classifier;
