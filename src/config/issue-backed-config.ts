@@ -78,20 +78,6 @@ export class IssueBackedConfig<T> {
     return this.value;
   }
 
-  /** Errors of the most recent invalid body, null when the latest body was valid. */
-  lastErrors(): string[] | null {
-    return this.errors;
-  }
-
-  lastWarnings(): string[] {
-    return this.warnings;
-  }
-
-  /** Forces the next `get` to revalidate (still conditional). */
-  invalidate(): void {
-    this.fetchedAt = Number.NEGATIVE_INFINITY;
-  }
-
   async get(octokit: GitHubClient): Promise<T | null> {
     if (this.now() - this.fetchedAt < this.opts.ttlMs) return this.value;
     // Concurrent deliveries on one instance share one revalidation.

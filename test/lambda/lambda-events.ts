@@ -1,4 +1,9 @@
-import { signWebhookBody } from '../../src/lambda/signature';
+import { createHmac } from 'node:crypto';
+
+/** What GitHub puts in X-Hub-Signature-256. */
+export function signWebhookBody(secret: string, body: string | Buffer): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
 
 export const WEBHOOK_SECRET = 'lambda-test-secret';
 

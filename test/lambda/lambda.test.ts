@@ -4,13 +4,13 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
 import { loadSecrets } from '../../src/lambda/secrets';
-import { verifyWebhookSignature, signWebhookBody } from '../../src/lambda/signature';
+import { verifyWebhookSignature } from '../../src/lambda/signature';
 import { createWebhookHandler } from '../../src/lambda/webhook-handler';
 import { createLogger } from '../../src/log/logger';
 import { FakeGitHub, TestOctokit } from '../support/nock-github';
 import { issuesPayload, logSink, testPrivateKey } from '../bots/app-harness';
 import { KeywordClassifier } from '../support/fake-classifier';
-import { v1Event, v2Event, WEBHOOK_SECRET } from './lambda-events';
+import { signWebhookBody, v1Event, v2Event, WEBHOOK_SECRET } from './lambda-events';
 
 const env = (): NodeJS.ProcessEnv => ({ APP_ID: '123', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET, MODEL_DIR: '/nonexistent', LOG_LEVEL: 'silent' });
 
