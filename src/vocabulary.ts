@@ -23,7 +23,7 @@ export interface IssueRef extends RepoRef {
 
 /**
  * An installation-authenticated GitHub client: a webhook's `context.octokit`, `probot.auth(installationId)`, or the
- * worker's and CLI's clients from src/github/octokit-factory.ts. All of them are Probot's Octokit class.
+ * worker's and CLI's clients from src/github/octokit.ts. All of them are Probot's Octokit class.
  */
 export type GitHubClient = InstanceType<typeof ProbotOctokit>;
 
