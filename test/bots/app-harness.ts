@@ -1,8 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { Probot } from 'probot';
+import type { Probot } from 'probot';
 import { createApp, type AppDeps } from '../../src/app';
 import { createGlobalConfigStore } from '../../src/config/global-config';
+import { createProbot } from '../../src/github/create-probot';
+import { LAMBDA_GITHUB_REQUEST_TIMEOUT_MS } from '../../src/github/request-timeout';
 import { createLogger } from '../../src/log/logger';
 import type { ForwardedIssue } from '../../src/pubsub/message';
 import type { IssuePublisher } from '../../src/pubsub/publisher';
@@ -87,7 +89,16 @@ export function issuesPayload(o: IssuesPayloadOptions = {}) {
 }
 
 export async function createTestProbot(deps: Partial<AppDeps> & Pick<AppDeps, 'loadClassifier'>, secret = 'test-secret'): Promise<Probot> {
-  const probot = new Probot({ appId: 123, privateKey: testPrivateKey(), secret, Octokit: TestOctokit, log: createLogger('probot-test') });
+  // The Lambda's settings (src/lambda/runtime.ts), with the test Octokit's retries and throttling off.
+  const probot = createProbot({
+    appId: 123,
+    privateKey: testPrivateKey(),
+    secret,
+    requestTimeoutMs: LAMBDA_GITHUB_REQUEST_TIMEOUT_MS,
+    webhookWindow: true,
+    Octokit: TestOctokit,
+    log: createLogger('probot-test'),
+  });
   await probot.load(createApp({ publisher: null, configStore: null, ...deps }));
   return probot;
 }
