@@ -2,19 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../ml/helpers';
-import { cli, FAST_FLAGS, FIXTURES } from './helpers';
+import { cli, FAST_FLAGS, FIXTURES, oneJson } from './helpers';
 
 /** 63 rows in a repo's own vocabulary: kind/bug, Type: Bug, enhancement, Feature_Request, support, kind/question, plus noise. */
 const REPO_LABELS = join(FIXTURES, 'issues-repo-labels.jsonl');
 const INLINE = 'kind/bug=bug,type: bug=bug,enhancement=feature,feature_request=feature,support=question,kind/question=question';
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-
-function oneJson(stdout: string): Record<string, unknown> {
-  const lines = stdout.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return JSON.parse(lines[0]!) as Record<string, unknown>;
-}
 
 describe('label-bot train/eval --label-map --labels', () => {
   it('train with an inline map: repo labels become bug/feature/question, unmapped rows are dropped and counted', () => {
