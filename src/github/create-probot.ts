@@ -1,6 +1,7 @@
 import { Probot, ProbotOctokit, type Options } from 'probot';
 import { createLogger, type Logger } from '../log/logger';
 import { fetchWithTimeout, withRequestTimeout } from './request-timeout';
+import { budgetThrottleOptions, installationBudget } from './throttle';
 
 /**
  * The one place a Probot is built: the Lambda (src/lambda/runtime.ts), `npm run dev` (src/lambda/dev-server.ts), the
@@ -31,11 +32,19 @@ export interface CreateProbotOptions {
 /** Waiting longer than this for a rate limit would blow the webhook window; give up instead. */
 export const MAX_RATE_LIMIT_WAIT_S = 2;
 
+/** `installation:<id>` for installation clients (webhook and `probot.auth(id)` alike), else `app`. */
+function throttleId(instance: Record<string, unknown>): string {
+  const installationId = (instance.auth as { installationId?: unknown } | undefined)?.installationId;
+  return installationId ? `installation:${String(installationId)}` : 'app';
+}
+
 /** The Probot constructor options; `Probot.defaults(probotOptions(…))` is the class Probot's own Server wants. */
 export function probotOptions(opts: CreateProbotOptions): Options {
   const extra = opts.octokitDefaults ?? {};
   const shortWait = (retryAfter: number) => retryAfter <= MAX_RATE_LIMIT_WAIT_S;
   const window = opts.webhookWindow ? { retry: { retries: 1 }, throttle: { onRateLimit: shortWait, onSecondaryRateLimit: shortWait } } : null;
+  // One budget per Probot (per process in practice): every client of one installation shares its slots and writes.
+  const budget = budgetThrottleOptions(installationBudget({ maxWaitMs: opts.webhookWindow ? MAX_RATE_LIMIT_WAIT_S * 1000 : undefined }));
   // A function, not an object: Probot passes its own `throttle`/`retry` to installation clients, and an object default
   // would be shallow-overridden (e.g. a test's `throttle: { enabled: false }` silently lost).
   const Octokit = (opts.Octokit ?? ProbotOctokit).defaults((instance: Record<string, unknown>) => ({
@@ -43,7 +52,14 @@ export function probotOptions(opts: CreateProbotOptions): Options {
     ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
     ...extra,
     retry: { ...window?.retry, ...(instance.retry as object | undefined), ...(extra.retry as object | undefined) },
-    throttle: { ...(instance.throttle as object | undefined), ...window?.throttle, ...(extra.throttle as object | undefined) },
+    throttle: {
+      ...(instance.throttle as object | undefined),
+      ...budget,
+      // Keyed by installation: Probot's webhook clients carry no throttle id, so they all shared one key.
+      id: throttleId(instance),
+      ...window?.throttle,
+      ...(extra.throttle as object | undefined),
+    },
     ...withRequestTimeout({ request: { ...(instance.request as object | undefined), ...(extra.request as object | undefined) } }, opts.requestTimeoutMs),
   })) as typeof ProbotOctokit;
   return {

@@ -1,0 +1,67 @@
+/**
+ * Many events at once into one Probot process right after start-up (no installation token cached yet), with the
+ * Octokit settings as shipped: throttling and retries on, nothing swapped for a test class. Octokit's throttling plugin
+ * used to give every webhook client one shared key with 10 concurrent slots; the installation-token fetch needed an
+ * 11th from the same pool, so ten events hung for good (issue #19). Each case has a deadline: a hang fails it.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRuntime } from '../../src/lambda/runtime';
+import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
+import { KeywordClassifier } from '../support/fake-classifier';
+import { testPrivateKey } from '../bots/app-harness';
+
+let gh: GitHubStandIn;
+
+function toV2(delivery: WebhookDelivery) {
+  return {
+    version: '2.0' as const,
+    rawPath: '/webhook',
+    headers: delivery.headers,
+    requestContext: { http: { method: 'POST', path: '/webhook' } },
+    body: Buffer.from(delivery.body, 'utf8').toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+/** A fresh process: the production runtime with its shipped Octokit (no `Octokit` override). */
+function freshRuntime() {
+  return createRuntime({
+    env: { APP_ID: String(gh.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: gh.webhookSecret, GITHUB_API_URL: gh.url, LOG_LEVEL: 'silent' },
+    loadClassifier: async () => new KeywordClassifier('universal/stand-in'),
+  }).handler;
+}
+
+/** Files one issue per entry (no webhook), then delivers every `issues.opened` at once. */
+async function fireAtOnce(issues: { repo: string; number: number }[]) {
+  const handler = freshRuntime();
+  for (const i of issues) gh.createIssue(i.repo, { title: `Crash on start ${i.number}`, body: 'stack trace', user: 'alice', number: i.number, webhook: false });
+  const deliveries = issues.map((i) => gh.buildWebhook('issues', gh.issuesPayload(i.repo, i.number, 'opened')));
+  const results = await Promise.all(deliveries.map((d) => handler(toV2(d))));
+  return results.map((r) => r.statusCode);
+}
+
+beforeEach(async () => {
+  gh = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
+});
+afterEach(async () => {
+  await gh.close();
+});
+
+describe('parallel events right after start-up, throttling as shipped', () => {
+  it('labels 12 concurrent issues of one installation', { timeout: 15_000 }, async () => {
+    gh.createRepo('acme/widgets');
+    const issues = Array.from({ length: 12 }, (_, k) => ({ repo: 'acme/widgets', number: k + 1 }));
+    expect(await fireAtOnce(issues)).toEqual(issues.map(() => 200));
+    for (const i of issues) {
+      expect(gh.issue(i.repo, i.number).labels).toEqual(['bug']);
+      expect(gh.botComments(i.repo, i.number)).toHaveLength(1);
+    }
+  });
+
+  it('labels 12 concurrent issues across 12 installations', { timeout: 15_000 }, async () => {
+    const issues = Array.from({ length: 12 }, (_, k) => ({ repo: `org${k}/widgets`, number: 1 }));
+    for (const i of issues) gh.createRepo(i.repo);
+    expect(await fireAtOnce(issues)).toEqual(issues.map(() => 200));
+    for (const i of issues) expect(gh.issue(i.repo, i.number).labels).toEqual(['bug']);
+  });
+});
