@@ -5,7 +5,7 @@ import type { GitHubClient } from '../../src/vocabulary';
 import { NoModelError, StoreUnavailableError, type ModelRegistry } from '../../src/registry';
 import type { Logger } from '../../src/log/logger';
 import type { Classifier } from '../../src/ml/types';
-import type { KeyedLock } from './keyed-lock';
+import type { KeyedLock } from '../../src/github/keyed-lock';
 import type { MessageOutcome, WorkerMetrics } from './metrics';
 
 /** What the worker needs from a Pub/Sub message (the real client's Message satisfies it). */

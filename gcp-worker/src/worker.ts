@@ -3,7 +3,7 @@ import { Storage } from '@google-cloud/storage';
 import type { Classifier } from '../../src/ml/types';
 import { createLogger, type Logger } from '../../src/log/logger';
 import { GcsModelStore, ModelRegistry, type ArtifactLoader } from '../../src/registry';
-import { KeyedLock } from './keyed-lock';
+import { KeyedLock } from '../../src/github/keyed-lock';
 import { startHealthServer, type HealthServer } from './http';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 import { processMessage, type CountableClient, type ProcessResult } from './process-message';

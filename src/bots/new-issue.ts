@@ -3,6 +3,7 @@ import type { GlobalConfig } from '../config/global-config';
 import type { IssueBackedConfig } from '../config/issue-backed-config';
 import type { GlobalConfigLoader } from '../config/load-global-config';
 import { classifyGitHubError } from '../github/errors';
+import { KeyedLock } from '../github/keyed-lock';
 import { labelIssue } from '../github/label-issue';
 import type { RepoConfigFile } from '../github/repo-config';
 import { errorFields } from '../log/error-fields';
@@ -41,6 +42,8 @@ type IssuesPayload = NewIssueContext['payload'];
  */
 export default function newIssueBot(app: Probot, deps: NewIssueDeps): void {
   const { log } = deps;
+  // Racing deliveries of one issue in this process label it one after the other: one comment creation, not ten.
+  const issueLock = new KeyedLock();
 
   const handle = async (context: NewIssueContext): Promise<Decision> => {
     const { payload } = context;
@@ -77,13 +80,15 @@ export default function newIssueBot(app: Probot, deps: NewIssueDeps): void {
 
     const classifier = await deps.loadClassifier();
     try {
-      await labelIssue(context.octokit, ref, classifier, {
-        mode: 'act',
-        source: 'universal',
-        defaults: config?.defaults ?? null,
-        log,
-        logContext: { delivery_id: context.id, shadow_forwarded: forwardedShadow || undefined },
-      });
+      await issueLock.run(`${fullName}#${ref.number}`.toLowerCase(), () =>
+        labelIssue(context.octokit, ref, classifier, {
+          mode: 'act',
+          source: 'universal',
+          defaults: config?.defaults ?? null,
+          log,
+          logContext: { delivery_id: context.id, shadow_forwarded: forwardedShadow || undefined },
+        }),
+      );
     } catch (err) {
       if (classifyGitHubError(err) !== 'transient') throw err;
       return handOffToWorker(payload, context.id, { ratio: rule?.ratio ?? 0, bucket }, config?.defaults ?? null, meta, err);

@@ -54,7 +54,10 @@ async function keepOldestComment(octokit: GitHubClient, ref: IssueRef, ids: read
  * the oldest: whichever racer commits last sees all of them and deletes the younger ones. Returns the calls made.
  */
 async function createCommentConverging(octokit: GitHubClient, state: IssueState, body: string): Promise<number> {
-  const data = await octokit.graphql<AddCommentResponse>(ADD_COMMENT_MUTATION, { subjectId: state.nodeId, body });
+  // Never retried blind: a write that timed out may still be committed by GitHub later, and a retry would then leave
+  // two comments for good. The failure goes up instead (the Lambda hands the issue to the worker, the worker nacks);
+  // the next attempt re-reads the issue first and finds the late comment, or any duplicate, and keeps the oldest.
+  const data = await octokit.graphql<AddCommentResponse>(ADD_COMMENT_MUTATION, { subjectId: state.nodeId, body, request: { retries: 0 } });
   const created = data.addComment?.commentEdge?.node?.fullDatabaseId;
   const ours = ownComments(data.addComment?.subject?.comments?.nodes ?? []).map((c) => c.id);
   if (created != null && !ours.includes(Number(created))) ours.push(Number(created));

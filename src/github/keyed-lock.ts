@@ -1,7 +1,9 @@
 /**
- * Serialises work per key inside one process. Pub/Sub may hand the same issue to one pod several times at once
- * (redelivery of a slow message, or the frontend publishing reopened+opened); the labeler's read-then-write is
- * idempotent only when runs do not interleave, so runs for one issue queue behind each other.
+ * Serialises work per key inside one process: the deterministic leader among racers is the first to arrive. Pub/Sub
+ * may hand the same issue to one pod several times at once (redelivery of a slow message, or the frontend publishing
+ * reopened+opened), and a Probot server (`npm run dev`, `dev:local`, the demo) may get the same event several times at
+ * once (redeliveries, retries); the labeler's read-then-write is idempotent only when runs do not interleave, so runs
+ * for one issue queue behind each other and the followers find the leader's labels and comment on their read.
  * Across pods the window stays open in theory; it needs two pods to receive the same issue within one labeling
  * round-trip, and then costs at most a duplicate comment (see docs/gcp.md).
  */

@@ -1,0 +1,98 @@
+/**
+ * Racing deliveries and late writes on the universal route, through the production runtime with its shipped Octokit
+ * (retries and throttling on) against the GitHub stand-in, which counts every comment creation (issue #19).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRuntime } from '../../src/lambda/runtime';
+import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
+import { KeywordClassifier } from '../support/fake-classifier';
+import { testPrivateKey } from '../bots/app-harness';
+
+const CREATE = 'POST graphql:LabelBotAddComment';
+let gh: GitHubStandIn;
+
+function toV2(delivery: WebhookDelivery) {
+  return {
+    version: '2.0' as const,
+    rawPath: '/webhook',
+    headers: delivery.headers,
+    requestContext: { http: { method: 'POST', path: '/webhook' } },
+    body: Buffer.from(delivery.body, 'utf8').toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+function runtime(env: Record<string, string> = {}) {
+  return createRuntime({
+    env: { APP_ID: String(gh.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: gh.webhookSecret, GITHUB_API_URL: gh.url, LOG_LEVEL: 'silent', ...env },
+    loadClassifier: async () => new KeywordClassifier('universal/stand-in'),
+  }).handler;
+}
+
+const creations = (repo: string, number: number) => gh.counters.snapshot().byIssue[`${repo}#${number}`]?.byEndpoint[CREATE] ?? 0;
+
+async function until(check: () => boolean, deadlineMs: number): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met before the deadline');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeEach(async () => {
+  gh = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
+  gh.createRepo('acme/widgets');
+});
+afterEach(async () => {
+  await gh.close();
+});
+
+describe('ten racing deliveries of one new issue', () => {
+  it('create one comment, not ten: fresh GUIDs and the same GUID', { timeout: 20_000 }, async () => {
+    const handler = runtime();
+    gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'trace', user: 'alice', number: 1, webhook: false });
+    gh.createIssue('acme/widgets', { title: 'Crash on exit', body: 'trace', user: 'alice', number: 2, webhook: false });
+    const fresh = Array.from({ length: 10 }, () => gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1)));
+    const one = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 2));
+    const same = Array.from({ length: 10 }, () => one);
+    const answers = await Promise.all([...fresh, ...same].map((d) => handler(toV2(d))));
+    expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 200));
+    for (const n of [1, 2]) {
+      expect(creations('acme/widgets', n)).toBe(1);
+      expect(gh.botComments('acme/widgets', n)).toHaveLength(1);
+      expect(gh.issue('acme/widgets', n).labels).toEqual(['bug']);
+    }
+  });
+});
+
+describe('a comment write GitHub commits after the caller gave up', () => {
+  it('is not retried blind: one creation, one comment, and a redelivery re-reads instead of writing', { timeout: 20_000 }, async () => {
+    // Each GitHub request may take 300 ms; the comment mutation is answered (and committed) only after 900 ms.
+    const handler = runtime({ GITHUB_REQUEST_TIMEOUT_MS: '300' });
+    gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'trace', user: 'alice', number: 1, webhook: false });
+    gh.faults.add({ kind: 'latency', route: 'graphql:LabelBotAddComment', latencyMs: 900, times: 1 });
+    const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1));
+    expect((await handler(toV2(delivery))).statusCode).toBe(200);
+    await until(() => gh.botComments('acme/widgets', 1).length > 0, 5_000);
+    expect(creations('acme/widgets', 1)).toBe(1);
+    expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
+
+    const before = gh.counters.forIssue('acme/widgets', 1);
+    expect((await handler(toV2(delivery))).statusCode).toBe(200);
+    expect(gh.counters.forIssue('acme/widgets', 1) - before).toBe(1); // the read; no write
+    expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
+  });
+
+  it('a late duplicate found on a later read is removed, oldest kept', { timeout: 20_000 }, async () => {
+    const handler = runtime();
+    gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'trace', user: 'alice', number: 1, webhook: false });
+    const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1));
+    expect((await handler(toV2(delivery))).statusCode).toBe(200);
+    const [kept] = gh.botComments('acme/widgets', 1);
+    // A write that landed late from some other attempt: the same marker, by the bot, younger.
+    gh.comment('acme/widgets', 1, kept!.body, { user: gh.botLogin, webhook: false });
+    expect(gh.botComments('acme/widgets', 1)).toHaveLength(2);
+    expect((await handler(toV2(delivery))).statusCode).toBe(200);
+    expect(gh.botComments('acme/widgets', 1).map((c) => c.id)).toEqual([kept!.id]);
+  });
+});
