@@ -1,13 +1,15 @@
 import { renderLabelsComment, renderNotConfidentComment, type CommentLabel } from './bot-comment';
 import { ADD_COMMENT_MUTATION, type AddCommentResponse } from './add-comment-mutation';
+import { APPLY_DECISION_MUTATION, type ApplyDecisionResponse } from './apply-decision-mutation';
 import { ownComments, type IssueState } from './issue-state';
 import type { LabelDecision } from './label-decision';
 import type { GitHubClient, IssueRef, LabelingMode } from '../vocabulary';
 
 /**
- * Writes a decision: at most one POST of labels (only what is missing) and one comment create/update (only if its
- * text changes). Creating the comment also checks for racing duplicates in the same call (see
- * add-comment-mutation.ts); deleting one costs a call only when a race actually happened.
+ * Writes a decision. A first labeling is one mutation: the missing labels and the comment together
+ * (apply-decision-mutation.ts). A label the repo does not have yet goes by REST POST instead (it creates the label),
+ * then the comment by its own mutation. A later change of the comment's text is one PATCH. Creating the comment also
+ * checks for racing duplicates in the same call; deleting one costs a call only when a race actually happened.
  */
 
 export interface ApplyOptions {
@@ -48,20 +50,36 @@ async function keepOldestComment(octokit: GitHubClient, ref: IssueRef, ids: read
   return calls;
 }
 
+type CreatedComment = AddCommentResponse['addComment'] | ApplyDecisionResponse['addComment'];
+
 /**
- * Creates the comment and, in the same call, sees every racer's comment committed before ours (the mutation's
- * payload is read after the write). Parallel deliveries that all read "no comment yet" thus converge on ONE comment,
- * the oldest: whichever racer commits last sees all of them and deletes the younger ones. Returns the calls made.
+ * The comment mutation's payload is read after the write: it holds every racer's comment committed before ours.
+ * Parallel deliveries that all read "no comment yet" thus converge on ONE comment, the oldest: whichever racer commits
+ * last sees all of them and deletes the younger ones. Returns the delete calls made.
  */
-async function createCommentConverging(octokit: GitHubClient, state: IssueState, body: string): Promise<number> {
-  // Never retried blind: a write that timed out may still be committed by GitHub later, and a retry would then leave
-  // two comments for good. The failure goes up instead (the Lambda hands the issue to the worker, the worker nacks);
-  // the next attempt re-reads the issue first and finds the late comment, or any duplicate, and keeps the oldest.
-  const data = await octokit.graphql<AddCommentResponse>(ADD_COMMENT_MUTATION, { subjectId: state.nodeId, body, request: { retries: 0 } });
-  const created = data.addComment?.commentEdge?.node?.fullDatabaseId;
-  const ours = ownComments(data.addComment?.subject?.comments?.nodes ?? []).map((c) => c.id);
+async function convergeOnOldest(octokit: GitHubClient, state: IssueState, payload: CreatedComment): Promise<number> {
+  const created = payload?.commentEdge?.node?.fullDatabaseId;
+  const ours = ownComments(payload?.subject?.comments?.nodes ?? []).map((c) => c.id);
   if (created != null && !ours.includes(Number(created))) ours.push(Number(created));
-  return ours.length <= 1 ? 1 : 1 + (await keepOldestComment(octokit, state.ref, ours));
+  return ours.length <= 1 ? 0 : keepOldestComment(octokit, state.ref, ours);
+}
+
+/**
+ * Never retried blind (`retries: 0`): a write that timed out may still be committed by GitHub later, and a retry would
+ * then leave two comments for good. The failure goes up instead (the Lambda hands the issue to the worker, the worker
+ * nacks); the next attempt re-reads the issue first and finds the late comment, or any duplicate, and keeps the oldest.
+ */
+const NO_BLIND_RETRY = { retries: 0 };
+
+async function createCommentConverging(octokit: GitHubClient, state: IssueState, body: string): Promise<number> {
+  const data = await octokit.graphql<AddCommentResponse>(ADD_COMMENT_MUTATION, { subjectId: state.nodeId, body, request: NO_BLIND_RETRY });
+  return 1 + (await convergeOnOldest(octokit, state, data.addComment));
+}
+
+/** Label node ids for every label to add, or null when the read did not supply one (a label the repo lacks). */
+function labelIdsFor(state: IssueState, labels: readonly string[]): string[] | null {
+  const ids = labels.map((l) => state.labelIds?.get(l.toLowerCase()));
+  return ids.every((id): id is string => typeof id === 'string') ? ids : null;
 }
 
 export function renderDecisionComment(decision: LabelDecision, modelVersion: string): string | null {
@@ -86,8 +104,28 @@ export async function applyDecision(
   }
   let writes = 0;
   const added: string[] = [];
-  if (decision.toAdd.length > 0) {
-    // POST adds (set union); it never removes what humans put there, unlike PUT.
+  let comment: CommentAction = 'none';
+  // A locked issue still takes labels; a comment there would need elevated rights and adds noise.
+  const create = commentBody !== null && !state.locked && state.botComment === null;
+  const labelIds = decision.toAdd.length > 0 ? labelIdsFor(state, decision.toAdd) : null;
+  if (labelIds) {
+    // The first labeling's one write: labels and comment in one mutation.
+    const data = await octokit.graphql<ApplyDecisionResponse>(APPLY_DECISION_MUTATION, {
+      issueId: state.nodeId,
+      labelIds,
+      body: create ? commentBody : '',
+      comment: create,
+      ...(create ? { request: NO_BLIND_RETRY } : {}),
+    });
+    writes++;
+    added.push(...decision.toAdd);
+    if (create) {
+      writes += await convergeOnOldest(octokit, state, data.addComment);
+      comment = 'created';
+    }
+  } else if (decision.toAdd.length > 0) {
+    // POST adds (set union); it never removes what humans put there, unlike PUT. It also creates a label the repo
+    // does not have yet, which the mutation (label ids only) cannot.
     await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', {
       owner,
       repo,
@@ -97,13 +135,11 @@ export async function applyDecision(
     writes++;
     added.push(...decision.toAdd);
   }
-  let comment: CommentAction = 'none';
   // Duplicates from an earlier race: keep the oldest, which every racer agrees on.
   if (state.botComment && state.duplicateBotComments?.length) {
     writes += await keepOldestComment(octokit, state.ref, [state.botComment.id, ...state.duplicateBotComments]);
   }
-  // A locked issue still takes labels; a comment there would need elevated rights and adds noise.
-  if (commentBody !== null && !state.locked) {
+  if (commentBody !== null && !state.locked && comment !== 'created') {
     if (state.botComment === null) {
       writes += await createCommentConverging(octokit, state, commentBody);
       comment = 'created';

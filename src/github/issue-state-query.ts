@@ -1,6 +1,6 @@
 /**
- * One GraphQL read gives the labeler everything it needs about an issue and its repo's config,
- * so a labeled issue costs at most 3 GitHub calls: this read, add labels, create or edit the comment.
+ * One GraphQL read gives the labeler everything it needs about an issue and its repo's config, and the repo's label
+ * ids, so a first labeling costs 2 GitHub calls: this read and one mutation (labels + comment).
  */
 export const ISSUE_STATE_OPERATION = 'LabelBotIssueState';
 
@@ -8,6 +8,8 @@ export const ISSUE_STATE_QUERY = /* GraphQL */ `
   query LabelBotIssueState($owner: String!, $repo: String!, $number: Int!, $configPath: String!) {
     repository(owner: $owner, name: $repo) {
       isPrivate
+      # Label node ids, so labels and the comment go out in one mutation (apply-decision-mutation.ts).
+      repoLabels: labels(first: 100) { nodes { id name } }
       config: object(expression: $configPath) {
         ... on Blob { text }
       }
@@ -66,6 +68,8 @@ export interface GqlComment {
 export interface IssueStateResponse {
   repository: {
     isPrivate: boolean;
+    /** Absent from stand-ins that predate it: the labels then go out by REST, as before. */
+    repoLabels?: { nodes: { id: string; name: string }[] };
     config: { text: string } | null;
     issue: {
       id: string;

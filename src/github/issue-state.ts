@@ -15,6 +15,8 @@ export interface IssueState {
   locked: boolean;
   author: string | null;
   labels: string[];
+  /** The repo's label node ids by lower-case name (its first 100 labels): what the one-write mutation adds. */
+  labelIds?: Map<string, string>;
   /** Labels whose latest timeline event is an UnlabeledEvent by a non-bot: never re-added. */
   humanRemoved: Set<string>;
   /** Labels currently present whose latest LabeledEvent is by a bot (ours or another app). */
@@ -109,6 +111,7 @@ export async function readIssueState(
     locked: issue.locked,
     author: issue.author?.login ?? null,
     labels,
+    labelIds: new Map((repository.repoLabels?.nodes ?? []).map((l) => [l.name.toLowerCase(), l.id])),
     humanRemoved,
     botApplied,
     botComment: own[0] ?? null,

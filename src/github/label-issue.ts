@@ -8,9 +8,9 @@ import type { GitHubClient, IssueRef, LabelingMode, ModelSource } from '../vocab
 /**
  * The one idempotent labeler shared by the Lambda's universal path, the worker and the backfill CLI: read
  * (issue-state.ts) → predict → decide (label-decision.ts) → write (apply-decision.ts).
- * Steady state is at most 3 GitHub calls: one GraphQL read, one POST of labels (only if something is missing),
- * one comment create/update (only if its text changes). Creating the comment also checks for racing duplicates
- * in the same call (see add-comment-mutation.ts); deleting one costs a call only when a race actually happened.
+ * A first labeling is 2 GitHub calls: one GraphQL read and one mutation (labels + comment); a redelivery is the read
+ * alone. A label the repo does not have yet costs one more call (a REST POST creates it). Creating the comment also
+ * checks for racing duplicates in the same call; deleting one costs a call only when a race actually happened.
  */
 
 export interface LabelIssueOptions extends ReadIssueStateOptions, DecideOptions {

@@ -2,14 +2,15 @@
  * Racing deliveries and late writes on the universal route, through the production runtime with its shipped Octokit
  * (retries and throttling on) against the GitHub stand-in, which counts every comment creation (issue #19).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
 import { KeywordClassifier } from '../support/fake-classifier';
 import { testPrivateKey } from '../bots/app-harness';
 
-const CREATE = 'POST graphql:LabelBotAddComment';
 let gh: GitHubStandIn;
+/** Every comment the stand-in committed, by issue, whichever call created it (and whether or not it was deleted). */
+let created: Map<string, number>;
 
 function toV2(delivery: WebhookDelivery) {
   return {
@@ -29,7 +30,7 @@ function runtime(env: Record<string, string> = {}) {
   }).handler;
 }
 
-const creations = (repo: string, number: number) => gh.counters.snapshot().byIssue[`${repo}#${number}`]?.byEndpoint[CREATE] ?? 0;
+const creations = (repo: string, number: number) => created.get(`${repo}#${number}`) ?? 0;
 
 async function until(check: () => boolean, deadlineMs: number): Promise<void> {
   const end = Date.now() + deadlineMs;
@@ -42,13 +43,24 @@ async function until(check: () => boolean, deadlineMs: number): Promise<void> {
 beforeEach(async () => {
   gh = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
   gh.createRepo('acme/widgets');
+  created = new Map();
+  const create = gh.store.createComment.bind(gh.store);
+  vi.spyOn(gh.store, 'createComment').mockImplementation((repo, issue, ...rest) => {
+    const key = `${repo.owner.login}/${repo.name}#${issue.number}`;
+    created.set(key, (created.get(key) ?? 0) + 1);
+    return create(repo, issue, ...rest);
+  });
 });
 afterEach(async () => {
   await gh.close();
 });
 
 describe('ten racing deliveries of one new issue', () => {
-  it('create one comment, not ten: fresh GUIDs and the same GUID', { timeout: 20_000 }, async () => {
+  it.each([
+    ['a repo that lacks the label (labels by REST, then the comment mutation)', false],
+    ['a repo that has the label (labels and comment in one mutation)', true],
+  ])('create one comment, not ten, in %s: fresh GUIDs and the same GUID', { timeout: 20_000 }, async (_name, hasLabel) => {
+    if (hasLabel) gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
     const handler = runtime();
     gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'trace', user: 'alice', number: 1, webhook: false });
     gh.createIssue('acme/widgets', { title: 'Crash on exit', body: 'trace', user: 'alice', number: 2, webhook: false });
@@ -66,11 +78,15 @@ describe('ten racing deliveries of one new issue', () => {
 });
 
 describe('a comment write GitHub commits after the caller gave up', () => {
-  it('is not retried blind: one creation, one comment, and a redelivery re-reads instead of writing', { timeout: 20_000 }, async () => {
-    // Each GitHub request may take 300 ms; the comment mutation is answered (and committed) only after 900 ms.
+  it.each([
+    ['the comment mutation', 'graphql:LabelBotAddComment', false],
+    ['the labels-and-comment mutation', 'graphql:LabelBotApplyDecision', true],
+  ])('through %s is not retried blind: one creation, one comment, and a redelivery re-reads instead of writing', { timeout: 20_000 }, async (_name, route, hasLabel) => {
+    if (hasLabel) gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
+    // Each GitHub request may take 300 ms; the comment write is answered (and committed) only after 900 ms.
     const handler = runtime({ GITHUB_REQUEST_TIMEOUT_MS: '300' });
     gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'trace', user: 'alice', number: 1, webhook: false });
-    gh.faults.add({ kind: 'latency', route: 'graphql:LabelBotAddComment', latencyMs: 900, times: 1 });
+    gh.faults.add({ kind: 'latency', route, latencyMs: 900, times: 1 });
     const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1));
     expect((await handler(toV2(delivery))).statusCode).toBe(200);
     await until(() => gh.botComments('acme/widgets', 1).length > 0, 5_000);

@@ -2,6 +2,7 @@ import type { GqlActor, GqlComment, IssueStateResponse } from '../../../src/gith
 import { ISSUE_STATE_OPERATION } from '../../../src/github/issue-state-query';
 import { ISSUE_EDITOR_OPERATION } from '../../../src/github/issue-editor-query';
 import { ADD_COMMENT_OPERATION, type AddCommentResponse } from '../../../src/github/add-comment-mutation';
+import { APPLY_DECISION_OPERATION, type ApplyDecisionResponse } from '../../../src/github/apply-decision-mutation';
 import { fullName, type Account, type Comment, type Issue, type Repo } from './model';
 import { actorOf, canSee, type Ctx } from './router';
 import { nodeId } from './serialize';
@@ -97,7 +98,12 @@ function issueState(variables: Record<string, unknown>, ctx: Ctx): GraphqlAnswer
         },
       };
     }
-    data.repository = { isPrivate: repo.private, config: blob(repo, configPath), issue: issueData };
+    data.repository = {
+      isPrivate: repo.private,
+      repoLabels: { nodes: [...repo.labels.values()].slice(0, 100).map((l) => ({ id: nodeId('Label', l.id), name: l.name })) },
+      config: blob(repo, configPath),
+      issue: issueData,
+    };
   }
   const orgRepo = visibleRepo(ctx, owner, '.github');
   if (orgRepo) {
@@ -166,11 +172,59 @@ function addComment(variables: Record<string, unknown>, ctx: Ctx): GraphqlAnswer
   return { data };
 }
 
+/** The repo's label behind a node id (`nodeId('Label', id)`). */
+function labelByNodeId(repo: Repo, id: unknown): string | undefined {
+  if (typeof id !== 'string') return undefined;
+  const m = /^0:Label(\d+)$/.exec(Buffer.from(id, 'base64url').toString('utf8'));
+  return m ? [...repo.labels.values()].find((l) => l.id === Number(m[1]))?.name : undefined;
+}
+
+/**
+ * LabelBotApplyDecision (src/github/apply-decision-mutation.ts): `addLabelsToLabelable`, then `addComment` when
+ * `$comment` is true, in that order, each through the store like its REST twin; the comment payload is resolved after
+ * both writes, like GitHub.
+ */
+function applyDecision(variables: Record<string, unknown>, ctx: Ctx): GraphqlAnswer {
+  const { issueId, labelIds, body, comment } = variables;
+  const found = findByNodeId(ctx.store, issueId);
+  if (!found || !canSee(ctx, found.repo)) {
+    return {
+      data: { addLabelsToLabelable: null, ...(comment ? { addComment: null } : {}) },
+      errors: [notFoundError(['addLabelsToLabelable'], `Could not resolve to a node with the global id of '${String(issueId)}'.`, 3)],
+    };
+  }
+  let actor: Account;
+  try {
+    actor = actorOf(ctx);
+  } catch {
+    return { data: { addLabelsToLabelable: null }, errors: [{ type: 'FORBIDDEN', path: ['addLabelsToLabelable'], message: 'Resource not accessible by integration' }] };
+  }
+  const { repo, issue } = found;
+  const names = (Array.isArray(labelIds) ? labelIds : []).map((id) => labelByNodeId(repo, id));
+  if (names.some((n) => n === undefined)) {
+    return { data: { addLabelsToLabelable: null }, errors: [{ type: 'NOT_FOUND', path: ['addLabelsToLabelable'], message: 'Could not resolve to a Label.' }] };
+  }
+  ctx.store.addLabels(repo, issue, names as string[], actor, 'api');
+  const data: ApplyDecisionResponse = { addLabelsToLabelable: { clientMutationId: null } };
+  if (comment === true) {
+    if (typeof body !== 'string' || body === '') {
+      return { data: { ...data, addComment: null }, errors: [{ type: 'UNPROCESSABLE', path: ['addComment'], message: 'Body cannot be blank' }] };
+    }
+    const created = ctx.store.createComment(repo, issue, body, actor, 'api');
+    data.addComment = {
+      commentEdge: { node: { fullDatabaseId: String(created.id) } },
+      subject: issue.pull ? {} : { comments: { nodes: issue.comments.slice(-100).map(gqlComment) } },
+    };
+  }
+  return { data };
+}
+
 export function builtinOperations(): Map<string, GraphqlResolver> {
   return new Map([
     [ISSUE_STATE_OPERATION, issueState],
     [ISSUE_EDITOR_OPERATION, issueEditor],
     [ADD_COMMENT_OPERATION, addComment],
+    [APPLY_DECISION_OPERATION, applyDecision],
   ]);
 }
 
@@ -180,9 +234,9 @@ export function builtinOperations(): Map<string, GraphqlResolver> {
  */
 export function graphqlIssueKey(store: GitHubStore, variables: unknown): string | undefined {
   if (!variables || typeof variables !== 'object') return undefined;
-  const { owner, repo, number, subjectId } = variables as Record<string, unknown>;
+  const { owner, repo, number, subjectId, issueId } = variables as Record<string, unknown>;
   if (typeof owner === 'string' && typeof repo === 'string' && typeof number === 'number') return `${owner}/${repo}#${number}`;
-  const found = findByNodeId(store, subjectId);
+  const found = findByNodeId(store, subjectId ?? issueId);
   return found ? `${fullName(found.repo)}#${found.issue.number}` : undefined;
 }
 
