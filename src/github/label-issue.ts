@@ -1,6 +1,8 @@
 import type { Classifier } from '../ml/types';
 import { createLogger, type Logger } from '../log/logger';
-import { applyDecision, type CommentAction } from './apply-decision';
+import { applyDecision, type ApplyResult, type CommentAction } from './apply-decision';
+import { classifyGitHubError } from './errors';
+import { errorFields } from '../log/error-fields';
 import { readIssueState, type ReadIssueStateOptions } from './issue-state';
 import { decideLabels, type DecideOptions, type LabelDecision } from './label-decision';
 import type { GitHubClient, IssueRef, LabelingMode, ModelSource } from '../vocabulary';
@@ -38,6 +40,22 @@ export type LabelOutcome =
 
 const defaultLog = createLogger('labeler');
 
+function timedOut(err: unknown, depth = 0): boolean {
+  if (depth > 3 || typeof err !== 'object' || err === null) return false;
+  const e = err as { name?: string; cause?: unknown };
+  return e.name === 'TimeoutError' || timedOut(e.cause, depth + 1);
+}
+
+/**
+ * A write GitHub answered with a transient error (5xx, rate limit) is retried once here, after a re-read. A write that
+ * got no answer in time is not: GitHub may still commit it seconds later, after any re-read made now, and a second
+ * write would then leave two comments. That failure goes up (the Lambda hands the issue to the worker, the worker
+ * nacks), and the next attempt's read, made later, finds the late write.
+ */
+function rereadAndRetry(err: unknown): boolean {
+  return classifyGitHubError(err) === 'transient' && !timedOut(err);
+}
+
 /** Read → predict on the live title/body → decide → apply. Titles and bodies are never logged. */
 export async function labelIssue(
   octokit: GitHubClient,
@@ -56,11 +74,23 @@ export async function labelIssue(
   if (state.repoConfig.warnings.length) log.warn({ ...base, warnings: state.repoConfig.warnings }, 'repo config warnings');
   const [prediction] = await classifier.predict([{ title: state.title, body: state.body }]);
   if (!prediction) throw new Error('classifier returned no prediction');
-  const decision = decideLabels(state, prediction, { minConfidence: opts.minConfidence });
-  const result = await applyDecision(octokit, state, decision, {
-    mode: opts.mode,
-    modelVersion: classifier.version,
-  });
+  const applyOpts = { mode: opts.mode, modelVersion: classifier.version };
+  let decision = decideLabels(state, prediction, { minConfidence: opts.minConfidence });
+  let result: ApplyResult;
+  let extraCalls = 0;
+  try {
+    result = await applyDecision(octokit, state, decision, applyOpts);
+  } catch (err) {
+    if (!rereadAndRetry(err)) throw err;
+    // GitHub answered with a transient error: the write may or may not have been committed. Re-read before writing
+    // again, so a comment that did land is found (and kept) instead of being created twice.
+    log.warn({ ...base, err: errorFields(err) }, 'write failed; re-reading the issue before writing again');
+    const again = await readIssueState(octokit, ref, { defaults: opts.defaults });
+    if (!again) return { status: 'gone', ref, githubCalls: 2, modelVersion: classifier.version };
+    decision = decideLabels(again, prediction, { minConfidence: opts.minConfidence });
+    result = await applyDecision(octokit, again, decision, applyOpts);
+    extraCalls = 2; // the failed write and the re-read
+  }
   log.info(
     {
       ...base,
@@ -70,7 +100,7 @@ export async function labelIssue(
       added: result.added,
       suppressed: decision.suppressed,
       comment: result.comment,
-      github_calls: 1 + result.writes,
+      github_calls: 1 + extraCalls + result.writes,
       latency_ms: Date.now() - started,
     },
     opts.mode === 'shadow' ? 'shadow decision (no writes)' : 'label decision',
@@ -82,7 +112,7 @@ export async function labelIssue(
     added: result.added,
     comment: result.comment,
     commentBody: result.commentBody,
-    githubCalls: 1 + result.writes,
+    githubCalls: 1 + extraCalls + result.writes,
     modelVersion: classifier.version,
     mode: opts.mode,
   };

@@ -9,6 +9,7 @@ import { Figures } from './figures';
 import { RetryingOctokit, startHarness, type Harness } from './harness';
 import { scanLogsIntoFigures } from './log-capture';
 import { faultsFired, issueOutcome } from './outcome';
+import type { FaultRule } from '../support/github-stand-in';
 
 vi.mock('../../src/log/logger', async (orig) => (await import('./log-capture')).captureLoggerModule(await orig()));
 
@@ -54,11 +55,24 @@ describe('GitHub faults on the universal route (Lambda, one retry)', () => {
     return { repo, outcomes, fired };
   };
 
+  // Once the repo has the label, the labels (and the comment) go in one mutation instead: the same fault is aimed at it
+  // too, and whichever of the two the labeler sends is the one that fails.
+  const alsoOneWrite = (repo: string, n: number, rule: Omit<FaultRule, 'route' | 'issue' | 'path' | 'method'>) =>
+    h.gh.faults.add({ ...rule, route: 'graphql:LabelBotApplyDecision', issue: `${repo}#${n}` });
   const cases: [string, (repo: string, n: number) => void][] = [
-    ['HTTP 500 on adding labels', (repo, n) => h.gh.faults.add({ kind: 'status', status: 500, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 1 })],
+    ['HTTP 500 on adding labels', (repo, n) => {
+      h.gh.faults.add({ kind: 'status', status: 500, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 1 });
+      alsoOneWrite(repo, n, { kind: 'status', status: 500, times: 1 });
+    }],
     ['HTTP 502 on the issue read (GraphQL)', () => h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotIssueState', times: 1 })],
-    ['HTTP 502 on creating the comment', (repo, n) => h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotAddComment', issue: `${repo}#${n}`, times: 1 })],
-    ['secondary rate limit (403 + retry-after: 1) on adding labels', (repo, n) => h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 1 })],
+    ['HTTP 502 on creating the comment', (repo, n) => {
+      h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotAddComment', issue: `${repo}#${n}`, times: 1 });
+      alsoOneWrite(repo, n, { kind: 'status', status: 502, times: 1 });
+    }],
+    ['secondary rate limit (403 + retry-after: 1) on adding labels', (repo, n) => {
+      h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 1 });
+      alsoOneWrite(repo, n, { kind: 'secondary-rate-limit', retryAfterSeconds: 1, times: 1 });
+    }],
     ['secondary rate limit on the issue read', () => h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, route: 'graphql:LabelBotIssueState', times: 1 })],
   ];
   for (const [name, inject] of cases) {
@@ -78,9 +92,12 @@ describe('GitHub faults on the universal route (Lambda, one retry)', () => {
   // so an outage longer than one retry left a universal-route issue unlabeled. Fixed: the Lambda hands such an issue to the worker topic (model: universal), where Pub/Sub retries it with backoff
   // and dead-letters it after max attempts; "labeled, or handed to the worker topic" is the Lambda's part.
   it('a GitHub outage longer than one retry: the issue is handed to the worker topic (model: universal), once', async () => {
-    const { repo, outcomes } = await fileWithFaults((repo, n) =>
-      h.gh.faults.add({ kind: 'status', status: 502, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 2 }),
-    );
+    // Every label write of the issue fails (REST or the one mutation) until fileWithFaults clears the faults: longer
+    // than Octokit's one retry and the labeler's one re-read-and-retry.
+    const { repo, outcomes } = await fileWithFaults((repo, n) => {
+      h.gh.faults.add({ kind: 'status', status: 502, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`) });
+      alsoOneWrite(repo, n, { kind: 'status', status: 502 });
+    });
     const handOffs = (n: number) =>
       h.pubsub!.published(h.topic!.name)
         .map((m) => JSON.parse(m.data.toString('utf8')) as { model?: string; repo: { owner: string; name: string }; issue: { number: number } })

@@ -59,7 +59,10 @@ describe('worker route under GitHub, GCS and Pub/Sub faults (2 workers, dead-let
   const githubCases: [string, (repo: string, n: number) => void][] = [
     ['HTTP 500 twice on adding labels', (repo, n) => p.h.gh.faults.add({ kind: 'status', status: 500, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 2 })],
     ['HTTP 502 twice on the issue read', () => p.h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotIssueState', times: 2 })],
-    ['HTTP 502 twice on creating the comment (labels already applied)', (repo, n) => p.h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotAddComment', issue: `${repo}#${n}`, times: 2 })],
+    ['HTTP 502 twice on creating the comment (labels already applied, or in the same mutation)', (repo, n) => {
+      p.h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotAddComment', issue: `${repo}#${n}`, times: 2 });
+      p.h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotApplyDecision', issue: `${repo}#${n}`, times: 2 });
+    }],
     ['secondary rate limit (403 + retry-after) twice on adding labels', (repo, n) => p.h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 2 })],
     ['primary rate limit (403, x-ratelimit-remaining: 0) once on the issue read', () => p.h.gh.faults.add({ kind: 'rate-limit', route: 'graphql:LabelBotIssueState', times: 1 })],
   ];

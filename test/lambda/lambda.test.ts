@@ -141,7 +141,8 @@ describe('Lambda handler (adapter wrapped)', () => {
 
   it('still answers 200 when GitHub fails during labeling (logged, swallowed)', async () => {
     gh.addIssue('octo/widgets', { number: 6, title: 'crash' });
-    gh.failLabelsWith = { status: 502, times: 1 };
+    // Twice: the labeler re-reads and retries a write GitHub answered with a 5xx once by itself.
+    gh.failLabelsWith = { status: 502, times: 2 };
     const { handler } = runtime();
     expect((await handler(v1Event(issuesPayload({ number: 6 })))).statusCode).toBe(200);
     expect(gh.issue('octo/widgets', 6).labels).toEqual([]);
