@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       const t = trainToDir(data.rows, name, flags.quick ? QUICK_TRAIN_OPTIONS : UNIVERSAL_TRAIN_OPTIONS);
       return { dir: t.dir, name, rows: t.rows, origin: 'trained' as const };
     })());
-  const ctx: BenchContext = { quick: flags.quick, data, model: getModel, log };
+  const ctx: BenchContext = { quick: flags.quick, githubLatencyMs: flags.githubLatencyMs, data, model: getModel, log };
 
   const reports: PartReport[] = [];
   const failed: string[] = [];

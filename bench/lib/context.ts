@@ -4,6 +4,8 @@ import type { BenchModel } from './model';
 
 export interface BenchContext {
   quick: boolean;
+  /** Delay the GitHub stand-in adds to every answer (--github-latency-ms). */
+  githubLatencyMs: number;
   data: BenchData;
   /** The model the inference, Lambda and worker parts load, trained on `data.rows` (made on first use). */
   model(): Promise<BenchModel>;

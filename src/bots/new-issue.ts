@@ -3,6 +3,7 @@ import type { GlobalConfig } from '../config/global-config';
 import type { IssueBackedConfig } from '../config/issue-backed-config';
 import type { GlobalConfigLoader } from '../config/load-global-config';
 import { classifyGitHubError } from '../github/errors';
+import { beforePublishDeadline } from '../github/invocation-deadline';
 import { KeyedLock } from '../github/keyed-lock';
 import { labelIssue } from '../github/label-issue';
 import type { RepoConfigFile } from '../github/repo-config';
@@ -67,7 +68,7 @@ export default function newIssueBot(app: Probot, deps: NewIssueDeps): void {
       } else if (cohort.inCohort && deps.publisher) {
         try {
           const message = buildForwardedIssue(payload, context.id, { ratio: rule.ratio, bucket, mode: rule.mode }, deps.now(), { defaults: config.defaults });
-          await deps.publisher.publish(message);
+          await beforePublishDeadline(deps.publisher.publish(message), 'publish');
           log.info({ ...meta, decision: 'forwarded', mode: rule.mode, ratio: rule.ratio, bucket }, 'forwarded to the repo-model worker');
           // Shadow: the worker only predicts and logs, so the universal model still labels the issue.
           if (rule.mode === 'active') return { decision: 'forwarded' };
@@ -121,7 +122,7 @@ export default function newIssueBot(app: Probot, deps: NewIssueDeps): void {
     if (!deps.publisher) return lost('no worker topic is configured (PUBSUB_TOPIC) for a retry hand-off');
     try {
       const message = buildForwardedIssue(payload, deliveryId, { ...cohort, mode: 'active' }, deps.now(), { model: 'universal', defaults });
-      await deps.publisher.publish(message);
+      await beforePublishDeadline(deps.publisher.publish(message), 'publish');
     } catch (pubErr) {
       return lost('the hand-off to the worker topic failed too', { publish_err: errorFields(pubErr) });
     }

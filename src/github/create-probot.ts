@@ -2,6 +2,7 @@ import { Probot, ProbotOctokit, type Options } from 'probot';
 import { createLogger, type Logger } from '../log/logger';
 import { fetchWithTimeout, withRequestTimeout } from './request-timeout';
 import { budgetThrottleOptions, installationBudget } from './throttle';
+import { invocationDeadlinePlugin } from './invocation-deadline';
 
 /**
  * The one place a Probot is built: the Lambda (src/lambda/runtime.ts), `npm run dev` (src/lambda/dev-server.ts), the
@@ -47,7 +48,8 @@ export function probotOptions(opts: CreateProbotOptions): Options {
   const budget = budgetThrottleOptions(installationBudget({ maxWaitMs: opts.webhookWindow ? MAX_RATE_LIMIT_WAIT_S * 1000 : undefined }));
   // A function, not an object: Probot passes its own `throttle`/`retry` to installation clients, and an object default
   // would be shallow-overridden (e.g. a test's `throttle: { enabled: false }` silently lost).
-  const Octokit = (opts.Octokit ?? ProbotOctokit).defaults((instance: Record<string, unknown>) => ({
+  const Base = (opts.Octokit ?? ProbotOctokit).plugin(invocationDeadlinePlugin as never) as typeof ProbotOctokit;
+  const Octokit = Base.defaults((instance: Record<string, unknown>) => ({
     ...instance,
     ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
     ...extra,

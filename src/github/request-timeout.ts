@@ -13,6 +13,8 @@ export const LAMBDA_GITHUB_REQUEST_TIMEOUT_MS = 2_000;
 /** Worker and CLI: no webhook window to fit in; long enough for a slow GraphQL read or a 100-item page. */
 export const DEFAULT_GITHUB_REQUEST_TIMEOUT_MS = 10_000;
 
+import { githubTimeLeftMs } from './invocation-deadline';
+
 type Fetch = typeof globalThis.fetch;
 
 const TIMED = Symbol('label-bot.timed-fetch');
@@ -35,9 +37,12 @@ export function githubRequestTimeoutFromEnv(env: NodeJS.ProcessEnv, fallback: nu
  */
 export function fetchWithTimeout(timeoutMs: number, base?: Fetch): Fetch {
   if (base && (base as Fetch & { [TIMED]?: true })[TIMED]) return base;
-  if (!(timeoutMs > 0)) return base ?? ((input, init) => globalThis.fetch(input, init));
+  const perRequest = timeoutMs > 0 ? timeoutMs : Number.POSITIVE_INFINITY;
   const timed: Fetch = async (input, init) => {
-    const deadline = AbortSignal.timeout(timeoutMs);
+    // Inside a Lambda invocation, never past the point where the hand-off must start (invocation-deadline.ts).
+    const ms = Math.min(perRequest, githubTimeLeftMs());
+    if (ms === Number.POSITIVE_INFINITY) return (base ?? globalThis.fetch)(input, init);
+    const deadline = AbortSignal.timeout(Math.max(0, ms));
     const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     try {
       return await (base ?? globalThis.fetch)(input, { ...init, signal });
@@ -45,7 +50,7 @@ export function fetchWithTimeout(timeoutMs: number, base?: Fetch): Fetch {
       if (!deadline.aborted || init?.signal?.aborted) throw err;
       // Octokit turns this into its "fetch failed" RequestError (status 500) with our message; the name and code
       // keep it recognisable as a network timeout wherever it surfaces unwrapped.
-      throw Object.assign(new Error(`GitHub request timed out after ${timeoutMs} ms`, { cause: err }), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+      throw Object.assign(new Error(`GitHub request timed out after ${Math.max(0, Math.round(ms))} ms`, { cause: err }), { name: 'TimeoutError', code: 'ETIMEDOUT' });
     }
   };
   return Object.assign(timed, { [TIMED]: true as const });

@@ -8,7 +8,7 @@ import { githubRequestTimeoutFromEnv, LAMBDA_GITHUB_REQUEST_TIMEOUT_MS } from '.
 import { errorFields } from '../log/error-fields';
 import { createLogger, type Logger } from '../log/logger';
 import type { Classifier } from '../ml/types';
-import { publisherFromEnv } from '../pubsub/publisher';
+import { DEFAULT_PUBLISH_TIMEOUT_MS, publisherFromEnv } from '../pubsub/publisher';
 import { loadSecrets, type FetchLike } from './secrets';
 import { createWebhookHandler } from './webhook-handler';
 
@@ -84,5 +84,7 @@ export function createRuntime(opts: RuntimeOptions) {
     return { secret: secrets.webhookSecret, probot };
   };
 
-  return { handler: createWebhookHandler({ init, log }), classifier };
+  // The GitHub calls stop in time for the hand-off publish to run its full timeout before Lambda's.
+  const handOffReserveMs = env.PUBLISH_TIMEOUT_MS ? Number(env.PUBLISH_TIMEOUT_MS) : DEFAULT_PUBLISH_TIMEOUT_MS;
+  return { handler: createWebhookHandler({ init, log, handOffReserveMs }), classifier };
 }

@@ -1,4 +1,5 @@
 import type { Probot } from 'probot';
+import { withInvocationDeadline } from '../github/invocation-deadline';
 import { errorFields } from '../log/error-fields';
 import { createLogger, type Logger } from '../log/logger';
 import { jsonResult, normalizeHttpEvent, type HttpResult } from './http-event';
@@ -11,6 +12,16 @@ export interface WebhookHandlerOptions {
   log?: Logger;
   /** Largest accepted body; GitHub caps webhook payloads at 25 MB. */
   maxBodyBytes?: number;
+  /**
+   * Time kept free at the end of an invocation for the hand-off to the worker topic (its publish timeout): GitHub
+   * calls give up that long before Lambda's timeout (src/github/invocation-deadline.ts). Default 3000.
+   */
+  handOffReserveMs?: number;
+}
+
+/** The part of Lambda's context object the handler uses. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
 }
 
 /**
@@ -23,7 +34,10 @@ export function createWebhookHandler(opts: WebhookHandlerOptions) {
   const maxBody = opts.maxBodyBytes ?? 25 * 1024 * 1024;
   let ready: ReturnType<WebhookHandlerOptions['init']> | null = null;
 
-  return async function handler(event: unknown): Promise<HttpResult> {
+  return async function handler(event: unknown, context?: InvocationContext): Promise<HttpResult> {
+    // Measured at the very start: everything below, secrets and Probot's set-up included, spends the same budget.
+    const started = Date.now();
+    const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : null;
     const req = normalizeHttpEvent(event);
     if (!req) return jsonResult(400, { error: 'unsupported event' });
     if (req.method !== 'POST') return jsonResult(405, { error: 'method not allowed' });
@@ -67,7 +81,8 @@ export function createWebhookHandler(opts: WebhookHandlerOptions) {
     }
 
     try {
-      await init.probot.webhooks.receive({ id, name, payload } as Parameters<Probot['webhooks']['receive']>[0]);
+      const receive = () => init.probot.webhooks.receive({ id, name, payload } as Parameters<Probot['webhooks']['receive']>[0]);
+      await (remainingMs === null ? receive() : withInvocationDeadline({ remainingMs, reserveMs: opts.handOffReserveMs ?? 3_000, now: () => started }, receive));
     } catch (err) {
       // Handlers log and swallow their own failures; anything reaching here is a bug worth a 500 in GitHub's log.
       // The error (an AggregateError) carries the event, payload and all: log only what identifies it.

@@ -1,6 +1,7 @@
 import { PubSub, type ClientConfig, type Topic } from '@google-cloud/pubsub';
 import type { RepoConfigFile } from '../github/repo-config';
 import { createLogger, type Logger } from '../log/logger';
+import { publishTimeLeftMs } from '../github/invocation-deadline';
 import {
   forwardedIssueSchema,
   MAX_FORWARDED_BODY_CHARS,
@@ -69,8 +70,10 @@ export class PubSubPublisher implements IssuePublisher {
     const valid = forwardedIssueSchema.parse(message);
     const data = Buffer.from(JSON.stringify(valid), 'utf8');
     let timer: NodeJS.Timeout | undefined;
+    // Inside a Lambda invocation, never past the margin before Lambda's own timeout (invocation-deadline.ts).
+    const ms = Math.max(0, Math.min(this.timeoutMs, publishTimeLeftMs()));
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`publish timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(() => reject(new Error(`publish timed out after ${Math.round(ms)} ms`)), ms);
     });
     try {
       const id = await Promise.race([this.topic.publishMessage({ data, attributes: messageAttributes(valid) }), timeout]);
