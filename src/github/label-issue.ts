@@ -40,10 +40,11 @@ export type LabelOutcome =
 
 const defaultLog = createLogger('labeler');
 
+/** Our own deadline errors (request-timeout.ts, invocation-deadline.ts); Octokit keeps only the message of the first. */
 function timedOut(err: unknown, depth = 0): boolean {
   if (depth > 3 || typeof err !== 'object' || err === null) return false;
-  const e = err as { name?: string; cause?: unknown };
-  return e.name === 'TimeoutError' || timedOut(e.cause, depth + 1);
+  const e = err as { name?: string; message?: string; cause?: unknown };
+  return e.name === 'TimeoutError' || /^GitHub request timed out\b/.test(e.message ?? '') || timedOut(e.cause, depth + 1);
 }
 
 /**

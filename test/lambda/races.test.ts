@@ -89,7 +89,8 @@ describe('a comment write GitHub commits after the caller gave up', () => {
     gh.faults.add({ kind: 'latency', route, latencyMs: 900, times: 1 });
     const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1));
     expect((await handler(toV2(delivery))).statusCode).toBe(200);
-    await until(() => gh.botComments('acme/widgets', 1).length > 0, 5_000);
+    // Until GitHub has committed and answered the slow write the caller gave up on.
+    await until(() => gh.counters.requests().some((r) => r.fault === 'latency' && r.status === 200), 5_000);
     expect(creations('acme/widgets', 1)).toBe(1);
     expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
 
