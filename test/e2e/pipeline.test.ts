@@ -147,9 +147,10 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
   });
 
   it('a transient GitHub failure on the universal route hands the issue to the worker, which labels it with the universal model', async () => {
-    s.gh.faults.add({ kind: 'status', status: 502, method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/labels', times: 1 });
-    // The repo may already have the label: then labels and comment go in one mutation.
-    s.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotApplyDecision', times: 1 });
+    // Twice: the labeler retries a 5xx once by itself after a re-read. The repo may already have the label: then labels
+    // and comment go in one mutation, so that fails too.
+    s.gh.faults.add({ kind: 'status', status: 502, method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/labels', times: 2 });
+    s.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotApplyDecision', times: 2 });
     const issue = s.gh.createIssue('acme/gadgets', { title: 'Crash after login', body: 'It crashes.', user: 'gina' });
     await s.settle();
     s.gh.faults.clear();

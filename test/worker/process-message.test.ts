@@ -68,7 +68,8 @@ describe('processMessage', () => {
     github.addIssue('acme/widgets', { number: 3, title: 'Crash' });
     github.failLabelsWith = { status: 403, times: 1 };
     expect(await processMessage(msg(forwardedIssue('acme', 'widgets', 3)), deps(ok))).toMatchObject({ outcome: 'permanent_error', action: 'ack' });
-    github.failLabelsWith = { status: 429, times: 1 };
+    // Twice: the labeler retries a transient answer once by itself after a re-read.
+    github.failLabelsWith = { status: 429, times: 2 };
     expect(await processMessage(msg(forwardedIssue('acme', 'widgets', 3), 5), deps(ok))).toMatchObject({ outcome: 'transient_error', action: 'nack' });
   });
 
