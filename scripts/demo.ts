@@ -253,7 +253,8 @@ async function main(): Promise<void> {
     await gh.idle();
     const writes = (snap: ReturnType<typeof gh.counters.snapshot>) =>
       Object.entries(snap.byEndpoint)
-        .filter(([k]) => /^(POST|PATCH|PUT|DELETE) \/repos/.test(k))
+        // REST writes and the labeler's GraphQL mutations (labels and comment go in one since issue #15).
+        .filter(([k]) => /^(POST|PATCH|PUT|DELETE) \/repos/.test(k) || /^POST graphql:LabelBot(ApplyDecision|AddComment)$/.test(k))
         .reduce((a, [, v]) => a + v, 0);
     for (const { r, snap } of before) {
       const now = gh.issue(r.repo, r.number);
@@ -262,7 +263,11 @@ async function main(): Promise<void> {
           `bot comments ${snap.comments.filter((c) => c.authorType === 'Bot').length} → ${now.comments.filter((c) => c.authorType === 'Bot').length}`,
       );
     }
-    console.log(`  GitHub writes caused by the replays: ${writes(gh.counters.snapshot()) - writes(writesBefore)} (reads only: the live issue already has the labels and the comment)`);
+    const replayWrites = writes(gh.counters.snapshot()) - writes(writesBefore);
+    const why = replayWrites === 0
+      ? 'reads only: the live issue already has the labels and the comment'
+      : 'a replay that now falls in the raised rollout cohort is labeled by the repo model as well';
+    console.log(`  GitHub writes caused by the replays: ${replayWrites} (${why})`);
 
     step('summary');
     const all = [...rows, ...after];
