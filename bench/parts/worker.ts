@@ -11,7 +11,7 @@ import { Storage } from '@google-cloud/storage';
 import { artifactLoader } from '../../gcp-worker/src/ml-loaders';
 import type { CountableClient, ProcessResult } from '../../gcp-worker/src/process-message';
 import type { WorkerSettings } from '../../gcp-worker/src/settings';
-import { startWorker } from '../../gcp-worker/src/worker';
+import { startWorker } from '../../gcp-worker/src/start-worker';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { buildForwardedIssue, messageAttributes, type IssuesPayloadLike } from '../../src/pubsub/publisher';
 import { GcsModelStore, parseScope, publishModel } from '../../src/registry';

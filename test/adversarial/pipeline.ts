@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import type { ProbotOctokit } from 'probot';
-import { startWorker, type RunningWorker } from '../../gcp-worker/src/worker';
+import { startWorker, type RunningWorker } from '../../gcp-worker/src/start-worker';
 import type { CountableClient, ProcessResult } from '../../gcp-worker/src/process-message';
 import type { WorkerSettings } from '../../gcp-worker/src/settings';
 import { localWorkerSettings } from '../support/worker-settings';

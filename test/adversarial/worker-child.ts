@@ -4,7 +4,7 @@
  */
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
-import { startWorker } from '../../gcp-worker/src/worker';
+import { startWorker } from '../../gcp-worker/src/start-worker';
 import type { CountableClient } from '../../gcp-worker/src/process-message';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { keywordLoader } from '../worker/harness';

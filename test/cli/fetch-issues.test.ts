@@ -28,7 +28,7 @@ const issue = (n: number, extra: Record<string, unknown> = {}) => ({
 describe('fetch-issues', () => {
   it('follows Link pagination, includes closed issues, excludes pull requests, sends the token', async () => {
     const page2 = `${API}/repositories/1/issues?state=all&per_page=100&page=2`;
-    const scope = nock(API, { reqheaders: { authorization: 'Bearer secret-token' } })
+    const scope = nock(API, { reqheaders: { authorization: /secret-token$/ } })
       .get('/repos/acme/widgets/issues')
       .query({ state: 'all', per_page: '100', sort: 'created', direction: 'asc' })
       .reply(200, [issue(1), issue(2, { pull_request: { url: 'x' } }), issue(3)], { link: `<${page2}>; rel="next", <${page2}>; rel="last"` })

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import type { ProbotOctokit } from 'probot';
-import { startWorker, type RunningWorker } from '../../gcp-worker/src/worker';
+import { startWorker, type RunningWorker } from '../../gcp-worker/src/start-worker';
 import type { CountableClient, ProcessResult } from '../../gcp-worker/src/process-message';
 import { localWorkerSettings } from '../support/worker-settings';
 import { createOctokitFactory } from '../../src/github/octokit';

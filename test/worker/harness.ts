@@ -13,7 +13,7 @@ import type { ForwardedIssue } from '../../src/pubsub/message';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { GcsModelStore, parseScope, publishModel, type ArtifactLoader } from '../../src/registry';
 import type { Classifier, IssueText, Prediction } from '../../src/ml/types';
-import { startWorker, type RunningWorker, type WorkerOptions } from '../../gcp-worker/src/worker';
+import { startWorker, type RunningWorker, type WorkerOptions } from '../../gcp-worker/src/start-worker';
 import type { CountableClient } from '../../gcp-worker/src/process-message';
 import type { WorkerSettings } from '../../gcp-worker/src/settings';
 import { localWorkerSettings } from '../support/worker-settings';

@@ -5,7 +5,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProcessResult } from '../../gcp-worker/src/process-message';
-import type { RunningWorker } from '../../gcp-worker/src/worker';
+import type { RunningWorker } from '../../gcp-worker/src/start-worker';
 import { parseScope, publishModel } from '../../src/registry';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
 import { pubSubEmulatorSkipReason, startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
@@ -295,9 +295,8 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       expect(metrics.status).toBe(200);
       expect(await metrics.text()).toContain('label_bot_worker_message_duration_seconds');
 
-      // No model anywhere ⇒ not ready.
+      // No model anywhere ⇒ not ready (the test settings re-read pointers on every resolve).
       stack.gcs.remove('label-bot-models', 'models/_universal/current.json');
-      worker.registry.invalidatePointers();
       const notReady = await fetch(`${base}/readyz`);
       expect(notReady.status).toBe(503);
       expect(await notReady.json()).toMatchObject({ ok: false, model_loadable: false });
