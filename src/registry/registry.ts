@@ -104,11 +104,6 @@ export class ModelRegistry {
     return { ...this.counters, cachedBytes: this.models.bytes, cachedModels: this.models.size };
   }
 
-  /** Keys (`scope@version`) of the models held in memory, least recently used first. */
-  cachedKeys(): string[] {
-    return this.models.keys();
-  }
-
   /**
    * Resolves the model that should label issues of `owner/repo`. `universalOnly` skips the repo and org models (a
    * universal-route hand-off from the Lambda: the issue was not rolled out to its repo's model).
@@ -174,11 +169,6 @@ export class ModelRegistry {
     } catch {
       return false;
     }
-  }
-
-  /** Forgets pointer reads so the next resolve re-reads them (tests, admin endpoints). */
-  invalidatePointers(): void {
-    this.pointers.clear();
   }
 
   private countCorrupt(key: string, what: 'pointer' | 'model', err: Error): void {

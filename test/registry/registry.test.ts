@@ -145,17 +145,26 @@ describe('model registry on GCS', () => {
   });
 
   it('keeps the cache within its byte bound (LRU)', async () => {
-    const registry = new ModelRegistry({ store, loader: stubLoader([]), pointerTtlMs: 60_000, maxCacheBytes: 5_000 });
+    const loads: string[] = [];
+    const registry = new ModelRegistry({ store, loader: stubLoader(loads), pointerTtlMs: 60_000, maxCacheBytes: 5_000 });
     for (const repo of ['a', 'b', 'c', 'd']) await publish(`acme/${repo}`, 0.8, { padding: 2_000 });
     await registry.resolve('acme', 'a');
     await registry.resolve('acme', 'b');
     await registry.resolve('acme', 'a'); // a is now most recently used
-    await registry.resolve('acme', 'c');
+    await registry.resolve('acme', 'c'); // evicts b, the least recently used
+    expect(registry.stats).toMatchObject({ cachedModels: 2, evictions: 1 });
     expect(registry.stats.cachedBytes).toBeLessThanOrEqual(5_000);
-    expect(registry.cachedKeys().map((k) => k.split('@')[0])).toEqual(['acme/a', 'acme/c']);
+    const repoOf = (source: string) => source.split('/').slice(0, 2).join('/');
+    expect(loads.map(repoOf)).toEqual(['acme/a', 'acme/b', 'acme/c']);
+    // a and c are served from memory; b has to be loaded again.
+    await registry.resolve('acme', 'a');
+    await registry.resolve('acme', 'c');
+    expect(loads.map(repoOf)).toEqual(['acme/a', 'acme/b', 'acme/c']);
+    await registry.resolve('acme', 'b');
+    expect(loads.map(repoOf)).toEqual(['acme/a', 'acme/b', 'acme/c', 'acme/b']);
     await registry.resolve('acme', 'd');
     expect(registry.stats.cachedBytes).toBeLessThanOrEqual(5_000);
-    expect(registry.stats.evictions).toBe(2);
+    expect(registry.stats.evictions).toBe(3);
   });
 
   it('picks up a newly published version after the pointer TTL, without a restart', async () => {
