@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { readJsonl } from '../../ml/dataset';
 import { evaluateClassifier, evaluateCv, evaluateTrainTest, type EvalReport, type ScoredRow } from '../../ml/evaluate';
 import { addTrainOptions, int, trainOptionsFrom, type TrainFlags } from '../options';
-import { progress, warn } from '../progress';
+import { createProgress } from '../../ops/progress';
+import { warn } from '../warn';
 
 interface Flags extends TrainFlags {
   train?: string;
@@ -38,7 +39,7 @@ export function register(program: Command): void {
       .option('--report <dir>', 'also write a Markdown model card and one precision-recall SVG per label to DIR'),
   ).action(async (flags: Flags) => {
     let report: EvalReport & { scored: ScoredRow[] };
-    const bar = progress('evaluating');
+    const bar = createProgress({ label: 'evaluating' });
     try {
       if (flags.model) {
         if (!flags.test) throw new Error('--model needs --test <file>');

@@ -4,7 +4,8 @@ import { readJsonl } from '../../ml/dataset';
 import { writeModelDir } from '../../ml/model-io';
 import { trainModel, trainPerRepo } from '../../ml/train';
 import { addTrainOptions, trainOptionsFrom, type TrainFlags } from '../options';
-import { progress, warn } from '../progress';
+import { createProgress } from '../../ops/progress';
+import { warn } from '../warn';
 
 interface Flags extends TrainFlags {
   data: string;
@@ -24,7 +25,7 @@ export function register(program: Command): void {
       .option('--name <name>', 'model name in model.json and the version string (default: the --out directory name)'),
   ).action((flags: Flags) => {
     const rows = readJsonl(flags.data);
-    const bar = progress('training');
+    const bar = createProgress({ label: 'training' });
     const opts = trainOptionsFrom(flags, warn, (d, t) => bar.update(d, t));
     try {
       if (flags.perRepo) {
