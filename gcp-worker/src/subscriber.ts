@@ -27,7 +27,7 @@ export interface Subscriber {
 
 export type SubscriberDeps = Omit<ProcessDeps, 'issueLock' | 'maxDeliveryAttempts'>;
 
-export function subscriptionOptions(settings: WorkerSettings): SubscriberOptions {
+function subscriptionOptions(settings: WorkerSettings): SubscriberOptions {
   return {
     // Bounded concurrency: at most `concurrency` messages leased and in the handler at once (KLM had 1).
     flowControl: { maxMessages: settings.concurrency, allowExcessMessages: false },
