@@ -31,7 +31,7 @@ export interface FetchedIssue {
   created_at: string;
 }
 
-export async function* fetchIssues(repo: string, opts: FetchIssuesOptions = {}): AsyncGenerator<FetchedIssue> {
+async function* fetchIssues(repo: string, opts: FetchIssuesOptions = {}): AsyncGenerator<FetchedIssue> {
   const m = /^([\w.-]+)\/([\w.-]+)$/.exec(repo);
   if (!m?.[1] || !m[2]) throw new Error(`repository must be owner/name, got "${repo}"`);
   const octokit = tokenOctokit(opts.token || undefined, opts.apiUrl?.replace(/\/+$/, ''), {

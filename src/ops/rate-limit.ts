@@ -21,7 +21,7 @@ function header(headers: Headers | undefined, name: string): string | undefined 
  * - `retry-after` (secondary limits, 429): that many seconds.
  * - `x-ratelimit-remaining` at or below `reserve`: until `x-ratelimit-reset` (+1 s of clock-skew margin).
  */
-export function rateLimitDelay(headers: Headers | undefined, nowMs: number, reserve = 0): number | null {
+function rateLimitDelay(headers: Headers | undefined, nowMs: number, reserve = 0): number | null {
   const retryAfter = header(headers, 'retry-after');
   if (retryAfter !== undefined && /^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000;
   const remaining = header(headers, 'x-ratelimit-remaining');
