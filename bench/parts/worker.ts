@@ -1,5 +1,5 @@
 /**
- * Part 4 — the worker's throughput. The real worker (gcp-worker/src/worker startWorker: real Pub/Sub subscriber
+ * Part 4 — the worker's throughput. The real worker (gcp-worker/src/start-worker startWorker: real Pub/Sub subscriber
  * against the in-process gRPC fake, real GCS client against the GCS stand-in, the ML core's ONNX loader, real
  * Probot/Octokit against the GitHub stand-in) processes N forwarded issues per concurrency setting.
  * Throughput = N / (time from the first publish to the N-th handled message), after one warm-up message has loaded
