@@ -18,6 +18,7 @@ import { GcsModelStore, parseScope, publishModel } from '../../src/registry';
 import { startGcsStandIn, type GcsStandIn } from '../../test/support/gcs-stand-in';
 import { startGitHubStandIn, type GitHubStandIn } from '../../test/support/github-stand-in';
 import { startPubSubFake, type PubSubFake } from '../../test/support/pubsub-fake';
+import { workerResults } from '../../test/support/worker-results';
 import type { BenchContext } from '../lib/context';
 import { figure, notMeasured, statusOf, type Figure, type PartResult } from '../lib/result';
 import { median, perSecond, summarize } from '../lib/stats';
@@ -79,6 +80,8 @@ async function run(ctx: BenchContext, env: Env, concurrency: number, n: number, 
     bundledModelDir: undefined,
     readyCacheSeconds: 15,
   };
+  // Results are read from the worker's `message handled` log lines, as an operator would.
+  const log = workerResults();
   const worker = await startWorker({
     settings,
     loader: artifactLoader(),
@@ -86,10 +89,11 @@ async function run(ctx: BenchContext, env: Env, concurrency: number, n: number, 
     pubsub: new PubSub({ apiEndpoint: pubsub.host, projectId: PROJECT }),
     storage: new Storage({ apiEndpoint: env.gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }),
     defaultMetrics: false,
+    log: log.log,
   });
   const results: Result[] = [];
   let waiter: { count: number; resolve: () => void } | null = null;
-  worker.onResult((r) => {
+  log.onResult((r) => {
     results.push(r);
     if (waiter && results.length >= waiter.count) waiter.resolve();
   });

@@ -15,7 +15,7 @@ import { trackReadiness, type Readiness } from './readiness';
 import { reopenOnClose } from './reopen-on-close';
 import type { WorkerSettings } from './settings';
 import { shutdownOnce } from './shutdown';
-import { subscribe, type HandledResult } from './subscriber';
+import { subscribe } from './subscriber';
 
 /** The default first delay before reopening a closed subscriber (WORKER_REOPEN_DELAY_MS). */
 const DEFAULT_REOPEN_DELAY_MS = 5_000;
@@ -45,8 +45,6 @@ export interface RunningWorker {
   subscription: Subscription;
   inFlight(): number;
   ready(): Promise<Readiness>;
-  /** Every processed message's result, in completion order. */
-  onResult(listener: (r: HandledResult) => void): void;
   /** Stop pulling, finish in-flight messages (up to the grace period), flush acks, close. Idempotent. */
   stop(): Promise<void>;
 }
@@ -95,7 +93,6 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     subscription,
     inFlight: subscriber.inFlight,
     ready,
-    onResult: subscriber.onResult,
     stop,
   };
 }

@@ -10,7 +10,7 @@ import type { WorkerMetrics } from './metrics';
 import { processMessage, type ProcessDeps, type ProcessResult } from './process-message';
 import { DEFAULT_ACK_BATCH_MS, type WorkerSettings } from './settings';
 
-export type HandledResult = ProcessResult & { messageId: string; latencyMs: number };
+type HandledResult = ProcessResult & { latencyMs: number };
 
 export interface Subscriber {
   subscription: Subscription;
@@ -22,7 +22,6 @@ export interface Subscriber {
   notStarted(): number;
   /** Resolves when nothing is in flight (at once if nothing is). */
   idle(): Promise<void>;
-  onResult(listener: (r: HandledResult) => void): void;
 }
 
 export type SubscriberDeps = Omit<ProcessDeps, 'issueLock' | 'maxDeliveryAttempts'>;
@@ -46,7 +45,6 @@ export function subscribe(pubsub: PubSub, settings: WorkerSettings, deps: Subscr
   const subscription = pubsub.subscription(settings.subscription, subscriptionOptions(settings));
   const processDeps: ProcessDeps = { ...deps, maxDeliveryAttempts: settings.maxDeliveryAttempts, issueLock: new KeyedLock() };
   const { metrics, log } = deps;
-  const listeners: ((r: HandledResult) => void)[] = [];
   const idleWaiters = new Set<() => void>();
   let inFlight = 0;
   let stopping = false;
@@ -61,9 +59,7 @@ export function subscribe(pubsub: PubSub, settings: WorkerSettings, deps: Subscr
       const result = await processMessage(message, processDeps);
       if (result.action === 'ack') message.ack();
       else message.nack();
-      const handled = { ...result, messageId: message.id, latencyMs: Date.now() - started };
-      recordResult(message, handled, metrics, log);
-      for (const l of listeners) l(handled);
+      recordResult(message, { ...result, latencyMs: Date.now() - started }, metrics, log);
     } catch (err) {
       // processMessage never throws by contract; if it does, let Pub/Sub retry rather than lose the message.
       message.nack();
@@ -96,7 +92,6 @@ export function subscribe(pubsub: PubSub, settings: WorkerSettings, deps: Subscr
             };
             idleWaiters.add(done);
           }),
-    onResult: (l) => void listeners.push(l),
   };
 }
 

@@ -14,6 +14,7 @@ import type { ProbotOctokit } from 'probot';
 import { startWorker, type RunningWorker } from '../../gcp-worker/src/start-worker';
 import type { CountableClient, ProcessResult } from '../../gcp-worker/src/process-message';
 import { localWorkerSettings } from '../support/worker-settings';
+import { workerResults as resultsFromLog } from '../support/worker-results';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { createRuntime } from '../../src/lambda/runtime';
 import type { HttpResult } from '../../src/lambda/http-event';
@@ -149,6 +150,7 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
     );
     for (let i = 0; i < workerCount; i++) {
       // Each worker gets its own clients and caches, like a separate pod.
+      const log = resultsFromLog();
       const worker = await startWorker({
         settings,
         loader: keywordLoader,
@@ -156,8 +158,9 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
         pubsub: new PubSub({ apiEndpoint: pubsub.host, projectId: PROJECT }),
         storage: new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }),
         defaultMetrics: false,
+        log: log.log,
       });
-      worker.onResult((r) => workerResults.push(r));
+      log.onResult((r) => workerResults.push(r));
       workers.push(worker);
     }
   }
