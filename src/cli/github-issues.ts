@@ -4,7 +4,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { tokenOctokit } from '../ops/cli-github';
+import { parseRepoArg, tokenOctokit } from '../ops/cli-github';
 import { iterateIssues } from '../ops/issue-listing';
 import type { Sleep } from '../ops/rate-limit';
 
@@ -32,18 +32,17 @@ export interface FetchedIssue {
 }
 
 async function* fetchIssues(repo: string, opts: FetchIssuesOptions = {}): AsyncGenerator<FetchedIssue> {
-  const m = /^([\w.-]+)\/([\w.-]+)$/.exec(repo);
-  if (!m?.[1] || !m[2]) throw new Error(`repository must be owner/name, got "${repo}"`);
+  const { owner, repo: name } = parseRepoArg(repo);
   const octokit = tokenOctokit(opts.token || undefined, opts.apiUrl?.replace(/\/+$/, ''), {
     ...(opts.sleep ? { sleep: opts.sleep } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.onWait ? { onWait: opts.onWait } : {}),
   });
-  const issues = iterateIssues(octokit, { owner: m[1], repo: m[2], state: opts.state ?? 'all', ...(opts.onPage ? { onPage: opts.onPage } : {}) });
+  const issues = iterateIssues(octokit, { owner, repo: name, state: opts.state ?? 'all', ...(opts.onPage ? { onPage: opts.onPage } : {}) });
   let n = 0;
   try {
     for await (const issue of issues) {
-      yield { repo, number: issue.number, title: issue.title, body: issue.body, labels: issue.labels, state: issue.state, created_at: issue.createdAt };
+      yield { repo: `${owner}/${name}`, number: issue.number, title: issue.title, body: issue.body, labels: issue.labels, state: issue.state, created_at: issue.createdAt };
       if (opts.max !== undefined && ++n >= opts.max) return;
     }
   } catch (err) {

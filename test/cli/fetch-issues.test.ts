@@ -95,6 +95,6 @@ describe('fetch-issues', () => {
   });
 
   it('rejects a malformed repository name', async () => {
-    await expect(fetched('not a repo', {})).rejects.toThrow(/owner\/name/);
+    await expect(fetched('not a repo', {})).rejects.toThrow(/owner\/repo/);
   });
 });
