@@ -7,7 +7,7 @@
 import { ProbotOctokit } from 'probot';
 import { appCredentialsFromEnv, createOctokitFactory } from '../github/octokit';
 import type { Logger } from '../log/logger';
-import type { OpsOctokit } from './issue-listing';
+import type { GitHubClient } from '../vocabulary';
 import { guardRateLimit, type RateLimitOptions, type Sleep } from './rate-limit';
 
 export interface CliGitHubOptions {
@@ -25,20 +25,20 @@ export interface CliGitHubOptions {
 const CLI_DEFAULTS = { throttle: { enabled: false }, retry: { doNotRetry: [400, 401, 403, 404, 422, 429, 451] } };
 
 /** A client for a token, or for none (public data at the unauthenticated rate limit); `baseUrl` for GHE. */
-export function tokenOctokit(token: string | undefined, baseUrl: string | undefined, rateLimit: RateLimitOptions = {}): OpsOctokit {
+export function tokenOctokit(token: string | undefined, baseUrl: string | undefined, rateLimit: RateLimitOptions = {}): GitHubClient {
   const Octokit = ProbotOctokit.defaults({ ...CLI_DEFAULTS, ...(baseUrl ? { baseUrl } : {}) });
-  const octokit: OpsOctokit = token ? new Octokit({ auth: { token } }) : new Octokit();
+  const octokit: GitHubClient = token ? new Octokit({ auth: { token } }) : new Octokit();
   guardRateLimit(octokit, rateLimit);
   return octokit;
 }
 
 export interface CliGitHub {
-  octokit: OpsOctokit;
+  octokit: GitHubClient;
   /** `slug[bot]` when authenticated as the app (from `GET /app`); unknown with a plain token. */
   botLogin: string | null;
 }
 
-export async function cliOctokit(owner: string, repo: string, opts: CliGitHubOptions = {}): Promise<OpsOctokit> {
+export async function cliOctokit(owner: string, repo: string, opts: CliGitHubOptions = {}): Promise<GitHubClient> {
   return (await cliGitHub(owner, repo, opts)).octokit;
 }
 
@@ -49,7 +49,7 @@ export async function cliGitHub(owner: string, repo: string, opts: CliGitHubOpti
   if (env.GITHUB_TOKEN) return { octokit: tokenOctokit(env.GITHUB_TOKEN, baseUrl, rateLimit), botLogin: null };
   if (!env.APP_ID) throw new Error('set GITHUB_TOKEN, or APP_ID with PRIVATE_KEY (or PRIVATE_KEY_PATH) for the app installation');
   const factory = createOctokitFactory(appCredentialsFromEnv(env), { octokitDefaults: CLI_DEFAULTS });
-  const octokit: OpsOctokit = env.INSTALLATION_ID
+  const octokit: GitHubClient = env.INSTALLATION_ID
     ? await factory.installation(Number(env.INSTALLATION_ID))
     : await factory.forRepo(owner, repo);
   const { data: app } = await (await factory.app()).request('GET /app');

@@ -3,7 +3,7 @@
  * header, pull requests left out (the issues endpoint returns both). Rate limits are the client's rate-limit guard's
  * job (rate-limit.ts), not this file's.
  */
-import type { ProbotOctokit } from 'probot';
+import type { GitHubClient } from '../vocabulary';
 
 export interface ListedIssue {
   number: number;
@@ -38,15 +38,12 @@ interface RestIssue {
   pull_request?: unknown;
 }
 
-/** Probot's Octokit: it carries the paginate plugin the listing needs. */
-export type OpsOctokit = InstanceType<typeof ProbotOctokit>;
-
 /**
  * Issues in ascending number order, streamed page by page (a large repo never sits in memory whole).
  * GitHub's `since` filters by update time, which is a superset of "created since": a created-since filter is
  * passed to GitHub as an update filter too (an issue created after D was updated after D) and then applied exactly here.
  */
-export async function* iterateIssues(octokit: OpsOctokit, opts: ListIssuesOptions): AsyncGenerator<ListedIssue> {
+export async function* iterateIssues(octokit: GitHubClient, opts: ListIssuesOptions): AsyncGenerator<ListedIssue> {
   const since = [opts.createdSince, opts.updatedSince].filter((s): s is string => !!s).sort().at(-1);
   const createdSince = opts.createdSince ? normaliseIso(opts.createdSince) : undefined;
   const params = {
@@ -81,7 +78,7 @@ export async function* iterateIssues(octokit: OpsOctokit, opts: ListIssuesOption
 }
 
 /** All matching issues, ascending by number, so a resumed backfill can skip by "last completed number". */
-export async function listIssues(octokit: OpsOctokit, opts: ListIssuesOptions): Promise<ListedIssue[]> {
+export async function listIssues(octokit: GitHubClient, opts: ListIssuesOptions): Promise<ListedIssue[]> {
   const issues: ListedIssue[] = [];
   for await (const issue of iterateIssues(octokit, opts)) issues.push(issue);
   return issues.sort((a, b) => a.number - b.number);

@@ -16,7 +16,7 @@ import { createOctokitFactory } from '../../src/github/octokit';
 import { GcsModelStore, parseScope, publishModel } from '../../src/registry';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 import type { PubSubFakeOptions } from '../support/pubsub-fake';
-import { keywordLoader, keywordModelDir } from '../worker/harness';
+import { keywordLoader, keywordModelDir } from '../gcp-worker/harness';
 import { PROJECT, startHarness, type Harness } from './harness';
 
 export const BUCKET = 'label-bot-adversarial-models';

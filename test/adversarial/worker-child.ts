@@ -7,7 +7,7 @@ import { Storage } from '@google-cloud/storage';
 import { startWorker } from '../../gcp-worker/src/start-worker';
 import type { CountableClient } from '../../gcp-worker/src/process-message';
 import { createOctokitFactory } from '../../src/github/octokit';
-import { keywordLoader } from '../worker/harness';
+import { keywordLoader } from '../gcp-worker/harness';
 import { localWorkerSettings } from '../support/worker-settings';
 import { workerResults } from '../support/worker-results';
 

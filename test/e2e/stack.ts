@@ -19,11 +19,11 @@ import { createOctokitFactory } from '../../src/github/octokit';
 import { createRuntime } from '../../src/lambda/runtime';
 import type { HttpResult } from '../../src/lambda/http-event';
 import { GcsModelStore, parseScope, publishModel } from '../../src/registry';
-import { KeywordClassifier } from '../frontend/fake-classifier';
+import { KeywordClassifier } from '../support/fake-classifier';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
-import { keywordLoader, keywordModelDir } from '../worker/harness';
+import { keywordLoader, keywordModelDir } from '../gcp-worker/harness';
 import { testPrivateKey, TestOctokit } from '../stand-in/support';
 
 export const PROJECT = 'label-bot-e2e';

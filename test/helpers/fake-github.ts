@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import nock from 'nock';
 import { Probot, ProbotOctokit } from 'probot';
-import { registerHelpers, type HelpersDeps } from '../../src/helpers/index';
+import { helperBots as registerHelpers, type HelperBotDeps as HelpersDeps } from '../../src/app';
 import { createLogger } from '../../src/log/logger';
 
 /**
