@@ -6,6 +6,9 @@ import { addTrainOptions, int, trainOptionsFrom, type TrainFlags } from '../opti
 import { createProgress } from '../../ops/progress';
 import { warn } from '../warn';
 
+/** Below this many test rows per fold, a CV score swings with a single row. */
+const MIN_ROWS_PER_FOLD = 5;
+
 interface Flags extends TrainFlags, LabelFlags {
   train?: string;
   test?: string;
@@ -24,6 +27,15 @@ function printHuman(r: EvalReport): void {
   }
   if (r.unknownLabelCount > 0) lines.push(`  unknown test labels: ${r.unknownLabelCount} (${Object.keys(r.unknownLabels).join(', ')})`);
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** Checked against the data before any training: more folds than rows cannot run, and tiny folds give a noisy score. */
+function checkFolds(k: number, rows: number, file: string): void {
+  if (k < 2) throw new Error(`--cv needs at least 2 folds, got ${k}`);
+  if (k > rows) throw new Error(`--cv ${k} needs at least ${k} rows, but ${file} has ${rows}; use --cv 5 or 10 (at most ${rows})`);
+  if (rows / k < MIN_ROWS_PER_FOLD) {
+    warn(`--cv ${k} on ${rows} rows tests on about ${Math.floor(rows / k)} row(s) per fold; the score will be noisy (try --cv ${Math.max(2, Math.floor(rows / MIN_ROWS_PER_FOLD))} or fewer)`);
+  }
 }
 
 export function register(program: Command): void {
@@ -54,6 +66,7 @@ export function register(program: Command): void {
       } else if (flags.train && flags.cv !== undefined) {
         if (flags.test) throw new Error('--cv cannot be combined with --test');
         const rows = read(flags.train);
+        checkFolds(flags.cv, rows.length, flags.train);
         report = evaluateCv(rows, flags.cv, { perRepo: !!flags.perRepo, seed: flags.seed, train: trainOptionsFrom(flags, warn), onWarning: warn, onFold: (d, t) => bar.update(d, t) });
       } else if (flags.train && flags.test) {
         const train = read(flags.train);
