@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../ml/helpers';
 import { cli, FAST_FLAGS, FIXTURES, oneJson } from './helpers';
 
 const SMALL = join(FIXTURES, 'issues-small.jsonl'); // 60 rows
@@ -24,5 +25,23 @@ describe('label-bot eval checks its arguments against the data first', () => {
     const r = cli(['eval', '--train', SMALL, '--cv', '3', '--json', ...FAST_FLAGS]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/noisy/);
+  });
+});
+
+describe('label-bot eval --model on the data the model was trained on', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
+
+  it('warns that the score measures memory (model.json holds the training data hash); another test file does not', () => {
+    const dir = join(tmp.dir, 'model');
+    const t = cli(['train', '--data', SMALL, '--out', dir, ...FAST_FLAGS]);
+    expect(t.status, t.stderr).toBe(0);
+    const own = cli(['eval', '--model', dir, '--test', SMALL, '--json']);
+    expect(own.status, own.stderr).toBe(0);
+    expect(own.stderr).toMatch(/warning: .*issues-small\.jsonl is the data .* was trained on .*measures memory/);
+    expect(typeof oneJson(own.stdout).score).toBe('number');
+    const other = cli(['eval', '--model', dir, '--test', join(FIXTURES, 'issues-test.jsonl'), '--json']);
+    expect(other.status, other.stderr).toBe(0);
+    expect(other.stderr).not.toMatch(/trained on/);
   });
 });

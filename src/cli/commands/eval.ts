@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { readJsonl } from '../../ml/dataset';
+import { dataHash, readJsonl, type LabeledIssue } from '../../ml/dataset';
+import type { ModelCard } from '../../ml/model-format';
 import { evaluateClassifier, evaluateCv, evaluateTrainTest, type EvalReport, type ScoredRow } from '../../ml/evaluate';
 import { addLabelOptions, filterLabels, labelFilterFrom, type LabelFlags } from '../label-options';
 import { addTrainOptions, int, trainOptionsFrom, type TrainFlags } from '../options';
@@ -27,6 +28,16 @@ function printHuman(r: EvalReport): void {
   }
   if (r.unknownLabelCount > 0) lines.push(`  unknown test labels: ${r.unknownLabelCount} (${Object.keys(r.unknownLabels).join(', ')})`);
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/**
+ * Whether `rows` are the model's training rows: the trainer hashes the rows it kept (labels it knows, rows left with
+ * a label), so the test file is compared both as it is and reduced the same way.
+ */
+function isTrainingData(card: ModelCard, rows: readonly LabeledIssue[]): boolean {
+  const known = new Set(card.labels);
+  const reduced = rows.map((r) => ({ ...r, labels: r.labels.filter((l) => known.has(l)) })).filter((r) => r.labels.length > 0);
+  return dataHash(rows) === card.training.dataHash || dataHash(reduced) === card.training.dataHash;
 }
 
 /** Checked against the data before any training: more folds than rows cannot run, and tiny folds give a noisy score. */
@@ -62,7 +73,11 @@ export function register(program: Command): void {
         // Loaded lazily: onnxruntime and vega are heavy, and most invocations (--help, training) need neither.
         const { loadClassifier } = await import('../../ml/onnx-classifier');
         const classifier = await loadClassifier(flags.model);
-        report = await evaluateClassifier(classifier, read(flags.test, 1));
+        const test = read(flags.test, 1);
+        if (isTrainingData(classifier.card, test)) {
+          warn(`${flags.test} is the data ${flags.model} was trained on (its model.json has the same training data hash): this score measures memory, not generalisation`);
+        }
+        report = await evaluateClassifier(classifier, test);
       } else if (flags.train && flags.cv !== undefined) {
         if (flags.test) throw new Error('--cv cannot be combined with --test');
         const rows = read(flags.train);
