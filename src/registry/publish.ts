@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isPreconditionFailed } from './errors';
@@ -49,10 +50,22 @@ export interface PublishResult {
   location: string;
 }
 
+/** A model directory's file, or a refusal that says what the directory should hold. */
+async function readModelFile(dir: string, name: string): Promise<Buffer> {
+  try {
+    return await readFile(join(dir, name));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    const what = existsSync(dir) ? `${dir} has no ${name}` : `${dir} does not exist`;
+    throw new PublishRefusedError(`${what}: give the directory \`label-bot train --out\` wrote (model.onnx + model.json)`);
+  }
+}
+
 export async function publishModel(opts: PublishOptions): Promise<PublishResult> {
   const { store, scope } = opts;
-  const onnx = await readFile(join(opts.dir, 'model.onnx'));
-  const jsonText = await readFile(join(opts.dir, 'model.json'), 'utf8');
+  const onnx = await readModelFile(opts.dir, 'model.onnx');
+  const jsonText = (await readModelFile(opts.dir, 'model.json')).toString('utf8');
   let modelJson: unknown;
   try {
     modelJson = JSON.parse(jsonText);

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readJsonl } from '../../ml/dataset';
@@ -15,6 +16,13 @@ interface Flags extends TrainFlags, LabelFlags {
   name?: string;
 }
 
+/** Checked before training, so a wrong --out does not cost a training run. */
+function checkOutDir(out: string): void {
+  if (existsSync(out) && !statSync(out).isDirectory()) {
+    throw new Error(`--out ${out} is a file; give a directory (train writes model.onnx and model.json inside it)`);
+  }
+}
+
 export function register(program: Command): void {
   addLabelOptions(addTrainOptions(
     program
@@ -25,6 +33,7 @@ export function register(program: Command): void {
       .option('--per-repo', 'train one model per repo (pooled with repo-specific features when label sets match)')
       .option('--name <name>', 'model name in model.json and the version string (default: the --out directory name)'),
   )).action((flags: Flags) => {
+    checkOutDir(flags.out);
     const labels = labelFilterFrom(flags);
     const rows = filterLabels(readJsonl(flags.data), labels, flags.data, warn);
     const bar = createProgress({ label: 'training' });
