@@ -2,7 +2,7 @@
  * `fetch-issues` as JSONL: the CLI's one issue lister (ops/issue-listing.ts) through the CLI's GitHub client, so
  * pagination and rate-limit waits are the same code as backfill and report. The token is sent, never logged.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { parseRepoArg, tokenOctokit } from '../ops/cli-github';
 import { iterateIssues } from '../ops/issue-listing';
@@ -48,21 +48,41 @@ async function* fetchIssues(repo: string, opts: FetchIssuesOptions = {}): AsyncG
   } catch (err) {
     const status = (err as { status?: number }).status;
     if (status === undefined) throw err;
-    throw new Error(`GET /repos/${repo}/issues failed: HTTP ${status} ${(err as Error).message.slice(0, 200)}`, { cause: err });
+    const tokenNote = opts.token ? '' : `; ${NO_TOKEN}`;
+    const message = (err as Error).message.slice(0, 200);
+    // Octokit reports a request that got no response at all (DNS, refused, TLS, offline) as a 500 without a response.
+    if (!(err as { response?: unknown }).response) {
+      throw new Error(`cannot reach ${opts.apiUrl ?? 'https://api.github.com'} (${message}); check the network or --api-url${tokenNote}`, { cause: err });
+    }
+    throw new Error(`GET /repos/${repo}/issues failed: HTTP ${status} ${message}${tokenNote}`, { cause: err });
   }
 }
 
+/** Said whenever a run without a token fails, since that is the first thing to check. */
+export const NO_TOKEN = 'GITHUB_TOKEN is not set (unauthenticated: public repos only, 60 requests an hour)';
+
+/**
+ * Written to `<file>.part` and renamed when complete, so a failed or interrupted run leaves no file that looks like
+ * a (short or empty) download.
+ */
 export async function fetchIssuesToFile(repo: string, file: string, opts: FetchIssuesOptions = {}): Promise<number> {
-  const out = createWriteStream(file);
+  const part = `${file}.part`;
+  const out = createWriteStream(part);
+  await once(out, 'open');
   let n = 0;
   try {
     for await (const issue of fetchIssues(repo, opts)) {
       if (!out.write(JSON.stringify(issue) + '\n')) await once(out, 'drain');
       n++;
     }
-  } finally {
-    out.end();
-    await once(out, 'finish');
+  } catch (err) {
+    out.destroy();
+    await once(out, 'close');
+    rmSync(part, { force: true });
+    throw err;
   }
+  out.end();
+  await once(out, 'finish');
+  renameSync(part, file);
   return n;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { fetchIssuesToFile } from '../github-issues';
+import { fetchIssuesToFile, NO_TOKEN } from '../github-issues';
+import { warn } from '../warn';
 
 interface Flags {
   out: string;
@@ -18,6 +19,7 @@ export function register(program: Command): void {
     .option('--max <n>', 'stop after this many issues', (v) => Number(v))
     .option('--api-url <url>', 'GitHub REST base URL (GitHub Enterprise)', process.env.GITHUB_API_URL ?? 'https://api.github.com')
     .action(async (repo: string, flags: Flags) => {
+      if (!process.env.GITHUB_TOKEN) warn(NO_TOKEN);
       const n = await fetchIssuesToFile(repo, flags.out, {
         token: process.env.GITHUB_TOKEN,
         state: flags.state,
