@@ -72,11 +72,30 @@ describe('registry CLI commands', () => {
     const published = await run(['publish', 'acme/bin', keywordModelDir({ bug: 'crash' }, 0.8)]);
     expect(published.err).toBe('');
     expect(published.code).toBe(0);
-    expect(published.out).toMatch(/^published acme\/bin \S+ \(score 0\.8\) → gs:\/\/cli-bucket\/models\/acme\/bin\/current\.json/);
+    expect(published.out).toMatch(/^published acme\/bin \S+ \(score 0\.8000\) → gs:\/\/cli-bucket\/models\/acme\/bin\/current\.json/);
     const listed = await run(['models', 'list', 'acme/bin']);
     expect(listed.code).toBe(0);
     expect(listed.out).toMatch(/^\*\s+\S+\s+0\.8000/m);
   }, 120_000);
+
+  it('publishing the same files again moves nothing and says so; the same files as an older version are refused with the rollback to use', async () => {
+    const a = keywordModelDir({ bug: 'same' }, 0.8123456789);
+    out.length = 0;
+    expect(await publishCli('acme/same', a, {}, io)).toBe(0);
+    expect(out.join('')).toMatch(/^published acme\/same (\S+) \(score 0\.8123\) → /);
+    const first = /^published acme\/same (\S+)/.exec(out.join(''))![1]!;
+    out.length = 0;
+    expect(await publishCli('acme/same', keywordModelDir({ bug: 'same' }, 0.8123456789), {}, io)).toBe(0);
+    expect(out.join('')).toBe(`unchanged: acme/same is already at ${first}, the same model (score 0.8123); nothing published\n`);
+
+    expect(await publishCli('acme/same', keywordModelDir({ bug: 'other' }, 0.9), {}, io)).toBe(0);
+    err.length = 0;
+    expect(await publishCli('acme/same', a, { force: true }, io)).toBe(2);
+    expect(err.join('')).toBe(`publish failed: this model is already published as ${first} (not current); to make it current: label-bot rollback acme/same --to ${first}\n`);
+    out.length = 0;
+    await modelsListCli('acme/same', { json: true }, io);
+    expect((JSON.parse(out.join('')) as { versions: unknown[] }).versions).toHaveLength(2);
+  });
 
   it('fails clearly without a bucket', async () => {
     const errs: string[] = [];
