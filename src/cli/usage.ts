@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command, Option } from 'commander';
-import { packagePath } from './package-root';
+import { packagePath } from '../package-root';
 
 /** The package's version, from its package.json (not from the current directory). */
 export function packageVersion(): string {
