@@ -9,13 +9,20 @@
 import { readJsonl } from '../src/ml/dataset';
 import { resolveCreatedAt, writeModelDir } from '../src/ml/model-io';
 import { trainModel } from '../src/ml/train';
+import { createProgress } from '../src/ops/progress';
 import { UNIVERSAL_OPTIONS, UNIVERSAL_SOURCE_DATE_EPOCH } from './universal-options';
 
 const data = process.argv[2] ?? '../shared/data/nlbse24-train.jsonl';
 const out = process.argv[3] ?? 'models/universal';
 const env = { ...process.env, SOURCE_DATE_EPOCH: process.env.SOURCE_DATE_EPOCH ?? UNIVERSAL_SOURCE_DATE_EPOCH };
 const started = Date.now();
-const model = trainModel(readJsonl(data), { ...UNIVERSAL_OPTIONS, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) });
+const bar = createProgress({ label: 'training' });
+const model = trainModel(readJsonl(data), {
+  ...UNIVERSAL_OPTIONS,
+  onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+  onProgress: (done, total) => bar.update(done, total),
+});
+bar.stop();
 const card = writeModelDir(out, model, { name: 'universal', createdAt: resolveCreatedAt(env), seed: UNIVERSAL_OPTIONS.seed ?? 1 });
 process.stderr.write(
   `${out}: labels ${card.labels.join(', ')}; held-out macro-F1 ${card.metrics.heldOut.macroF1.toFixed(4)}; thresholds ${card.thresholds

@@ -41,8 +41,19 @@ function terminalBar(opts: ProgressOptions, stream: NodeJS.WriteStream): Progres
   let done = opts.start ?? 0;
   let total = opts.total;
   let started = false;
+  let counting = false;
   const show = (note: string): void => {
-    if (total === undefined) return;
+    if (total === undefined) {
+      // No total to draw a bar or an ETA against (a download of unknown size): a count rewritten in place.
+      if (done === (opts.start ?? 0) && !note) return;
+      stream.write(`\r${opts.label}: ${done}${note ? ` ${note}` : ''}\u001b[K`);
+      counting = true;
+      return;
+    }
+    if (counting) {
+      stream.write('\n');
+      counting = false;
+    }
     if (!started) {
       bar.start(total, done, { note });
       started = true;
@@ -64,6 +75,7 @@ function terminalBar(opts: ProgressOptions, stream: NodeJS.WriteStream): Progres
     },
     stop() {
       if (started) bar.stop();
+      if (counting) stream.write('\n');
     },
   };
 }

@@ -1,28 +1,16 @@
 /** Files that ship with the package are found from the package, not from the directory the command is run in. */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, apiWrites, useSeededStandIn } from '../ops/fixtures/stand-in-repo';
-import { ROOT } from './helpers';
-
-function runBin(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/label-bot.mjs'), ...args], { cwd, env: { PATH: process.env.PATH, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { cliAsync, ROOT } from './helpers';
 
 describe('the bundled universal model, from outside the repository', () => {
   const env = useSeededStandIn('bundled-model-');
 
   it('backfill without --model or a bucket, run from another directory, uses the package\'s models/universal', async () => {
-    const r = await runBin(['backfill', REPO, '--dry-run', '--state', 'all', '--no-checkpoint', '--no-table'], env.dir, {
-      GITHUB_TOKEN: 'cli-test-token',
-      GITHUB_API_URL: env.standIn.url,
+    const r = await cliAsync(['backfill', REPO, '--dry-run', '--state', 'all', '--no-checkpoint', '--no-table'], {
+      cwd: env.dir,
+      env: { GITHUB_TOKEN: 'cli-test-token', GITHUB_API_URL: env.standIn.url },
     });
     expect(r.stderr).not.toMatch(/ENOENT|cannot read/);
     expect(r.code, r.stderr).toBe(0);
@@ -32,7 +20,7 @@ describe('the bundled universal model, from outside the repository', () => {
   }, 120_000);
 
   it('--version from another directory reads the package\'s own package.json', async () => {
-    const r = await runBin(['--version'], env.dir, {});
+    const r = await cliAsync(['--version'], { cwd: env.dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });

@@ -73,4 +73,13 @@ describe('progress whose total is learnt on the way (training, the report)', () 
     expect(out.text()).toContain('4/4');
     expect(out.text()).toContain('eta');
   });
+
+  it('on a TTY without a total (a download of unknown size): a count rewritten in place, ended by a newline', () => {
+    const out = capture(true);
+    const p = createProgress({ label: 'fetch-issues', stream: out.stream });
+    p.update(100, undefined, 'issues (page 1)');
+    p.update(200, undefined, 'issues (page 2)');
+    p.stop();
+    expect(out.text()).toBe('\rfetch-issues: 100 issues (page 1)\u001b[K\rfetch-issues: 200 issues (page 2)\u001b[K\n');
+  });
 });
