@@ -57,6 +57,10 @@ describe('label-bot eval', () => {
     expect(card).toMatch(/\| bug \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 1 \|/);
     expect(card).toContain('documentation ×1');
     expect(readFileSync(join(report, 'pr-bug.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
+    // One model scored every row: its own thresholds, in the card and marked on each curve.
+    const own = (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { thresholds: (number | null)[] }).thresholds[0]!;
+    expect(card).toMatch(new RegExp(`^- fixture@[0-9a-f]{12}: bug ${own.toFixed(3)}, `, 'm'));
+    expect(readFileSync(join(report, 'pr-bug.svg'), 'utf8')).toMatch(new RegExp(`>threshold ${own.toFixed(3)}( \\(above every score\\))?<`));
 
     const p = cli(['predict', '--model', dir, '--title', 'How can I configure the cache?', '--body', 'Any docs?']);
     expect(p.status, p.stderr).toBe(0);
