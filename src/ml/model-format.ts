@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { FEATURIZER_VERSION, type FeaturizerSettings } from './featurizer-settings';
+import { FEATURIZER_VERSION, SUPPORTED_FEATURIZER_VERSIONS, usesVersion3Fields, type FeaturizerSettings } from './featurizer-settings';
 import { MODEL_FORMAT_VERSION } from './versions';
 
 const labelMetrics = z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() });
@@ -35,6 +35,12 @@ export const featurizerSettingsSchema = z.object({
     meta: z.number(),
     code: z.number(),
   }),
+  // Featurizer version 3; absent in version-2 models (= off / on, their behaviour then).
+  stripTemplate: z.boolean().optional(),
+  templateMeta: z.boolean().optional(),
+  normalizeBody: z.boolean().optional(),
+  maxBodyTextChars: z.number().int().nonnegative().optional(),
+  cueMeta: z.boolean().optional(),
 });
 
 export const modelJsonSchema = z
@@ -75,12 +81,14 @@ export const modelJsonSchema = z
       ctx.addIssue({ code: 'custom', path: ['thresholds'], message: `has ${m.thresholds.length} entries for ${m.labels.length} labels` });
     }
     if (new Set(m.labels).size !== m.labels.length) ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels must be unique' });
-    if (m.featurizer.version !== FEATURIZER_VERSION) {
+    if (!SUPPORTED_FEATURIZER_VERSIONS.includes(m.featurizer.version)) {
       ctx.addIssue({
         code: 'custom',
         path: ['featurizer', 'version'],
-        message: `model was trained with featurizer version ${m.featurizer.version}, this build has ${FEATURIZER_VERSION}: retrain the model`,
+        message: `model was trained with featurizer version ${m.featurizer.version}, this build has ${FEATURIZER_VERSION} (and reads ${SUPPORTED_FEATURIZER_VERSIONS.join(', ')}): retrain the model`,
       });
+    } else if (m.featurizer.version < 3 && usesVersion3Fields(m.featurizer)) {
+      ctx.addIssue({ code: 'custom', path: ['featurizer'], message: `stripTemplate/templateMeta need featurizer version 3, not ${m.featurizer.version}` });
     }
     if ((m.featurizer.dim & (m.featurizer.dim - 1)) !== 0) ctx.addIssue({ code: 'custom', path: ['featurizer', 'dim'], message: 'must be a power of two' });
   });
