@@ -59,6 +59,18 @@ export const modelJsonSchema = z
       decision: z.enum(['argmax', 'thresholds']),
       heldOut: metrics,
       withThresholds: metrics,
+      // Leave-one-repo-out models (TrainOptions.cvBy 'repo'): `folds` are repos, and this records how the thresholds
+      // behave on unseen repos (each repo's thresholds chosen from the other repos' out-of-fold scores).
+      cvBy: z.enum(['stratified', 'repo']).optional(),
+      unseenRepos: z
+        .object({
+          precisionTarget: z.number(),
+          meanMacroF1: z.number(),
+          precision: z.number(),
+          coverage: z.number(),
+          perRepo: z.record(z.string(), z.object({ n: z.number(), macroF1: z.number(), precision: z.number(), coverage: z.number() })),
+        })
+        .optional(),
     }),
     training: z.object({
       rows: z.number().int().nonnegative(),
@@ -71,6 +83,8 @@ export const modelJsonSchema = z
       droppedLabels: z.record(z.string(), z.number()),
       domain: z.string().optional(),
       pooledRepos: z.array(z.string()).optional(),
+      titleOnlyWeight: z.number().optional(),
+      intercept: z.boolean().optional(),
     }),
     neverPredicted: z.array(z.string()),
     createdAt: z.string(),

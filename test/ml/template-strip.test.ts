@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeLine, recurringLines, removeLines, stripHtmlComments, stripTemplateBoilerplate } from '../../src/ml/template-strip';
+import { trainingDocs } from '../../src/ml/augment';
 
 describe('template boilerplate removal (serving-safe, static rules)', () => {
   it('drops HTML comments, headings, bold-only lines, checklists and placeholder answers; keeps the prose', () => {
@@ -49,6 +50,25 @@ describe('recurring lines (training-time, per repo)', () => {
     expect(lines.has('os any')).toBe(true);
     expect([...lines].some((l) => l.startsWith('issue'))).toBe(false);
     expect(removeLines(bodies[0]!, lines)).toBe('issue 0 words 0');
+  });
+});
+
+describe('training documents', () => {
+  const rows = [
+    { repo: 'a/x', title: 'Crash on save', body: '### Env\nwin\nIt crashes', labels: ['bug'] },
+    { repo: 'a/x', title: 'Add dark mode', body: '### Env\nmac\nPlease add it', labels: ['feature'] },
+    { repo: 'a/y', title: 'How to build?', body: 'Which compiler?', labels: ['question'] },
+  ];
+  it('lists the rows first (document i = row i), then cleaned forms, then title-only copies', () => {
+    const docs = trainingDocs(rows, { titleOnly: true, stripRecurringLines: 0.5 });
+    expect(docs.map((d) => d.form)).toEqual(['row', 'row', 'row', 'cleaned', 'cleaned', 'cleaned', 'titleOnly', 'titleOnly', 'titleOnly']);
+    expect(docs.slice(0, 3).map((d) => d.body)).toEqual(rows.map((r) => r.body));
+    // "### Env" recurs in both a/x bodies (minCount 3 is not reached with 2 bodies, so nothing is removed)...
+    expect(docs[3]!.body).toBe(rows[0]!.body);
+    expect(docs.slice(6).every((d) => d.body === '' && d.title === rows[d.row]!.title)).toBe(true);
+  });
+  it('without options is just the rows', () => {
+    expect(trainingDocs(rows).map((d) => [d.row, d.form])).toEqual([[0, 'row'], [1, 'row'], [2, 'row']]);
   });
 });
 
