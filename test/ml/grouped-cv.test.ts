@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { LabeledIssue } from '../../src/ml/dataset';
+import { evaluateByRepo } from '../../src/ml/evaluate';
 import { appliedLabels, repoFolds, thresholdsFrom, unseenRepoCheck } from '../../src/ml/grouped-cv';
 import { buildModelCard } from '../../src/ml/model-io';
 import { parseModelJson } from '../../src/ml/model-format';
 import { trainModel } from '../../src/ml/train';
-import { FAST, small } from './helpers';
-
-/** The small fixture spread over three repos (round-robin within each label, so every repo has every label). */
-function threeRepos(): LabeledIssue[] {
-  const seen = new Map<string, number>();
-  return small().map((r) => {
-    const k = seen.get(r.labels[0]!) ?? 0;
-    seen.set(r.labels[0]!, k + 1);
-    return { ...r, repo: ['o/a', 'o/b', 'o/c'][k % 3]! };
-  });
-}
+import { FAST, small, threeRepos } from './helpers';
 
 describe('leave-one-repo-out folds', () => {
   it('gives each repo its own fold, in sorted repo order; null below three repos', () => {
@@ -99,5 +89,19 @@ describe("trainModel with cvBy 'repo'", () => {
     expect(warnings.some((w) => /at least 3 repos/.test(w))).toBe(true);
     expect(m.unseenRepos).toBeUndefined();
     expect(m.heldOut.folds).toBe(3);
+  });
+});
+
+describe('eval --cv-by repo', () => {
+  it('scores each repo with a model trained on the others; score = mean over repos of macro-F1', () => {
+    const rows = threeRepos();
+    const r = evaluateByRepo(rows, { train: { ...FAST, titleScales: [1] } });
+    expect(r.mode).toBe('loro');
+    expect(Object.keys(r.repos)).toEqual(['o/a', 'o/b', 'o/c']);
+    const mean = Object.values(r.repos).reduce((s, g) => s + g.macroF1, 0) / 3;
+    expect(r.score).toBeCloseTo(mean, 12);
+    expect(r.n).toBe(rows.length);
+    expect(r.applied.coverage).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(r.models!)).toEqual(['o/a', 'o/b', 'o/c']);
   });
 });
