@@ -8,6 +8,13 @@ import type { GitHubClient, RepoRef } from '../vocabulary';
 
 export const TRACKING_STATUS_MARKER = '<!-- label-bot:tracking-issue-status -->';
 export const DEFAULT_TRACKING_TTL_MS = 60_000;
+/**
+ * How long a repo's last resolved settings may answer "does any helper care about this label?" without a GitHub call.
+ * Longer than the TTL on purpose: a label no setting names costs nothing, at the price that a subscription added
+ * through another instance reaches this one within this time for a label nothing named before (an edit delivered
+ * here, and any event for a label some setting names, refresh at once / after the TTL as before).
+ */
+export const DEFAULT_INTEREST_MAX_AGE_MS = 10 * 60_000;
 /** Bounds memory on a long-lived instance serving many repos; evicting only costs one re-fetch. */
 const MAX_TRACKED_ISSUES = 500;
 
@@ -49,10 +56,14 @@ export function repoSectionFor(
   return entry ? normalizeHelpers(entry).value : undefined;
 }
 
+const repoKey = (ref: RepoRef) => `${ref.owner}/${ref.repo}`.toLowerCase();
+
 export interface HelpersConfigResolverOptions {
   globalConfig?: GlobalConfigSource;
   trackingIssue?: TrackingIssueLookup;
   ttlMs?: number;
+  /** See DEFAULT_INTEREST_MAX_AGE_MS. */
+  interestMaxAgeMs?: number;
   now?: () => number;
   log?: Logger;
 }
@@ -64,6 +75,8 @@ export interface HelpersConfigResolverOptions {
  */
 export class HelpersConfigResolver {
   private readonly tracked = new Map<string, IssueBackedConfig<HelpersConfig>>();
+  /** Last merged settings per repo, for `peek`. */
+  private readonly resolved = new Map<string, { value: HelpersConfig; at: number }>();
   private readonly lookup: TrackingIssueLookup;
 
   constructor(private readonly opts: HelpersConfigResolverOptions = {}) {
@@ -96,7 +109,29 @@ export class HelpersConfigResolver {
     const section = repoSectionFor((await this.opts.globalConfig?.get(octokit)) ?? null, ref);
     const number = await this.lookup(octokit, ref);
     const fromIssue = number ? await this.store(ref, number).get(octokit) : null;
-    return mergeHelpers(section, fromIssue ?? undefined);
+    const value = mergeHelpers(section, fromIssue ?? undefined);
+    const key = repoKey(ref);
+    this.resolved.delete(key);
+    this.resolved.set(key, { value, at: (this.opts.now ?? Date.now)() });
+    if (this.resolved.size > MAX_TRACKED_ISSUES) this.resolved.delete(this.resolved.keys().next().value!);
+    return value;
+  }
+
+  /** The repo's settings as last resolved on this instance, without any I/O; null when unknown or too old. */
+  peek(ref: RepoRef): HelpersConfig | null {
+    const hit = this.resolved.get(repoKey(ref));
+    const maxAge = this.opts.interestMaxAgeMs ?? DEFAULT_INTEREST_MAX_AGE_MS;
+    return hit && (this.opts.now ?? Date.now)() - hit.at < maxAge ? hit.value : null;
+  }
+
+  /** The tracking issue's cache, if this instance has loaded it (for status-comment notices). */
+  trackingStore(ref: RepoRef, number: number): IssueBackedConfig<HelpersConfig> {
+    return this.store(ref, number);
+  }
+
+  /** `tracking-issue:` of the repo (cached by the lookup the app passes in). */
+  trackingIssueOf(octokit: GitHubClient, ref: RepoRef): Promise<number | null> {
+    return this.lookup(octokit, ref);
   }
 
   /** Routes `issues.edited` of a tracking issue to its cache; other issues are ignored. */
@@ -104,6 +139,8 @@ export class HelpersConfigResolver {
     const ref = { owner: context.payload.repository.owner.login, repo: context.payload.repository.name };
     const number = await this.lookup(context.octokit, ref);
     if (number !== context.payload.issue.number) return 'not-tracking-issue';
+    // The next event re-merges with the edit instead of answering from `peek`.
+    this.resolved.delete(repoKey(ref));
     return this.store(ref, number).onIssueEdited(context);
   }
 }
