@@ -112,8 +112,13 @@ export class HelpersConfigResolver {
     const value = mergeHelpers(section, fromIssue ?? undefined);
     const key = repoKey(ref);
     this.resolved.delete(key);
-    this.resolved.set(key, { value, at: (this.opts.now ?? Date.now)() });
-    if (this.resolved.size > MAX_TRACKED_ISSUES) this.resolved.delete(this.resolved.keys().next().value!);
+    // Only a complete answer may later say "nobody cares" without asking: not after a failed tracking-issue load, and
+    // not an empty one (which a failed global config load looks like; an unconfigured repo costs only cached reads).
+    const empty = value.cc.size === 0 && value.rules.length === 0 && !value.ciflow;
+    if (!empty && (!number || fromIssue !== null)) {
+      this.resolved.set(key, { value, at: (this.opts.now ?? Date.now)() });
+      if (this.resolved.size > MAX_TRACKED_ISSUES) this.resolved.delete(this.resolved.keys().next().value!);
+    }
     return value;
   }
 

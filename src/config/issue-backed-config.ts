@@ -20,6 +20,11 @@ export interface IssueBackedConfigOptions<T> {
   ref: IssueRef;
   parse: (body: string) => ParseResult<T>;
   ttlMs: number;
+  /**
+   * First wait after a failed load or refresh; doubles on each consecutive failure, capped at `ttlMs`
+   * (default DEFAULT_RETRY_BASE_MS). A cold instance whose first load failed retries within seconds, not a TTL later.
+   */
+  retryBaseMs?: number;
   /** Hidden HTML comment that identifies this config's status comment, e.g. `<!-- label-bot:config-status -->`. */
   statusCommentMarker: string;
   /** Heading used in the status comment, e.g. "label-bot configuration". */
@@ -42,6 +47,9 @@ export type EditOutcome = 'not-config-issue' | 'ignored-bot' | 'ignored-no-permi
 
 const WRITE_ROLES = new Set(['admin', 'maintain', 'write']);
 
+/** Retries after a failed load: 2 s, 4 s, 8 s … up to the TTL. */
+export const DEFAULT_RETRY_BASE_MS = 2_000;
+
 interface HttpError {
   status?: number;
   response?: { headers?: Record<string, string | undefined> };
@@ -56,6 +64,8 @@ export class IssueBackedConfig<T> {
   private etag: string | null = null;
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<T | null> | null = null;
+  /** Consecutive failed refreshes, for the backoff. */
+  private failures = 0;
   private readonly now: () => number;
   private readonly log: Logger;
 
@@ -116,16 +126,21 @@ export class IssueBackedConfig<T> {
         }
       }
       this.fetchedAt = this.now();
+      this.failures = 0;
       this.etag = res.headers.etag ?? null;
       this.accept(body, 'refresh');
     } catch (err) {
       if ((err as HttpError).status === 304) {
         this.fetchedAt = this.now();
+        this.failures = 0;
         return this.value;
       }
-      // Keep serving the last good value; retry after another TTL rather than on every event.
-      this.fetchedAt = this.now();
-      this.log.warn({ err: errorFields(err), config_issue: this.describe() }, 'config refresh failed; keeping last good value');
+      // Keep serving the last good value; retry after a short backoff (not on every event, not a whole TTL later).
+      this.failures++;
+      const waitMs = Math.min((this.opts.retryBaseMs ?? DEFAULT_RETRY_BASE_MS) * 2 ** (this.failures - 1), this.opts.ttlMs);
+      this.fetchedAt = this.now() - this.opts.ttlMs + waitMs;
+      this.log.warn({ err: errorFields(err), config_issue: this.describe(), retry_in_ms: waitMs, failures: this.failures }, 'config refresh failed; keeping last good value');
+      return this.value;
     }
     return this.value;
   }
