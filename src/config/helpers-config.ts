@@ -25,11 +25,8 @@ export interface GlobalConfigSource {
 
 export type TrackingIssueLookup = (octokit: GitHubClient, ref: RepoRef) => Promise<number | null>;
 
-/**
- * Fallback lookup of `tracking-issue:` in the repo's `.github/issue_label_bot.yaml` (one contents GET per call).
- * The frontend should pass its own cached repo-config loader instead.
- */
-export const readTrackingIssueFromRepoFile: TrackingIssueLookup = async (octokit, ref) => {
+/** The repo's `.github/issue_label_bot.yaml` as text (one contents GET), or null when it does not exist. */
+export async function readRepoFile(octokit: GitHubClient, ref: RepoRef): Promise<string | null> {
   try {
     const res = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
       ...ref,
@@ -38,13 +35,22 @@ export const readTrackingIssueFromRepoFile: TrackingIssueLookup = async (octokit
     });
     // GitHub answers text/plain for the raw media type; octokit hands back an ArrayBuffer for other content types.
     const data: unknown = res.data;
-    const text = typeof data === 'string' ? data : data instanceof ArrayBuffer ? new TextDecoder().decode(data) : '';
-    const parsed = parseRepoConfigText(text);
-    return parsed.ok ? (parsed.file['tracking-issue'] ?? null) : null;
+    return typeof data === 'string' ? data : data instanceof ArrayBuffer ? new TextDecoder().decode(data) : '';
   } catch (e) {
     if (statusOf(e) === 404) return null;
     throw e;
   }
+}
+
+/**
+ * Fallback lookup of `tracking-issue:` in the repo's `.github/issue_label_bot.yaml` (one contents GET per call).
+ * The frontend should pass its own cached repo-config loader instead.
+ */
+export const readTrackingIssueFromRepoFile: TrackingIssueLookup = async (octokit, ref) => {
+  const text = await readRepoFile(octokit, ref);
+  if (text === null) return null;
+  const parsed = parseRepoConfigText(text);
+  return parsed.ok ? (parsed.file['tracking-issue'] ?? null) : null;
 };
 
 /** `repos["owner/repo"]` of the global config, normalised. Keys there are lower-cased by the global config parser. */

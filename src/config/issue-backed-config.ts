@@ -60,6 +60,11 @@ export class IssueBackedConfig<T> {
   /** The body `value` was parsed from: a refresh that finds the same body needs no editor check. */
   private acceptedBody: string | null = null;
   private warnings: string[] = [];
+  /**
+   * Problems found outside this body that its status comment should still show (a renamed label it names, a repo
+   * file's problems), by source. Kept until the next accepted edit, which re-reads everything from the new body.
+   */
+  private notices = new Map<string, string[]>();
   private errors: string[] | null = null;
   private etag: string | null = null;
   private fetchedAt = Number.NEGATIVE_INFINITY;
@@ -152,6 +157,7 @@ export class IssueBackedConfig<T> {
       this.value = parsed.value;
       this.acceptedBody = body;
       this.warnings = parsed.warnings;
+      if (via === 'edit') this.notices.clear();
       this.errors = null;
       this.log.info({ config_issue: this.describe(), via, warnings: parsed.warnings }, 'config loaded');
       return true;
@@ -213,6 +219,20 @@ export class IssueBackedConfig<T> {
     }
   }
 
+  private allWarnings(): string[] {
+    return [...this.warnings, ...[...this.notices.values()].flat()];
+  }
+
+  /**
+   * Shows `lines` (replacing earlier ones from the same `source`) in the status comment, e.g. "setting X names label Y,
+   * which was renamed". Writes only when the comment's text changes; an empty list removes the source's lines.
+   */
+  async setNotices(octokit: GitHubClient, source: string, lines: string[]): Promise<void> {
+    if (lines.length === 0) this.notices.delete(source);
+    else this.notices.set(source, lines);
+    await this.upsertStatusComment(octokit, this.errors === null);
+  }
+
   private renderStatus(ok: boolean): string | null {
     const title = this.opts.title ?? 'Configuration';
     if (!ok) {
@@ -223,12 +243,13 @@ export class IssueBackedConfig<T> {
         ...(this.errors ?? []).map((e) => `- \`${e.replace(/`/g, "'")}\``),
       ].join('\n');
     }
-    if (this.warnings.length) {
+    const warnings = this.allWarnings();
+    if (warnings.length) {
       return [
         this.opts.statusCommentMarker,
         `**${title}: valid, with warnings.**`,
         '',
-        ...this.warnings.map((w) => `- ${w}`),
+        ...warnings.map((w) => `- ${w}`),
       ].join('\n');
     }
     return [this.opts.statusCommentMarker, `**${title}: valid.** The current version is in use.`].join('\n');
@@ -256,7 +277,7 @@ export class IssueBackedConfig<T> {
     const existing = await this.findStatusComment(octokit);
     const body = this.renderStatus(ok);
     // Nothing was ever wrong: stay quiet instead of announcing "valid" on every edit.
-    if (!existing && ok && this.warnings.length === 0) return;
+    if (!existing && ok && this.allWarnings().length === 0) return;
     if (body === null) return;
     if (!existing) {
       await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
