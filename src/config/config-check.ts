@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { extractYamlBlock as extractConfigBlock, parseGlobalConfig } from './global-config';
-import { aliasKeyProblems, parseRepoConfigText } from '../github/repo-config';
+import { aliasKeyProblems, DEFAULT_MODEL_LABELS, parseRepoConfigText } from '../github/repo-config';
 import { extractYamlBlock as extractTrackingBlock, parseTrackingIssueBody } from '../helpers/subscriptions-parser';
 
 /**
@@ -18,8 +18,7 @@ export interface ConfigFinding {
   message: string;
 }
 
-/** The universal model's labels; alias keys outside them (and their synonyms) are reported. */
-export const DEFAULT_MODEL_LABELS = ['bug', 'feature', 'question'] as const;
+export { DEFAULT_MODEL_LABELS };
 
 /** `path.to.key` (joined like the schema messages) → 1-based line, for every key and list item of a YAML text. */
 function yamlPaths(yaml: string): { lines: Map<string, number>; syntaxLine: number | null } {

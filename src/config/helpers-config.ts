@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { IssueBackedConfig } from './issue-backed-config';
-import { parseRepoConfigText } from '../github/repo-config';
+import { aliasKeyProblems, DEFAULT_MODEL_LABELS, parseRepoConfigText } from '../github/repo-config';
 import { statusOf } from '../helpers/github-ops';
 import type { RepoHelpersConfig } from '../helpers/schema';
 import { mergeHelpers, normalizeHelpers, parseTrackingIssueBody, type HelpersConfig } from '../helpers/subscriptions-parser';
@@ -70,6 +70,8 @@ export interface HelpersConfigResolverOptions {
   ttlMs?: number;
   /** See DEFAULT_INTEREST_MAX_AGE_MS. */
   interestMaxAgeMs?: number;
+  /** Labels the universal model predicts, for reporting `label-alias` keys that match none (default bug/feature/question). */
+  modelLabels?: readonly string[];
   now?: () => number;
   log?: Logger;
 }
@@ -152,6 +154,23 @@ export class HelpersConfigResolver {
     if (number !== context.payload.issue.number) return 'not-tracking-issue';
     // The next event re-merges with the edit instead of answering from `peek`.
     this.resolved.delete(repoKey(ref));
-    return this.store(ref, number).onIssueEdited(context);
+    const store = this.store(ref, number);
+    // The repo file's problems belong in the same status comment: it is where the maintainer looks.
+    await store.setNotices(null, 'repo-file', await this.repoFileProblems(context.octokit, ref));
+    return store.onIssueEdited(context);
+  }
+
+  private async repoFileProblems(octokit: GitHubClient, ref: RepoRef): Promise<string[]> {
+    try {
+      const text = await readRepoFile(octokit, ref);
+      if (text === null) return [];
+      const parsed = parseRepoConfigText(text);
+      const problems = parsed.ok
+        ? [...parsed.warnings, ...aliasKeyProblems(parsed.file['label-alias'], this.opts.modelLabels ?? DEFAULT_MODEL_LABELS)]
+        : parsed.errors.map((e) => `${e} (the whole file is ignored)`);
+      return problems.map((p) => `\`.github/issue_label_bot.yaml\`: ${p}`);
+    } catch {
+      return [];
+    }
   }
 }

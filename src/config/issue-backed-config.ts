@@ -157,7 +157,8 @@ export class IssueBackedConfig<T> {
       this.value = parsed.value;
       this.acceptedBody = body;
       this.warnings = parsed.warnings;
-      if (via === 'edit') this.notices.clear();
+      // A new body answers the rename notices (re-reported if the old name is still there on the next rename check).
+      if (via === 'edit') for (const k of [...this.notices.keys()]) if (k.startsWith('renamed:')) this.notices.delete(k);
       this.errors = null;
       this.log.info({ config_issue: this.describe(), via, warnings: parsed.warnings }, 'config loaded');
       return true;
@@ -227,10 +228,11 @@ export class IssueBackedConfig<T> {
    * Shows `lines` (replacing earlier ones from the same `source`) in the status comment, e.g. "setting X names label Y,
    * which was renamed". Writes only when the comment's text changes; an empty list removes the source's lines.
    */
-  async setNotices(octokit: GitHubClient, source: string, lines: string[]): Promise<void> {
+  async setNotices(octokit: GitHubClient | null, source: string, lines: string[]): Promise<void> {
     if (lines.length === 0) this.notices.delete(source);
     else this.notices.set(source, lines);
-    await this.upsertStatusComment(octokit, this.errors === null);
+    // null: only remember them, for the status comment the next edit writes anyway.
+    if (octokit) await this.upsertStatusComment(octokit, this.errors === null);
   }
 
   private renderStatus(ok: boolean): string | null {

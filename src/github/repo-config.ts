@@ -130,6 +130,9 @@ export function mergeAliases(base: Readonly<Record<string, string>>, aliases: Re
   return Object.fromEntries(entries);
 }
 
+/** The universal model's labels (models/universal); alias keys outside them and their synonyms are reported. */
+export const DEFAULT_MODEL_LABELS: readonly string[] = Object.freeze(['bug', 'feature', 'question']);
+
 /** Problems with alias keys the model never emits (neither its own label nor a known synonym of one). */
 export function aliasKeyProblems(aliases: Readonly<Record<string, string | null>> | undefined, modelLabels: readonly string[]): string[] {
   const known = new Set(modelLabels);
