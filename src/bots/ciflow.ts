@@ -78,10 +78,14 @@ export default function ciflowBot(app: Probot, deps: CiflowDeps): void {
       const event = await deps.labeled.of(context);
       if (!event) return;
       const added = [event.added, ...event.ruleAdded];
+      const configured = event.config.ciflow?.labels ?? [];
+      const isCiflow = (l: string) => configured.some((c) => labelKey(c) === labelKey(l));
+      // Adding a ciflow label is a review of the head the labeler saw (the payload's, nothing pushed later): it
+      // covers every ciflow label on the PR, so one re-label after a push brings all of them to the new head.
+      const targets = added.some(isCiflow) ? [...new Set([...added, ...event.payloadLabels].filter(isCiflow))] : added;
       const sender = context.payload.sender;
-      // A human's label approves the head they saw (the payload's), nothing pushed later.
-      const approval = sender.type === 'Bot' ? undefined : { by: sender.login, sha: context.payload.pull_request.head.sha, labels: added };
-      await reconcile(context, added, event.config, approval);
+      const approval = sender.type === 'Bot' ? undefined : { by: sender.login, sha: context.payload.pull_request.head.sha, labels: targets };
+      await reconcile(context, targets, event.config, approval);
       const unknown = unknownCiflowLabels(event.config, added);
       if (unknown.length > 0 && event.config.ciflow) {
         await upsertUnknownLabelComment(context.octokit, event.ref, event.number, unknown, event.config.ciflow.labels, deps.log);

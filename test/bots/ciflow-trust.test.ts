@@ -116,3 +116,26 @@ describe('unknown ciflow label', () => {
     expect(Object.keys(gh.refs(REPO)).filter((r) => r.startsWith('refs/tags/'))).toEqual([]);
   });
 });
+
+describe('ciflow review gate with two labels', () => {
+  it('re-applying one ciflow label after a push approves the new head for every ciflow label on the PR', async () => {
+    stack = await startHelpersStack(tracking());
+    const { gh } = stack;
+    gh.setPermission(REPO, 'outsider', 'read');
+    const pr = gh.openPullRequest(REPO, { title: 'Fix', user: 'outsider', fromFork: 'outsider/widgets' }).number;
+    gh.addLabels(REPO, pr, ['ciflow/trunk'], { user: MAINTAINER });
+    gh.addLabels(REPO, pr, ['ciflow/periodic'], { user: MAINTAINER });
+    await gh.idle();
+    const pushed = gh.pushToPullRequest(REPO, pr, { user: 'outsider' });
+    await gh.idle();
+    expect(reviewComments(pr)[0]!.body).toContain('`ciflow/trunk`, `ciflow/periodic`');
+    expect(gh.refs(REPO)[`refs/tags/ciflow/periodic/${pr}`]).toBeUndefined();
+    gh.removeLabel(REPO, pr, 'ciflow/periodic', { user: MAINTAINER });
+    gh.addLabels(REPO, pr, ['ciflow/periodic'], { user: MAINTAINER });
+    await gh.idle();
+    expect(gh.refs(REPO)[`refs/tags/ciflow/periodic/${pr}`]).toBe(pushed);
+    expect(gh.refs(REPO)[TAG(pr)]).toBe(pushed);
+    expect(reviewComments(pr)).toHaveLength(1);
+    expect(reviewComments(pr)[0]!.body).toContain('was reviewed');
+  });
+});
