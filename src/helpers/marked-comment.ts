@@ -1,14 +1,11 @@
+import { statusOf } from './github-ops';
 import type { GitHubClient, RepoRef } from '../vocabulary';
 
 export type MarkedCommentAction = 'created' | 'updated' | 'unchanged' | 'absent';
 
-/** The bot's comment on an item that carries `marker` (a hidden HTML comment), or null. Reads at most 10 pages. */
-export async function findMarkedComment(
-  octokit: GitHubClient,
-  ref: RepoRef,
-  number: number,
-  marker: string,
-): Promise<{ id: number; body: string } | null> {
+/** The bot's comments on an item that carry `marker` (a hidden HTML comment), oldest first. Reads at most 10 pages. */
+async function markedComments(octokit: GitHubClient, ref: RepoRef, number: number, marker: string): Promise<Array<{ id: number; body: string }>> {
+  const out: Array<{ id: number; body: string }> = [];
   for (let page = 1; page <= 10; page++) {
     const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
       ...ref,
@@ -16,11 +13,35 @@ export async function findMarkedComment(
       per_page: 100,
       page,
     });
-    const hit = data.find((c) => c.user?.type === 'Bot' && (c.body ?? '').includes(marker));
-    if (hit) return { id: hit.id, body: hit.body ?? '' };
+    for (const c of data) if (c.user?.type === 'Bot' && (c.body ?? '').includes(marker)) out.push({ id: c.id, body: c.body ?? '' });
     if (data.length < 100) break;
   }
-  return null;
+  return out.sort((a, b) => a.id - b.id);
+}
+
+/** The bot's (oldest) comment on an item that carries `marker`, or null. */
+export async function findMarkedComment(
+  octokit: GitHubClient,
+  ref: RepoRef,
+  number: number,
+  marker: string,
+): Promise<{ id: number; body: string } | null> {
+  return (await markedComments(octokit, ref, number, marker))[0] ?? null;
+}
+
+/**
+ * Two copies of the bot handling the same event can both find no comment and both create one. After creating, the
+ * creator re-reads and deletes every marked comment but the oldest; both racers converge on the same survivor.
+ */
+async function dropDuplicates(octokit: GitHubClient, ref: RepoRef, number: number, marker: string): Promise<void> {
+  const all = await markedComments(octokit, ref, number, marker);
+  for (const dup of all.slice(1)) {
+    try {
+      await octokit.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...ref, comment_id: dup.id });
+    } catch (e) {
+      if (statusOf(e) !== 404) throw e;
+    }
+  }
 }
 
 /**
@@ -41,6 +62,7 @@ export async function upsertMarkedComment(
   if (!existing) {
     if (opts.onlyIfPresent) return 'absent';
     await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...ref, issue_number: number, body });
+    await dropDuplicates(octokit, ref, number, marker);
     return 'created';
   }
   if (existing.body.trim() === body.trim()) return 'unchanged';

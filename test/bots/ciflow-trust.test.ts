@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CIFLOW_REVIEW_MARKER } from '../../src/helpers/ciflow-review';
 import { CIFLOW_UNKNOWN_MARKER } from '../../src/helpers/ciflow-unknown';
+import type { WebhookDelivery } from '../support/github-stand-in';
 import { MAINTAINER, REPO, startHelpersStack, type HelpersStack } from './stand-in-helpers';
 
 const tracking = (forks?: string) =>
@@ -59,6 +60,27 @@ describe('ciflow trust model for fork PRs (forks: review, the default)', () => {
     expect(gh.refs(REPO)[TAG(pr)]).toBe(pushed);
     expect(reviewComments(pr)).toHaveLength(1);
     expect(reviewComments(pr)[0]!.body).toContain('was reviewed');
+  });
+
+  it('the push delivered three times in parallel (two copies of the bot racing) still leaves one comment', async () => {
+    const { pr } = await forkPrLabeled();
+    const { gh } = stack;
+    const captured: WebhookDelivery[] = [];
+    gh.setWebhookTarget(async (d) => {
+      captured.push(d);
+      return { status: 200 };
+    });
+    gh.pushToPullRequest(REPO, pr, { user: 'outsider' });
+    await gh.idle();
+    gh.setWebhookTarget(async (d) => {
+      await stack.redeliver(d);
+      return { status: 200 };
+    });
+    const sync = captured.find((d) => d.action === 'synchronize')!;
+    await Promise.all([stack.redeliver(sync), stack.redeliver(sync), stack.redeliver(sync)]);
+    await gh.idle();
+    expect(reviewComments(pr)).toHaveLength(1);
+    expect(gh.refs(REPO)[TAG(pr)]).toBeUndefined();
   });
 
   it('a label added by someone without write access (triage) does not tag an outsider fork PR and says why', async () => {
