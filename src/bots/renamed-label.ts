@@ -24,9 +24,9 @@ export interface RenamedLabelDeps {
 export default function renamedLabelBot(app: Probot, deps: RenamedLabelDeps): void {
   app.on('label.edited', async (context) => {
     const from = (context.payload.changes as { name?: { from?: string } } | undefined)?.name?.from;
-    const to = context.payload.label.name;
+    const to = context.payload.label?.name;
     // Label names match case-insensitively, so a change of case breaks nothing.
-    if (!from || labelKey(from) === labelKey(to)) return;
+    if (!from || !to || labelKey(from) === labelKey(to)) return;
     const ref = repoOf(context);
     const source = `renamed:${labelKey(from)}`;
     await guarded(deps.log, 'renamed-label', { delivery_id: context.id }, async () => {
