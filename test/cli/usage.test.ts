@@ -32,6 +32,15 @@ describe('label-bot usage errors', () => {
     expect(bad.stderr).toMatch(/--cv must be an integer[\s\S]*see 'label-bot eval --help'/);
   });
 
+  it('a number option that is not a number is a usage error, not NaN passed on', () => {
+    const r = cli(['fetch-issues', 'acme/widgets', '--out', 'x.jsonl', '--max', 'ten']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      "error: option '--max <n>' argument 'ten' is invalid. --max must be an integer",
+      "(see 'label-bot fetch-issues --help')",
+    ]);
+  });
+
   it('an unknown command still gets its did-you-mean', () => {
     const r = cli(['trian']);
     expect(r.status).toBe(1);

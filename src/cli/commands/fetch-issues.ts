@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { fetchIssuesToFile, NO_TOKEN } from '../github-issues';
 import { createProgress } from '../../ops/progress';
+import { int } from '../options';
 import { warn } from '../warn';
 
 interface Flags {
@@ -17,7 +18,7 @@ export function register(program: Command): void {
     .argument('<owner/repo>', 'repository')
     .requiredOption('--out <file>', 'output JSONL file')
     .option('--state <state>', 'all | open | closed', 'all')
-    .option('--max <n>', 'stop after this many issues', (v) => Number(v))
+    .option('--max <n>', 'stop after this many issues', int('--max'))
     .option('--api-url <url>', 'GitHub REST base URL (GitHub Enterprise)', process.env.GITHUB_API_URL ?? 'https://api.github.com')
     .action(async (repo: string, flags: Flags) => {
       if (!process.env.GITHUB_TOKEN) warn(NO_TOKEN);
