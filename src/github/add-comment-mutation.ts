@@ -7,7 +7,6 @@ import type { GqlComment } from './issue-state-query';
  * `commentEdge: IssueCommentEdge` and `subject: Node` (octokit/graphql-schema schema.graphql).
  * Two deliveries racing on one issue both create a comment; at least the later one sees both here and deletes the
  * younger, so the race costs no extra call unless it actually happened.
- * The local GitHub stand-in answers this operation by name, so keep the name stable.
  */
 export const ADD_COMMENT_OPERATION = 'LabelBotAddComment';
 

@@ -4,7 +4,6 @@ import type { GqlActor } from './issue-state-query';
  * Who last edited an issue's body: `editor` (GitHub's Comment interface, which Issue implements; null when the body
  * was never edited) and `author`. The config caches ask this only when a TTL refresh finds a changed body, so an edit
  * by someone without write access is ignored there too, not only on the edit's webhook.
- * The local GitHub stand-in answers this operation by name, so keep the name stable.
  */
 export const ISSUE_EDITOR_OPERATION = 'LabelBotIssueEditor';
 

@@ -1,7 +1,6 @@
 /**
  * One GraphQL read gives the labeler everything it needs about an issue and its repo's config,
  * so a labeled issue costs at most 3 GitHub calls: this read, add labels, create or edit the comment.
- * The local GitHub stand-in answers this operation by name, so keep the name stable.
  */
 export const ISSUE_STATE_OPERATION = 'LabelBotIssueState';
 

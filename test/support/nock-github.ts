@@ -3,7 +3,16 @@ import { ProbotOctokit } from 'probot';
 import type { GqlActor, GqlComment, IssueStateResponse } from '../../src/github/issue-state-query';
 import { ISSUE_EDITOR_OPERATION } from '../../src/github/issue-editor-query';
 import { ADD_COMMENT_OPERATION, type AddCommentResponse } from '../../src/github/add-comment-mutation';
-import { isMutation, operationName } from './github-stand-in/graphql';
+
+function isMutation(body: Record<string, unknown>): boolean {
+  return typeof body.query === 'string' && /^\s*(?:#[^\n]*\n\s*)*mutation\b/.test(body.query);
+}
+
+function operationName(body: Record<string, unknown>): string | undefined {
+  if (typeof body.operationName === 'string' && body.operationName) return body.operationName;
+  if (typeof body.query !== 'string') return undefined;
+  return /\b(?:query|mutation)\s+([A-Za-z_]\w*)/.exec(body.query)?.[1];
+}
 
 /**
  * A small stateful GitHub behind nock for frontend tests: the labeler's GraphQL read and comment mutation, labels, comments,

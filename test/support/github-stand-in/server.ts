@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { controlRoutes } from './control';
 import { Counters } from './counters';
 import { Faults } from './faults';
-import { builtinOperations, graphqlIssueKey, isMutation, operationName, type GraphqlResolver } from './graphql';
+import { builtinOperations, execute, graphqlIssueKey, isRequest, parseRequest, shapeName, type GraphqlAnswer, type GraphqlResolver } from './graphql';
 import { fullName, type Account, type AccountType, type Issue, type Permission, type Repo } from './model';
 import { restRoutes } from './rest';
 import { compileRoute, HttpError, matchRoute, DOCS, type Ctx, type Handler, type Principal, type Result, type Route } from './router';
@@ -452,6 +452,7 @@ export class GitHubStandIn {
     let result: Result;
     let faultName: string | undefined;
     let write = !isGraphql && method !== 'GET' && method !== 'HEAD';
+    let graphqlError: GraphqlAnswer | undefined;
     try {
       if (rawBody) {
         try {
@@ -461,10 +462,16 @@ export class GitHubStandIn {
         }
       }
       if (isGraphql) {
-        const gql = (ctx.body ?? {}) as Record<string, unknown>;
-        endpoint = `POST graphql:${operationName(gql) ?? '(anonymous)'}`;
-        write = isMutation(gql);
-        ctx.issueKey = graphqlIssueKey(this.store, gql.variables);
+        const parsed = parseRequest((ctx.body ?? {}) as Record<string, unknown>);
+        if (isRequest(parsed)) {
+          ctx.graphql = parsed;
+          endpoint = `POST graphql:${shapeName(parsed)}`;
+          write = parsed.operation.type === 'mutation';
+          ctx.issueKey = graphqlIssueKey(this.store, parsed);
+        } else {
+          endpoint = 'POST graphql:(invalid)';
+          graphqlError = parsed;
+        }
       }
       if (match && !isControl) {
         // Known before the handler runs, so failed and faulted calls still count against their issue.
@@ -502,7 +509,7 @@ export class GitHubStandIn {
       if (principal instanceof HttpError && !isControl) throw principal;
       if (!isControl && ctx.principal.kind !== 'app') this.enforcePrimaryLimit(ctx, isGraphql ? 'graphql' : 'core');
       if (isGraphql) {
-        result = this.answerGraphql(ctx);
+        result = this.answerGraphql(ctx, graphqlError);
       } else if (!match) {
         throw new HttpError(404, 'Not Found', { stand_in: `no route for ${method} ${path}; see docs/local-stack.md "Adding an endpoint"` });
       } else {
@@ -555,27 +562,14 @@ export class GitHubStandIn {
     if (route.auth === 'write' && kind === 'anonymous') throw new HttpError(401, 'Requires authentication');
   }
 
-  private answerGraphql(ctx: Ctx): Result {
+  /** By shape: an override registered under the request's shape name, else the schema walk (graphql.ts). */
+  private answerGraphql(ctx: Ctx, invalid: GraphqlAnswer | undefined): Result {
     if (ctx.principal.kind === 'anonymous') {
       throw new HttpError(401, 'This endpoint requires you to be authenticated.');
     }
-    const body = (ctx.body ?? {}) as Record<string, unknown>;
-    const op = operationName(body);
-    const resolver = op ? this.graphql.get(op) : undefined;
-    if (!resolver) {
-      return {
-        status: 400,
-        body: {
-          errors: [
-            {
-              type: 'STAND_IN_UNKNOWN_OPERATION',
-              message: `The GitHub stand-in does not answer GraphQL operation '${op ?? '(anonymous)'}'. Known: ${[...this.graphql.keys()].join(', ')}. Add a resolver in test/support/github-stand-in/graphql.ts or standIn.graphql.set().`,
-            },
-          ],
-        },
-      };
-    }
-    const answer = resolver((body.variables ?? {}) as Record<string, unknown>, ctx);
+    if (invalid || !ctx.graphql) return { status: 200, body: invalid };
+    const override = this.graphql.get(shapeName(ctx.graphql));
+    const answer = override ? override(ctx.graphql.variables, ctx) : execute(ctx.graphql, ctx);
     return { status: 200, body: answer };
   }
 
