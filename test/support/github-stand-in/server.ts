@@ -228,6 +228,12 @@ export class GitHubStandIn {
     this.store.addReaction(found.comment, content, this.actor(user));
   }
 
+  /** The next comment our code creates on this issue races another delivery's identical one; see `GitHubStore.raceNextComment`. */
+  raceNextComment(repo: RepoRef, number: number, when: 'before' | 'after'): void {
+    const r = this.repo(repo);
+    this.store.raceNextComment(r, this.store.requireIssue(r, number), when);
+  }
+
   /** Open a PR; `fromFork: 'someone/fork'` makes the head live in that (auto-created) fork. */
   openPullRequest(
     repo: RepoRef,

@@ -52,6 +52,7 @@ export class GitHubStore {
   private readonly tokens = new Map<string, InstallationToken>();
   private readonly userTokens = new Map<string, Account>();
   private readonly listeners: ((change: Change) => void)[] = [];
+  private readonly racers = new Map<string, 'before' | 'after'>();
   private nextId = 1000;
   private clockOffsetMs = 0;
   private lastTimestamp = 0;
@@ -375,7 +376,24 @@ export class GitHubStore {
     return undefined;
   }
 
+  /**
+   * The next comment our code creates on this issue (REST or GraphQL) races another delivery: an identical comment by
+   * the same actor is committed just before ours (`before`: the racer is the older one) or just after (`after`).
+   */
+  raceNextComment(repo: Repo, issue: Issue, when: 'before' | 'after'): void {
+    this.racers.set(`${fullName(repo)}#${issue.number}`.toLowerCase(), when);
+  }
+
   createComment(repo: Repo, issue: Issue, body: string, actor: Account, origin: ChangeOrigin): Comment {
+    const key = `${fullName(repo)}#${issue.number}`.toLowerCase();
+    const racer = origin === 'api' ? this.racers.get(key) : undefined;
+    if (racer) {
+      this.racers.delete(key);
+      if (racer === 'before') this.createComment(repo, issue, body, actor, 'control');
+      const ours = this.createComment(repo, issue, body, actor, origin);
+      if (racer === 'after') this.createComment(repo, issue, body, actor, 'control');
+      return ours;
+    }
     const at = this.now();
     const comment: Comment = { id: this.id(), issueNumber: issue.number, body, user: actor, createdAt: at, updatedAt: at, reactions: [] };
     issue.comments.push(comment);
