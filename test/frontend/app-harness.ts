@@ -6,10 +6,11 @@ import { createGlobalConfigStore } from '../../src/config/global-config';
 import { createLogger } from '../../src/log/logger';
 import type { ForwardedIssue } from '../../src/pubsub/message';
 import type { IssuePublisher } from '../../src/pubsub/publisher';
-import { TestOctokit } from '../support/nock-github';
+import type { GitHubStandIn } from '../support/github-stand-in';
+import { TestOctokit } from '../support/test-octokit';
 
 let cachedKey: string | undefined;
-/** A throwaway RSA key so Probot can mint (nock-answered) installation tokens. */
+/** A throwaway RSA key so Probot can sign its app JWT (the GitHub stand-in does not verify the signature). */
 export function testPrivateKey(): string {
   cachedKey ??= generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -86,8 +87,9 @@ export function issuesPayload(o: IssuesPayloadOptions = {}) {
   };
 }
 
-export async function createTestProbot(deps: Partial<AppDeps> & Pick<AppDeps, 'loadClassifier'>, secret = 'test-secret'): Promise<Probot> {
-  const probot = new Probot({ appId: 123, privateKey: testPrivateKey(), secret, Octokit: TestOctokit, log: createLogger('probot-test') });
+/** The app as Lambda runs it, talking to the GitHub stand-in `gh` over HTTP. */
+export async function createTestProbot(gh: GitHubStandIn, deps: Partial<AppDeps> & Pick<AppDeps, 'loadClassifier'>, secret = 'test-secret'): Promise<Probot> {
+  const probot = new Probot({ appId: gh.appId, privateKey: testPrivateKey(), secret, baseUrl: gh.url, Octokit: TestOctokit, log: createLogger('probot-test') });
   await probot.load(createApp({ publisher: null, configStore: null, ...deps }));
   return probot;
 }

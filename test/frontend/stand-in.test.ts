@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
-import { TestOctokit } from '../support/nock-github';
+import { TestOctokit } from '../support/test-octokit';
 import { configBody, testPrivateKey } from './app-harness';
 import { KeywordClassifier } from './fake-classifier';
 
