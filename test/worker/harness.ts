@@ -1,6 +1,6 @@
 /**
  * Full worker stack for tests: real @google-cloud/pubsub against the fake or the official emulator, real
- * @google-cloud/storage against the GCS stand-in, real Probot/Octokit against the frontend's nock-backed FakeGitHub.
+ * @google-cloud/storage against the GCS stand-in, real Probot/Octokit against the GitHub stand-in over HTTP.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PubSub, type Subscription, type Topic } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
-import nock from 'nock';
 import type { ForwardedIssue } from '../../src/pubsub/message';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { GcsModelStore, parseScope, publishModel, type ArtifactLoader } from '../../src/registry';
@@ -17,10 +16,14 @@ import { startWorker, type RunningWorker, type WorkerOptions } from '../../gcp-w
 import type { CountableClient } from '../../gcp-worker/src/process-message';
 import type { WorkerSettings } from '../../gcp-worker/src/settings';
 import { localWorkerSettings } from '../support/worker-settings';
-import { FakeGitHub } from '../support/nock-github';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 
 export const PROJECT = 'label-bot-test';
+/** The installation `forwardedIssue()` names; `stack.addRepo` puts repos under it. */
+export const INSTALLATION_ID = 4242;
+export const LABELS_ENDPOINT = 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels';
+const TOKENS_ENDPOINT = 'POST /app/installations/{installation_id}/access_tokens';
 export const BUCKET = 'label-bot-models';
 const MAGIC = Buffer.from('KWMODEL1');
 
@@ -61,7 +64,7 @@ export function forwardedIssue(owner: string, name: string, number: number, over
     delivery_id: randomUUID(),
     event: 'issues',
     action: 'opened',
-    installation_id: 4242,
+    installation_id: INSTALLATION_ID,
     repo: { owner, name, id: 1, private: false },
     issue: {
       number,
@@ -94,7 +97,15 @@ export interface Stack {
   subscriptionName: string;
   gcs: GcsStandIn;
   store: GcsModelStore;
-  github: FakeGitHub;
+  github: GitHubStandIn;
+  /** A repo under the installation the messages name, with `.github/issue_label_bot.yaml` when `config` is given. */
+  addRepo(fullName: string, config?: string): void;
+  /** An issue filed by alice, as the stand-in's control API does it (no webhook: the tests publish the message). */
+  addIssue(fullName: string, number: number, title: string): void;
+  /** GitHub calls other than minting installation tokens, in order. */
+  githubCalls(): ReturnType<GitHubStandIn['counters']['requests']>;
+  /** The calls among them that change GitHub. */
+  githubWrites(): ReturnType<GitHubStandIn['counters']['requests']>;
   settings: WorkerSettings;
   workers: RunningWorker[];
   /** Messages that reached the dead-letter topic. */
@@ -105,8 +116,6 @@ export interface Stack {
 }
 
 export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts?: number } = {}): Promise<Stack> {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   const id = randomUUID().slice(0, 8);
   const pubsub = new PubSub({ apiEndpoint: pubsubHost, projectId: PROJECT });
   const [topic] = await pubsub.createTopic(`issues-${id}`);
@@ -128,10 +137,9 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
   const store = new GcsModelStore(storage, BUCKET);
   await publishModel({ store, scope: parseScope('*'), dir: keywordModelDir({ bug: 'crash', question: 'how do i' }, 0.7) });
 
-  const github = new FakeGitHub();
-  github.install();
+  const github = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
   const octokits = createOctokitFactory(
-    { appId: '12345', privateKey: testPrivateKey() },
+    { appId: String(github.appId), privateKey: testPrivateKey(), baseUrl: github.url },
     { octokitDefaults: { retry: { enabled: false }, throttle: { enabled: false } } },
   );
 
@@ -150,6 +158,14 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
     gcs,
     store,
     github,
+    addRepo(fullName, config) {
+      github.createRepo(fullName, { installationId: INSTALLATION_ID, files: config === undefined ? {} : { '.github/issue_label_bot.yaml': config } });
+    },
+    addIssue(fullName, number, title) {
+      github.createIssue(fullName, { number, title, body: 'It crashes', user: 'alice' });
+    },
+    githubCalls: () => github.counters.requests().filter((r) => r.endpoint !== TOKENS_ENDPOINT),
+    githubWrites: () => github.counters.requests().filter((r) => r.write && r.endpoint !== TOKENS_ENDPOINT),
     settings,
     workers,
     deadLettered,
@@ -177,8 +193,7 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
       await dlqSubscription.close();
       await pubsub.close();
       await gcs.stop();
-      nock.cleanAll();
-      nock.enableNetConnect();
+      await github.close();
     },
   };
   return stack;
