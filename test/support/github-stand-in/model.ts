@@ -60,6 +60,11 @@ export interface PullInfo {
   /** Full name of the repo the head branch lives in; differs from the base repo for forks. */
   headRepo: string;
   baseRef: string;
+  /**
+   * Whether the head commit is reachable in the base repo (GitHub fetches a fork's head into `refs/pull/N/head`,
+   * asynchronously): refs in the base repo cannot point at it until then. Default true.
+   */
+  headInBase?: boolean;
   draft: boolean;
   merged: boolean;
 }
@@ -101,6 +106,10 @@ export interface Repo {
   collaborators: Map<string, Permission>;
   /** full ref (`refs/tags/x`) → sha. */
   refs: Map<string, string>;
+  /** Commit statuses per sha, newest first, as GitHub lists them. */
+  statuses: Map<string, { id: number; context: string; state: string; description: string | null; targetUrl: string | null; createdAt: string }[]>;
+  /** `repository_dispatch` events sent to the repo, oldest first. */
+  dispatches: { eventType: string; clientPayload: Record<string, unknown> }[];
   createdAt: string;
 }
 

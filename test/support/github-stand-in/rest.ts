@@ -430,6 +430,47 @@ const handlers: [string, string, Route['auth'], Handler][] = [
     return { status: 200, body: pullJson(ctx.api, ctx.store, repo, issue) };
   }],
 
+  // ---- commit statuses & repository_dispatch (ciflow) ----
+  ['GET', '/repos/{owner}/{repo}/commits/{ref}/statuses', 'read', (ctx) => {
+    const repo = repoFor(ctx);
+    const sha = repo.refs.get(`refs/heads/${ctx.params.ref}`) ?? ctx.params.ref!;
+    const list = repo.statuses.get(sha) ?? [];
+    return paginate(ctx, list.map((st) => ({
+      id: st.id,
+      node_id: nodeId('StatusContext', st.id),
+      url: `${ctx.api}/repos/${fullName(repo)}/statuses/${sha}`,
+      state: st.state,
+      description: st.description,
+      target_url: st.targetUrl,
+      context: st.context,
+      created_at: st.createdAt,
+      updated_at: st.createdAt,
+    })));
+  }],
+  ['POST', '/repos/{owner}/{repo}/statuses/{sha}', 'write', (ctx) => {
+    const repo = repoFor(ctx);
+    actorOf(ctx);
+    const b = obj(ctx.body);
+    const sha = ctx.params.sha!;
+    const state = str(b.state);
+    if (!state || !['error', 'failure', 'pending', 'success'].includes(state)) {
+      throw validationFailed('Validation Failed', [{ resource: 'Status', code: 'invalid', field: 'state' }]);
+    }
+    if (!reachable(repo, sha)) throw validationFailed(`No commit found for SHA: ${sha}`);
+    const status = { id: ctx.store.id(), context: str(b.context) ?? 'default', state, description: str(b.description) ?? null, targetUrl: str(b.target_url) ?? null, createdAt: ctx.store.now() };
+    repo.statuses.set(sha, [status, ...(repo.statuses.get(sha) ?? [])]);
+    return { status: 201, body: { id: status.id, state, context: status.context, description: status.description, target_url: status.targetUrl, created_at: status.createdAt } };
+  }],
+  ['POST', '/repos/{owner}/{repo}/dispatches', 'write', (ctx) => {
+    const repo = repoFor(ctx);
+    actorOf(ctx);
+    const b = obj(ctx.body);
+    const eventType = str(b.event_type);
+    if (!eventType) throw validationFailed('Invalid request.\n\n"event_type" wasn\'t supplied.');
+    repo.dispatches.push({ eventType, clientPayload: obj(b.client_payload) });
+    return { status: 204 };
+  }],
+
   // ---- git refs (ciflow tags) ----
   ['GET', '/repos/{owner}/{repo}/git/ref/{ref+}', 'read', (ctx) => {
     const repo = repoFor(ctx);
@@ -452,7 +493,7 @@ const handlers: [string, string, Route['auth'], Handler][] = [
     const sha = str(b.sha);
     if (!ref || !sha) throw validationFailed('Invalid request.\n\n"ref" and "sha" are required.');
     if (!/^refs\/[^/]+\/.+/.test(ref)) throw validationFailed('Reference name is invalid');
-    if (!/^[0-9a-f]{40}$/.test(sha)) throw validationFailed('Object does not exist');
+    if (!reachable(repo, sha)) throw validationFailed('Object does not exist');
     if (repo.refs.has(ref)) throw validationFailed('Reference already exists');
     repo.refs.set(ref, sha);
     return { status: 201, body: refJson(ctx, repo, ref, sha), headers: { location: `${ctx.api}/repos/${fullName(repo)}/git/${ref}` } };
@@ -463,7 +504,7 @@ const handlers: [string, string, Route['auth'], Handler][] = [
     const ref = `refs/${ctx.params.ref!.replace(/^refs\//, '')}`;
     const sha = str(obj(ctx.body).sha);
     if (!repo.refs.has(ref)) throw validationFailed('Reference does not exist');
-    if (!sha || !/^[0-9a-f]{40}$/.test(sha)) throw validationFailed('Object does not exist');
+    if (!sha || !reachable(repo, sha)) throw validationFailed('Object does not exist');
     repo.refs.set(ref, sha);
     return { status: 200, body: refJson(ctx, repo, ref, sha) };
   }],
@@ -475,6 +516,12 @@ const handlers: [string, string, Route['auth'], Handler][] = [
     return { status: 204 };
   }],
 ];
+
+/** Any well-formed sha is a commit, except a fork PR's head the base repo has not fetched yet (`headInBase: false`). */
+function reachable(repo: Repo, sha: string): boolean {
+  if (!/^[0-9a-f]{40}$/.test(sha)) return false;
+  return ![...repo.issues.values()].some((i) => i.pull?.headSha === sha && i.pull.headInBase === false);
+}
 
 function commentFor(ctx: Ctx, repo: Repo) {
   const found = ctx.store.findComment(repo, Number(ctx.params.comment_id));

@@ -237,7 +237,20 @@ export class GitHubStandIn {
   /** Open a PR; `fromFork: 'someone/fork'` makes the head live in that (auto-created) fork. */
   openPullRequest(
     repo: RepoRef,
-    opts: { title: string; body?: string; user?: string; head?: string; base?: string; fromFork?: string; labels?: string[]; draft?: boolean; webhook?: boolean },
+    opts: {
+      title: string;
+      body?: string;
+      user?: string;
+      head?: string;
+      base?: string;
+      fromFork?: string;
+      /** False: the fork's head commit is not yet in the base repo (see `PullInfo.headInBase`). */
+      headInBase?: boolean;
+      labels?: string[];
+      draft?: boolean;
+      number?: number;
+      webhook?: boolean;
+    },
   ): Issue {
     const r = this.repo(repo);
     const user = this.actor(opts.user);
@@ -256,7 +269,16 @@ export class GitHubStandIn {
           body: opts.body ?? null,
           user,
           labels: opts.labels,
-          pull: { headRef: head, headSha: sha40(`${headRepo}:${head}:${r.nextNumber}`), headRepo, baseRef: opts.base ?? r.defaultBranch, draft: opts.draft ?? false, merged: false },
+          number: opts.number,
+          pull: {
+            headRef: head,
+            headSha: sha40(`${headRepo}:${head}:${opts.number ?? r.nextNumber}`),
+            headRepo,
+            baseRef: opts.base ?? r.defaultBranch,
+            headInBase: opts.headInBase ?? true,
+            draft: opts.draft ?? false,
+            merged: false,
+          },
         },
         'control',
       ),

@@ -188,6 +188,8 @@ export class GitHubStore {
       nextNumber: 1,
       collaborators: new Map(),
       refs: new Map([[`refs/heads/${opts.defaultBranch ?? 'main'}`, fakeSha(`${key}:init`)]]),
+      statuses: new Map(),
+      dispatches: [],
       createdAt: this.now(),
     };
     this.repos.set(key, repo);
