@@ -1,19 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { Probot, ProbotOctokit } from 'probot';
+import { Probot } from 'probot';
+import { TestOctokit } from '../support/test-octokit';
 import { pino } from 'pino';
 import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../support/github-stand-in';
 
-/**
- * Retries and throttling off, or one injected failure costs minutes.
- * A function, not `defaults({ throttle: { enabled: false } })`: Probot's constructor passes its own
- * `throttle` handlers to the class, which would replace that object and silently re-enable throttling
- * (1 s between writes) for installation clients made by `probot.auth()`.
- */
-export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-  ...options,
-  retry: { enabled: false },
-  throttle: { ...(options.throttle as object | undefined), enabled: false },
-}));
+export { TestOctokit } from '../support/test-octokit';
 
 let cachedKey: string | undefined;
 /** Any RSA key will do: the stand-in does not verify JWT signatures, but Probot needs a real key to sign one. */
