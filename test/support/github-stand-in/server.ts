@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolvePrincipal } from './auth';
 import { controlRoutes } from './control';
 import { Counters } from './counters';
-import { Faults } from './faults';
+import { faultError, Faults } from './faults';
 import { builtinOperations, execute, graphqlIssueKey, isRequest, parseRequest, shapeName, type GraphqlAnswer, type GraphqlResolver } from './graphql';
 import { fullName, type Account, type AccountType, type Issue, type Permission, type Repo } from './model';
 import { restRoutes } from './rest';
-import { compileRoute, HttpError, matchRoute, DOCS, type Ctx, type Handler, type Principal, type Result, type Route } from './router';
+import { compileRoute, HttpError, matchRoute, type Ctx, type Handler, type Result, type Route } from './router';
 import { GitHubStore, NotFound } from './store';
+import { errorResult, readBody, send } from './http-io';
+import { RateLimits } from './rate-limit';
 import { renderUi } from './ui';
 import { Webhooks, type WebhookDelivery, type WebhookTarget } from './webhooks';
 
@@ -65,7 +68,7 @@ export class GitHubStandIn {
   private readonly routes: Route[] = restRoutes();
   private readonly control: Route[];
   private readonly server: Server;
-  private readonly rate = new Map<string, { used: number; resetAt: number }>();
+  private readonly rate: RateLimits;
   private baseUrl = '';
 
   constructor(private readonly options: StandInOptions = {}) {
@@ -85,6 +88,7 @@ export class GitHubStandIn {
       timeoutMs: options.webhookTimeoutMs ?? 10_000,
     });
     this.control = controlRoutes(this);
+    this.rate = new RateLimits(options.rateLimit);
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -362,86 +366,6 @@ export class GitHubStandIn {
 
   // ---------------- HTTP ----------------
 
-  private principal(req: IncomingMessage): Principal | HttpError {
-    const header = req.headers.authorization;
-    if (!header) return { kind: 'anonymous' };
-    const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header);
-    if (!m) return new HttpError(401, 'Bad credentials');
-    const token = m[1]!;
-    if (/^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token)) {
-      // A JWT: the app. Signatures are not verified (any RSA key works), but it must decode and name an issuer.
-      try {
-        const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iss?: unknown; exp?: number };
-        if (claims.iss === undefined) return new HttpError(401, "'Issuer' claim ('iss') must be an Integer");
-        if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now() - 60_000) {
-          return new HttpError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
-        }
-      } catch {
-        return new HttpError(401, 'A JSON web token could not be decoded');
-      }
-      return { kind: 'app' };
-    }
-    const inst = this.store.tokenInfo(token);
-    if (inst) {
-      const installation = this.store.installations.get(inst.installationId);
-      if (!installation || installation.removed || inst.expiresAt < Date.now()) return new HttpError(401, 'Bad credentials');
-      return { kind: 'installation', installation, account: this.store.bot };
-    }
-    const user = this.store.userForToken(token);
-    if (user) return { kind: 'user', account: user };
-    if (this.options.strictAuth) return new HttpError(401, 'Bad credentials');
-    return { kind: 'any-token', account: this.store.bot };
-  }
-
-  private async readBody(req: IncomingMessage): Promise<string> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-
-  private rateKey(ctx: Ctx): string {
-    const p = ctx.principal;
-    return p.kind === 'installation' ? `inst:${p.installation.id}` : p.kind === 'user' ? `user:${p.account.login}` : 'other';
-  }
-
-  /** Like GitHub: once a token's hourly quota is spent, every call is a 403 until the window resets. */
-  private enforcePrimaryLimit(ctx: Ctx, resource: string): void {
-    const limit = this.options.rateLimit;
-    if (limit === undefined) return;
-    const bucket = this.rate.get(`${resource}:${this.rateKey(ctx)}`);
-    if (!bucket || bucket.resetAt <= Date.now() || bucket.used < limit) return;
-    throw new HttpError(
-      403,
-      'API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID stand-in.',
-      { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
-      {
-        'x-ratelimit-limit': String(limit),
-        'x-ratelimit-remaining': '0',
-        'x-ratelimit-used': String(bucket.used),
-        'x-ratelimit-reset': String(Math.floor(bucket.resetAt / 1000)),
-        'x-ratelimit-resource': resource,
-      },
-    );
-  }
-
-  private rateHeaders(key: string, resource: string, count: boolean): Record<string, string> {
-    const limit = this.options.rateLimit ?? 5000;
-    const now = Date.now();
-    let bucket = this.rate.get(`${resource}:${key}`);
-    if (!bucket || bucket.resetAt <= now) {
-      bucket = { used: 0, resetAt: now + 3_600_000 };
-      this.rate.set(`${resource}:${key}`, bucket);
-    }
-    if (count) bucket.used++;
-    return {
-      'x-ratelimit-limit': String(limit),
-      'x-ratelimit-remaining': String(Math.max(limit - bucket.used, 0)),
-      'x-ratelimit-reset': String(Math.floor(bucket.resetAt / 1000)),
-      'x-ratelimit-used': String(bucket.used),
-      'x-ratelimit-resource': resource,
-    };
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', this.baseUrl || 'http://127.0.0.1');
@@ -449,20 +373,20 @@ export class GitHubStandIn {
     const path = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api(?=\/graphql$)/, '') || '/';
     let rawBody = '';
     try {
-      rawBody = await this.readBody(req);
+      rawBody = await readBody(req);
     } catch {
       res.destroy();
       return;
     }
 
     if (path === '/_ui' || path.startsWith('/_ui/')) {
-      this.send(res, { status: 200, raw: renderUi(this, path), contentType: 'text/html; charset=utf-8' });
+      send(res, { status: 200, raw: renderUi(this, path), contentType: 'text/html; charset=utf-8' });
       return;
     }
 
     const isControl = path.startsWith('/_control/');
     const routes = isControl ? this.control : this.routes;
-    const principal = this.principal(req);
+    const principal = resolvePrincipal(req, this.store, this.options.strictAuth ?? false);
     const ctx: Ctx = {
       method,
       path,
@@ -514,28 +438,11 @@ export class GitHubStandIn {
           else if (fault.kind === 'hang') {
             this.counters.record({ method, path, endpoint, write, status: 0, issue: undefined, fault: 'hang' });
             return; // never answer; close() tears the socket down
-          } else if (fault.kind === 'status') {
-            const status = fault.status ?? 502;
-            throw new HttpError(status, status === 502 ? 'Server Error' : 'Internal Server Error');
-          } else if (fault.kind === 'secondary-rate-limit') {
-            throw new HttpError(
-              403,
-              'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID stand-in.',
-              { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' },
-              { 'retry-after': String(fault.retryAfterSeconds ?? 1) },
-            );
-          } else if (fault.kind === 'rate-limit') {
-            throw new HttpError(
-              403,
-              'API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID stand-in.',
-              { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
-              { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + (fault.retryAfterSeconds ?? 1)) },
-            );
-          }
+          } else throw faultError(fault);
         }
       }
       if (principal instanceof HttpError && !isControl) throw principal;
-      if (!isControl && ctx.principal.kind !== 'app') this.enforcePrimaryLimit(ctx, isGraphql ? 'graphql' : 'core');
+      if (!isControl && ctx.principal.kind !== 'app') this.rate.enforce(ctx, isGraphql ? 'graphql' : 'core');
       if (isGraphql) {
         result = this.answerGraphql(ctx, graphqlError);
       } else if (!match) {
@@ -546,11 +453,11 @@ export class GitHubStandIn {
         result = await match.route.handler(ctx);
       }
     } catch (err) {
-      result = this.errorResult(err);
+      result = errorResult(err);
     }
 
     if (ctx.endpointOverride) endpoint = ctx.endpointOverride;
-    const rateKey = this.rateKey(ctx);
+    const rateKey = this.rate.key(ctx);
     if (!isControl && ctx.principal.kind !== 'app') {
       const conditional = result.status === 200 && method === 'GET';
       let notModified = false;
@@ -560,7 +467,7 @@ export class GitHubStandIn {
         if (req.headers['if-none-match'] === etag) notModified = true;
       }
       // A 304 does not count against the primary rate limit, as on GitHub.
-      result.headers = { ...this.rateHeaders(rateKey, isGraphql ? 'graphql' : 'core', !notModified), ...result.headers };
+      result.headers = { ...this.rate.headers(rateKey, isGraphql ? 'graphql' : 'core', !notModified), ...result.headers };
       if (notModified) result = { status: 304, headers: result.headers };
     }
     if (!isControl) {
@@ -575,7 +482,7 @@ export class GitHubStandIn {
         fault: faultName,
       });
     }
-    this.send(res, result);
+    send(res, result);
   }
 
   private authorize(route: Route, ctx: Ctx): void {
@@ -601,34 +508,6 @@ export class GitHubStandIn {
     return { status: 200, body: answer };
   }
 
-  private errorResult(err: unknown): Result {
-    if (err instanceof HttpError) {
-      return {
-        status: err.status,
-        body: { message: err.message, documentation_url: DOCS, status: String(err.status), ...err.extra },
-        headers: err.headers,
-      };
-    }
-    if (err instanceof NotFound) return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
-    return {
-      status: 500,
-      body: { message: `stand-in bug: ${err instanceof Error ? err.message : String(err)}`, documentation_url: DOCS, status: '500' },
-    };
-  }
-
-  private send(res: ServerResponse, result: Result): void {
-    const headers: Record<string, string> = { 'x-github-media-type': 'github.v3; format=json', ...result.headers };
-    let payload: string | undefined;
-    if (result.raw !== undefined) {
-      payload = result.raw;
-      headers['content-type'] = result.contentType ?? 'text/plain; charset=utf-8';
-    } else if (result.body !== undefined && result.status !== 204 && result.status !== 304) {
-      payload = JSON.stringify(result.body);
-      headers['content-type'] = 'application/json; charset=utf-8';
-    }
-    res.writeHead(result.status, headers);
-    res.end(payload);
-  }
 }
 
 function sleep(ms: number): Promise<void> {
