@@ -20,7 +20,8 @@ import { FastText } from 'fasttext.wasm';
 import { readJsonl, stratifiedFolds, type LabeledIssue } from '../src/ml/dataset';
 import { featurize } from '../src/ml/featurizer';
 import { computeMetrics } from '../src/ml/metrics';
-import { scoreVector, trainModel, trainPerRepo, type TrainedModel } from '../src/ml/train';
+import { scoreVector } from '../src/ml/linear-scorer';
+import { trainModel, trainPerRepo, type TrainedModel } from '../src/ml/train';
 import { fastTextFitPredict, fastTextSearch, searchLabel, settingLabel, tuneFastText, TUTORIAL_SETTING, type FtModule, type FtSearch, type FtSetting } from './peers/fasttext-cv';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

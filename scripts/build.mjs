@@ -1,9 +1,9 @@
-// Builds dist/app.cjs, the app for `probot run` (npm run dev). The Lambda bundle is built by serverless-esbuild.
+// Builds dist/dev-server.cjs, the local Probot server for `npm run dev`. The Lambda bundle is built by serverless-esbuild.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/lambda/probot-server-app.ts'],
-  outfile: 'dist/app.cjs',
+  entryPoints: ['src/lambda/dev-server.ts'],
+  outfile: 'dist/dev-server.cjs',
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -12,5 +12,4 @@ await build({
   packages: 'external',
   sourcemap: true,
   logLevel: 'info',
-  // `export default` → module.exports.default; Probot's resolver unwraps `__esModule && default`.
 });

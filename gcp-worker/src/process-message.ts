@@ -1,6 +1,7 @@
 import { forwardedIssueSchema, MESSAGE_VERSION, type ForwardedIssue } from '../../src/pubsub/message';
 import { classifyGitHubError } from '../../src/github/errors';
-import { labelIssue, type GitHubClient } from '../../src/github/labeler';
+import { labelIssue } from '../../src/github/label-issue';
+import type { GitHubClient } from '../../src/vocabulary';
 import { NoModelError, StoreUnavailableError, type ModelRegistry } from '../../src/registry';
 import type { Logger } from '../../src/log/logger';
 import type { Classifier } from '../../src/ml/types';

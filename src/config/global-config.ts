@@ -3,10 +3,9 @@ import { z } from 'zod';
 import { repoHelpersSchema, type RepoHelpersConfig } from '../helpers/schema';
 import { helperWarnings } from '../helpers/subscriptions-parser';
 import { formatZodIssues, repoConfigFileSchema, type RepoConfigFile } from '../github/repo-config';
-import { rolloutModeSchema, type RolloutMode } from '../pubsub/message';
 import { IssueBackedConfig, type ParseResult } from './issue-backed-config';
-import type { IssueRef } from '../github/labeler';
 import type { Logger } from '../log/logger';
+import { ROLLOUT_MODES, type IssueRef, type RolloutRule } from '../vocabulary';
 
 /**
  * The operator's config issue (`CONFIG_ISSUE=owner/repo#N`). Its body holds exactly one fenced ```yaml block;
@@ -28,7 +27,7 @@ const ratio = z.number().min(0).max(1);
 
 export const rolloutEntrySchema = z.union([
   ratio,
-  z.strictObject({ ratio, mode: rolloutModeSchema.default('active') }),
+  z.strictObject({ ratio, mode: z.enum(ROLLOUT_MODES).default('active') }),
 ]);
 
 export const globalConfigSchema = z.strictObject({
@@ -37,13 +36,6 @@ export const globalConfigSchema = z.strictObject({
   defaults: repoConfigFileSchema.strict().optional(),
   repos: z.record(exactRepoKey, repoHelpersSchema).default({}),
 });
-
-export interface RolloutRule {
-  ratio: number;
-  mode: RolloutMode;
-  /** The key that matched: `owner/repo` or `owner/*`. */
-  key: string;
-}
 
 export interface GlobalConfig {
   salt: string;
@@ -102,14 +94,6 @@ export function parseGlobalConfig(body: string): ParseResult<GlobalConfig> {
     warnings.push(...helperWarnings(entry).map((w) => `repos.${key}: ${w}`));
   }
   return { ok: true, value: { salt: data.salt, rollout, defaults: data.defaults ?? null, repos }, warnings };
-}
-
-/** Exact `owner/repo` beats `owner/*`; null when neither is listed (universal labeling). */
-export function rolloutFor(config: GlobalConfig | null, repoFullName: string): RolloutRule | null {
-  if (!config) return null;
-  const lower = repoFullName.toLowerCase();
-  const owner = lower.split('/')[0];
-  return config.rollout[lower] ?? config.rollout[`${owner}/*`] ?? null;
 }
 
 /** Parses `owner/repo#N`. */

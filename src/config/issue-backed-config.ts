@@ -1,6 +1,7 @@
 import { createLogger, type Logger } from '../log/logger';
 import { ISSUE_EDITOR_QUERY, type IssueEditorResponse } from '../github/issue-editor-query';
-import type { GitHubClient, IssueRef } from '../github/labeler';
+import type { GitHubClient, IssueRef } from '../vocabulary';
+import { errorFields } from '../log/error-fields';
 
 /**
  * Config kept in a GitHub issue body, cached per process (one Lambda instance, one worker pod).
@@ -77,20 +78,6 @@ export class IssueBackedConfig<T> {
     return this.value;
   }
 
-  /** Errors of the most recent invalid body, null when the latest body was valid. */
-  lastErrors(): string[] | null {
-    return this.errors;
-  }
-
-  lastWarnings(): string[] {
-    return this.warnings;
-  }
-
-  /** Forces the next `get` to revalidate (still conditional). */
-  invalidate(): void {
-    this.fetchedAt = Number.NEGATIVE_INFINITY;
-  }
-
   async get(octokit: GitHubClient): Promise<T | null> {
     if (this.now() - this.fetchedAt < this.opts.ttlMs) return this.value;
     // Concurrent deliveries on one instance share one revalidation.
@@ -138,7 +125,7 @@ export class IssueBackedConfig<T> {
       }
       // Keep serving the last good value; retry after another TTL rather than on every event.
       this.fetchedAt = this.now();
-      this.log.warn({ err: errSummary(err), config_issue: this.describe() }, 'config refresh failed; keeping last good value');
+      this.log.warn({ err: errorFields(err), config_issue: this.describe() }, 'config refresh failed; keeping last good value');
     }
     return this.value;
   }
@@ -176,7 +163,7 @@ export class IssueBackedConfig<T> {
     try {
       await this.upsertStatusComment(context.octokit, ok);
     } catch (err) {
-      this.log.warn({ err: errSummary(err), config_issue: this.describe() }, 'could not update the config status comment');
+      this.log.warn({ err: errorFields(err), config_issue: this.describe() }, 'could not update the config status comment');
     }
     return ok ? 'applied' : 'rejected';
   }
@@ -206,7 +193,7 @@ export class IssueBackedConfig<T> {
       return WRITE_ROLES.has(data.permission) || (role !== undefined && WRITE_ROLES.has(role)) ? 'write' : 'none';
     } catch (err) {
       if ((err as HttpError).status === 404) return 'none';
-      this.log.warn({ err: errSummary(err), user: username, config_issue: this.describe() }, 'permission check failed; edit ignored');
+      this.log.warn({ err: errorFields(err), user: username, config_issue: this.describe() }, 'permission check failed; edit ignored');
       return 'unknown';
     }
   }
@@ -278,9 +265,4 @@ export class IssueBackedConfig<T> {
     const { owner, repo, number } = this.opts.ref;
     return `${owner}/${repo}#${number}`;
   }
-}
-
-function errSummary(err: unknown): { status?: number; message: string } {
-  const e = err as { status?: number; message?: string };
-  return { status: e?.status, message: String(e?.message ?? err).slice(0, 300) };
 }

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { Probot, ProbotOctokit } from 'probot';
+import type { Probot } from 'probot';
 import { getPrivateKey } from '@probot/get-private-key';
-import { createLogger } from '../log/logger';
-import { DEFAULT_GITHUB_REQUEST_TIMEOUT_MS, fetchWithTimeout, githubRequestTimeoutFromEnv, withRequestTimeout } from './request-timeout';
+import type { GitHubClient } from '../vocabulary';
+import { createProbot } from './create-probot';
+import { DEFAULT_GITHUB_REQUEST_TIMEOUT_MS, githubRequestTimeoutFromEnv } from './request-timeout';
 
 /**
  * Installation-authenticated Octokits outside a webhook (worker, backfill CLI). Probot caches installation tokens,
@@ -13,8 +14,6 @@ export interface AppCredentials {
   privateKey: string;
   baseUrl?: string;
 }
-
-export type InstallationOctokit = Awaited<ReturnType<Probot['auth']>>;
 
 /** Reads APP_ID, PRIVATE_KEY (PEM, `\n`-escaped or base64) or PRIVATE_KEY_PATH, and GITHUB_API_URL. */
 export function appCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): AppCredentials {
@@ -38,38 +37,20 @@ export interface OctokitFactoryOptions {
 export interface OctokitFactory {
   readonly probot: Probot;
   /** App-authenticated (JWT) client, for `GET /repos/{owner}/{repo}/installation`. */
-  app(): Promise<InstallationOctokit>;
-  installation(installationId: number): Promise<InstallationOctokit>;
+  app(): Promise<GitHubClient>;
+  installation(installationId: number): Promise<GitHubClient>;
   /** Installation client for a repo when only its name is known (one app-level lookup, then cached). */
-  forRepo(owner: string, repo: string): Promise<InstallationOctokit>;
-}
-
-export function createProbotForApp(creds: AppCredentials, opts: OctokitFactoryOptions = {}): Probot {
-  const extra = opts.octokitDefaults ?? {};
-  const timeoutMs = opts.requestTimeoutMs ?? githubRequestTimeoutFromEnv(process.env, DEFAULT_GITHUB_REQUEST_TIMEOUT_MS);
-  // A function, not an object: Probot passes its own `throttle`/`retry` to installation clients, and an object
-  // default would be shallow-overridden (e.g. a test's `throttle: { enabled: false }` silently lost).
-  const Octokit = ProbotOctokit.defaults((instance: Record<string, unknown>) => ({
-    ...instance,
-    ...(creds.baseUrl ? { baseUrl: creds.baseUrl } : {}),
-    ...extra,
-    throttle: { ...(instance.throttle as object | undefined), ...(extra.throttle as object | undefined) },
-    retry: { ...(instance.retry as object | undefined), ...(extra.retry as object | undefined) },
-    ...withRequestTimeout({ request: { ...(instance.request as object | undefined), ...(extra.request as object | undefined) } }, timeoutMs),
-  })) as typeof ProbotOctokit;
-  return new Probot({
-    appId: creds.appId,
-    privateKey: creds.privateKey,
-    Octokit,
-    // Probot's installation-token request goes through its own `request`, not the Octokit defaults above.
-    request: { fetch: fetchWithTimeout(timeoutMs) },
-    log: createLogger('probot'),
-    ...(creds.baseUrl ? { baseUrl: creds.baseUrl } : {}),
-  });
+  forRepo(owner: string, repo: string): Promise<GitHubClient>;
 }
 
 export function createOctokitFactory(creds: AppCredentials = appCredentialsFromEnv(), opts: OctokitFactoryOptions = {}): OctokitFactory {
-  const probot = createProbotForApp(creds, opts);
+  const probot = createProbot({
+    appId: creds.appId,
+    privateKey: creds.privateKey,
+    baseUrl: creds.baseUrl,
+    octokitDefaults: opts.octokitDefaults,
+    requestTimeoutMs: opts.requestTimeoutMs ?? githubRequestTimeoutFromEnv(process.env, DEFAULT_GITHUB_REQUEST_TIMEOUT_MS),
+  });
   return fromProbot(probot);
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { getLiveItem, messageOf, statusOf, type Octokit, type RepoRef } from './github-ops';
+import { getLiveItem, messageOf, statusOf } from './github-ops';
+import type { GitHubClient, RepoRef } from '../vocabulary';
 import { labelKey } from './handles';
 import { ciflowTagLabel, type CiflowConfig } from './subscriptions-parser';
 
@@ -14,7 +15,7 @@ export function dispatchStatusContext(label: string): string {
 }
 
 export interface CiflowInput {
-  octokit: Octokit;
+  octokit: GitHubClient;
   ref: RepoRef;
   pr: number;
   /** Which configured labels to reconcile (the label of a labeled/unlabeled event, or all for the other actions). */
@@ -26,7 +27,7 @@ export interface CiflowInput {
 
 export type TagAction = 'created' | 'moved' | 'unchanged' | 'deleted' | 'absent' | 'skipped-fork' | 'missing-commit' | 'dispatched';
 
-async function getTagSha(octokit: Octokit, ref: RepoRef, tag: string): Promise<string | null> {
+async function getTagSha(octokit: GitHubClient, ref: RepoRef, tag: string): Promise<string | null> {
   try {
     const { data } = await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...ref, ref: `tags/${tag}` });
     return data.object.sha;
@@ -37,7 +38,7 @@ async function getTagSha(octokit: Octokit, ref: RepoRef, tag: string): Promise<s
 }
 
 /** Points the lightweight tag at `sha`; reads first so a redelivery writes nothing. */
-export async function upsertTag(octokit: Octokit, ref: RepoRef, tag: string, sha: string): Promise<TagAction> {
+export async function upsertTag(octokit: GitHubClient, ref: RepoRef, tag: string, sha: string): Promise<TagAction> {
   const current = await getTagSha(octokit, ref, tag);
   if (current === sha) return 'unchanged';
   if (current === null) {
@@ -53,7 +54,7 @@ export async function upsertTag(octokit: Octokit, ref: RepoRef, tag: string, sha
   return 'moved';
 }
 
-export async function deleteTag(octokit: Octokit, ref: RepoRef, tag: string): Promise<TagAction> {
+export async function deleteTag(octokit: GitHubClient, ref: RepoRef, tag: string): Promise<TagAction> {
   if ((await getTagSha(octokit, ref, tag)) === null) return 'absent';
   try {
     await octokit.request('DELETE /repos/{owner}/{repo}/git/refs/{ref}', { ...ref, ref: `tags/${tag}` });
@@ -71,7 +72,7 @@ export async function deleteTag(octokit: Octokit, ref: RepoRef, tag: string): Pr
  * GitHub and survives Lambda restarts; two copies racing within one round trip can still both dispatch (documented).
  * Dispatch happens before the marker is written: a crash in between re-dispatches rather than losing the CI run.
  */
-async function dispatchOnce(octokit: Octokit, ref: RepoRef, cfg: CiflowConfig, label: string, pr: number, sha: string): Promise<TagAction> {
+async function dispatchOnce(octokit: GitHubClient, ref: RepoRef, cfg: CiflowConfig, label: string, pr: number, sha: string): Promise<TagAction> {
   const context = dispatchStatusContext(label);
   const statuses = (await octokit.paginate('GET /repos/{owner}/{repo}/commits/{ref}/statuses', {
     ...ref,

@@ -1,12 +1,4 @@
-import type { Context } from 'probot';
-
-/** The installation client Probot hands to webhook handlers. */
-export type Octokit = Context['octokit'];
-
-export interface RepoRef {
-  owner: string;
-  repo: string;
-}
+import type { GitHubClient, RepoRef } from '../vocabulary';
 
 export interface LiveItem {
   body: string;
@@ -23,7 +15,7 @@ function labelNames(labels: ReadonlyArray<string | { name?: string }> | undefine
 }
 
 /** The live issue or PR: webhook payloads are snapshots, and a human may have edited the body since. */
-export async function getLiveItem(octokit: Octokit, ref: RepoRef, number: number, isPull: boolean): Promise<LiveItem> {
+export async function getLiveItem(octokit: GitHubClient, ref: RepoRef, number: number, isPull: boolean): Promise<LiveItem> {
   if (isPull) {
     const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { ...ref, pull_number: number });
     return {

@@ -38,8 +38,3 @@ export function ruleClosure(
   }
   return out;
 }
-
-/** The rules' possible outputs, to decide cheaply whether an event needs the issue's event history at all. */
-export function ruleCandidates(rules: readonly LabelRule[], added: string, present: readonly string[]): string[] {
-  return ruleClosure(rules, added, present);
-}

@@ -70,7 +70,6 @@ export const repoHelpersSchema = z.strictObject({
 });
 
 export type RepoHelpersConfig = z.infer<typeof repoHelpersSchema>;
-export type LabelRuleInput = z.infer<typeof labelRuleSchema>;
 export type CiflowMode = (typeof CIFLOW_MODES)[number];
 
 export const DEFAULT_RESPECT_REMOVAL_MINUTES = 60;

@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { createLambdaFunction } from '@probot/adapter-aws-lambda-serverless';
-import { Probot, ProbotOctokit } from 'probot';
+import type { ProbotOctokit } from 'probot';
 import { createApp, type AppDeps } from '../app';
 import { createGlobalConfigStore, DEFAULT_CONFIG_TTL_MS, parseIssueLocator } from '../config/global-config';
-import { fetchWithTimeout, githubRequestTimeoutFromEnv, LAMBDA_GITHUB_REQUEST_TIMEOUT_MS, withRequestTimeout } from '../github/request-timeout';
+import { createProbot } from '../github/create-probot';
+import { githubRequestTimeoutFromEnv, LAMBDA_GITHUB_REQUEST_TIMEOUT_MS } from '../github/request-timeout';
+import { errorFields } from '../log/error-fields';
 import { createLogger, type Logger } from '../log/logger';
 import type { Classifier } from '../ml/types';
 import { publisherFromEnv } from '../pubsub/publisher';
 import { loadSecrets, type FetchLike } from './secrets';
-import { createWebhookHandler, type AdapterFunction } from './webhook-handler';
+import { createWebhookHandler } from './webhook-handler';
 
 /**
  * Production wiring of the Lambda (and of `npm run dev`'s app): everything comes from the environment.
@@ -46,30 +47,6 @@ export function memoizeClassifier(load: () => Promise<Classifier>): () => Promis
   };
 }
 
-/** Waiting longer than this for a rate limit would blow GitHub's 10 s webhook window; give up instead. */
-const MAX_RATE_LIMIT_WAIT_S = 2;
-
-/**
- * Octokit defaults that fit the webhook window: one retry (Octokit's default of 3 with quadratic backoff can take
- * 14 s), rate-limit waits only when short, a deadline per request (a request that never answers would otherwise
- * hold the webhook past the Lambda timeout), and GITHUB_API_URL for the local stand-in. A function so the settings
- * survive Probot passing its own throttle options to installation clients.
- */
-export function webhookWindowOctokit(Base: typeof ProbotOctokit, baseUrl?: string, requestTimeoutMs = LAMBDA_GITHUB_REQUEST_TIMEOUT_MS): typeof ProbotOctokit {
-  const shortWait = (retryAfter: number) => retryAfter <= MAX_RATE_LIMIT_WAIT_S;
-  return Base.defaults((instance: Record<string, unknown>) => ({
-    ...instance,
-    ...(baseUrl ? { baseUrl } : {}),
-    ...withRequestTimeout(instance, requestTimeoutMs),
-    retry: { retries: 1, ...(instance.retry as object | undefined) },
-    throttle: {
-      ...(instance.throttle as object | undefined),
-      onRateLimit: shortWait,
-      onSecondaryRateLimit: shortWait,
-    },
-  })) as typeof ProbotOctokit;
-}
-
 /** The app's dependencies from the environment; shared by the Lambda and the local Probot server (`npm run dev`). */
 export function appDepsFromEnv(env: NodeJS.ProcessEnv, loadClassifier: () => Promise<Classifier>, log: Logger): AppDeps {
   const configStore = env.CONFIG_ISSUE
@@ -89,26 +66,22 @@ export function createRuntime(opts: RuntimeOptions) {
   const modelDir = modelDirFromEnv(env);
   const classifier = memoizeClassifier(() => opts.loadClassifier(modelDir));
   // Start loading now (module scope), so the first webhook rarely waits for ONNX session creation.
-  classifier().catch((err: unknown) => log.error({ err: (err as Error).message, model_dir: modelDir }, 'universal model failed to load'));
+  classifier().catch((err: unknown) => log.error({ err: errorFields(err), model_dir: modelDir }, 'universal model failed to load'));
 
   const init = async () => {
     const secrets = await loadSecrets(env, opts.fetch);
-    const baseUrl = env.GITHUB_API_URL || undefined;
-    const requestTimeoutMs = githubRequestTimeoutFromEnv(env, LAMBDA_GITHUB_REQUEST_TIMEOUT_MS);
-    const Octokit = webhookWindowOctokit(opts.Octokit ?? ProbotOctokit, baseUrl, requestTimeoutMs);
-    const probot = new Probot({
+    const probot = createProbot({
       appId: secrets.appId,
       privateKey: secrets.privateKey,
       secret: secrets.webhookSecret,
-      Octokit,
-      // Probot's installation-token request goes through its own `request`, not the Octokit defaults above.
-      request: { fetch: fetchWithTimeout(requestTimeoutMs) },
-      log: createLogger('probot'),
-      ...(baseUrl ? { baseUrl } : {}),
+      baseUrl: env.GITHUB_API_URL || undefined,
+      requestTimeoutMs: githubRequestTimeoutFromEnv(env, LAMBDA_GITHUB_REQUEST_TIMEOUT_MS),
+      // One retry and short rate-limit waits only, and a deadline per request: GitHub's 10 s webhook window.
+      webhookWindow: true,
+      Octokit: opts.Octokit,
     });
-    const app = createApp(appDepsFromEnv({ ...env, GCP_CREDENTIALS_JSON: secrets.gcpCredentialsJson ?? env.GCP_CREDENTIALS_JSON }, classifier, log));
-    const adapter = createLambdaFunction(app, { probot }) as unknown as AdapterFunction;
-    return { secret: secrets.webhookSecret, adapter, probot };
+    await probot.load(createApp(appDepsFromEnv({ ...env, GCP_CREDENTIALS_JSON: secrets.gcpCredentialsJson ?? env.GCP_CREDENTIALS_JSON }, classifier, log)));
+    return { secret: secrets.webhookSecret, probot };
   };
 
   return { handler: createWebhookHandler({ init, log }), classifier };

@@ -14,7 +14,3 @@ export function verifyWebhookSignature(secret: string, rawBody: Buffer, header: 
   const expected = createHmac('sha256', secret).update(rawBody).digest();
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
-
-export function signWebhookBody(secret: string, body: string | Buffer): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { errorFields } from './error-fields';
 
 /**
  * Secrets must never reach a log line, whatever a caller passes in.
@@ -28,11 +29,21 @@ export const REDACT_PATHS = [
   '*.title',
 ];
 
+/**
+ * Errors are logged as {@link errorFields} only. pino's default serializer copies every enumerable property of an
+ * error, and the errors that reach a logger carry too much: Octokit's a `request` with its headers, and the errors
+ * Probot's webhook error handler logs an `event` with the whole webhook payload (issue titles and bodies).
+ */
+export function serializeError(value: unknown): unknown {
+  return value instanceof Error ? errorFields(value) : value;
+}
+
 export function createLogger(name: string, destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     name,
     level: process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
   };

@@ -8,8 +8,9 @@
 import { featurize } from './featurizer';
 import { stratifiedFolds, type LabeledIssue } from './dataset';
 import { computeMetrics, type LabelMetrics, type Metrics } from './metrics';
-import { argmaxAt } from './prediction';
-import { scoreVector, thresholdDecision, trainModel, trainPerRepo, type TrainedModel, type TrainOptions } from './train';
+import { scoreVector } from './linear-scorer';
+import { argmaxAt, thresholdDecision } from './prediction';
+import { trainModel, trainPerRepo, type TrainedModel, type TrainOptions } from './train';
 import type { Classifier } from './types';
 
 export interface ScoredRow {

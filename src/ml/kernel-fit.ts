@@ -9,7 +9,7 @@
  * thousand rows, so this is far cheaper than iterating over the hashed feature space, and it reaches the
  * same optimum (the problem is strictly convex in W).
  */
-import type { SparseVector } from './featurizer';
+import type { SparseVector } from './sparse-vector';
 import type { ModelKind, Targets } from './linear';
 
 /** Full symmetric Gram matrix (row-major n×n) of the given vectors, via an inverted index over features. */

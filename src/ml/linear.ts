@@ -1,6 +1,7 @@
 /**
- * Shared pieces of the linear models: multinomial softmax (single-label) or one-vs-rest logistic
- * (multi-label). Fitting lives in kernel-fit.ts.
+ * The shapes shared by fitting, model selection and scoring: the model kind — multinomial softmax (single-label)
+ * or one-vs-rest sigmoid (multi-label) — and the training targets. Fitting lives in kernel-fit.ts, scoring in
+ * linear-scorer.ts.
  */
 
 export type ModelKind = 'single' | 'multi';
@@ -11,21 +12,4 @@ export interface Targets {
   nClasses: number;
   classOf?: Int32Array;
   multi?: Uint8Array;
-}
-
-/** Logits z → probabilities (softmax for single-label, per-label sigmoid for multi-label), written to out[offset…]. */
-export function scoresInto(kind: ModelKind, z: Float64Array, out: Float64Array, offset: number, nClasses: number): void {
-  if (kind === 'single') {
-    let max = -Infinity;
-    for (let c = 0; c < nClasses; c++) if (z[c]! > max) max = z[c]!;
-    let sum = 0;
-    for (let c = 0; c < nClasses; c++) {
-      const e = Math.exp(z[c]! - max);
-      out[offset + c] = e;
-      sum += e;
-    }
-    for (let c = 0; c < nClasses; c++) out[offset + c]! /= sum;
-  } else {
-    for (let c = 0; c < nClasses; c++) out[offset + c] = 1 / (1 + Math.exp(-z[c]!));
-  }
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { FEATURIZER_VERSION, type FeaturizerSettings } from './featurizer';
+import { FEATURIZER_VERSION, type FeaturizerSettings } from './featurizer-settings';
 import { MODEL_FORMAT_VERSION } from './versions';
 
 const labelMetrics = z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() });

@@ -1,3 +1,9 @@
+/**
+ * Scores → decisions: the argmax, the labels a model predicts (top label or thresholds), and the Prediction shape.
+ *
+ * Serving (onnx-classifier, reference-scorer), evaluation and the trainer's model selection all decide through these
+ * few functions, so the rule the bot applies is the rule it is measured and tuned with.
+ */
 import type { ModelKind } from './linear';
 import type { LabelScore, Prediction } from './types';
 
@@ -41,4 +47,18 @@ export function toPrediction(
   // Ties broken by label order so the output is deterministic.
   const order = all.map((s, i) => ({ s, i })).sort((a, b) => b.s.score - a.s.score || a.i - b.i).map((x) => x.s);
   return { scores: order, labels: predictedIndices(kind, scores, thresholds, offset).map((c) => labels[c]!) };
+}
+
+/** predictedIndices as label names: the labels the served model applies. */
+export function thresholdDecision(kind: ModelKind, labels: readonly string[], scores: ArrayLike<number>, thresholds: readonly (number | null)[], offset = 0): string[] {
+  return predictedIndices(kind, scores, thresholds, offset).map((c) => labels[c]!);
+}
+
+/** Argmax for single-label, score ≥ 0.5 for multi-label: the threshold-free decision that compares CV candidates. */
+export function plainDecision(kind: ModelKind, labels: readonly string[], scores: ArrayLike<number>, offset: number): string[] {
+  const C = labels.length;
+  if (kind === 'single') return [labels[argmaxAt(scores, offset, C)]!];
+  const out: string[] = [];
+  for (let c = 0; c < C; c++) if (scores[offset + c]! >= 0.5) out.push(labels[c]!);
+  return out;
 }

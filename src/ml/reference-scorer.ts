@@ -1,11 +1,14 @@
 /**
  * Pure-TypeScript scoring of a model (same featurizer, same float32 weights, float64 accumulation).
- * It is the reference the golden test holds ONNX Runtime to, and a fallback that needs no native add-on.
+ * It is the reference the golden test holds ONNX Runtime to, and a fallback that needs no native add-on; the
+ * arithmetic itself is linear-scorer.ts, shared with the trainer and `evaluate`.
  */
-import { featurize, type SparseVector } from './featurizer';
+import { featurize } from './featurizer';
+import { scoreVector } from './linear-scorer';
 import { ModelFileError, parseModelJson, sha256Hex, type ModelCard } from './model-format';
 import { readOnnxWeights } from './onnx-export';
 import { toPrediction } from './prediction';
+import type { SparseVector } from './sparse-vector';
 import type { IssueText, Prediction } from './types';
 
 export class ReferenceScorer {
@@ -18,23 +21,7 @@ export class ReferenceScorer {
   }
 
   scoreVector(v: SparseVector): Float64Array {
-    const C = this.card.labels.length;
-    const z = new Float64Array(C);
-    for (let c = 0; c < C; c++) z[c] = this.b[c]!;
-    for (let j = 0; j < v.indices.length; j++) {
-      const base = v.indices[j]! * C;
-      const x = v.values[j]!;
-      for (let c = 0; c < C; c++) z[c]! += x * this.W[base + c]!;
-    }
-    if (this.card.kind === 'single') {
-      const max = Math.max(...z);
-      let sum = 0;
-      for (let c = 0; c < C; c++) sum += z[c] = Math.exp(z[c]! - max);
-      for (let c = 0; c < C; c++) z[c]! /= sum;
-    } else {
-      for (let c = 0; c < C; c++) z[c] = 1 / (1 + Math.exp(-z[c]!));
-    }
-    return z;
+    return scoreVector({ kind: this.card.kind, labels: this.card.labels, W: this.W, b: this.b }, v);
   }
 
   score(issue: IssueText): Float64Array {

@@ -3,11 +3,15 @@
  * (same GraphQL read, repo config, decision and idempotent writes), in `dry-run` mode for a preview or `act` to label.
  */
 import type { Classifier } from '../ml/types';
-import { applyDecision, decideLabels, readIssueState, type IssueState, type LabelIssueOptions } from '../github/labeler';
+import { applyDecision } from '../github/apply-decision';
+import { decideLabels } from '../github/label-decision';
+import { readIssueState, type IssueState } from '../github/issue-state';
+import type { LabelIssueOptions } from '../github/label-issue';
 import type { RepoConfigFile } from '../github/repo-config';
 import { createLogger, type Logger } from '../log/logger';
 import { assertResumable, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint';
-import { listIssues, normaliseIso, type ListedIssue, type OpsOctokit } from './issue-listing';
+import { listIssues, normaliseIso, type ListedIssue } from './issue-listing';
+import type { GitHubClient } from '../vocabulary';
 import { createProgress } from './progress';
 
 export interface BackfillRow {
@@ -68,7 +72,7 @@ function plannedCommentAction(state: IssueState, body: string | null): string {
   return state.botComment.body.trim() === body.trim() ? 'unchanged' : 'update';
 }
 
-export async function runBackfill(octokit: OpsOctokit, opts: BackfillOptions): Promise<BackfillSummary> {
+export async function runBackfill(octokit: GitHubClient, opts: BackfillOptions): Promise<BackfillSummary> {
   const log = opts.logger ?? createLogger('backfill');
   const repoName = `${opts.owner}/${opts.repo}`;
   const selection: Checkpoint['selection'] = { state: opts.state, since: opts.since ? normaliseIso(opts.since) : null };
@@ -139,7 +143,7 @@ export async function runBackfill(octokit: OpsOctokit, opts: BackfillOptions): P
  * to say what it would do with the comment; `labelIssue` runs the same four calls.
  */
 async function processIssue(
-  octokit: OpsOctokit,
+  octokit: GitHubClient,
   issue: ListedIssue,
   opts: BackfillOptions,
   log: Logger,
@@ -166,8 +170,6 @@ async function processIssue(
   const result = await applyDecision(octokit, state, decision, {
     mode: opts.dryRun ? 'dry-run' : 'act',
     modelVersion: opts.classifier.version,
-    source: opts.source,
-    log,
   });
   log.info(
     {

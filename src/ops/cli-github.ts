@@ -6,7 +6,7 @@
 import { ProbotOctokit } from 'probot';
 import { appCredentialsFromEnv, createOctokitFactory } from '../github/octokit';
 import type { Logger } from '../log/logger';
-import type { OpsOctokit } from './issue-listing';
+import type { GitHubClient } from '../vocabulary';
 import { guardRateLimit, type Sleep } from './rate-limit';
 
 export interface CliGitHubOptions {
@@ -23,19 +23,19 @@ export interface CliGitHubOptions {
 const CLI_DEFAULTS = { throttle: { enabled: false } };
 
 export interface CliGitHub {
-  octokit: OpsOctokit;
+  octokit: GitHubClient;
   /** `slug[bot]` when authenticated as the app (from `GET /app`); unknown with a plain token. */
   botLogin: string | null;
 }
 
-export async function cliOctokit(owner: string, repo: string, opts: CliGitHubOptions = {}): Promise<OpsOctokit> {
+export async function cliOctokit(owner: string, repo: string, opts: CliGitHubOptions = {}): Promise<GitHubClient> {
   return (await cliGitHub(owner, repo, opts)).octokit;
 }
 
 export async function cliGitHub(owner: string, repo: string, opts: CliGitHubOptions = {}): Promise<CliGitHub> {
   const env = opts.env ?? process.env;
   const baseUrl = env.GITHUB_API_URL || undefined;
-  let octokit: OpsOctokit;
+  let octokit: GitHubClient;
   let botLogin: string | null = null;
   if (env.GITHUB_TOKEN) {
     const Octokit = ProbotOctokit.defaults({ ...CLI_DEFAULTS, ...(baseUrl ? { baseUrl } : {}) });

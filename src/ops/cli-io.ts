@@ -2,7 +2,7 @@
 import type { Storage } from '@google-cloud/storage';
 import pino from 'pino';
 import { createLogger, type Logger } from '../log/logger';
-import type { OpsOctokit } from './issue-listing';
+import type { GitHubClient } from '../vocabulary';
 import type { ModelLoaders } from './model-source';
 import type { Sleep } from './rate-limit';
 
@@ -16,7 +16,7 @@ export interface OpsIo {
   loaders?: ModelLoaders;
   storage?: Storage;
   /** Overrides the GitHub client built from the environment. */
-  octokit?: OpsOctokit;
+  octokit?: GitHubClient;
 }
 
 export function processIo(): OpsIo {

@@ -4,7 +4,7 @@
  * Cost: one paginated events call per listed issue, plus comments and reactions only where the bot labeled.
  */
 import { hasBotMarker } from '../github/bot-comment';
-import type { OpsOctokit } from './issue-listing';
+import type { GitHubClient } from '../vocabulary';
 import { listIssues } from './issue-listing';
 import type { Actor, IsBot, IssueFeedback, LabelEvent, ReactionCounts } from './live-precision';
 
@@ -39,7 +39,7 @@ function actorOf(a: RestActor | null): Actor | null {
   return a ? { login: a.login, type: a.type } : null;
 }
 
-export async function readLabelEvents(octokit: OpsOctokit, owner: string, repo: string, number: number): Promise<LabelEvent[]> {
+export async function readLabelEvents(octokit: GitHubClient, owner: string, repo: string, number: number): Promise<LabelEvent[]> {
   const events: LabelEvent[] = [];
   for await (const page of octokit.paginate.iterator('GET /repos/{owner}/{repo}/issues/{issue_number}/events', {
     owner,
@@ -58,7 +58,7 @@ export async function readLabelEvents(octokit: OpsOctokit, owner: string, repo: 
 
 /** Human 👍/👎 on the bot's marked comment; null when the issue has none. The bot's own reactions never count. */
 export async function readCommentReactions(
-  octokit: OpsOctokit,
+  octokit: GitHubClient,
   owner: string,
   repo: string,
   number: number,
@@ -103,7 +103,7 @@ export interface ReadRepoFeedbackOptions {
   onIssue?: (done: number, total: number) => void;
 }
 
-export async function readRepoFeedback(octokit: OpsOctokit, opts: ReadRepoFeedbackOptions): Promise<IssueSnapshot[]> {
+export async function readRepoFeedback(octokit: GitHubClient, opts: ReadRepoFeedbackOptions): Promise<IssueSnapshot[]> {
   const issues = await listIssues(octokit, {
     owner: opts.owner,
     repo: opts.repo,
@@ -114,7 +114,7 @@ export async function readRepoFeedback(octokit: OpsOctokit, opts: ReadRepoFeedba
 }
 
 async function readSnapshots(
-  octokit: OpsOctokit,
+  octokit: GitHubClient,
   owner: string,
   repo: string,
   issues: readonly { number: number; labels: string[] }[],
@@ -137,7 +137,7 @@ async function readSnapshots(
  * pull requests are left out, which the comparison reports as "missing".
  */
 export async function readIssuesByNumber(
-  octokit: OpsOctokit,
+  octokit: GitHubClient,
   owner: string,
   repo: string,
   numbers: readonly number[],

@@ -1,5 +1,5 @@
 /** Lists a repo's existing issues for backfill and report: REST, paginated, pull requests left out. */
-import type { ProbotOctokit } from 'probot';
+import type { GitHubClient } from '../vocabulary';
 
 export interface ListedIssue {
   number: number;
@@ -30,15 +30,13 @@ interface RestIssue {
   pull_request?: unknown;
 }
 
-/** Probot's Octokit: it carries the paginate plugin the listing needs. */
-export type OpsOctokit = InstanceType<typeof ProbotOctokit>;
 
 /**
  * Ascending by number, so a resumed backfill can skip by "last completed number".
  * GitHub's `since` filters by update time, which is a superset of "created since": a created-since filter is
  * passed to GitHub as an update filter too (an issue created after D was updated after D) and then applied exactly here.
  */
-export async function listIssues(octokit: OpsOctokit, opts: ListIssuesOptions): Promise<ListedIssue[]> {
+export async function listIssues(octokit: GitHubClient, opts: ListIssuesOptions): Promise<ListedIssue[]> {
   const since = [opts.createdSince, opts.updatedSince].filter((s): s is string => !!s).sort().at(-1);
   const params = {
     owner: opts.owner,

@@ -5,7 +5,7 @@
  * - neither: the bundled universal model (BUNDLED_MODEL_DIR, default `models/universal`), as the Lambda uses.
  */
 import { Storage } from '@google-cloud/storage';
-import type { LabelIssueOptions } from '../github/labeler';
+import type { ModelSource } from '../vocabulary';
 import type { Logger } from '../log/logger';
 import type { Classifier } from '../ml/types';
 import { GcsModelStore, ModelRegistry, type ArtifactLoader } from '../registry';
@@ -17,10 +17,10 @@ export interface ModelLoaders {
   fromArtifacts: ArtifactLoader;
 }
 
-export interface ModelChoice {
+export interface ChosenModel {
   classifier: Classifier;
   /** What the labeler logs: `repo` for repo/org/local models, `universal` otherwise. */
-  source: LabelIssueOptions['source'];
+  source: ModelSource;
   /** Human-readable origin for the run header, e.g. `gs://b (acme/*)` or `./models/acme`. */
   origin: string;
 }
@@ -38,7 +38,7 @@ export interface ModelSourceOptions {
 
 export const DEFAULT_BUNDLED_DIR = 'models/universal';
 
-export async function chooseModel(opts: ModelSourceOptions): Promise<ModelChoice> {
+export async function chooseModel(opts: ModelSourceOptions): Promise<ChosenModel> {
   if (opts.modelDir && opts.bucket) throw new Error('pass either --model or --bucket, not both');
   const bundledDir = opts.bundledDir ?? DEFAULT_BUNDLED_DIR;
   if (opts.modelDir) {

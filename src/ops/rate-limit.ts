@@ -3,7 +3,7 @@
  * The CLI turns Octokit's throttling plugin off and uses this guard instead, because here the wait must be
  * visible (logged), bounded, and testable with an injected sleep, rather than a silent retry inside the plugin.
  */
-import type { ProbotOctokit } from 'probot';
+import type { GitHubClient } from '../vocabulary';
 import type { Logger } from '../log/logger';
 
 export type Sleep = (ms: number) => Promise<void>;
@@ -44,9 +44,6 @@ export interface RateLimitOptions {
   maxWaitMs?: number;
 }
 
-/** Anything with Octokit's request hook (every Octokit instance). */
-type HookableOctokit = Pick<InstanceType<typeof ProbotOctokit>, 'hook'>;
-
 interface RequestErrorLike {
   status?: number;
   message?: string;
@@ -57,7 +54,7 @@ interface RequestErrorLike {
 export const SECONDARY_LIMIT_DEFAULT_WAIT_MS = 60_000;
 
 /** Installs the guard on an Octokit instance; every request (REST and GraphQL) goes through it. */
-export function guardRateLimit(octokit: HookableOctokit, opts: RateLimitOptions = {}): void {
+export function guardRateLimit(octokit: Pick<GitHubClient, 'hook'>, opts: RateLimitOptions = {}): void {
   const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
   const maxRetries = opts.maxRetries ?? 3;

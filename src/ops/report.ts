@@ -3,7 +3,8 @@
  * model's precision/recall), renders tables and per-label plots. GitHub reading and figures stay in their own modules.
  */
 import { readIssuesByNumber, readRepoFeedback, type IssueSnapshot } from './feedback-reader';
-import { normaliseIso, type OpsOctokit } from './issue-listing';
+import { normaliseIso } from './issue-listing';
+import type { GitHubClient } from '../vocabulary';
 import {
   botMatcher,
   figures,
@@ -58,7 +59,7 @@ export interface LiveReport {
   shadow: ShadowSection | null;
 }
 
-export async function buildReport(octokit: OpsOctokit, opts: ReportOptions): Promise<LiveReport> {
+export async function buildReport(octokit: GitHubClient, opts: ReportOptions): Promise<LiveReport> {
   const since = opts.since ? normaliseIso(opts.since) : undefined;
   const isBot = botMatcher(opts.botLogin);
   const snapshots = await readRepoFeedback(octokit, {
@@ -94,7 +95,7 @@ export async function buildReport(octokit: OpsOctokit, opts: ReportOptions): Pro
 }
 
 async function shadowSection(
-  octokit: OpsOctokit,
+  octokit: GitHubClient,
   opts: ReportOptions,
   snapshots: readonly IssueSnapshot[],
   isBot: ReturnType<typeof botMatcher>,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { repoConfigFileSchema } from '../github/repo-config';
+import { MODEL_SOURCES, ROLLOUT_MODES } from '../vocabulary';
 
 /**
  * Pub/Sub message v1: the frontend forwards an issue to the repo-specific worker.
@@ -11,16 +12,11 @@ export const MESSAGE_VERSION = 1;
 /** Bodies are capped so a message stays far below Pub/Sub's 10 MB limit and the worker re-reads the full text anyway. */
 export const MAX_FORWARDED_BODY_CHARS = 65_536;
 
-export const rolloutModeSchema = z.enum(['active', 'shadow']);
-export type RolloutMode = z.infer<typeof rolloutModeSchema>;
-
 /**
- * Which model the worker uses. Absent or `repo`: the repo's resolution chain (repo → org → universal), for issues in
- * a rollout cohort. `universal`: skip the repo and org models — a retry hand-off of an issue the Lambda failed to
- * label with the universal model (GitHub transiently failing), which must not get a model it was not rolled out to.
+ * `model`: which models the worker uses (a ModelSource). Absent or `repo`: the repo's resolution chain, for issues in a
+ * rollout cohort. `universal`: a retry hand-off of an issue the Lambda failed to label with the universal model
+ * (GitHub transiently failing), which must not get a model it was not rolled out to.
  */
-export const modelChoiceSchema = z.enum(['repo', 'universal']);
-export type ModelChoice = z.infer<typeof modelChoiceSchema>;
 
 export const forwardedIssueSchema = z.object({
   v: z.literal(MESSAGE_VERSION),
@@ -49,9 +45,9 @@ export const forwardedIssueSchema = z.object({
   cohort: z.object({
     ratio: z.number().min(0).max(1),
     bucket: z.number().min(0).max(1),
-    mode: rolloutModeSchema.default('active'),
+    mode: z.enum(ROLLOUT_MODES).default('active'),
   }),
-  model: modelChoiceSchema.optional(),
+  model: z.enum(MODEL_SOURCES).optional(),
   /**
    * The operator's `defaults:` from the config issue, as the Lambda read it. The worker never reads the config issue
    * itself, so without them the same repo would get different settings (min-confidence, silent mode…) depending on

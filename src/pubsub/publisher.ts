@@ -7,9 +7,8 @@ import {
   MESSAGE_VERSION,
   type ForwardedIssue,
   type ForwardedIssueAttributes,
-  type ModelChoice,
-  type RolloutMode,
 } from './message';
+import type { ModelSource, RolloutMode } from '../vocabulary';
 
 /**
  * Publishes the v1 forwarded-issue message. Publishing happens inside GitHub's 10 s webhook window, so batching is
@@ -148,8 +147,8 @@ export function buildForwardedIssue(
   cohort: { ratio: number; bucket: number; mode: RolloutMode },
   now: Date,
   extras: {
-    /** `universal`: a retry hand-off of a universal-route issue (see `modelChoiceSchema`). */
-    model?: ModelChoice;
+    /** `universal`: a retry hand-off of a universal-route issue (see `model` in ./message.ts). */
+    model?: ModelSource;
     /** The config issue's `defaults:`, which the worker layers under the org and repo files. */
     defaults?: RepoConfigFile | null;
   } = {},

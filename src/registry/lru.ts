@@ -16,10 +16,6 @@ export class LruByBytes<V> {
     return this.entries.size;
   }
 
-  keys(): string[] {
-    return [...this.entries.keys()];
-  }
-
   get(key: string): V | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;

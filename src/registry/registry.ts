@@ -1,5 +1,6 @@
 import type { Classifier } from '../ml/types';
 import { createLogger, type Logger } from '../log/logger';
+import { errorFields } from '../log/error-fields';
 import { ModelCorruptError, NoModelError, StoreUnavailableError } from './errors';
 import { resolutionChain, scopeKey, type ModelScope } from './layout';
 import { LruByBytes } from './lru';
@@ -104,11 +105,6 @@ export class ModelRegistry {
     return { ...this.counters, cachedBytes: this.models.bytes, cachedModels: this.models.size };
   }
 
-  /** Keys (`scope@version`) of the models held in memory, least recently used first. */
-  cachedKeys(): string[] {
-    return this.models.keys();
-  }
-
   /**
    * Resolves the model that should label issues of `owner/repo`. `universalOnly` skips the repo and org models (a
    * universal-route hand-off from the Lambda: the issue was not rolled out to its repo's model).
@@ -183,7 +179,7 @@ export class ModelRegistry {
 
   private countCorrupt(key: string, what: 'pointer' | 'model', err: Error): void {
     this.counters.corrupt++;
-    this.log.error({ model: key, what, err: err.message }, 'corrupt model artifact; falling back to the next level');
+    this.log.error({ model: key, what, err: errorFields(err) }, 'corrupt model artifact; falling back to the next level');
   }
 
   private async pointer(scope: ModelScope): Promise<PointerEntry> {
@@ -208,7 +204,7 @@ export class ModelRegistry {
             this.counters.storeErrors++;
             // Serve the last known pointer through an outage rather than failing every message.
             if (cached) {
-              this.log.warn({ model: key, err: err.message }, 'GCS unavailable; keeping the last known pointer');
+              this.log.warn({ model: key, err: errorFields(err) }, 'GCS unavailable; keeping the last known pointer');
               return cached;
             }
           }

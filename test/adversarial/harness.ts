@@ -13,7 +13,7 @@ import { ProbotOctokit } from 'probot';
 import { createRuntime } from '../../src/lambda/runtime';
 import type { HttpResult } from '../../src/lambda/http-event';
 import { apiGatewayEvent } from '../e2e/stack';
-import { KeywordClassifier } from '../frontend/fake-classifier';
+import { KeywordClassifier } from '../support/fake-classifier';
 import { testPrivateKey } from '../stand-in/support';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
 import { startPubSubFake, type PubSubFake, type PubSubFakeOptions } from '../support/pubsub-fake';

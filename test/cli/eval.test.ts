@@ -2,18 +2,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../ml/helpers';
-import { cli, FAST_FLAGS, FIXTURES } from './helpers';
+import { cli, FAST_FLAGS, FIXTURES, oneJson } from './helpers';
 
 const SMALL = join(FIXTURES, 'issues-small.jsonl');
 const TEST = join(FIXTURES, 'issues-test.jsonl');
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-
-function oneJson(stdout: string): Record<string, unknown> {
-  const lines = stdout.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return JSON.parse(lines[0]!) as Record<string, unknown>;
-}
 
 describe('label-bot eval', () => {
   it('--train --test --per-repo --json prints exactly one JSON object with score, per-repo and per-label metrics', () => {

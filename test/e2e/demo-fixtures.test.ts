@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseGlobalConfig, rolloutFor } from '../../src/config/global-config';
+import { parseGlobalConfig } from '../../src/config/global-config';
+import { rolloutFor } from '../../src/rollout/rollout-for';
 import { readJsonl } from '../../src/ml/dataset';
 import { configIssueBody } from '../../scripts/dev-local';
 

@@ -18,7 +18,7 @@ import { createOctokitFactory } from '../../src/github/octokit';
 import { createRuntime } from '../../src/lambda/runtime';
 import type { HttpResult } from '../../src/lambda/http-event';
 import { GcsModelStore, parseScope, publishModel } from '../../src/registry';
-import { KeywordClassifier } from '../frontend/fake-classifier';
+import { KeywordClassifier } from '../support/fake-classifier';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';

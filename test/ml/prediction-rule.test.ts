@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { predictedIndices, toPrediction } from '../../src/ml/prediction';
+import { plainDecision, predictedIndices, thresholdDecision, toPrediction } from '../../src/ml/prediction';
 
 describe('prediction rule', () => {
   const labels = ['bug', 'feature', 'question'];
@@ -24,5 +24,11 @@ describe('prediction rule', () => {
 
   it('reads scores at an offset, as batched ONNX outputs are laid out', () => {
     expect(predictedIndices('single', [0.9, 0.05, 0.05, 0.1, 0.8, 0.1], thresholds, 3)).toEqual([1]);
+  });
+
+  it('names the decisions: thresholds as served, and the threshold-free one model selection compares candidates with', () => {
+    expect(thresholdDecision('single', labels, [0.46, 0.32, 0.22], thresholds)).toEqual([]);
+    expect(plainDecision('single', labels, [0.46, 0.32, 0.22], 0)).toEqual(['bug']);
+    expect(plainDecision('multi', labels, [0, 0, 0, 0.5, 0.2, 0.9], 3)).toEqual(['bug', 'question']);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labelIssue } from '../../src/github/labeler';
+import { labelIssue } from '../../src/github/label-issue';
 import { createLogger } from '../../src/log/logger';
 import { parseShadowLog } from '../../src/ops/shadow-compare';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';

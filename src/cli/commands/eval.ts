@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { readJsonl } from '../../ml/dataset';
 import { evaluateClassifier, evaluateCv, evaluateTrainTest, type EvalReport, type ScoredRow } from '../../ml/evaluate';
+import { addLabelOptions, filterLabels, labelFilterFrom, type LabelFlags } from '../label-options';
 import { addTrainOptions, int, trainOptionsFrom, type TrainFlags } from '../options';
 import { progress, warn } from '../progress';
 
-interface Flags extends TrainFlags {
+interface Flags extends TrainFlags, LabelFlags {
   train?: string;
   test?: string;
   model?: string;
@@ -25,7 +26,7 @@ function printHuman(r: EvalReport): void {
 }
 
 export function register(program: Command): void {
-  addTrainOptions(
+  addLabelOptions(addTrainOptions(
     program
       .command('eval')
       .description('evaluate: --train F --test F | --model DIR --test F | --train F --cv K')
@@ -36,7 +37,9 @@ export function register(program: Command): void {
       .option('--per-repo', 'one model per repo; score = mean over repos of macro-F1')
       .option('--json', 'print exactly one JSON object on stdout (progress and warnings go to stderr)')
       .option('--report <dir>', 'also write a Markdown model card and one precision-recall SVG per label to DIR'),
-  ).action(async (flags: Flags) => {
+  )).action(async (flags: Flags) => {
+    const labels = labelFilterFrom(flags);
+    const read = (file: string, minLabels?: number) => filterLabels(readJsonl(file), labels, file, warn, minLabels);
     let report: EvalReport & { scored: ScoredRow[] };
     const bar = progress('evaluating');
     try {
@@ -46,14 +49,14 @@ export function register(program: Command): void {
         // Loaded lazily: onnxruntime and vega are heavy, and most invocations (--help, training) need neither.
         const { loadClassifier } = await import('../../ml/onnx-classifier');
         const classifier = await loadClassifier(flags.model);
-        report = await evaluateClassifier(classifier, readJsonl(flags.test));
+        report = await evaluateClassifier(classifier, read(flags.test, 1));
       } else if (flags.train && flags.cv !== undefined) {
         if (flags.test) throw new Error('--cv cannot be combined with --test');
-        const rows = readJsonl(flags.train);
+        const rows = read(flags.train);
         report = evaluateCv(rows, flags.cv, { perRepo: !!flags.perRepo, seed: flags.seed, train: trainOptionsFrom(flags, warn), onWarning: warn, onFold: (d, t) => bar.update(d, t) });
       } else if (flags.train && flags.test) {
-        const train = readJsonl(flags.train);
-        const test = readJsonl(flags.test);
+        const train = read(flags.train);
+        const test = read(flags.test, 1);
         report = evaluateTrainTest(train, test, { perRepo: !!flags.perRepo, train: trainOptionsFrom(flags, warn, (d, t) => bar.update(d, t)), onWarning: warn });
       } else {
         throw new Error('give --train F --test F, --model DIR --test F, or --train F --cv K');

@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import { readJsonl } from '../../ml/dataset';
 import { writeModelDir } from '../../ml/model-io';
 import { trainModel, trainPerRepo } from '../../ml/train';
+import { addLabelOptions, filterLabels, labelFilterFrom, type LabelFlags } from '../label-options';
 import { addTrainOptions, trainOptionsFrom, type TrainFlags } from '../options';
 import { progress, warn } from '../progress';
 
-interface Flags extends TrainFlags {
+interface Flags extends TrainFlags, LabelFlags {
   data: string;
   out: string;
   perRepo?: boolean;
@@ -14,7 +15,7 @@ interface Flags extends TrainFlags {
 }
 
 export function register(program: Command): void {
-  addTrainOptions(
+  addLabelOptions(addTrainOptions(
     program
       .command('train')
       .description('train a model (or one per repo) from labeled JSONL and write model.onnx + model.json')
@@ -22,8 +23,9 @@ export function register(program: Command): void {
       .requiredOption('--out <dir>', 'output model directory (per repo: <dir>/<owner>/<repo>/)')
       .option('--per-repo', 'train one model per repo (pooled with repo-specific features when label sets match)')
       .option('--name <name>', 'model name in model.json and the version string (default: the --out directory name)'),
-  ).action((flags: Flags) => {
-    const rows = readJsonl(flags.data);
+  )).action((flags: Flags) => {
+    const labels = labelFilterFrom(flags);
+    const rows = filterLabels(readJsonl(flags.data), labels, flags.data, warn);
     const bar = progress('training');
     const opts = trainOptionsFrom(flags, warn, (d, t) => bar.update(d, t));
     try {

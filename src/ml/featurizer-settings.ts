@@ -1,0 +1,69 @@
+/**
+ * The featurizer's settings: their shape, the defaults, FEATURIZER_VERSION and the validation shared by model
+ * loading and the trainer.
+ *
+ * They live apart from the featurizing code because model.json stores them and model-format.ts checks them on
+ * load; that check must not pull in the hashing and tokenising machinery. Any change in featurizer output for the
+ * same settings must bump FEATURIZER_VERSION: loading refuses a model trained with another version.
+ */
+
+export const FEATURIZER_VERSION = 2;
+
+export interface FeaturizerSettings {
+  /** Must equal FEATURIZER_VERSION when a model is loaded. */
+  version: number;
+  /** Hash space size; a power of two. Feature indices are in [1, dim). */
+  dim: number;
+  /** Text beyond these caps (UTF-16 code units) is ignored: it bounds latency for 1 MB bodies. */
+  maxTitleChars: number;
+  maxBodyChars: number;
+  /** Char n-grams range over each word; words longer than maxWordCharsForNgrams only use their first chars. */
+  charMin: number;
+  charMax: number;
+  /** Body char n-grams only cover the first this-many chars of the body (they dominate featurizing cost). */
+  maxBodyCharNgramChars: number;
+  maxWordCharsForNgrams: number;
+  /** Group weights applied after per-group L2 normalisation. 0 disables a group. */
+  weights: {
+    titleWords: number;
+    titleChars: number;
+    bodyWords: number;
+    bodyChars: number;
+    headings: number;
+    meta: number;
+    /** Words inside ``` code fences (their own group, no char n-grams); 0 = treat code as ordinary body text. */
+    code: number;
+  };
+  /** Also featurize the title as body text (shared namespace), so a word learnt in bodies counts in titles too. */
+  titleInBody: boolean;
+}
+
+export const DEFAULT_FEATURIZER_SETTINGS: FeaturizerSettings = {
+  version: FEATURIZER_VERSION,
+  dim: 1 << 18,
+  maxTitleChars: 1_000,
+  maxBodyChars: 8_000,
+  charMin: 3,
+  charMax: 5,
+  maxBodyCharNgramChars: 4_000,
+  maxWordCharsForNgrams: 24,
+  titleInBody: false,
+  // Starting point; the trainer picks the title weight (×0.5, ×1, ×2) by internal CV per data set (docs/ml.md).
+  weights: { titleWords: 1, titleChars: 1, bodyWords: 1.5, bodyChars: 1, headings: 0.5, meta: 0.5, code: 0 },
+};
+
+/** Settings validation shared by model loading and the trainer. Returns an error message or null. */
+export function checkFeaturizerSettings(s: FeaturizerSettings): string | null {
+  if (s.version !== FEATURIZER_VERSION) {
+    return `featurizer version ${s.version} does not match this build's FEATURIZER_VERSION ${FEATURIZER_VERSION}`;
+  }
+  if (!Number.isInteger(Math.log2(s.dim)) || s.dim < 16 || s.dim > 1 << 24) return `featurizer dim ${s.dim} must be a power of two in [16, 2^24]`;
+  if (s.charMin < 1 || s.charMax < s.charMin) return `featurizer char n-gram range ${s.charMin}-${s.charMax} is invalid`;
+  return null;
+}
+
+/** The same settings with the title groups' weights multiplied by t (the trainer's CV candidates); t = 1 is a no-op. */
+export function scaledTitleSettings(settings: FeaturizerSettings, t: number): FeaturizerSettings {
+  if (t === 1) return settings;
+  return { ...settings, weights: { ...settings.weights, titleWords: settings.weights.titleWords * t, titleChars: settings.weights.titleChars * t } };
+}
