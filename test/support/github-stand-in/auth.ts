@@ -26,13 +26,13 @@ export function resolvePrincipal(req: IncomingMessage, store: GitHubStore, stric
     }
     return { kind: 'app' };
   }
-  const inst = store.tokenInfo(token);
+  const inst = store.identity.tokenInfo(token);
   if (inst) {
-    const installation = store.installations.get(inst.installationId);
+    const installation = store.identity.installations.get(inst.installationId);
     if (!installation || installation.removed || inst.expiresAt < Date.now()) return new HttpError(401, 'Bad credentials');
     return { kind: 'installation', installation, account: store.bot };
   }
-  const user = store.userForToken(token);
+  const user = store.identity.userForToken(token);
   if (user) return { kind: 'user', account: user };
   if (strictAuth) return new HttpError(401, 'Bad credentials');
   return { kind: 'any-token', account: store.bot };

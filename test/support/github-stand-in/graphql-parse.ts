@@ -47,6 +47,13 @@ export interface Document {
   fragments: Map<string, { typeCondition: string; selections: Selection[] }>;
 }
 
+/** A parsed request, on `ctx.graphql` while a resolver runs. */
+export interface GraphqlRequest {
+  document: Document;
+  operation: Operation;
+  variables: Record<string, unknown>;
+}
+
 export class GraphqlSyntaxError extends Error {
   constructor(
     message: string,

@@ -1,5 +1,5 @@
 import { fullName } from './model';
-import { evaluate, fieldsOf, GraphqlSyntaxError, parseDocument, pickOperation, type Document, type Field, type Operation, type Selection } from './graphql-parse';
+import { evaluate, fieldsOf, GraphqlSyntaxError, parseDocument, pickOperation, type Document, type Field, type GraphqlRequest, type Selection } from './graphql-parse';
 import { FieldError, findByNodeId, mutationRoot, queryRoot, type GqlObject } from './graphql-schema';
 import type { Ctx } from './router';
 import type { GitHubStore } from './store';
@@ -29,13 +29,6 @@ export interface GraphqlError {
 export interface GraphqlAnswer {
   data?: unknown;
   errors?: GraphqlError[];
-}
-
-/** A parsed request, on `ctx.graphql` while a resolver runs. */
-export interface GraphqlRequest {
-  document: Document;
-  operation: Operation;
-  variables: Record<string, unknown>;
 }
 
 export type GraphqlResolver = (variables: Record<string, unknown>, ctx: Ctx) => GraphqlAnswer;

@@ -129,3 +129,14 @@ export interface InstallationToken {
 export function fullName(repo: Repo): string {
   return `${repo.owner.login}/${repo.name}`;
 }
+
+/** 40 hex chars, deterministic for a seed: enough for refs and PR heads, which are never checked out. */
+export function fakeSha(seed: string): string {
+  let h = 0x811c9dc5;
+  let out = '';
+  for (let round = 0; out.length < 40; round++) {
+    for (const ch of `${seed}#${round}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out.slice(0, 40);
+}

@@ -1,7 +1,7 @@
 import { fullName, type Repo } from './model';
 import { actorOf, issueFor, notFound, paginate, repoFor, validationFailed, type Ctx } from './router';
 import { nodeId, pullJson } from './serialize';
-import { obj, sortIssues, str, type RouteSpec } from './rest';
+import { obj, sortIssues, str, type RouteSpec } from './rest-helpers';
 
 /** REST routes for pull requests and the git side of ciflow: refs (tags), commit statuses, repository_dispatch. */
 

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Account, Installation, Issue, Repo } from './model';
 import type { GitHubStore } from './store';
-import type { GraphqlRequest } from './graphql';
+import type { GraphqlRequest } from './graphql-parse';
 
 /** What a request authenticated as: the app (JWT), an installation's bot, a user token, or nobody. */
 export type Principal =

@@ -169,17 +169,17 @@ export class GitHubStandIn {
   }
 
   installationId(owner: string): number {
-    const inst = this.store.installationForOwner(owner);
+    const inst = this.store.identity.installationForOwner(owner);
     if (!inst) throw new Error(`no installation on ${owner}`);
     return inst.id;
   }
 
   /** The app is uninstalled: tokens stop working (401), new tokens 404, repos 404 for its bot. */
   uninstall(owner: string): void {
-    const inst = this.store.installationForOwner(owner);
+    const inst = this.store.identity.installationForOwner(owner);
     if (!inst) return;
     inst.removed = true;
-    this.store.revokeInstallationTokens(inst.id);
+    this.store.identity.revokeInstallationTokens(inst.id);
   }
 
   setPermission(repo: RepoRef, login: string, permission: Permission): void {
@@ -188,11 +188,11 @@ export class GitHubStandIn {
 
   /** A token that acts as `login` over REST, for tests that play a human through Octokit. */
   userToken(login: string): string {
-    return this.store.createUserToken(login);
+    return this.store.identity.createUserToken(login);
   }
 
   private actor(login: string | undefined, fallback = 'octocat'): Account {
-    return this.store.account(login ?? fallback);
+    return this.store.identity.account(login ?? fallback);
   }
 
   private maybeQuiet<T>(webhook: boolean | undefined, fn: () => T): T {
