@@ -12,7 +12,7 @@ export interface FetchIssuesOptions {
   max?: number;
   apiUrl?: string;
   perPage?: number;
-  /** Injectable for tests. */
+  /** How to wait between retries and out a rate limit (default: a timer). */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   fetchImpl?: typeof fetch;

@@ -83,8 +83,7 @@ export interface IssueStateResponse {
         }[];
       };
       comments: { nodes: GqlComment[] };
-      /** Absent from stand-ins that predate it: treated as empty. */
-      recentComments?: { nodes: GqlComment[] };
+      recentComments: { nodes: GqlComment[] };
     } | null;
   } | null;
   /** Null when the owner has no `.github` repo or the app cannot see it. */

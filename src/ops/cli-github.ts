@@ -1,7 +1,7 @@
 /**
  * The GitHub client for operator commands (backfill, report): a personal/installation token (GITHUB_TOKEN) or the
  * app's own credentials (APP_ID + PRIVATE_KEY/PRIVATE_KEY_PATH, installation looked up from the repo or given as
- * INSTALLATION_ID). GITHUB_API_URL points it at GitHub Enterprise or the local stand-in.
+ * INSTALLATION_ID). GITHUB_API_URL points it at GitHub Enterprise or another GitHub-compatible API.
  */
 import { ProbotOctokit } from 'probot';
 import { appCredentialsFromEnv, createOctokitFactory } from '../github/octokit';
@@ -12,7 +12,7 @@ import { guardRateLimit, type Sleep } from './rate-limit';
 export interface CliGitHubOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
-  /** Injected in tests so rate-limit waits cost no time. */
+  /** How to wait out a rate limit (default: a timer). */
   sleep?: Sleep;
 }
 
