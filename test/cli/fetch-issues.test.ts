@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fetchIssues, fetchIssuesToFile } from '../../src/cli/github-issues';
+import { fetchIssuesToFile, type FetchIssuesOptions } from '../../src/cli/github-issues';
 import { tempDir } from '../ml/helpers';
 
 const API = 'https://api.github.com';
@@ -25,10 +25,17 @@ const issue = (n: number, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** Issue numbers written to the JSONL file. */
+async function fetched(repo: string, opts: FetchIssuesOptions): Promise<number[]> {
+  const file = join(tmp.dir, `${Math.random().toString(36).slice(2)}.jsonl`);
+  await fetchIssuesToFile(repo, file, opts);
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { number: number }).number);
+}
+
 describe('fetch-issues', () => {
   it('follows Link pagination, includes closed issues, excludes pull requests, sends the token', async () => {
     const page2 = `${API}/repositories/1/issues?state=all&per_page=100&page=2`;
-    const scope = nock(API, { reqheaders: { authorization: 'Bearer secret-token' } })
+    const scope = nock(API, { reqheaders: { authorization: /secret-token$/ } })
       .get('/repos/acme/widgets/issues')
       .query({ state: 'all', per_page: '100', sort: 'created', direction: 'asc' })
       .reply(200, [issue(1), issue(2, { pull_request: { url: 'x' } }), issue(3)], { link: `<${page2}>; rel="next", <${page2}>; rel="last"` })
@@ -56,9 +63,7 @@ describe('fetch-issues', () => {
       .query(true)
       .reply(200, [issue(1)]);
     const sleeps: number[] = [];
-    const got = [];
-    for await (const i of fetchIssues('acme/widgets', { sleep: async (ms) => void sleeps.push(ms), now: () => now })) got.push(i);
-    expect(got).toHaveLength(1);
+    expect(await fetched('acme/widgets', { sleep: async (ms) => void sleeps.push(ms), now: () => now })).toEqual([1]);
     expect(sleeps).toEqual([31_000]);
     expect(scope.isDone()).toBe(true);
   });
@@ -77,9 +82,7 @@ describe('fetch-issues', () => {
       .query({ page: '2' })
       .reply(200, [issue(2)]);
     const sleeps: number[] = [];
-    const got = [];
-    for await (const i of fetchIssues('acme/widgets', { sleep: async (ms) => void sleeps.push(ms), now: () => now })) got.push(i.number);
-    expect(got).toEqual([1, 2]);
+    expect(await fetched('acme/widgets', { sleep: async (ms) => void sleeps.push(ms), now: () => now })).toEqual([1, 2]);
     expect(sleeps).toEqual([7_000, 11_000]);
     expect(scope.isDone()).toBe(true);
   });
@@ -92,6 +95,6 @@ describe('fetch-issues', () => {
   });
 
   it('rejects a malformed repository name', async () => {
-    await expect(fetchIssues('not a repo').next()).rejects.toThrow(/owner\/name/);
+    await expect(fetched('not a repo', {})).rejects.toThrow(/owner\/repo/);
   });
 });

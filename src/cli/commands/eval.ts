@@ -3,7 +3,8 @@ import { readJsonl } from '../../ml/dataset';
 import { evaluateClassifier, evaluateCv, evaluateTrainTest, type EvalReport, type ScoredRow } from '../../ml/evaluate';
 import { addLabelOptions, filterLabels, labelFilterFrom, type LabelFlags } from '../label-options';
 import { addTrainOptions, int, trainOptionsFrom, type TrainFlags } from '../options';
-import { progress, warn } from '../progress';
+import { createProgress } from '../../ops/progress';
+import { warn } from '../warn';
 
 interface Flags extends TrainFlags, LabelFlags {
   train?: string;
@@ -41,7 +42,7 @@ export function register(program: Command): void {
     const labels = labelFilterFrom(flags);
     const read = (file: string, minLabels?: number) => filterLabels(readJsonl(file), labels, file, warn, minLabels);
     let report: EvalReport & { scored: ScoredRow[] };
-    const bar = progress('evaluating');
+    const bar = createProgress({ label: 'evaluating' });
     try {
       if (flags.model) {
         if (!flags.test) throw new Error('--model needs --test <file>');

@@ -5,7 +5,8 @@ import { writeModelDir } from '../../ml/model-io';
 import { trainModel, trainPerRepo } from '../../ml/train';
 import { addLabelOptions, filterLabels, labelFilterFrom, type LabelFlags } from '../label-options';
 import { addTrainOptions, trainOptionsFrom, type TrainFlags } from '../options';
-import { progress, warn } from '../progress';
+import { createProgress } from '../../ops/progress';
+import { warn } from '../warn';
 
 interface Flags extends TrainFlags, LabelFlags {
   data: string;
@@ -26,7 +27,7 @@ export function register(program: Command): void {
   )).action((flags: Flags) => {
     const labels = labelFilterFrom(flags);
     const rows = filterLabels(readJsonl(flags.data), labels, flags.data, warn);
-    const bar = progress('training');
+    const bar = createProgress({ label: 'training' });
     const opts = trainOptionsFrom(flags, warn, (d, t) => bar.update(d, t));
     try {
       if (flags.perRepo) {

@@ -151,16 +151,20 @@ describe('model registry on GCS', () => {
     await registry.resolve('acme', 'a');
     await registry.resolve('acme', 'b');
     await registry.resolve('acme', 'a'); // a is now most recently used
-    await registry.resolve('acme', 'c');
+    await registry.resolve('acme', 'c'); // evicts b, the least recently used
+    expect(registry.stats).toMatchObject({ cachedModels: 2, evictions: 1 });
     expect(registry.stats.cachedBytes).toBeLessThanOrEqual(5_000);
-    // a and c are held (resolving them loads nothing), b, the least recently used, was evicted.
-    const before = loads.length;
-    await registry.resolve('acme', 'c');
+    const repoOf = (source: string) => source.split('/').slice(0, 2).join('/');
+    expect(loads.map(repoOf)).toEqual(['acme/a', 'acme/b', 'acme/c']);
+    // a and c are served from memory; b has to be loaded again.
     await registry.resolve('acme', 'a');
-    expect(loads).toHaveLength(before);
+    await registry.resolve('acme', 'c');
+    expect(loads.map(repoOf)).toEqual(['acme/a', 'acme/b', 'acme/c']);
+    await registry.resolve('acme', 'b');
+    expect(loads.map(repoOf)).toEqual(['acme/a', 'acme/b', 'acme/c', 'acme/b']);
     await registry.resolve('acme', 'd');
     expect(registry.stats.cachedBytes).toBeLessThanOrEqual(5_000);
-    expect(registry.stats.evictions).toBe(2);
+    expect(registry.stats.evictions).toBe(3);
   });
 
   it('picks up a newly published version after the pointer TTL, without a restart', async () => {

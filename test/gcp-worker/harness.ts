@@ -12,10 +12,11 @@ import type { ForwardedIssue } from '../../src/pubsub/message';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { GcsModelStore, parseScope, publishModel, type ArtifactLoader } from '../../src/registry';
 import type { Classifier, IssueText, Prediction } from '../../src/ml/types';
-import { startWorker, type RunningWorker, type WorkerOptions } from '../../gcp-worker/src/worker';
+import { startWorker, type RunningWorker, type WorkerOptions } from '../../gcp-worker/src/start-worker';
 import type { CountableClient } from '../../gcp-worker/src/process-message';
 import type { WorkerSettings } from '../../gcp-worker/src/settings';
 import { localWorkerSettings } from '../support/worker-settings';
+import { workerResults, type WorkerResult } from '../support/worker-results';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 
@@ -89,6 +90,9 @@ function testPrivateKey(): string {
   return appKey;
 }
 
+/** A worker plus its results, read from its `message handled` log lines. */
+export type TestWorker = RunningWorker & { onResult(listener: (r: WorkerResult) => void): void };
+
 export interface Stack {
   pubsub: PubSub;
   topic: Topic;
@@ -107,10 +111,10 @@ export interface Stack {
   /** The calls among them that change GitHub. */
   githubWrites(): ReturnType<GitHubStandIn['counters']['requests']>;
   settings: WorkerSettings;
-  workers: RunningWorker[];
+  workers: TestWorker[];
   /** Messages that reached the dead-letter topic. */
   deadLettered: { data: string; attributes: Record<string, string> }[];
-  startWorker(over?: Partial<WorkerSettings>, extra?: Partial<WorkerOptions>): Promise<RunningWorker>;
+  startWorker(over?: Partial<WorkerSettings>, extra?: Partial<WorkerOptions>): Promise<TestWorker>;
   publish(message: ForwardedIssue | string): Promise<string>;
   close(): Promise<void>;
 }
@@ -147,7 +151,7 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
     { subscription: subscriptionName, projectId: PROJECT, pubsubApiEndpoint: pubsubHost, bucket: BUCKET, storageApiEndpoint: gcs.endpoint },
     { maxDeliveryAttempts: opts.maxDeliveryAttempts ?? 5, shutdownGraceSeconds: 10, maxLeaseMinutes: 10 },
   );
-  const workers: RunningWorker[] = [];
+  const workers: TestWorker[] = [];
 
   const stack: Stack = {
     pubsub,
@@ -170,14 +174,17 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
     workers,
     deadLettered,
     async startWorker(over = {}, extra = {}) {
-      const worker = await startWorker({
+      const results = workerResults();
+      const running = await startWorker({
         settings: { ...settings, ...over },
         loader: keywordLoader,
         installationClient: async (installationId) => (await octokits.installation(installationId)) as unknown as CountableClient,
         storage,
         defaultMetrics: false,
+        log: results.log,
         ...extra,
       });
+      const worker: TestWorker = { ...running, onResult: results.onResult };
       workers.push(worker);
       return worker;
     },

@@ -3,17 +3,14 @@
  * client against the GCS stand-in, real Probot/Octokit against the GitHub stand-in.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ProcessResult } from '../../gcp-worker/src/process-message';
-import type { RunningWorker } from '../../gcp-worker/src/worker';
 import { parseScope, publishModel } from '../../src/registry';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
 import { pubSubEmulatorSkipReason, startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
-import { forwardedIssue, keywordModelDir, LABELS_ENDPOINT, startStack, waitUntil, type Stack } from './harness';
+import type { WorkerResult } from '../support/worker-results';
+import { forwardedIssue, keywordModelDir, LABELS_ENDPOINT, startStack, waitUntil, type Stack, type TestWorker } from './harness';
 
-type Result = ProcessResult & { messageId: string; latencyMs: number };
-
-function collect(worker: RunningWorker): Result[] {
-  const results: Result[] = [];
+function collect(worker: TestWorker): WorkerResult[] {
+  const results: WorkerResult[] = [];
   worker.onResult((r) => results.push(r));
   return results;
 }
@@ -282,9 +279,8 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       expect(metrics.status).toBe(200);
       expect(await metrics.text()).toContain('label_bot_worker_message_duration_seconds');
 
-      // No model anywhere ⇒ not ready.
+      // No model anywhere ⇒ not ready (the test settings re-read pointers on every resolve).
       stack.gcs.remove('label-bot-models', 'models/_universal/current.json');
-      worker.registry.invalidatePointers();
       const notReady = await fetch(`${base}/readyz`);
       expect(notReady.status).toBe(503);
       expect(await notReady.json()).toMatchObject({ ok: false, model_loadable: false });

@@ -1,48 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { csvCell, csvLine, openRowWriter } from '../../src/ops/backfill-output';
+import { openRowWriter } from '../../src/ops/backfill-output';
 import type { BackfillRow } from '../../src/ops/backfill';
 import { assertResumable, CheckpointMismatchError, readCheckpoint, writeCheckpoint } from '../../src/ops/checkpoint';
-import { createProgress } from '../../src/ops/progress';
-
-function capture(isTTY: boolean) {
-  const stream = new PassThrough() as PassThrough & { isTTY?: boolean };
-  stream.isTTY = isTTY;
-  let text = '';
-  stream.on('data', (c: Buffer) => (text += c.toString()));
-  return { stream, text: () => text };
-}
-
-describe('progress on a non-TTY', () => {
-  it('prints plain periodic lines and a final line, no terminal control codes', () => {
-    const out = capture(false);
-    const p = createProgress({ total: 7, label: 'backfill', stream: out.stream, every: 3 });
-    for (let i = 1; i <= 7; i++) p.tick(`labeled ${i}`);
-    p.stop();
-    expect(out.text()).toBe('backfill: 3/7 (42%) labeled 3\nbackfill: 6/7 (85%) labeled 6\nbackfill: 7/7 (100%) labeled 7\n');
-    expect(out.text()).not.toContain('\u001b[');
-  });
-
-  it('starts from the resumed count and prints a last line on stop when the run ends early', () => {
-    const out = capture(false);
-    const p = createProgress({ total: 100, start: 40, label: 'backfill', stream: out.stream, every: 50 });
-    p.tick();
-    p.stop();
-    expect(out.text()).toBe('backfill: 41/100 (41%)\n');
-  });
-
-  it('uses a live bar on a TTY', () => {
-    const out = capture(true);
-    const p = createProgress({ total: 2, label: 'backfill', stream: out.stream });
-    p.tick();
-    p.tick();
-    p.stop();
-    expect(out.text()).toContain('2/2');
-  });
-});
 
 describe('checkpoint file', () => {
   let dir: string;
@@ -79,11 +41,19 @@ describe('backfill output files', () => {
     applied: false,
   };
 
-  it('quotes CSV cells and defuses spreadsheet formulas', () => {
-    expect(csvCell('plain')).toBe('plain');
-    expect(csvCell('a,b')).toBe('"a,b"');
-    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
-    expect(csvLine(row)).toBe('12,open,label,labels,bug,bug:0.912,,needs triage,create,universal/v1,false,"\'=HYPERLINK(""x""), crash"');
+  it('quotes CSV cells and defuses spreadsheet formulas', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ops-csv-'));
+    try {
+      const csv = await openRowWriter(join(dir, 'q.csv'));
+      for (const title of ['plain', 'a,b', 'say "hi"']) await csv.write({ ...row, title });
+      await csv.write(row);
+      await csv.close();
+      const lines = (await readFile(join(dir, 'q.csv'), 'utf8')).trim().split('\n').slice(1);
+      expect(lines.slice(0, 3).map((l) => l.slice(l.indexOf(',false,') + 7))).toEqual(['plain', '"a,b"', '"say ""hi"""']);
+      expect(lines[3]).toBe('12,open,label,labels,bug,bug:0.912,,needs triage,create,universal/v1,false,"\'=HYPERLINK(""x""), crash"');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('writes CSV with a header and JSONL one object per line; refuses other extensions', async () => {

@@ -8,7 +8,7 @@ import { publishCli, register as registerPublish } from '../../src/cli/commands/
 import { rollbackCli, register as registerRollback } from '../../src/cli/commands/rollback';
 import type { RegistryCliIo } from '../../src/registry/cli-support';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
-import { keywordModelDir } from './harness';
+import { keywordModelDir } from '../gcp-worker/harness';
 
 const ROOT = resolve(__dirname, '../..');
 

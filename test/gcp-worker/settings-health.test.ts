@@ -1,7 +1,7 @@
 /** Worker settings from the environment, and the health server's liveness check. */
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { startHealthServer } from '../../gcp-worker/src/http';
+import { startHealthServer } from '../../gcp-worker/src/health-server';
 import { settingsFromEnv } from '../../gcp-worker/src/settings';
 
 describe('settingsFromEnv', () => {

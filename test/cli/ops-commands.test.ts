@@ -10,10 +10,10 @@ import { register as registerReport } from '../../src/cli/commands/report';
 import type { OpsIo } from '../../src/ops/cli-io';
 import type { Classifier } from '../../src/ml/types';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
-import { SINCE } from './fixtures/feedback';
-import { KeywordClassifier } from './fixtures/keyword-classifier';
-import { replayFeedback } from './fixtures/replay-feedback';
-import { apiWrites, REPO, useSeededStandIn } from './fixtures/stand-in-repo';
+import { SINCE } from '../ops/fixtures/feedback';
+import { KeywordClassifier } from '../ops/fixtures/keyword-classifier';
+import { replayFeedback } from '../ops/fixtures/replay-feedback';
+import { apiWrites, REPO, useSeededStandIn } from '../ops/fixtures/stand-in-repo';
 
 function sink(isTTY = false) {
   const s = new PassThrough() as PassThrough & { isTTY?: boolean };
