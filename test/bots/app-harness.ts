@@ -1,26 +1,12 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Probot } from 'probot';
 import { createApp, type AppDeps } from '../../src/app';
 import { createGlobalConfigStore } from '../../src/config/global-config';
-import { createProbot } from '../../src/github/create-probot';
 import { LAMBDA_GITHUB_REQUEST_TIMEOUT_MS } from '../../src/github/request-timeout';
-import { createLogger } from '../../src/log/logger';
 import type { ForwardedIssue } from '../../src/pubsub/message';
 import type { IssuePublisher } from '../../src/pubsub/publisher';
 import type { GitHubStandIn } from '../support/github-stand-in';
-import { TestOctokit } from '../support/test-octokit';
-
-let cachedKey: string | undefined;
-/** A throwaway RSA key so Probot can sign its app JWT (the GitHub stand-in does not verify the signature). */
-export function testPrivateKey(): string {
-  cachedKey ??= generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  }).privateKey;
-  return cachedKey;
-}
+import { standInProbot } from '../support/test-octokit';
 
 export class RecordingPublisher implements IssuePublisher {
   readonly messages: ForwardedIssue[] = [];
@@ -91,16 +77,7 @@ export function issuesPayload(o: IssuesPayloadOptions = {}) {
 
 /** The app as Lambda runs it (the Lambda's settings, src/lambda/runtime.ts), talking to the GitHub stand-in `gh` over HTTP. */
 export async function createTestProbot(gh: GitHubStandIn, deps: Partial<AppDeps> & Pick<AppDeps, 'loadClassifier'>, secret = 'test-secret'): Promise<Probot> {
-  const probot = createProbot({
-    appId: gh.appId,
-    privateKey: testPrivateKey(),
-    secret,
-    baseUrl: gh.url,
-    requestTimeoutMs: LAMBDA_GITHUB_REQUEST_TIMEOUT_MS,
-    webhookWindow: true,
-    Octokit: TestOctokit,
-    log: createLogger('probot-test'),
-  });
+  const probot = standInProbot(gh, { secret, requestTimeoutMs: LAMBDA_GITHUB_REQUEST_TIMEOUT_MS, webhookWindow: true });
   await probot.load(createApp({ publisher: null, configStore: null, ...deps }));
   return probot;
 }

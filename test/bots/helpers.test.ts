@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Probot } from 'probot';
+import type { Probot } from 'probot';
 import { helperBots, type HelperBotDeps } from '../../src/app';
 import { TRACKING_STATUS_MARKER } from '../../src/config/helpers-config';
-import { createLogger } from '../../src/log/logger';
 import { HttpError, startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
-import { testPrivateKey } from '../stand-in/support';
-import { TestOctokit } from '../support/test-octokit';
+import { standInProbot } from '../support/test-octokit';
 
 /**
  * The PTP-style helpers end to end: the GitHub stand-in sends its webhooks (a human's label, a push, an edit, and the
@@ -46,7 +44,7 @@ let gh: GitHubStandIn;
 let app: Probot | null = null;
 
 function makeProbot(deps: HelperBotDeps = {}): Probot {
-  const probot = new Probot({ appId: gh.appId, privateKey: testPrivateKey(), baseUrl: gh.url, Octokit: TestOctokit, log: createLogger('probot-test') });
+  const probot = standInProbot(gh);
   void probot.load((a) => {
     helperBots(a, deps);
   });

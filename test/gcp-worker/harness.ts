@@ -2,7 +2,7 @@
  * Full worker stack for tests: real @google-cloud/pubsub against the fake or the official emulator, real
  * @google-cloud/storage against the GCS stand-in, real Probot/Octokit against the GitHub stand-in over HTTP.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import type { WorkerSettings } from '../../gcp-worker/src/settings';
 import { localWorkerSettings } from '../support/worker-settings';
 import { workerResults, type WorkerResult } from '../support/worker-results';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
+import { testPrivateKey } from '../support/test-octokit';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 
 export const PROJECT = 'label-bot-test';
@@ -82,12 +83,6 @@ export function forwardedIssue(owner: string, name: string, number: number, over
     cohort: { ratio: 1, bucket: 0.1, mode: 'active' },
     ...over,
   };
-}
-
-let appKey: string | null = null;
-function testPrivateKey(): string {
-  appKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  return appKey;
 }
 
 /** A worker plus its results, read from its `message handled` log lines. */

@@ -7,9 +7,9 @@ import { verifyWebhookSignature } from '../../src/lambda/signature';
 import { createWebhookHandler } from '../../src/lambda/webhook-handler';
 import { createLogger } from '../../src/log/logger';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
-import { TestOctokit } from '../support/test-octokit';
+import { TestOctokit, testPrivateKey } from '../support/test-octokit';
 import { KeywordClassifier } from '../support/fake-classifier';
-import { issuesPayload, logSink, testPrivateKey } from '../bots/app-harness';
+import { issuesPayload, logSink } from '../bots/app-harness';
 import { signWebhookBody, v1Event, v2Event, WEBHOOK_SECRET } from './lambda-events';
 
 let gh: GitHubStandIn;

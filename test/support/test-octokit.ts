@@ -1,4 +1,7 @@
-import { ProbotOctokit } from 'probot';
+import { generateKeyPairSync } from 'node:crypto';
+import { ProbotOctokit, type Probot } from 'probot';
+import { createProbot, type CreateProbotOptions } from '../../src/github/create-probot';
+import { createLogger } from '../../src/log/logger';
 import type { GitHubStandIn } from './github-stand-in';
 
 /**
@@ -11,6 +14,33 @@ export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unkno
   retry: { enabled: false },
   throttle: { ...(options.throttle as object | undefined), enabled: false },
 })) as typeof ProbotOctokit;
+
+let cachedKey: string | undefined;
+/** Any RSA key will do: the GitHub stand-in does not verify JWT signatures, but Probot needs a real key to sign one. */
+export function testPrivateKey(): string {
+  cachedKey ??= generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
+  return cachedKey;
+}
+
+/**
+ * A Probot on the stand-in, built by the production factory (src/github/create-probot.ts) with the test Octokit;
+ * `over` adds what a suite needs, e.g. the Lambda's `webhookWindow`.
+ */
+export function standInProbot(gh: GitHubStandIn, over: Partial<CreateProbotOptions> = {}): Probot {
+  return createProbot({
+    appId: gh.appId,
+    privateKey: testPrivateKey(),
+    baseUrl: gh.url,
+    requestTimeoutMs: 0,
+    Octokit: TestOctokit,
+    log: createLogger('probot-test'),
+    ...over,
+  });
+}
 
 /**
  * An Octokit on the stand-in with a token it never issued: it acts as the app's bot and sees every repo (the
