@@ -87,12 +87,14 @@ export async function writeEvalReport(dir: string, report: EvalReport, scored: r
   const md: string[] = [
     '# Model card',
     '',
-    `Evaluation mode: ${report.mode}${report.folds ? ` (${report.folds}-fold CV)` : ''}${report.perRepo ? ', per repo' : ''}.`,
+    report.mode === 'loro'
+      ? `Evaluation mode: leave-one-repo-out (${report.folds} repos; each scored by a model trained on the others).`
+      : `Evaluation mode: ${report.mode}${report.folds ? ` (${report.folds}-fold CV)` : ''}${report.perRepo ? ', per repo' : ''}.`,
     '',
     `Command: \`label-bot ${meta.command}\``,
     '',
-    `**Score: ${pct(report.score)}** (${report.perRepo ? 'mean over repos of macro-F1' : 'macro-F1'}); accuracy ${pct(report.accuracy)}; ${report.n} rows; decision: ${report.decision}.`,
-    `With the per-label thresholds the bot applies: macro-F1 ${pct(report.withThresholds.macroF1)}, exact-set accuracy ${pct(report.withThresholds.accuracy)}.`,
+    `**Score: ${pct(report.score)}** (${report.mode === 'loro' ? 'mean over held-out repos of macro-F1' : report.perRepo ? 'mean over repos of macro-F1' : 'macro-F1'}); accuracy ${pct(report.accuracy)}; ${report.n} rows; decision: ${report.decision}.`,
+    `With the per-label thresholds the bot applies: macro-F1 ${pct(report.withThresholds.macroF1)}, exact-set accuracy ${pct(report.withThresholds.accuracy)}; precision of applied labels ${pct(report.applied.precision)} at coverage ${pct(report.applied.coverage)} (share of issues given a label).`,
     '',
     '## Per label',
     '',
