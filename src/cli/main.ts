@@ -12,6 +12,7 @@ import { register as registerReport } from './commands/report';
 import { register as registerPublish } from './commands/publish';
 import { register as registerRollback } from './commands/rollback';
 import { register as registerModels } from './commands/models';
+import { register as registerCheckConfig } from './commands/check-config';
 import { runCli } from './run';
 
 const program = new Command('label-bot').description('Train, evaluate and serve label-bot issue classifiers').showHelpAfterError();
@@ -25,5 +26,6 @@ registerReport(program);
 registerPublish(program);
 registerRollback(program);
 registerModels(program);
+registerCheckConfig(program);
 
 await runCli(program, process.argv);
