@@ -18,8 +18,8 @@ import type { Classifier } from './ml/types';
 import type { IssuePublisher } from './pubsub/publisher';
 
 /**
- * The frontend Probot app: the bots of src/bots/, one per behaviour, over shared services. Dependencies are injected
- * so tests can pass fakes; production wiring is src/lambda/runtime.ts.
+ * The frontend Probot app: the bots of src/bots/, one per behaviour, over shared services. Its dependencies are
+ * passed in; the Lambda's wiring is src/lambda/runtime.ts.
  */
 export interface AppDeps {
   /** Resolves the universal model; called per event, so memoize it (load once per instance). */

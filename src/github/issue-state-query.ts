@@ -2,8 +2,6 @@
  * One GraphQL read gives the labeler everything it needs about an issue and its repo's config,
  * so a labeled issue costs at most 3 GitHub calls: this read, add labels, create or edit the comment.
  */
-export const ISSUE_STATE_OPERATION = 'LabelBotIssueState';
-
 export const ISSUE_STATE_QUERY = /* GraphQL */ `
   query LabelBotIssueState($owner: String!, $repo: String!, $number: Int!, $configPath: String!) {
     repository(owner: $owner, name: $repo) {
@@ -85,8 +83,7 @@ export interface IssueStateResponse {
         }[];
       };
       comments: { nodes: GqlComment[] };
-      /** Absent from stand-ins that predate it: treated as empty. */
-      recentComments?: { nodes: GqlComment[] };
+      recentComments: { nodes: GqlComment[] };
     } | null;
   } | null;
   /** Null when the owner has no `.github` repo or the app cannot see it. */

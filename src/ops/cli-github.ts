@@ -2,7 +2,7 @@
  * The GitHub client of the CLI. Operator commands (backfill, report) take a personal/installation token
  * (GITHUB_TOKEN) or the app's own credentials (APP_ID + PRIVATE_KEY/PRIVATE_KEY_PATH, installation looked up from the
  * repo or given as INSTALLATION_ID); fetch-issues takes a token or none. GITHUB_API_URL points it at GitHub
- * Enterprise or the local stand-in. Every client gets the same rate-limit guard.
+ * Enterprise or another GitHub-compatible API. Every client gets the same rate-limit guard.
  */
 import { ProbotOctokit } from 'probot';
 import { appCredentialsFromEnv, createOctokitFactory } from '../github/octokit';

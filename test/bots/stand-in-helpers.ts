@@ -5,10 +5,8 @@
 import type { Probot } from 'probot';
 import { helperBots, type HelperBotDeps } from '../../src/app';
 import { readTrackingIssueFromRepoFile } from '../../src/config/helpers-config';
-import { createProbot } from '../../src/github/create-probot';
-import { createLogger } from '../../src/log/logger';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
-import { TestOctokit, testPrivateKey } from '../stand-in/support';
+import { standInProbot } from '../support/test-octokit';
 
 export const REPO = 'acme/widgets';
 export const MAINTAINER = 'maintainer';
@@ -27,15 +25,7 @@ export interface HelpersStack {
 
 export async function startHelpersStack(trackingBody: string, deps: Partial<HelperBotDeps> = {}): Promise<HelpersStack> {
   const gh = await startGitHubStandIn();
-  const probot = createProbot({
-    appId: gh.appId,
-    privateKey: testPrivateKey(),
-    secret: gh.webhookSecret,
-    baseUrl: gh.url,
-    requestTimeoutMs: 5000,
-    Octokit: TestOctokit,
-    log: createLogger('probot-test'),
-  });
+  const probot = standInProbot(gh, { secret: gh.webhookSecret, requestTimeoutMs: 5000 });
   await probot.load((app: Probot) => helperBots(app, { trackingIssue: readTrackingIssueFromRepoFile, ...deps }));
   const receive = async (d: WebhookDelivery) => {
     await probot.webhooks.verifyAndReceive({

@@ -1,14 +1,13 @@
 /**
  * Full worker stack for tests: real @google-cloud/pubsub against the fake or the official emulator, real
- * @google-cloud/storage against the GCS stand-in, real Probot/Octokit against the frontend's nock-backed FakeGitHub.
+ * @google-cloud/storage against the GCS stand-in, real Probot/Octokit against the GitHub stand-in over HTTP.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PubSub, type Subscription, type Topic } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
-import nock from 'nock';
 import type { ForwardedIssue } from '../../src/pubsub/message';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { GcsModelStore, parseScope, publishModel, type ArtifactLoader } from '../../src/registry';
@@ -18,10 +17,15 @@ import type { CountableClient } from '../../gcp-worker/src/process-message';
 import type { WorkerSettings } from '../../gcp-worker/src/settings';
 import { localWorkerSettings } from '../support/worker-settings';
 import { workerResults, type WorkerResult } from '../support/worker-results';
-import { FakeGitHub } from '../support/nock-github';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
+import { testPrivateKey } from '../support/test-octokit';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 
 export const PROJECT = 'label-bot-test';
+/** The installation `forwardedIssue()` names; `stack.addRepo` puts repos under it. */
+export const INSTALLATION_ID = 4242;
+export const LABELS_ENDPOINT = 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels';
+const TOKENS_ENDPOINT = 'POST /app/installations/{installation_id}/access_tokens';
 export const BUCKET = 'label-bot-models';
 const MAGIC = Buffer.from('KWMODEL1');
 
@@ -62,7 +66,7 @@ export function forwardedIssue(owner: string, name: string, number: number, over
     delivery_id: randomUUID(),
     event: 'issues',
     action: 'opened',
-    installation_id: 4242,
+    installation_id: INSTALLATION_ID,
     repo: { owner, name, id: 1, private: false },
     issue: {
       number,
@@ -81,12 +85,6 @@ export function forwardedIssue(owner: string, name: string, number: number, over
   };
 }
 
-let appKey: string | null = null;
-function testPrivateKey(): string {
-  appKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  return appKey;
-}
-
 /** A worker plus its results, read from its `message handled` log lines. */
 export type TestWorker = RunningWorker & { onResult(listener: (r: WorkerResult) => void): void };
 
@@ -98,7 +96,15 @@ export interface Stack {
   subscriptionName: string;
   gcs: GcsStandIn;
   store: GcsModelStore;
-  github: FakeGitHub;
+  github: GitHubStandIn;
+  /** A repo under the installation the messages name, with `.github/issue_label_bot.yaml` when `config` is given. */
+  addRepo(fullName: string, config?: string): void;
+  /** An issue filed by alice, as the stand-in's control API does it (no webhook: the tests publish the message). */
+  addIssue(fullName: string, number: number, title: string): void;
+  /** GitHub calls other than minting installation tokens, in order. */
+  githubCalls(): ReturnType<GitHubStandIn['counters']['requests']>;
+  /** The calls among them that change GitHub. */
+  githubWrites(): ReturnType<GitHubStandIn['counters']['requests']>;
   settings: WorkerSettings;
   workers: TestWorker[];
   /** Messages that reached the dead-letter topic. */
@@ -109,8 +115,6 @@ export interface Stack {
 }
 
 export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts?: number } = {}): Promise<Stack> {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   const id = randomUUID().slice(0, 8);
   const pubsub = new PubSub({ apiEndpoint: pubsubHost, projectId: PROJECT });
   const [topic] = await pubsub.createTopic(`issues-${id}`);
@@ -132,10 +136,9 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
   const store = new GcsModelStore(storage, BUCKET);
   await publishModel({ store, scope: parseScope('*'), dir: keywordModelDir({ bug: 'crash', question: 'how do i' }, 0.7) });
 
-  const github = new FakeGitHub();
-  github.install();
+  const github = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
   const octokits = createOctokitFactory(
-    { appId: '12345', privateKey: testPrivateKey() },
+    { appId: String(github.appId), privateKey: testPrivateKey(), baseUrl: github.url },
     { octokitDefaults: { retry: { enabled: false }, throttle: { enabled: false } } },
   );
 
@@ -154,6 +157,14 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
     gcs,
     store,
     github,
+    addRepo(fullName, config) {
+      github.createRepo(fullName, { installationId: INSTALLATION_ID, files: config === undefined ? {} : { '.github/issue_label_bot.yaml': config } });
+    },
+    addIssue(fullName, number, title) {
+      github.createIssue(fullName, { number, title, body: 'It crashes', user: 'alice' });
+    },
+    githubCalls: () => github.counters.requests().filter((r) => r.endpoint !== TOKENS_ENDPOINT),
+    githubWrites: () => github.counters.requests().filter((r) => r.write && r.endpoint !== TOKENS_ENDPOINT),
     settings,
     workers,
     deadLettered,
@@ -184,8 +195,7 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
       await dlqSubscription.close();
       await pubsub.close();
       await gcs.stop();
-      nock.cleanAll();
-      nock.enableNetConnect();
+      await github.close();
     },
   };
   return stack;

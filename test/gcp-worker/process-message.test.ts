@@ -1,12 +1,12 @@
 /** processMessage decisions without Pub/Sub: what gets acked, what gets nacked, and why. */
-import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWorkerMetrics } from '../../gcp-worker/src/metrics';
 import { parseForwardedIssue, processMessage, type CountableClient, type ProcessDeps } from '../../gcp-worker/src/process-message';
 import { createLogger } from '../../src/log/logger';
 import type { Classifier } from '../../src/ml/types';
 import { NoModelError, StoreUnavailableError, type ResolvedModel } from '../../src/registry';
-import { FakeGitHub, testOctokit } from '../support/nock-github';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
+import { standInOctokit } from '../support/test-octokit';
 import { forwardedIssue, keywordLoader } from './harness';
 
 const msg = (data: unknown, attempt?: number) => ({
@@ -17,23 +17,25 @@ const msg = (data: unknown, attempt?: number) => ({
 });
 
 describe('processMessage', () => {
-  let github: FakeGitHub;
+  let github: GitHubStandIn;
   let model: Classifier;
+  const addIssue = (number: number, title: string) => github.createIssue('acme/widgets', { number, title, body: 'It crashes', user: 'alice' });
+  const failLabels = (status: number) =>
+    github.faults.add({ kind: 'status', status, method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/labels', times: 1 });
+  beforeAll(async () => {
+    github = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
+  });
+  afterAll(async () => {
+    await github.close();
+  });
   beforeEach(async () => {
-    nock.disableNetConnect();
-    github = new FakeGitHub();
-    github.install();
-    github.addRepo('acme/widgets');
+    github.reset();
+    github.createRepo('acme/widgets');
     model = await keywordLoader(Buffer.concat([Buffer.from('KWMODEL1'), Buffer.from('{"bug":"crash"}')]), { labels: ['bug'] }, 'acme/widgets/v1');
   });
-  afterEach(() => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-  });
-
   const deps = (resolve: () => Promise<ResolvedModel>): ProcessDeps => ({
     registry: { resolve },
-    installationClient: async () => testOctokit() as unknown as CountableClient,
+    installationClient: async () => standInOctokit(github) as unknown as CountableClient,
     metrics: createWorkerMetrics(() => null, false),
     log: createLogger('test'),
     maxDeliveryAttempts: 5,
@@ -51,29 +53,29 @@ describe('processMessage', () => {
   it('nacks invalid messages, model-store outages, missing models and prediction failures', async () => {
     expect(await processMessage(msg('nope'), deps(ok))).toMatchObject({ outcome: 'invalid', action: 'nack' });
     const m = forwardedIssue('acme', 'widgets', 1);
-    github.addIssue('acme/widgets', { number: 1, title: 'Crash' });
+    addIssue(1, 'Crash');
     expect(await processMessage(msg(m), deps(() => Promise.reject(new StoreUnavailableError('503'))))).toMatchObject({ outcome: 'transient_error', action: 'nack' });
     expect(await processMessage(msg(m), deps(() => Promise.reject(new NoModelError('none'))))).toMatchObject({ outcome: 'no_model', action: 'nack' });
     const broken: Classifier = { version: 'x', labels: ['bug'], predict: () => Promise.reject(new Error('onnx exploded')) };
     const res = await processMessage(msg(m), deps(() => Promise.resolve({ classifier: broken, source: 'repo', scope: 'acme/widgets', version: 'x' })));
     expect(res).toMatchObject({ outcome: 'transient_error', action: 'nack' });
-    expect(github.writes()).toHaveLength(0);
+    expect(github.counters.requests().filter((r) => r.write)).toEqual([]);
   });
 
   it('acks a label, a 403 write and a gone issue; nacks a 429', async () => {
-    github.addIssue('acme/widgets', { number: 2, title: 'Crash' });
+    addIssue(2, 'Crash');
     // Read, labels, and the comment mutation, which also resolves a two-pod comment race.
     expect(await processMessage(msg(forwardedIssue('acme', 'widgets', 2)), deps(ok))).toMatchObject({ outcome: 'labeled', action: 'ack', labels: ['bug'], githubCalls: 3 });
     expect(await processMessage(msg(forwardedIssue('acme', 'widgets', 99)), deps(ok))).toMatchObject({ outcome: 'gone', action: 'ack' });
-    github.addIssue('acme/widgets', { number: 3, title: 'Crash' });
-    github.failLabelsWith = { status: 403, times: 1 };
+    addIssue(3, 'Crash');
+    failLabels(403);
     expect(await processMessage(msg(forwardedIssue('acme', 'widgets', 3)), deps(ok))).toMatchObject({ outcome: 'permanent_error', action: 'ack' });
-    github.failLabelsWith = { status: 429, times: 1 };
+    failLabels(429);
     expect(await processMessage(msg(forwardedIssue('acme', 'widgets', 3), 5), deps(ok))).toMatchObject({ outcome: 'transient_error', action: 'nack' });
   });
 
   it('applies the operator defaults the frontend forwarded, under the repo file', async () => {
-    github.addIssue('acme/widgets', { number: 4, title: 'Crash' });
+    addIssue(4, 'Crash');
     const m = { ...forwardedIssue('acme', 'widgets', 4), defaults: { comment: false, 'label-alias': { bug: 'type: bug' } } };
     // Silent mode from the defaults: read and labels only.
     expect(await processMessage(msg(m), deps(ok))).toMatchObject({ outcome: 'labeled', labels: ['type: bug'], githubCalls: 2 });

@@ -1,7 +1,7 @@
 /**
  * The worker with real ONNX models trained by the ML core, and the production entry point (gcp-worker/src/main.ts)
- * run as a child process: SIGTERM mid-processing loses nothing. GitHub here is the HTTP GitHub stand-in, because a
- * child process cannot see nock.
+ * run as a child process: SIGTERM mid-processing loses nothing. GitHub is the HTTP GitHub stand-in, which the child
+ * process reaches through GITHUB_API_URL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';

@@ -1,14 +1,13 @@
 /**
  * The worker end to end: real Pub/Sub client (fake AND, when installed, the official emulator), real storage
- * client against the GCS stand-in, real Probot/Octokit against the nock-backed FakeGitHub.
+ * client against the GCS stand-in, real Probot/Octokit against the GitHub stand-in.
  */
-import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseScope, publishModel } from '../../src/registry';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
 import { pubSubEmulatorSkipReason, startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
 import type { WorkerResult } from '../support/worker-results';
-import { forwardedIssue, keywordModelDir, startStack, waitUntil, type Stack, type TestWorker } from './harness';
+import { forwardedIssue, keywordModelDir, LABELS_ENDPOINT, startStack, waitUntil, type Stack, type TestWorker } from './harness';
 
 function collect(worker: TestWorker): WorkerResult[] {
   const results: WorkerResult[] = [];
@@ -26,28 +25,28 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
     afterAll(async () => server?.stop());
     beforeEach(async () => {
       stack = await startStack(server.host);
-      stack.github.addRepo('acme/widgets');
+      stack.addRepo('acme/widgets');
     });
     afterEach(async () => stack?.close());
 
     it('labels an issue, comments once, acks: exactly 3 GitHub calls when it creates the comment, 1 on a redelivery', async () => {
       const worker = await stack.startWorker();
       const results = collect(worker);
-      stack.github.addIssue('acme/widgets', { number: 1, title: 'Crash on save' });
-      stack.github.addIssue('acme/widgets', { number: 2, title: 'App crash when offline' });
+      stack.addIssue('acme/widgets', 1, 'Crash on save');
+      stack.addIssue('acme/widgets', 2, 'App crash when offline');
       await stack.publish(forwardedIssue('acme', 'widgets', 1));
       await waitUntil(() => results.length === 1);
       // Steady state: installation token cached, model cached.
-      const before = stack.github.calls.length;
+      const before = stack.githubCalls().length;
       await stack.publish(forwardedIssue('acme', 'widgets', 2));
       await waitUntil(() => results.length === 2);
-      const calls = stack.github.calls.slice(before);
+      const calls = stack.githubCalls().slice(before);
       // The comment mutation's payload lists the issue's comments after the write: the check that makes two pods
       // racing on one issue converge on one comment costs no call of its own.
-      expect(calls.map((c) => `${c.method} ${c.path.split('?')[0]}${c.operation ? ` ${c.operation}` : ''}`)).toEqual([
-        'POST /graphql LabelBotIssueState',
-        'POST /repos/acme/widgets/issues/2/labels',
-        'POST /graphql LabelBotAddComment',
+      expect(calls.map((c) => [c.endpoint, c.issue])).toEqual([
+        ['POST graphql:LabelBotIssueState', 'acme/widgets#2'],
+        [LABELS_ENDPOINT, 'acme/widgets#2'],
+        ['POST graphql:LabelBotAddComment', 'acme/widgets#2'],
       ]);
       expect(results.map((r) => [r.outcome, r.action, r.labels])).toEqual([
         ['labeled', 'ack', ['bug']],
@@ -68,11 +67,11 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
     });
 
     it('2 GitHub calls per new issue in silent mode (no comment)', async () => {
-      stack.github.addRepo('acme/quiet', { config: 'comment: false\n' });
+      stack.addRepo('acme/quiet', 'comment: false\n');
       const worker = await stack.startWorker();
       const results = collect(worker);
-      stack.github.addIssue('acme/quiet', { number: 1, title: 'Crash on save' });
-      stack.github.addIssue('acme/quiet', { number: 2, title: 'Crash on load' });
+      stack.addIssue('acme/quiet', 1, 'Crash on save');
+      stack.addIssue('acme/quiet', 2, 'Crash on load');
       await stack.publish(forwardedIssue('acme', 'quiet', 1));
       await waitUntil(() => results.length === 1);
       await stack.publish(forwardedIssue('acme', 'quiet', 2));
@@ -84,7 +83,7 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
     it('the same message delivered 3× concurrently gives the same labels and one comment', async () => {
       const worker = await stack.startWorker({ concurrency: 8 });
       const results = collect(worker);
-      stack.github.addIssue('acme/widgets', { number: 3, title: 'Crash when clicking' });
+      stack.addIssue('acme/widgets', 3, 'Crash when clicking');
       const message = forwardedIssue('acme', 'widgets', 3);
       await Promise.all([stack.publish(message), stack.publish(message), stack.publish(message)]);
       await waitUntil(() => results.length === 3);
@@ -92,29 +91,28 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       const issue = stack.github.issue('acme/widgets', 3);
       expect(issue.labels).toEqual(['bug']);
       expect(issue.comments).toHaveLength(1);
-      expect(stack.github.callsTo('POST', '/issues/3/labels')).toHaveLength(1);
+      expect(stack.github.counters.forIssue('acme/widgets', 3, LABELS_ENDPOINT)).toBe(1);
     });
 
     it('never re-adds a label a human removed', async () => {
       const worker = await stack.startWorker();
       const results = collect(worker);
-      stack.github.addIssue('acme/widgets', { number: 4, title: 'Crash; how do I recover?' });
-      stack.github.humanLabel('acme/widgets', 4, 'bug');
-      stack.github.humanUnlabel('acme/widgets', 4, 'bug');
+      stack.addIssue('acme/widgets', 4, 'Crash; how do I recover?');
+      stack.github.addLabels('acme/widgets', 4, ['bug'], { user: 'maintainer' });
+      stack.github.removeLabel('acme/widgets', 4, 'bug', { user: 'maintainer' });
       await stack.publish(forwardedIssue('acme', 'widgets', 4));
       await waitUntil(() => results.length === 1);
       expect(results[0]?.action).toBe('ack');
       expect(stack.github.issue('acme/widgets', 4).labels).toEqual(['question']);
-      for (const call of stack.github.callsTo('POST', '/issues/4/labels')) {
-        expect((call.body as { labels: string[] }).labels).not.toContain('bug');
-      }
+      const botEvents = stack.github.issue('acme/widgets', 4).events.filter((e) => e.actor === stack.github.botLogin);
+      expect(botEvents.map((e) => [e.event, e.label])).toEqual([['labeled', 'question']]);
     });
 
     it('a transient GitHub 502 is nacked, redelivered and ends labeled', async () => {
       const worker = await stack.startWorker();
       const results = collect(worker);
-      stack.github.addIssue('acme/widgets', { number: 5, title: 'Crash at boot' });
-      stack.github.failLabelsWith = { status: 502, times: 1 };
+      stack.addIssue('acme/widgets', 5, 'Crash at boot');
+      stack.github.faults.add({ kind: 'status', status: 502, method: 'POST', route: LABELS_ENDPOINT.slice(5), times: 1 });
       await stack.publish(forwardedIssue('acme', 'widgets', 5));
       await waitUntil(() => results.some((r) => r.action === 'ack'));
       expect(results.map((r) => [r.outcome, r.action])).toEqual([
@@ -126,11 +124,8 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
     });
 
     it('acks a 404 (issue gone) and an uninstalled app (403/404 on the token) without retrying', async () => {
-      // The app was uninstalled from installation 999: its token request fails. First match wins in nock.
-      nock.cleanAll();
-      nock('https://api.github.com').persist().post('/app/installations/999/access_tokens').reply(404, { message: 'Not Found' });
-      stack.github.install();
-      stack.github.addIssue('acme/widgets', { number: 6, title: 'Crash' });
+      // Installation 999 does not exist (the app was uninstalled): its token request is a 404.
+      stack.addIssue('acme/widgets', 6, 'Crash');
       const worker = await stack.startWorker();
       const results = collect(worker);
       await stack.publish(forwardedIssue('acme', 'widgets', 404));
@@ -145,7 +140,7 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       await stack.publish(forwardedIssue('acme', 'widgets', 404));
       await waitUntil(() => results.length === 3);
       expect(results).toHaveLength(3);
-      expect(stack.github.writes()).toHaveLength(0);
+      expect(stack.githubWrites()).toEqual([]);
     });
 
     it('a poison message (bad JSON, unknown version) reaches the dead-letter topic after max attempts', async () => {
@@ -165,8 +160,8 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
     it('a GitHub outage that outlasts the retries sends the message to the dead-letter topic', async () => {
       const worker = await stack.startWorker();
       const results = collect(worker);
-      stack.github.addIssue('acme/widgets', { number: 12, title: 'Crash forever' });
-      stack.github.failLabelsWith = { status: 502, times: 1000 };
+      stack.addIssue('acme/widgets', 12, 'Crash forever');
+      stack.github.faults.add({ kind: 'status', status: 502, method: 'POST', route: LABELS_ENDPOINT.slice(5), times: 1000 });
       const m = forwardedIssue('acme', 'widgets', 12);
       await stack.publish(m);
       await waitUntil(() => stack.deadLettered.length === 1, 45_000, 'dead-lettered after max attempts');
@@ -178,8 +173,8 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
     it('picks up a newly published model version without a restart', async () => {
       const worker = await stack.startWorker();
       const results = collect(worker);
-      stack.github.addIssue('acme/widgets', { number: 8, title: 'Crash: please add a retry' });
-      stack.github.addIssue('acme/widgets', { number: 9, title: 'Crash: please add a retry' });
+      stack.addIssue('acme/widgets', 8, 'Crash: please add a retry');
+      stack.addIssue('acme/widgets', 9, 'Crash: please add a retry');
       await stack.publish(forwardedIssue('acme', 'widgets', 8));
       await waitUntil(() => results.length === 1);
       expect(results[0]).toMatchObject({ labels: ['bug'], modelVersion: expect.stringMatching(/^\*\//) });
@@ -199,8 +194,8 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       await publishModel({ store: stack.store, scope: parseScope('acme/widgets'), dir: keywordModelDir({ enhancement: 'crash' }, 0.9) });
       const worker = await stack.startWorker();
       const results = collect(worker);
-      stack.github.addIssue('acme/widgets', { number: 14, title: 'Crash on start' });
-      stack.github.addIssue('acme/widgets', { number: 15, title: 'Crash on start' });
+      stack.addIssue('acme/widgets', 14, 'Crash on start');
+      stack.addIssue('acme/widgets', 15, 'Crash on start');
       await stack.publish(forwardedIssue('acme', 'widgets', 14, { model: 'universal', cohort: { ratio: 0, bucket: 0.4, mode: 'active' } }));
       await waitUntil(() => results.length === 1);
       await stack.publish(forwardedIssue('acme', 'widgets', 15));
@@ -213,26 +208,18 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
     it('shadow mode predicts and logs but writes nothing', async () => {
       const worker = await stack.startWorker();
       const results = collect(worker);
-      stack.github.addIssue('acme/widgets', { number: 10, title: 'Crash' });
+      stack.addIssue('acme/widgets', 10, 'Crash');
       await stack.publish(forwardedIssue('acme', 'widgets', 10, { cohort: { ratio: 0.5, bucket: 0.1, mode: 'shadow' } }));
       await waitUntil(() => results.length === 1);
       expect(results[0]).toMatchObject({ outcome: 'shadow', action: 'ack', labels: ['bug'] });
-      expect(stack.github.writes()).toHaveLength(0);
+      expect(stack.githubWrites()).toEqual([]);
     });
 
     it('stop() during processing loses nothing: in-flight messages finish, the rest are redelivered', async () => {
       const total = 12;
-      for (let n = 1; n <= total; n++) stack.github.addIssue('acme/widgets', { number: 100 + n, title: 'Crash again' });
-      // Slow GitHub: each labels POST takes a while, so the stop lands mid-processing. nock uses the first matching
-      // interceptor, so ours goes in before FakeGitHub's.
-      nock.cleanAll();
-      nock('https://api.github.com').persist().post(/\/issues\/\d+\/labels$/).delay(300).reply(function (path, body) {
-        const num = Number(path.split('/')[5]);
-        const issue = stack.github.issue('acme/widgets', num);
-        for (const l of (body as { labels: string[] }).labels) if (!issue.labels.includes(l)) issue.labels.push(l);
-        return [200, issue.labels.map((name) => ({ name }))];
-      });
-      stack.github.install();
+      for (let n = 1; n <= total; n++) stack.addIssue('acme/widgets', 100 + n, 'Crash again');
+      // Slow GitHub: each labels POST takes a while, so the stop lands mid-processing.
+      stack.github.faults.add({ kind: 'latency', latencyMs: 300, method: 'POST', route: LABELS_ENDPOINT.slice(5) });
       const first = await stack.startWorker({ concurrency: 3, shutdownGraceSeconds: 20 });
       const firstResults = collect(first);
       for (let n = 1; n <= total; n++) await stack.publish(forwardedIssue('acme', 'widgets', 100 + n));
@@ -270,7 +257,7 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       }
       expect(body).toMatchObject({ ok: false, last_stream_error: expect.stringMatching(/not.?found|does not exist/i) });
       await stack.topic.createSubscription(name, { ackDeadlineSeconds: 10 });
-      stack.github.addIssue('acme/widgets', { number: 11, title: 'Crash' });
+      stack.addIssue('acme/widgets', 11, 'Crash');
       await stack.publish(forwardedIssue('acme', 'widgets', 11));
       await waitUntil(() => results.length === 1, 30_000, 'message after reopen');
       expect(results[0]).toMatchObject({ outcome: 'labeled', action: 'ack' });
