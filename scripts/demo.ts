@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Change } from '../test/support/github-stand-in/store';
+import type { Change } from '../test/support/github-stand-in/changes';
 import { configIssueBody, OPERATOR, ROOT, startLocalStack, type LocalStack } from './dev-local';
 
 const FIXTURES = join(ROOT, 'test/e2e/fixtures');

@@ -5,6 +5,7 @@ import configIssueBot from './bots/config-issue';
 import { labeledEvents } from './bots/labeled-event';
 import labelRulesBot from './bots/label-rules';
 import newIssueBot from './bots/new-issue';
+import renamedLabelBot, { type RenamedLabelDeps } from './bots/renamed-label';
 import trackingIssueBot from './bots/tracking-issue';
 import type { GlobalConfig } from './config/global-config';
 import { HelpersConfigResolver, readTrackingIssueFromRepoFile, type GlobalConfigSource, type TrackingIssueLookup } from './config/helpers-config';
@@ -17,8 +18,8 @@ import type { Classifier } from './ml/types';
 import type { IssuePublisher } from './pubsub/publisher';
 
 /**
- * The frontend Probot app: the bots of src/bots/, one per behaviour, over shared services. Dependencies are injected
- * so tests can pass fakes; production wiring is src/lambda/runtime.ts.
+ * The frontend Probot app: the bots of src/bots/, one per behaviour, over shared services. Its dependencies are
+ * passed in; the Lambda's wiring is src/lambda/runtime.ts.
  */
 export interface AppDeps {
   /** Resolves the universal model; called per event, so memoize it (load once per instance). */
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps): ApplicationFunction {
     configIssueBot(app, { configStore, log });
     helperBots(app, {
       globalConfig: { get: () => loadConfig() },
+      ...(configStore ? { configIssue: { store: configStore, octokit: () => fromProbot(app).forRepo(configStore.ref.owner, configStore.ref.repo) } } : {}),
       trackingIssue: cachedTrackingLookup(readTrackingIssueFromRepoFile, { ttlMs: deps.trackingTtlMs }),
       log: createLogger('helpers'),
     });
@@ -55,6 +57,8 @@ export interface HelperBotDeps {
   trackingIssue?: TrackingIssueLookup;
   /** TTL of each tracking issue's cache (default 60 s). */
   trackingTtlMs?: number;
+  /** The operator's config issue, whose status comment reports renamed labels its `repos:`/`defaults` still name. */
+  configIssue?: RenamedLabelDeps['configIssue'];
   now?: () => number;
   log?: Logger;
 }
@@ -69,4 +73,5 @@ export function helperBots(app: Probot, deps: HelperBotDeps = {}): void {
   ccBot(app, { labeled, log });
   ciflowBot(app, { labeled, helpersConfig, log });
   trackingIssueBot(app, { helpersConfig, log });
+  renamedLabelBot(app, { helpersConfig, configIssue: deps.configIssue, log });
 }

@@ -21,6 +21,9 @@ export interface TrainedDir {
 /** The options `npm run train:universal` builds the committed universal model with (one shared definition). */
 export const UNIVERSAL_TRAIN_OPTIONS: TrainOptions = UNIVERSAL_OPTIONS;
 
+/** A repo-specific model as `label-bot train` builds it by default (in-repo internal CV, featurizer defaults). */
+export const REPO_TRAIN_OPTIONS: TrainOptions = { seed: 1, folds: 3 };
+
 /** Quick mode: one λ and 3 internal folds, so the smoke pass stays well under a minute. */
 export const QUICK_TRAIN_OPTIONS: TrainOptions = { lambdas: [3e-4], folds: 3 };
 

@@ -1,5 +1,5 @@
 /**
- * Part 4 — the worker's throughput. The real worker (gcp-worker/src/worker startWorker: real Pub/Sub subscriber
+ * Part 4 — the worker's throughput. The real worker (gcp-worker/src/start-worker startWorker: real Pub/Sub subscriber
  * against the in-process gRPC fake, real GCS client against the GCS stand-in, the ML core's ONNX loader, real
  * Probot/Octokit against the GitHub stand-in) processes N forwarded issues per concurrency setting.
  * Throughput = N / (time from the first publish to the N-th handled message), after one warm-up message has loaded
@@ -11,13 +11,14 @@ import { Storage } from '@google-cloud/storage';
 import { artifactLoader } from '../../gcp-worker/src/ml-loaders';
 import type { CountableClient, ProcessResult } from '../../gcp-worker/src/process-message';
 import type { WorkerSettings } from '../../gcp-worker/src/settings';
-import { startWorker } from '../../gcp-worker/src/worker';
+import { startWorker } from '../../gcp-worker/src/start-worker';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { buildForwardedIssue, messageAttributes, type IssuesPayloadLike } from '../../src/pubsub/publisher';
 import { GcsModelStore, parseScope, publishModel } from '../../src/registry';
 import { startGcsStandIn, type GcsStandIn } from '../../test/support/gcs-stand-in';
 import { startGitHubStandIn, type GitHubStandIn } from '../../test/support/github-stand-in';
 import { startPubSubFake, type PubSubFake } from '../../test/support/pubsub-fake';
+import { workerResults } from '../../test/support/worker-results';
 import type { BenchContext } from '../lib/context';
 import { figure, notMeasured, statusOf, type Figure, type PartResult } from '../lib/result';
 import { median, perSecond, summarize } from '../lib/stats';
@@ -79,6 +80,8 @@ async function run(ctx: BenchContext, env: Env, concurrency: number, n: number, 
     bundledModelDir: undefined,
     readyCacheSeconds: 15,
   };
+  // Results are read from the worker's `message handled` log lines, as an operator would.
+  const log = workerResults();
   const worker = await startWorker({
     settings,
     loader: artifactLoader(),
@@ -86,10 +89,11 @@ async function run(ctx: BenchContext, env: Env, concurrency: number, n: number, 
     pubsub: new PubSub({ apiEndpoint: pubsub.host, projectId: PROJECT }),
     storage: new Storage({ apiEndpoint: env.gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }),
     defaultMetrics: false,
+    log: log.log,
   });
   const results: Result[] = [];
   let waiter: { count: number; resolve: () => void } | null = null;
-  worker.onResult((r) => {
+  log.onResult((r) => {
     results.push(r);
     if (waiter && results.length >= waiter.count) waiter.resolve();
   });

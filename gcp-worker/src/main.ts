@@ -8,7 +8,7 @@ import { createLogger } from '../../src/log/logger';
 import { artifactLoader, loadBundledModel } from './ml-loaders';
 import type { CountableClient } from './process-message';
 import { settingsFromEnv } from './settings';
-import { startWorker } from './worker';
+import { startWorker } from './start-worker';
 
 const log = createLogger('worker');
 

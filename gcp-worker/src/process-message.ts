@@ -98,7 +98,7 @@ function countCalls(client: CountableClient, metrics: WorkerMetrics): void {
 /**
  * Handles one message end to end and says whether to ack or nack it. Never throws.
  * - invalid JSON / unknown version / schema violation: nack, so Pub/Sub's dead-letter policy moves it to the DLQ
- *   after max attempts (the official emulator shows the same behaviour; tests run against both).
+ *   after max attempts (the official emulator behaves the same).
  * - GCS unavailable or no model anywhere, GitHub 5xx / rate limit / network: nack (retried with the subscription's backoff).
  * - issue gone, app uninstalled, 403, 404, 410: ack and log — retrying cannot help.
  */

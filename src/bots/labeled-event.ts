@@ -1,6 +1,7 @@
 import type { Context } from 'probot';
 import type { HelpersConfigResolver } from '../config/helpers-config';
 import { applyLabelRules } from '../helpers/apply-label-rules';
+import { labelKey } from '../helpers/handles';
 import type { HelpersConfig } from '../helpers/subscriptions-parser';
 import { errorFields } from '../log/error-fields';
 import type { Logger } from '../log/logger';
@@ -20,6 +21,18 @@ export interface LabeledEvent {
   config: HelpersConfig;
   /** Labels the label rules added for this event (empty for bot senders, or when a rule failed). */
   ruleAdded: string[];
+}
+
+/**
+ * Could any helper act on `label` being added? CC (subscribers), label rules (in `any`/`all`), ciflow on pull requests
+ * (a configured label, or any `ciflow/…` label for the unknown-label comment).
+ */
+export function helpersCareAbout(config: HelpersConfig, label: string, isPull: boolean): boolean {
+  const key = labelKey(label);
+  if ((config.cc.get(key) ?? []).length > 0) return true;
+  if (config.rules.some((r) => r.labels.some((l) => labelKey(l) === key))) return true;
+  if (!isPull || !config.ciflow || config.ciflow.labels.length === 0) return false;
+  return /^ciflow\//.test(key) || config.ciflow.labels.some((l) => labelKey(l) === key);
 }
 
 export function repoOf(context: { payload: { repository: { name: string; owner: { login: string } } } }): RepoRef {
@@ -42,6 +55,9 @@ export function labeledEvents(deps: { helpersConfig: HelpersConfigResolver; now:
     const isPull = context.name === 'pull_request';
     const item = 'pull_request' in context.payload ? context.payload.pull_request : context.payload.issue;
     const payloadLabels = (item.labels ?? []).map((l) => l.name);
+    // Settings already cached on this instance that name nothing about this label: no helper could act, no call.
+    const cached = deps.helpersConfig.peek(ref);
+    if (cached && !helpersCareAbout(cached, added, isPull)) return null;
     const config = await deps.helpersConfig.resolve(context.octokit, ref);
     let ruleAdded: string[] = [];
     // Our own additions (and any other bot's) arrive as labeled events with a Bot sender: rules ignore them, which

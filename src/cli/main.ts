@@ -12,9 +12,11 @@ import { register as registerReport } from './commands/report';
 import { register as registerPublish } from './commands/publish';
 import { register as registerRollback } from './commands/rollback';
 import { register as registerModels } from './commands/models';
+import { register as registerCheckConfig } from './commands/check-config';
 import { runCli } from './run';
+import { configureUsage } from './usage';
 
-const program = new Command('label-bot').description('Train, evaluate and serve label-bot issue classifiers').showHelpAfterError();
+const program = new Command('label-bot').description('Train, evaluate and serve label-bot issue classifiers');
 
 registerFetchIssues(program);
 registerTrain(program);
@@ -25,5 +27,7 @@ registerReport(program);
 registerPublish(program);
 registerRollback(program);
 registerModels(program);
+registerCheckConfig(program);
+configureUsage(program);
 
 await runCli(program, process.argv);

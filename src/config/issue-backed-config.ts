@@ -20,6 +20,11 @@ export interface IssueBackedConfigOptions<T> {
   ref: IssueRef;
   parse: (body: string) => ParseResult<T>;
   ttlMs: number;
+  /**
+   * First wait after a failed load or refresh; doubles on each consecutive failure, capped at `ttlMs`
+   * (default DEFAULT_RETRY_BASE_MS). A cold instance whose first load failed retries within seconds, not a TTL later.
+   */
+  retryBaseMs?: number;
   /** Hidden HTML comment that identifies this config's status comment, e.g. `<!-- label-bot:config-status -->`. */
   statusCommentMarker: string;
   /** Heading used in the status comment, e.g. "label-bot configuration". */
@@ -42,6 +47,9 @@ export type EditOutcome = 'not-config-issue' | 'ignored-bot' | 'ignored-no-permi
 
 const WRITE_ROLES = new Set(['admin', 'maintain', 'write']);
 
+/** Retries after a failed load: 2 s, 4 s, 8 s … up to the TTL. */
+export const DEFAULT_RETRY_BASE_MS = 2_000;
+
 interface HttpError {
   status?: number;
   response?: { headers?: Record<string, string | undefined> };
@@ -52,10 +60,17 @@ export class IssueBackedConfig<T> {
   /** The body `value` was parsed from: a refresh that finds the same body needs no editor check. */
   private acceptedBody: string | null = null;
   private warnings: string[] = [];
+  /**
+   * Problems found outside this body that its status comment should still show (a renamed label it names, a repo
+   * file's problems), by source. Kept until the next accepted edit, which re-reads everything from the new body.
+   */
+  private notices = new Map<string, string[]>();
   private errors: string[] | null = null;
   private etag: string | null = null;
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<T | null> | null = null;
+  /** Consecutive failed refreshes, for the backoff. */
+  private failures = 0;
   private readonly now: () => number;
   private readonly log: Logger;
 
@@ -116,16 +131,21 @@ export class IssueBackedConfig<T> {
         }
       }
       this.fetchedAt = this.now();
+      this.failures = 0;
       this.etag = res.headers.etag ?? null;
       this.accept(body, 'refresh');
     } catch (err) {
       if ((err as HttpError).status === 304) {
         this.fetchedAt = this.now();
+        this.failures = 0;
         return this.value;
       }
-      // Keep serving the last good value; retry after another TTL rather than on every event.
-      this.fetchedAt = this.now();
-      this.log.warn({ err: errorFields(err), config_issue: this.describe() }, 'config refresh failed; keeping last good value');
+      // Keep serving the last good value; retry after a short backoff (not on every event, not a whole TTL later).
+      this.failures++;
+      const waitMs = Math.min((this.opts.retryBaseMs ?? DEFAULT_RETRY_BASE_MS) * 2 ** (this.failures - 1), this.opts.ttlMs);
+      this.fetchedAt = this.now() - this.opts.ttlMs + waitMs;
+      this.log.warn({ err: errorFields(err), config_issue: this.describe(), retry_in_ms: waitMs, failures: this.failures }, 'config refresh failed; keeping last good value');
+      return this.value;
     }
     return this.value;
   }
@@ -137,6 +157,8 @@ export class IssueBackedConfig<T> {
       this.value = parsed.value;
       this.acceptedBody = body;
       this.warnings = parsed.warnings;
+      // A new body answers the rename notices (re-reported if the old name is still there on the next rename check).
+      if (via === 'edit') for (const k of [...this.notices.keys()]) if (k.startsWith('renamed:')) this.notices.delete(k);
       this.errors = null;
       this.log.info({ config_issue: this.describe(), via, warnings: parsed.warnings }, 'config loaded');
       return true;
@@ -198,6 +220,21 @@ export class IssueBackedConfig<T> {
     }
   }
 
+  private allWarnings(): string[] {
+    return [...this.warnings, ...[...this.notices.values()].flat()];
+  }
+
+  /**
+   * Shows `lines` (replacing earlier ones from the same `source`) in the status comment, e.g. "setting X names label Y,
+   * which was renamed". Writes only when the comment's text changes; an empty list removes the source's lines.
+   */
+  async setNotices(octokit: GitHubClient | null, source: string, lines: string[]): Promise<void> {
+    if (lines.length === 0) this.notices.delete(source);
+    else this.notices.set(source, lines);
+    // null: only remember them, for the status comment the next edit writes anyway.
+    if (octokit) await this.upsertStatusComment(octokit, this.errors === null);
+  }
+
   private renderStatus(ok: boolean): string | null {
     const title = this.opts.title ?? 'Configuration';
     if (!ok) {
@@ -208,12 +245,13 @@ export class IssueBackedConfig<T> {
         ...(this.errors ?? []).map((e) => `- \`${e.replace(/`/g, "'")}\``),
       ].join('\n');
     }
-    if (this.warnings.length) {
+    const warnings = this.allWarnings();
+    if (warnings.length) {
       return [
         this.opts.statusCommentMarker,
         `**${title}: valid, with warnings.**`,
         '',
-        ...this.warnings.map((w) => `- ${w}`),
+        ...warnings.map((w) => `- ${w}`),
       ].join('\n');
     }
     return [this.opts.statusCommentMarker, `**${title}: valid.** The current version is in use.`].join('\n');
@@ -241,7 +279,7 @@ export class IssueBackedConfig<T> {
     const existing = await this.findStatusComment(octokit);
     const body = this.renderStatus(ok);
     // Nothing was ever wrong: stay quiet instead of announcing "valid" on every edit.
-    if (!existing && ok && this.warnings.length === 0) return;
+    if (!existing && ok && this.allWarnings().length === 0) return;
     if (body === null) return;
     if (!existing) {
       await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {

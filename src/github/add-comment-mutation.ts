@@ -8,8 +8,6 @@ import type { GqlComment } from './issue-state-query';
  * Two deliveries racing on one issue both create a comment; at least the later one sees both here and deletes the
  * younger, so the race costs no extra call unless it actually happened.
  */
-export const ADD_COMMENT_OPERATION = 'LabelBotAddComment';
-
 /** Racers' comments are the newest, so the last 100 always include them. */
 export const ADD_COMMENT_MUTATION = /* GraphQL */ `
   mutation LabelBotAddComment($subjectId: ID!, $body: String!) {

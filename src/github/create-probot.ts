@@ -6,15 +6,15 @@ import { invocationDeadlinePlugin } from './invocation-deadline';
 
 /**
  * The one place a Probot is built: the Lambda (src/lambda/runtime.ts), `npm run dev` (src/lambda/dev-server.ts), the
- * worker and the CLI (src/github/octokit.ts), and the tests through those. What differs between them is an option
- * here, never a second construction.
+ * worker and the CLI (src/github/octokit.ts). What differs between them is an option here, never a second
+ * construction.
  */
 export interface CreateProbotOptions {
   appId: string | number;
   privateKey: string;
   /** The webhook secret; only processes that receive webhooks (Lambda, dev server) need one. */
   secret?: string;
-  /** GITHUB_API_URL: GitHub Enterprise, or a local GitHub stand-in. */
+  /** GITHUB_API_URL: GitHub Enterprise, or another GitHub-compatible API. */
   baseUrl?: string;
   /** Deadline per GitHub request, installation-token requests included (ms, 0 = none). */
   requestTimeoutMs: number;
@@ -23,9 +23,9 @@ export interface CreateProbotOptions {
    * rate-limit waits only when they are short. For the webhook receivers; the worker and CLI can wait.
    */
   webhookWindow?: boolean;
-  /** Extra Octokit defaults, e.g. `{ retry: { enabled: false }, throttle: { enabled: false } }` in tests. */
+  /** Extra Octokit defaults, e.g. `{ retry: { enabled: false }, throttle: { enabled: false } }`. */
   octokitDefaults?: Record<string, unknown>;
-  /** Octokit class to start from (tests pass one with retries and throttling off). */
+  /** Octokit class to start from (default ProbotOctokit). */
   Octokit?: typeof ProbotOctokit;
   log?: Logger;
 }
@@ -47,7 +47,7 @@ export function probotOptions(opts: CreateProbotOptions): Options {
   // One budget per Probot (per process in practice): every client of one installation shares its slots and writes.
   const budget = budgetThrottleOptions(installationBudget({ maxWaitMs: opts.webhookWindow ? MAX_RATE_LIMIT_WAIT_S * 1000 : undefined }));
   // A function, not an object: Probot passes its own `throttle`/`retry` to installation clients, and an object default
-  // would be shallow-overridden (e.g. a test's `throttle: { enabled: false }` silently lost).
+  // would be shallow-overridden (e.g. a caller's `throttle: { enabled: false }` silently lost).
   const Base = (opts.Octokit ?? ProbotOctokit).plugin(invocationDeadlinePlugin as never) as typeof ProbotOctokit;
   const Octokit = Base.defaults((instance: Record<string, unknown>) => ({
     ...instance,

@@ -5,8 +5,6 @@ import type { GqlActor } from './issue-state-query';
  * was never edited) and `author`. The config caches ask this only when a TTL refresh finds a changed body, so an edit
  * by someone without write access is ignored there too, not only on the edit's webhook.
  */
-export const ISSUE_EDITOR_OPERATION = 'LabelBotIssueEditor';
-
 export const ISSUE_EDITOR_QUERY = /* GraphQL */ `
   query LabelBotIssueEditor($owner: String!, $repo: String!, $number: Int!) {
     repository(owner: $owner, name: $repo) {

@@ -2,8 +2,6 @@
  * One GraphQL read gives the labeler everything it needs about an issue and its repo's config, and the repo's label
  * ids, so a first labeling costs 2 GitHub calls: this read and one mutation (labels + comment).
  */
-export const ISSUE_STATE_OPERATION = 'LabelBotIssueState';
-
 export const ISSUE_STATE_QUERY = /* GraphQL */ `
   query LabelBotIssueState($owner: String!, $repo: String!, $number: Int!, $configPath: String!) {
     repository(owner: $owner, name: $repo) {
@@ -89,8 +87,7 @@ export interface IssueStateResponse {
         }[];
       };
       comments: { nodes: GqlComment[] };
-      /** Absent from stand-ins that predate it: treated as empty. */
-      recentComments?: { nodes: GqlComment[] };
+      recentComments: { nodes: GqlComment[] };
     } | null;
   } | null;
   /** Null when the owner has no `.github` repo or the app cannot see it. */

@@ -99,7 +99,7 @@ export async function readIssueState(
     if (ev.type === 'UnlabeledEvent' && !isBot(ev.actor) && !labels.includes(name)) humanRemoved.add(name);
     if (ev.type === 'LabeledEvent' && isBot(ev.actor) && labels.includes(name)) botApplied.add(name);
   }
-  const own = ownComments([...issue.comments.nodes, ...(issue.recentComments?.nodes ?? [])]);
+  const own = ownComments([...issue.comments.nodes, ...issue.recentComments.nodes]);
 
   return {
     ref,

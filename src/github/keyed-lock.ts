@@ -24,8 +24,4 @@ export class KeyedLock {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
-
-  get size(): number {
-    return this.tails.size;
-  }
 }

@@ -4,6 +4,7 @@ import { applyDecision, type ApplyResult, type CommentAction } from './apply-dec
 import { classifyGitHubError } from './errors';
 import { errorFields } from '../log/error-fields';
 import { readIssueState, type ReadIssueStateOptions } from './issue-state';
+import { aliasKeyProblems } from './repo-config';
 import { decideLabels, type DecideOptions, type LabelDecision } from './label-decision';
 import type { GitHubClient, IssueRef, LabelingMode, ModelSource } from '../vocabulary';
 
@@ -72,7 +73,9 @@ export async function labelIssue(
     log.info({ ...base, decision: 'gone' }, 'issue not found; nothing to label');
     return { status: 'gone', ref, githubCalls: 1, modelVersion: classifier.version };
   }
-  if (state.repoConfig.warnings.length) log.warn({ ...base, warnings: state.repoConfig.warnings }, 'repo config warnings');
+  // Alias keys the model never emits (after synonyms such as feature_request → feature) silently do nothing: say so.
+  const warnings = [...state.repoConfig.warnings, ...aliasKeyProblems(state.repoConfig.labelAlias, classifier.labels)];
+  if (warnings.length) log.warn({ ...base, warnings }, 'repo config warnings');
   const [prediction] = await classifier.predict([{ title: state.title, body: state.body }]);
   if (!prediction) throw new Error('classifier returned no prediction');
   const applyOpts = { mode: opts.mode, modelVersion: classifier.version };

@@ -7,7 +7,7 @@ import { DEFAULT_GITHUB_REQUEST_TIMEOUT_MS, githubRequestTimeoutFromEnv } from '
 
 /**
  * Installation-authenticated Octokits outside a webhook (worker, backfill CLI). Probot caches installation tokens,
- * so reuse one factory per process. `GITHUB_API_URL` points everything at the local GitHub stand-in.
+ * so reuse one factory per process. `GITHUB_API_URL` points everything at GitHub Enterprise or another GitHub-compatible API.
  */
 export interface AppCredentials {
   appId: string;
@@ -28,7 +28,7 @@ export function appCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): App
 }
 
 export interface OctokitFactoryOptions {
-  /** Extra Octokit defaults, e.g. `{ retry: { enabled: false }, throttle: { enabled: false } }` in tests. */
+  /** Extra Octokit defaults, e.g. `{ retry: { enabled: false }, throttle: { enabled: false } }`. */
   octokitDefaults?: Record<string, unknown>;
   /** Deadline per GitHub request (ms, 0 = none). Default: GITHUB_REQUEST_TIMEOUT_MS, else 10 s. */
   requestTimeoutMs?: number;

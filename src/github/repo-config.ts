@@ -26,8 +26,26 @@ const predictedLabelsSchema = z.union([
   ),
 ]);
 
+/**
+ * Issue-Label-Bot's model said `feature_request` where ours says `feature`; its users' files still use the old key.
+ * An alias key is read through this table, so `feature_request: enhancement` works as documented there.
+ */
+export const MODEL_LABEL_SYNONYMS: Readonly<Record<string, string>> = Object.freeze({
+  feature_request: 'feature',
+  'feature-request': 'feature',
+  'feature request': 'feature',
+  bug_report: 'bug',
+  'bug-report': 'bug',
+});
+
+/** The model label an alias key means: itself, or what a known synonym stands for. */
+export function canonicalModelLabel(key: string): string {
+  return Object.hasOwn(MODEL_LABEL_SYNONYMS, key.trim().toLowerCase()) ? MODEL_LABEL_SYNONYMS[key.trim().toLowerCase()]! : key;
+}
+
 export const repoConfigFileSchema = z.object({
-  'label-alias': z.record(z.string().min(1), z.string().min(1)).optional(),
+  /** Model label → repo label. An empty value (`question:`) keeps that label as the model names it (ILB's meaning). */
+  'label-alias': z.record(z.string().min(1), z.union([z.string(), z.null()])).optional(),
   'predicted-labels': predictedLabelsSchema.optional(),
   comment: z.boolean().optional(),
   'skip-if-labeled': z.boolean().optional(),
@@ -94,8 +112,37 @@ export function parseRepoConfigText(text: string): ParsedRepoConfigFile {
   return validateRepoConfigObject(raw);
 }
 
+/**
+ * Merges a file's `label-alias` over `base`: keys go through MODEL_LABEL_SYNONYMS (an explicit model-label key wins
+ * over its synonym), and an empty value removes any inherited alias so the label stays as the model names it.
+ */
+export function mergeAliases(base: Readonly<Record<string, string>>, aliases: Readonly<Record<string, string | null>> | undefined): Record<string, string> {
+  const entries = new Map(Object.entries(base));
+  const given = Object.entries(aliases ?? {});
+  // Synonyms first, so `feature: x` beats `feature_request: y` whatever the order in the file.
+  given.sort(([a], [b]) => Number(canonicalModelLabel(a) === a) - Number(canonicalModelLabel(b) === b));
+  for (const [key, value] of given) {
+    const model = canonicalModelLabel(key);
+    const target = (value ?? '').trim();
+    if (target === '') entries.delete(model);
+    else entries.set(model, target);
+  }
+  return Object.fromEntries(entries);
+}
+
+/** The universal model's labels (models/universal); alias keys outside them and their synonyms are reported. */
+export const DEFAULT_MODEL_LABELS: readonly string[] = Object.freeze(['bug', 'feature', 'question']);
+
+/** Problems with alias keys the model never emits (neither its own label nor a known synonym of one). */
+export function aliasKeyProblems(aliases: Readonly<Record<string, string | null>> | undefined, modelLabels: readonly string[]): string[] {
+  const known = new Set(modelLabels);
+  return Object.keys(aliases ?? {})
+    .filter((k) => !known.has(canonicalModelLabel(k)))
+    .map((k) => `label-alias.${k}: the model never predicts "${k}" (it predicts ${modelLabels.map((l) => `"${l}"`).join(', ')}); this alias has no effect`);
+}
+
 function applyFile(base: RepoConfig, file: RepoConfigFile): RepoConfig {
-  const next: RepoConfig = { ...base, labelAlias: { ...base.labelAlias, ...(file['label-alias'] ?? {}) } };
+  const next: RepoConfig = { ...base, labelAlias: mergeAliases(base.labelAlias, file['label-alias']) };
   const predicted = file['predicted-labels'];
   if (predicted !== undefined) {
     if (Array.isArray(predicted)) {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { getLiveItem, messageOf, statusOf } from './github-ops';
 import type { GitHubClient, RepoRef } from '../vocabulary';
+import { approvesHead, updateReviewComment, type CiflowReviewGate } from './ciflow-review';
 import { labelKey } from './handles';
 import { ciflowTagLabel, type CiflowConfig } from './subscriptions-parser';
 
@@ -22,12 +23,24 @@ export interface CiflowInput {
   labels: readonly string[];
   /** PR head repo differs from the base repo. */
   isFork: boolean;
+  /** Fork PRs under `forks: review` (see ./ciflow-review.ts); ignored for same-repo PRs and other `forks` values. */
+  review?: CiflowReviewGate;
   log: Logger;
 }
 
-export type TagAction = 'created' | 'moved' | 'unchanged' | 'deleted' | 'absent' | 'skipped-fork' | 'missing-commit' | 'dispatched';
+export type TagAction =
+  | 'created'
+  | 'moved'
+  | 'unchanged'
+  | 'deleted'
+  | 'absent'
+  | 'skipped-fork'
+  | 'missing-commit'
+  | 'dispatched'
+  /** Fork PR head not reviewed by a writer: nothing triggered, any older tag removed, one comment asks for review. */
+  | 'awaiting-review';
 
-async function getTagSha(octokit: GitHubClient, ref: RepoRef, tag: string): Promise<string | null> {
+export async function getTagSha(octokit: GitHubClient, ref: RepoRef, tag: string): Promise<string | null> {
   try {
     const { data } = await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...ref, ref: `tags/${tag}` });
     return data.object.sha;
@@ -72,14 +85,19 @@ export async function deleteTag(octokit: GitHubClient, ref: RepoRef, tag: string
  * GitHub and survives Lambda restarts; two copies racing within one round trip can still both dispatch (documented).
  * Dispatch happens before the marker is written: a crash in between re-dispatches rather than losing the CI run.
  */
-async function dispatchOnce(octokit: GitHubClient, ref: RepoRef, cfg: CiflowConfig, label: string, pr: number, sha: string): Promise<TagAction> {
+async function dispatchedAt(octokit: GitHubClient, ref: RepoRef, label: string, sha: string): Promise<boolean> {
   const context = dispatchStatusContext(label);
   const statuses = (await octokit.paginate('GET /repos/{owner}/{repo}/commits/{ref}/statuses', {
     ...ref,
     ref: sha,
     per_page: 100,
   })) as Array<{ context?: string }>;
-  if (statuses.some((s) => s.context === context)) return 'unchanged';
+  return statuses.some((s) => s.context === context);
+}
+
+async function dispatchOnce(octokit: GitHubClient, ref: RepoRef, cfg: CiflowConfig, label: string, pr: number, sha: string): Promise<TagAction> {
+  const context = dispatchStatusContext(label);
+  if (await dispatchedAt(octokit, ref, label, sha)) return 'unchanged';
   await octokit.request('POST /repos/{owner}/{repo}/dispatches', {
     ...ref,
     event_type: cfg.eventType,
@@ -110,6 +128,11 @@ export async function reconcileCiflow(cfg: CiflowConfig, input: CiflowInput): Pr
   if (wanted.length === 0) return result;
   const live = await getLiveItem(input.octokit, input.ref, input.pr, true);
   const present = new Set(live.labels.map(labelKey));
+  const gate = input.isFork && cfg.forks === 'review' ? input.review : undefined;
+  // Asked at most once per delivery, and only when a label is active on a fork PR.
+  let authorTrusted: Promise<boolean> | undefined;
+  const waiting: string[] = [];
+  const approved: string[] = [];
   for (const label of wanted) {
     const tag = ciflowTagName(label, input.pr);
     const active = live.open && present.has(labelKey(label)) && live.headSha !== undefined;
@@ -119,6 +142,23 @@ export async function reconcileCiflow(cfg: CiflowConfig, input: CiflowInput): Pr
       continue;
     }
     try {
+      if (active && gate && !(await (authorTrusted ??= gate.isWriter(live.author)))) {
+        const head = live.headSha as string;
+        if (await approvesHead(gate, label, head)) {
+          approved.push(label);
+        } else {
+          const already = cfg.mode === 'repository_dispatch' ? await dispatchedAt(input.octokit, input.ref, label, head) : (await getTagSha(input.octokit, input.ref, tag)) === head;
+          if (already) {
+            result[label] = 'unchanged';
+            continue;
+          }
+          if (cfg.mode === 'tag') await deleteTag(input.octokit, input.ref, tag);
+          waiting.push(label);
+          result[label] = 'awaiting-review';
+          input.log.info({ pr: input.pr, label, head_sha: head }, 'ciflow: fork PR head not reviewed by a writer; not triggered');
+          continue;
+        }
+      }
       if (cfg.mode === 'repository_dispatch') {
         result[label] = active ? await dispatchOnce(input.octokit, input.ref, cfg, label, input.pr, live.headSha as string) : 'absent';
       } else {
@@ -135,6 +175,15 @@ export async function reconcileCiflow(cfg: CiflowConfig, input: CiflowInput): Pr
       throw e;
     }
     input.log.info({ pr: input.pr, label, tag, action: result[label] }, 'ciflow reconciled');
+  }
+  if (gate && live.headSha && (waiting.length > 0 || approved.length > 0)) {
+    await updateReviewComment(
+      input.octokit,
+      input.ref,
+      input.pr,
+      { author: live.author, headSha: live.headSha, waiting, approved, approvedBy: gate.approval?.by },
+      input.log,
+    );
   }
   return result;
 }

@@ -36,6 +36,7 @@ export const labelRuleSchema = z
   });
 
 export const CIFLOW_MODES = ['tag', 'repository_dispatch'] as const;
+export const CIFLOW_FORKS = ['review', 'tag', 'skip'] as const;
 
 export const ciflowSchema = z.strictObject({
   /** Labels that trigger CI on a pull request. */
@@ -43,10 +44,11 @@ export const ciflowSchema = z.strictObject({
   /** `tag` (default): push tag `ciflow/<label>/<PR>`; `repository_dispatch`: send one dispatch per (head SHA, label). */
   mode: z.enum(CIFLOW_MODES).optional(),
   /**
-   * Fork PRs: `tag` (default) tags the fork's head SHA, which GitHub keeps in the base repo via `refs/pull/N/head`;
-   * `skip` never triggers CI for a fork PR (see docs/helpers.md for the security trade-off).
+   * Fork PRs whose author lacks write access: `review` (default) triggers CI only on a head SHA a writer labeled, and
+   * withdraws the tag when the author pushes again; `tag` lets the tag follow every push (the old behaviour: code
+   * nobody reviewed runs with the repo's secrets); `skip` never triggers CI for a fork PR. See docs/helpers.md.
    */
-  forks: z.enum(['tag', 'skip']).optional(),
+  forks: z.enum(CIFLOW_FORKS).optional(),
   /** event_type of the repository_dispatch (mode repository_dispatch only). Default `ciflow`. */
   'dispatch-event-type': z
     .string()
@@ -71,7 +73,9 @@ export const repoHelpersSchema = z.strictObject({
 
 export type RepoHelpersConfig = z.infer<typeof repoHelpersSchema>;
 export type CiflowMode = (typeof CIFLOW_MODES)[number];
+export type CiflowForks = (typeof CIFLOW_FORKS)[number];
 
 export const DEFAULT_RESPECT_REMOVAL_MINUTES = 60;
 export const DEFAULT_CIFLOW_MODE: CiflowMode = 'tag';
+export const DEFAULT_CIFLOW_FORKS: CiflowForks = 'review';
 export const DEFAULT_DISPATCH_EVENT_TYPE = 'ciflow';

@@ -2,9 +2,11 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { checkHandle, handleKey, labelKey, quoteForMessage } from './handles';
 import {
+  DEFAULT_CIFLOW_FORKS,
   DEFAULT_CIFLOW_MODE,
   DEFAULT_DISPATCH_EVENT_TYPE,
   repoHelpersSchema,
+  type CiflowForks,
   type CiflowMode,
   type RepoHelpersConfig,
 } from './schema';
@@ -19,7 +21,7 @@ export interface CiflowConfig {
   labels: string[];
   mode: CiflowMode;
   eventType: string;
-  forks: 'tag' | 'skip';
+  forks: CiflowForks;
 }
 
 /** Normalised helper settings; label keys are lower-case because GitHub labels are case-insensitive. */
@@ -166,8 +168,11 @@ export function normalizeHelpers(raw: RepoHelpersConfig): { value: HelpersConfig
       labels,
       mode,
       eventType: raw.ciflow['dispatch-event-type'] ?? DEFAULT_DISPATCH_EVENT_TYPE,
-      forks: raw.ciflow.forks ?? 'tag',
+      forks: raw.ciflow.forks ?? DEFAULT_CIFLOW_FORKS,
     };
+    if (raw.ciflow.forks === 'tag') {
+      warnings.push('ciflow.forks: tag lets commits a fork PR author pushes after the label run CI with this repository\'s secrets; `review` (the default) only triggers on a head someone with write access labeled');
+    }
   }
   if (raw['respect-removal-minutes'] !== undefined) value.respectRemovalMinutes = raw['respect-removal-minutes'];
   return { value, warnings };

@@ -20,7 +20,7 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   loadClassifier: (dir: string) => Promise<Classifier>;
   fetch?: FetchLike;
-  /** Octokit class override (tests pass one with retries off). */
+  /** Octokit class to start from (default ProbotOctokit), e.g. one with other retry or throttle defaults. */
   Octokit?: typeof ProbotOctokit;
 }
 

@@ -50,11 +50,20 @@ export function parseJsonl(text: string, file: string, requireLabels = true): La
     try {
       value = JSON.parse(raw);
     } catch (err) {
-      throw new DataFileError(file, i + 1, `malformed JSON (${(err as Error).message})`);
+      throw new DataFileError(file, i + 1, notJsonl(raw, file, rows.length === 0) ?? `malformed JSON (${(err as Error).message})`);
     }
     rows.push(parseIssueRow(value, file, i + 1, requireLabels));
   }
   return rows;
+}
+
+const JSONL_SHAPE = 'one JSON object per line, {"repo": …, "title": …, "body": …, "labels": [...]}';
+
+/** A first line that is not a JSON object at all: say what the file should be (CSV is the usual mix-up). */
+function notJsonl(line: string, file: string, first: boolean): string | undefined {
+  if (!first || line.startsWith('{')) return undefined;
+  const csv = /\.(csv|tsv)$/i.test(file) || /^[^{[]*[,\t]/.test(line);
+  return `not JSONL${csv ? ' (this looks like CSV)' : ''}: expected ${JSONL_SHAPE}; label-bot fetch-issues writes it`;
 }
 
 export function readJsonl(file: string, requireLabels = true): LabeledIssue[] {
@@ -62,9 +71,13 @@ export function readJsonl(file: string, requireLabels = true): LabeledIssue[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read data file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a JSONL file' : (code ?? (err as Error).message);
+    throw new Error(`cannot read data file ${file}: ${why}`);
   }
-  return parseJsonl(text, file, requireLabels);
+  const rows = parseJsonl(text, file, requireLabels);
+  if (rows.length === 0) throw new Error(`${file} is empty (no rows): expected JSONL, ${JSONL_SHAPE}`);
+  return rows;
 }
 
 function canonicalLine(r: LabeledIssue): string {
@@ -87,7 +100,6 @@ export function dataHash(rows: readonly LabeledIssue[]): string {
   for (const r of canonicalize(rows)) h.update(canonicalLine(r) + '\n');
   return h.digest('hex');
 }
-
 
 /**
  * Stratified k-fold assignment: rows are grouped by `strata(row)`, shuffled with the seed,

@@ -1,5 +1,5 @@
 /**
- * Evaluation: train/test, saved model/test and k-fold cross-validation, all reported in one shape.
+ * Evaluation: train/test, saved model/test, k-fold and leave-one-repo-out cross-validation, all reported in one shape.
  * The headline `score` is the mean over repos of macro-F1 in per-repo mode, otherwise macro-F1.
  * Decision rule for metrics: argmax for single-label models (the usual classification setting, comparable
  * with published figures), per-label thresholds for multi-label models; the thresholded figures for
@@ -30,10 +30,18 @@ export interface GroupReport {
   perLabel: Record<string, LabelMetrics>;
   unknownLabels: Record<string, number>;
   withThresholds: { macroF1: number; accuracy: number };
+  /** Under the thresholds: share of issues given ≥ 1 label, and the share of applied labels that are right. */
+  applied: AppliedFigures;
+}
+
+export interface AppliedFigures {
+  coverage: number;
+  precision: number;
 }
 
 export interface EvalReport {
-  mode: 'train-test' | 'model-test' | 'cv';
+  /** 'loro': leave-one-repo-out (`eval --train F --cv-by repo`), one fold per repo. */
+  mode: 'train-test' | 'model-test' | 'cv' | 'loro';
   perRepo: boolean;
   /** Headline: mean per-repo macro-F1 in per-repo mode, else macro-F1. */
   score: number;
@@ -50,12 +58,27 @@ export interface EvalReport {
   /** Test rows whose repo has no model (per-repo mode only); they are not scored. */
   skippedRows: number;
   withThresholds: { macroF1: number; accuracy: number };
+  applied: AppliedFigures;
   models?: Record<string, { lambda?: number; thresholds: Record<string, number | null>; version?: string }>;
 }
 
 function decide(r: ScoredRow): string[] {
   if (r.kind === 'single') return [r.labels[argmaxAt(r.scores, 0, r.scores.length)]!];
   return thresholdDecision(r.kind, r.labels, r.scores, r.thresholds);
+}
+
+/** Precision of the labels applied under the thresholds, and coverage (share of rows given at least one). */
+export function appliedFigures(rows: readonly ScoredRow[]): AppliedFigures {
+  let issues = 0;
+  let applied = 0;
+  let correct = 0;
+  for (const r of rows) {
+    const p = thresholdDecision(r.kind, r.labels, r.scores, r.thresholds);
+    if (p.length > 0) issues++;
+    applied += p.length;
+    for (const l of p) if (r.truth.includes(l)) correct++;
+  }
+  return { coverage: rows.length ? issues / rows.length : 0, precision: applied ? correct / applied : 0 };
 }
 
 function group(rows: ScoredRow[]): GroupReport {
@@ -71,6 +94,7 @@ function group(rows: ScoredRow[]): GroupReport {
     perLabel: m.perLabel,
     unknownLabels: m.unknownLabels,
     withThresholds: { macroF1: t.macroF1, accuracy: t.accuracy },
+    applied: appliedFigures(rows),
   };
 }
 
@@ -116,6 +140,7 @@ export function buildReport(rows: ScoredRow[], mode: EvalReport['mode'], perRepo
     unknownLabelCount,
     skippedRows,
     withThresholds: all.withThresholds,
+    applied: all.applied,
   };
 }
 
@@ -189,6 +214,28 @@ export function evaluateCv(
     opts.onFold?.(f + 1, k);
   }
   return { ...buildReport(scored, 'cv', !!opts.perRepo, skipped), folds: k, scored };
+}
+
+/**
+ * `eval --train F --cv-by repo`: leave-one-repo-out — for each repo, train one (pooled) model on the other repos and
+ * score this one. `score` = mean over held-out repos of macro-F1; `applied` = precision/coverage of the labels the
+ * thresholds apply on repos the model never saw. Needs ≥ 2 repos.
+ */
+export function evaluateByRepo(
+  rows: readonly LabeledIssue[],
+  opts: EvalOptions & { onFold?: (done: number, total: number) => void } = {},
+): EvalReport & { scored: ScoredRow[] } {
+  const repos = [...new Set(rows.map((r) => r.repo))].sort();
+  if (repos.length < 2) throw new Error('--cv-by repo needs rows from at least 2 repos');
+  const scored: ScoredRow[] = [];
+  const models: NonNullable<EvalReport['models']> = {};
+  repos.forEach((repo, f) => {
+    const r = trainAndScore(rows.filter((x) => x.repo !== repo), rows.filter((x) => x.repo === repo), { ...opts, perRepo: false });
+    scored.push(...r.scored);
+    models[repo] = modelsSummary(r.models)!['*']!;
+    opts.onFold?.(f + 1, repos.length);
+  });
+  return { ...buildReport(scored, 'loro', true), folds: repos.length, models, scored };
 }
 
 /** `eval --model DIR --test F`: scores with a loaded classifier (the real inference path). */

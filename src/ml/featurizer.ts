@@ -3,14 +3,16 @@
  *
  * It is the only text-to-features code in the project; training, the Lambda and the worker all call it,
  * so a model trained here scores identically everywhere. Any change in its output must bump
- * FEATURIZER_VERSION, because model.json records the version it was trained with and loading refuses a mismatch.
+ * FEATURIZER_VERSION, because model.json records the version it was trained with and loading refuses a version
+ * this build does not read.
  *
  * The parts, one job each (see docs/ml.md):
  * - featurizer-settings.ts: settings, defaults, FEATURIZER_VERSION, validation;
  * - hashing.ts: integer hashing of char codes; feature-groups.ts: groups and hash namespaces;
  * - tokenizer.ts: word 1-2 grams, dotted-name prefixes and fastText-style char n-grams, title and body kept in
  *   distinct namespaces;
- * - issue-structure.ts: markdown headings and indicators (code fences, stack traces, question phrasing, …);
+ * - issue-structure.ts: markdown headings and indicators (code fences, stack traces, question phrasing, cue words, …);
+ * - template-strip.ts (version-3 settings): issue-template boilerplate removal and body normalisation;
  * - feature-counts.ts: the per-issue count table (index 0 is never produced: it is ONNX's padding index);
  * - sparse-vector.ts: per-group sublinear tf, L2 and weights, sort, merge, final L2.
  */
@@ -30,11 +32,18 @@ import {
   NS_TITLE_WORD,
 } from './feature-groups';
 import { DEFAULT_FEATURIZER_SETTINGS, type FeaturizerSettings } from './featurizer-settings';
-import { emitHeadings, emitMeta } from './issue-structure';
+import { emitCues, emitHeadings, emitMeta } from './issue-structure';
 import { groupVectors, weightedVector, type SparseVector } from './sparse-vector';
+import { normalizeBodyText, stripTemplateBoilerplate } from './template-strip';
 import { emitBody, emitBodyWithCode, emitText } from './tokenizer';
 
-export { checkFeaturizerSettings, DEFAULT_FEATURIZER_SETTINGS, FEATURIZER_VERSION, type FeaturizerSettings } from './featurizer-settings';
+export {
+  checkFeaturizerSettings,
+  DEFAULT_FEATURIZER_SETTINGS,
+  FEATURIZER_VERSION,
+  SUPPORTED_FEATURIZER_VERSIONS,
+  type FeaturizerSettings,
+} from './featurizer-settings';
 export { FEATURE_GROUPS } from './feature-groups';
 export type { SparseVector } from './sparse-vector';
 
@@ -61,12 +70,18 @@ function collect(issue: { title?: unknown; body?: unknown }, settings: Featurize
   if (settings.titleInBody && (w.bodyWords > 0 || w.bodyChars > 0)) {
     emitText(s, title, NS_BODY_WORD, NS_BODY_BIGRAM, NS_BODY_CHAR, GROUP_BODY_WORDS, GROUP_BODY_CHARS, settings, mask);
   }
+  // Version-3 settings (universal model): body text without template boilerplate for the word/char groups and cues.
+  const stripped = settings.stripTemplate ? stripTemplateBoilerplate(body) : body;
   if (w.bodyWords > 0 || w.bodyChars > 0) {
-    if (w.code > 0) emitBodyWithCode(s, body, settings, mask);
-    else emitBody(s, body, settings, mask);
+    let text = stripped;
+    if (settings.normalizeBody) text = normalizeBodyText(text);
+    if (settings.maxBodyTextChars !== undefined && text.length > settings.maxBodyTextChars) text = text.slice(0, settings.maxBodyTextChars);
+    if (w.code > 0) emitBodyWithCode(s, text, settings, mask);
+    else emitBody(s, text, settings, mask);
   }
   const headings = emitHeadings(s, body, mask);
-  emitMeta(s, title, body, headings, titleFirst, mask);
+  emitMeta(s, title, body, headings, titleFirst, mask, settings.templateMeta ?? true);
+  if (settings.cueMeta) emitCues(s, title, stripped, mask);
   return s;
 }
 

@@ -1,6 +1,7 @@
 /**
  * Issue-structure features: markdown headings (the skeleton of issue templates) and indicators such as a title
- * ending in `?`, code fences, stack traces, version strings, links, checklists and wish phrasing.
+ * ending in `?`, code fences, stack traces, version strings, links, checklists and wish phrasing; with featurizer
+ * version 3 settings, also cue-word indicators (lexicon.ts) and the content-only subset of the indicators.
  *
  * They say what kind of issue it is regardless of its topic words, so they are a group of their own; they are
  * computed from line starts, indexOf and two regexes per issue, to stay cheap on 1 MB bodies.
@@ -8,6 +9,7 @@
 import type { FeatureCounts } from './feature-counts';
 import { GROUP_HEADINGS, GROUP_META, NS_HEADING, NS_META, NS_TITLE_WORD } from './feature-groups';
 import { FNV_PRIME, hashString } from './hashing';
+import { cueKinds } from './lexicon';
 import { isWordChar } from './tokenizer';
 
 const QUESTION_STARTS = [
@@ -88,19 +90,26 @@ const STACK_RE = /(?:\n\s*at [\w$.<>]+ ?\(|traceback \(most recent call last\)|e
 
 /**
  * Indicator features of the (lower-cased, capped) title and body. `headings` is emitHeadings' count and
- * `titleFirstWord` the tokenizer's hash of the title's first word.
+ * `titleFirstWord` the tokenizer's hash of the title's first word. `templateMeta` false (featurizer version 3) keeps
+ * only the indicators about what the issue says, not how its repo's template lays it out (emitContentMeta).
  */
-export function emitMeta(s: FeatureCounts, title: string, body: string, headings: number, titleFirstWord: number, mask: number): void {
+export function emitMeta(s: FeatureCounts, title: string, body: string, headings: number, titleFirstWord: number, mask: number, templateMeta = true): void {
   const t = title.trimEnd();
   if (t.length === 0) meta(s, 'title:empty', mask);
   if (t.endsWith('?')) meta(s, 'title:endsq', mask);
   if (t.includes('?')) meta(s, 'title:hasq', mask);
   if (QUESTION_START_HASHES.has(titleFirstWord)) meta(s, 'title:qword', mask);
   if (t.startsWith('[')) meta(s, 'title:bracket', mask);
-  meta(s, `title:len${bucket(t.length)}`, mask);
+  // Title length buckets: the repos' title conventions (long templated bug titles), not what the issue says; off
+  // with templateMeta false (issue #14: they made short bug reports look like questions on unseen repos).
+  if (templateMeta) meta(s, `title:len${bucket(t.length)}`, mask);
 
   if (body.length === 0) {
     meta(s, 'body:empty', mask);
+    return;
+  }
+  if (!templateMeta) {
+    emitContentMeta(s, body, mask);
     return;
   }
   meta(s, `body:len${bucket(body.length)}`, mask);
@@ -122,4 +131,24 @@ export function emitMeta(s: FeatureCounts, title: string, body: string, headings
   if (body.includes('would be') || body.includes('it would') || body.includes('feature') || body.includes('proposal')) {
     meta(s, 'body:wish', mask);
   }
+}
+
+/** The meta indicators about what the body says rather than how its template is laid out (templateMeta: false). */
+function emitContentMeta(s: FeatureCounts, body: string, mask: number): void {
+  if (body.includes('```')) meta(s, 'body:code', mask);
+  if (STACK_RE.test(body)) meta(s, 'body:stack', mask);
+  if (VERSION_RE.test(body)) meta(s, 'body:version', mask);
+  if (body.includes('http')) meta(s, 'body:link', mask);
+  if (body.includes('![')) meta(s, 'body:image', mask);
+  if (body.includes('expected') || body.includes('actual')) meta(s, 'body:expected', mask);
+  if (body.includes('steps to reproduce') || body.includes('repro')) meta(s, 'body:repro', mask);
+  if (body.includes('would be') || body.includes('it would') || body.includes('feature') || body.includes('proposal')) {
+    meta(s, 'body:wish', mask);
+  }
+}
+
+/** Cue-word indicators (featurizer setting cueMeta, lexicon.ts): one per cue kind in the title and in the body. */
+export function emitCues(s: FeatureCounts, title: string, body: string, mask: number): void {
+  for (const k of cueKinds(title)) meta(s, `title:cue:${k}`, mask);
+  for (const k of cueKinds(body)) meta(s, `body:cue:${k}`, mask);
 }

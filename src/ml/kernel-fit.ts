@@ -133,6 +133,8 @@ export interface DualFitOptions {
   loss?: 'default' | 'sqhinge';
   /** Per-row loss weights (length n, mean 1 keeps λ's scale); omitted = all 1. */
   rowWeights?: Float64Array;
+  /** Fit without intercepts (b stays at its initial value, 0 unless `init` says otherwise). */
+  noBias?: boolean;
 }
 
 export function fitDual(K: Float64Array, n: number, y: Targets, lambda: number, opts: DualFitOptions = {}): DualWeights {
@@ -208,7 +210,7 @@ export function fitDual(K: Float64Array, n: number, y: Targets, lambda: number, 
       out.ka[i] = KG[i]! + lambda * v.ka[i]!;
     }
     out.b.fill(0);
-    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) out.b[c]! += G[i * C + c]!;
+    if (!opts.noBias) for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) out.b[c]! += G[i * C + c]!;
   };
 
   let fx = value(x, true);

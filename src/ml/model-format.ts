@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { FEATURIZER_VERSION, type FeaturizerSettings } from './featurizer-settings';
+import { FEATURIZER_VERSION, SUPPORTED_FEATURIZER_VERSIONS, usesVersion3Fields, type FeaturizerSettings } from './featurizer-settings';
 import { MODEL_FORMAT_VERSION } from './versions';
 
 const labelMetrics = z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() });
@@ -35,6 +35,12 @@ export const featurizerSettingsSchema = z.object({
     meta: z.number(),
     code: z.number(),
   }),
+  // Featurizer version 3; absent in version-2 models (= off / on, their behaviour then).
+  stripTemplate: z.boolean().optional(),
+  templateMeta: z.boolean().optional(),
+  normalizeBody: z.boolean().optional(),
+  maxBodyTextChars: z.number().int().nonnegative().optional(),
+  cueMeta: z.boolean().optional(),
 });
 
 export const modelJsonSchema = z
@@ -53,6 +59,18 @@ export const modelJsonSchema = z
       decision: z.enum(['argmax', 'thresholds']),
       heldOut: metrics,
       withThresholds: metrics,
+      // Leave-one-repo-out models (TrainOptions.cvBy 'repo'): `folds` are repos, and this records how the thresholds
+      // behave on unseen repos (each repo's thresholds chosen from the other repos' out-of-fold scores).
+      cvBy: z.enum(['stratified', 'repo']).optional(),
+      unseenRepos: z
+        .object({
+          precisionTarget: z.number(),
+          meanMacroF1: z.number(),
+          precision: z.number(),
+          coverage: z.number(),
+          perRepo: z.record(z.string(), z.object({ n: z.number(), macroF1: z.number(), precision: z.number(), coverage: z.number() })),
+        })
+        .optional(),
     }),
     training: z.object({
       rows: z.number().int().nonnegative(),
@@ -65,6 +83,8 @@ export const modelJsonSchema = z
       droppedLabels: z.record(z.string(), z.number()),
       domain: z.string().optional(),
       pooledRepos: z.array(z.string()).optional(),
+      titleOnlyWeight: z.number().optional(),
+      intercept: z.boolean().optional(),
     }),
     neverPredicted: z.array(z.string()),
     createdAt: z.string(),
@@ -75,12 +95,14 @@ export const modelJsonSchema = z
       ctx.addIssue({ code: 'custom', path: ['thresholds'], message: `has ${m.thresholds.length} entries for ${m.labels.length} labels` });
     }
     if (new Set(m.labels).size !== m.labels.length) ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels must be unique' });
-    if (m.featurizer.version !== FEATURIZER_VERSION) {
+    if (!SUPPORTED_FEATURIZER_VERSIONS.includes(m.featurizer.version)) {
       ctx.addIssue({
         code: 'custom',
         path: ['featurizer', 'version'],
-        message: `model was trained with featurizer version ${m.featurizer.version}, this build has ${FEATURIZER_VERSION}: retrain the model`,
+        message: `model was trained with featurizer version ${m.featurizer.version}, this build has ${FEATURIZER_VERSION} (and reads ${SUPPORTED_FEATURIZER_VERSIONS.join(', ')}): retrain the model`,
       });
+    } else if (m.featurizer.version < 3 && usesVersion3Fields(m.featurizer)) {
+      ctx.addIssue({ code: 'custom', path: ['featurizer'], message: `stripTemplate/templateMeta need featurizer version 3, not ${m.featurizer.version}` });
     }
     if ((m.featurizer.dim & (m.featurizer.dim - 1)) !== 0) ctx.addIssue({ code: 'custom', path: ['featurizer', 'dim'], message: 'must be a power of two' });
   });

@@ -35,6 +35,7 @@ export function buildModelCard(model: TrainedModel, onnxBytes: Uint8Array, opts:
       decision: model.heldOut.decision,
       heldOut: model.heldOut.metrics,
       withThresholds: model.heldOut.thresholdMetrics,
+      ...(model.unseenRepos ? { cvBy: 'repo' as const, unseenRepos: model.unseenRepos } : {}),
     },
     training: {
       rows: model.trainingRows,
@@ -45,6 +46,8 @@ export function buildModelCard(model: TrainedModel, onnxBytes: Uint8Array, opts:
       seed: opts.seed,
       droppedLabels: model.droppedLabels,
       ...(model.domain !== undefined ? { domain: model.domain, pooledRepos: model.pooledRepos } : {}),
+      ...(model.titleOnlyWeight !== undefined ? { titleOnlyWeight: model.titleOnlyWeight } : {}),
+      ...(model.intercept === false ? { intercept: false } : {}),
     },
     neverPredicted: model.labels.filter((_, i) => model.thresholds[i] === null),
     createdAt: opts.createdAt,

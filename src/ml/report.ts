@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import type { EvalReport, ScoredRow } from './evaluate';
-import { DEFAULT_PRECISION_TARGET } from './thresholds';
+import { chooseThreshold, DEFAULT_PRECISION_TARGET } from './thresholds';
 
 export interface PrPoint {
   threshold: number;
@@ -40,7 +40,43 @@ export function prCurve(rows: readonly ScoredRow[], label: string): PrPoint[] {
   return out;
 }
 
-export async function prPlotSvg(label: string, points: PrPoint[]): Promise<string> {
+export interface MarkedThreshold {
+  threshold: number | null;
+  /** `model`: the threshold the scoring model carries; `rule`: the precision-target rule applied to these scores. */
+  source: 'model' | 'rule';
+}
+
+/**
+ * The threshold a label's report shows: the model's own when one model scored every row (`--model`, or one trained
+ * model); otherwise (CV, per-repo models) the rule's choice on these out-of-fold scores, which is what training
+ * on all of the data would approximate.
+ */
+export function markedThreshold(rows: readonly ScoredRow[], label: string): MarkedThreshold {
+  const own = new Set<number | null>();
+  const scores: number[] = [];
+  const truth: boolean[] = [];
+  for (const r of rows) {
+    const c = r.labels.indexOf(label);
+    if (c < 0) continue;
+    own.add(r.thresholds[c] ?? null);
+    scores.push(r.scores[c]!);
+    truth.push(r.truth.includes(label));
+  }
+  if (own.size === 1) return { threshold: [...own][0]!, source: 'model' };
+  return { threshold: chooseThreshold(scores, truth), source: 'rule' };
+}
+
+/** Precision and recall when predicting at `threshold`: the curve's point for the lowest score still ≥ it. */
+function pointAt(points: readonly PrPoint[], threshold: number): PrPoint | undefined {
+  let at: PrPoint | undefined;
+  for (const p of points) if (p.threshold >= threshold) at = p;
+  return at;
+}
+
+export async function prPlotSvg(label: string, points: PrPoint[], marked?: MarkedThreshold): Promise<string> {
+  // A threshold above every score predicts nothing: recall 0, drawn at the top left.
+  const chosen = marked?.threshold != null ? (pointAt(points, marked.threshold) ?? { threshold: marked.threshold, recall: 0, precision: 1 }) : undefined;
+  const target = `precision target ${DEFAULT_PRECISION_TARGET}`;
   const spec: vegaLite.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `Precision-recall: ${label}`,
@@ -57,10 +93,27 @@ export async function prPlotSvg(label: string, points: PrPoint[]): Promise<strin
         },
       },
       {
-        data: { values: [{ p: DEFAULT_PRECISION_TARGET }] },
-        mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
-        encoding: { y: { field: 'p', type: 'quantitative' } },
+        data: { values: [{ p: DEFAULT_PRECISION_TARGET, text: target }] },
+        layer: [
+          { mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { y: { field: 'p', type: 'quantitative' } } },
+          {
+            mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: 'gray' },
+            encoding: { x: { datum: 0, type: 'quantitative' }, y: { field: 'p', type: 'quantitative' }, text: { field: 'text' } },
+          },
+        ],
       },
+      ...(chosen && marked
+        ? [
+            {
+              data: { values: [{ ...chosen, text: `${marked.source === 'model' ? 'threshold' : 'rule threshold'} ${marked.threshold!.toFixed(3)}${chosen.recall === 0 ? ' (above every score)' : ''}` }] },
+              layer: [
+                { mark: { type: 'point' as const, shape: 'diamond', size: 120, filled: true, color: 'firebrick' } },
+                { mark: { type: 'text' as const, align: (chosen.recall < 0.5 ? 'left' : 'right') as 'left' | 'right', dx: chosen.recall < 0.5 ? 8 : -8, dy: 12, color: 'firebrick' }, encoding: { text: { field: 'text' } } },
+              ],
+              encoding: { x: { field: 'recall', type: 'quantitative' as const }, y: { field: 'precision', type: 'quantitative' as const } },
+            },
+          ]
+        : []),
     ],
   };
   const compiled = vegaLite.compile(spec).spec;
@@ -87,12 +140,14 @@ export async function writeEvalReport(dir: string, report: EvalReport, scored: r
   const md: string[] = [
     '# Model card',
     '',
-    `Evaluation mode: ${report.mode}${report.folds ? ` (${report.folds}-fold CV)` : ''}${report.perRepo ? ', per repo' : ''}.`,
+    report.mode === 'loro'
+      ? `Evaluation mode: leave-one-repo-out (${report.folds} repos; each scored by a model trained on the others).`
+      : `Evaluation mode: ${report.mode}${report.folds ? ` (${report.folds}-fold CV)` : ''}${report.perRepo ? ', per repo' : ''}.`,
     '',
     `Command: \`label-bot ${meta.command}\``,
     '',
-    `**Score: ${pct(report.score)}** (${report.perRepo ? 'mean over repos of macro-F1' : 'macro-F1'}); accuracy ${pct(report.accuracy)}; ${report.n} rows; decision: ${report.decision}.`,
-    `With the per-label thresholds the bot applies: macro-F1 ${pct(report.withThresholds.macroF1)}, exact-set accuracy ${pct(report.withThresholds.accuracy)}.`,
+    `**Score: ${pct(report.score)}** (${report.mode === 'loro' ? 'mean over held-out repos of macro-F1' : report.perRepo ? 'mean over repos of macro-F1' : 'macro-F1'}); accuracy ${pct(report.accuracy)}; ${report.n} rows; decision: ${report.decision}.`,
+    `With the per-label thresholds the bot applies: macro-F1 ${pct(report.withThresholds.macroF1)}, exact-set accuracy ${pct(report.withThresholds.accuracy)}; precision of applied labels ${pct(report.applied.precision)} at coverage ${pct(report.applied.coverage)} (share of issues given a label).`,
     '',
     '## Per label',
     '',
@@ -110,6 +165,15 @@ export async function writeEvalReport(dir: string, report: EvalReport, scored: r
   for (const [name, m] of Object.entries(report.models ?? {})) {
     md.push(`- ${name === '*' ? 'model' : name}: ${Object.entries(m.thresholds).map(([l, t]) => `${l} ${t === null ? 'never' : t.toFixed(3)}`).join(', ')}${m.lambda ? ` (λ ${m.lambda})` : ''}`);
   }
+  const marks = new Map(labels.map((l) => [l, markedThreshold(scored, l)]));
+  if (!report.models || Object.keys(report.models).length === 0) {
+    const fmt = (t: number | null) => (t === null ? 'never' : t.toFixed(3));
+    md.push(
+      report.mode === 'cv'
+        ? `Each CV fold trains its own model, so there is no one set of thresholds; the rule applied to the out-of-fold scores picks: ${labels.map((l) => `${l} ${fmt(marks.get(l)!.threshold)}`).join(', ')}. \`label-bot train\` writes the final model's own in MODEL_CARD.md.`
+        : `The model's thresholds: ${labels.map((l) => `${l} ${fmt(marks.get(l)!.threshold)}`).join(', ')}.`,
+    );
+  }
   md.push('');
   if (report.unknownLabelCount > 0) {
     md.push(`Unknown test labels (never predictable): ${Object.entries(report.unknownLabels).map(([l, n]) => `${l} ×${n}`).join(', ')}.`, '');
@@ -118,7 +182,7 @@ export async function writeEvalReport(dir: string, report: EvalReport, scored: r
   md.push('## Precision-recall', '');
   for (const l of labels) {
     const file = `pr-${fileSafe(l)}.svg`;
-    const svg = await prPlotSvg(l, prCurve(scored, l));
+    const svg = await prPlotSvg(l, prCurve(scored, l), marks.get(l));
     writeFileSync(join(dir, file), svg);
     written.push(join(dir, file));
     md.push(`![precision-recall ${l}](${file})`, '');

@@ -43,8 +43,11 @@ function mergeScaled(parts: { v: SparseVector; w: number }[]): SparseVector {
   return { indices: Int32Array.from(keys), values: Float32Array.from(keys, (k) => m.get(k)!) };
 }
 
-/** Featurizes every row by group and builds the title/rest Gram matrices under the settings' group weights. */
-export function titleRestGrams(rows: readonly LabeledIssue[], settings: FeaturizerSettings): TitleParts {
+/**
+ * Featurizes every row by group and builds the title/rest Gram matrices under the settings' group weights. Rows may
+ * be any title/body documents (grouped-cv.ts passes the rows and their training copies).
+ */
+export function titleRestGrams(rows: readonly Pick<LabeledIssue, 'title' | 'body'>[], settings: FeaturizerSettings): TitleParts {
   const gw = groupWeights(settings.weights);
   const title: SparseVector[] = [];
   const rest: SparseVector[] = [];

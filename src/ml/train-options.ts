@@ -39,6 +39,24 @@ export interface TrainOptions {
    * 0.745 → 0.774 (docs/ml.md); on an already balanced set every weight is exactly 1 (same model as 'none').
    */
   classWeight?: ClassWeight;
+  // --- Universal model (issue #14; src/ml/grouped-cv.ts, src/ml/augment.ts) ---
+  /**
+   * 'stratified' (default): internal CV over stratified folds of the rows. 'repo': leave-one-repo-out — each fold is
+   * one whole repo (needs ≥ 3 repos, else falls back to stratified with a warning); λ, loss, title weight and the
+   * title-only copy weight are chosen by the mean over held-out repos of macro-F1, and thresholds come from those
+   * out-of-fold scores. For a model that labels repos it has never seen.
+   */
+  cvBy?: CvBy;
+  /** cvBy 'repo' only: loss weights of title-only training copies tried by LORO (0 = none; default [0]). */
+  titleOnlyWeights?: number[];
+  /** cvBy 'repo' only: train on rows without the lines recurring in ≥ this share of their repo's issues. */
+  stripRecurringLines?: number;
+  /**
+   * cvBy 'repo' only; default true. false: no intercepts. Fitted on full issues, the intercepts encode how much
+   * evidence each class's issues usually carry; on a terse title-only issue they then decide alone (issue #14:
+   * "App crashes on start" → question). Without them LORO macro-F1 is unchanged and short reports read right.
+   */
+  intercept?: boolean;
   onWarning?: (message: string) => void;
   onProgress?: (done: number, total: number) => void;
 }
@@ -47,6 +65,8 @@ export type TrainLoss = 'sqhinge' | 'logistic';
 /** Losses the internal CV tries when TrainOptions.loss is 'auto' (in this order: ties keep the first). */
 export const AUTO_LOSSES: readonly TrainLoss[] = ['sqhinge', 'logistic'];
 export type ClassWeight = 'none' | 'balanced';
+/** How internal CV forms its folds: stratified over rows, or one fold per repo (leave-one-repo-out, grouped-cv.ts). */
+export type CvBy = 'stratified' | 'repo';
 /** Internal CV folds for choosing λ and the title weight, and for the out-of-fold scores thresholds come from. */
 export const DEFAULT_INNER_FOLDS = 3;
 export const DEFAULT_LAMBDAS = [1e-3, 1e-4, 1e-5, 1e-6];

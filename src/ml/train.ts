@@ -1,13 +1,15 @@
 /**
  * The trainer: labeled issues → linear model over the featurizer's hashed space. This file only orchestrates:
  * prepare the rows (training-data.ts), choose λ / loss / title weight by internal CV and refit the winner
- * (model-selection.ts, fit.ts, kernel-fit.ts), then assemble the TrainedModel with thresholds and held-out metrics.
+ * (model-selection.ts, fit.ts, kernel-fit.ts; leave-one-repo-out with cvBy 'repo': grouped-cv.ts), then assemble
+ * the TrainedModel with thresholds and held-out metrics.
  *
  * Everything is deterministic: rows are put in canonical order, folds come from a seeded PRNG,
  * and the optimiser (L-BFGS) has no randomness, so the same rows and options give byte-identical weights.
  */
 import { dataHash, type LabeledIssue } from './dataset';
 import type { FeaturizerSettings } from './featurizer-settings';
+import { repoFolds, selectByRepo, type RepoSelectionExtras, type UnseenRepoCheck } from './grouped-cv';
 import type { ModelKind } from './linear';
 import type { Metrics } from './metrics';
 import { crossValidate, heldOut, type Selection } from './model-selection';
@@ -37,10 +39,16 @@ export interface TrainedModel {
   /** Set when the model is a repo's slice of a pooled, domain-adapted model. */
   domain?: string;
   pooledRepos?: string[];
+  /** cvBy 'repo': LORO figures, thresholds of each repo chosen from the other repos' out-of-fold scores. */
+  unseenRepos?: UnseenRepoCheck;
+  /** cvBy 'repo': loss weight of the title-only copies the model was trained with. */
+  titleOnlyWeight?: number;
+  /** false when fitted without intercepts (TrainOptions.intercept). */
+  intercept?: boolean;
 }
 
 /** Domain d's model: its dense weights, and thresholds and metrics from the selection's out-of-fold scores. */
-function finishModel(p: Prepared & { dropped: Record<string, number> }, sel: Selection, d: number, opts: TrainOptions, hash: string): TrainedModel {
+function finishModel(p: Prepared & { dropped: Record<string, number> }, sel: Selection & Partial<RepoSelectionExtras>, d: number, opts: TrainOptions, hash: string): TrainedModel {
   const h = heldOut(p, sel, d, opts);
   const dense = sel.dense[d]!;
   return {
@@ -57,21 +65,28 @@ function finishModel(p: Prepared & { dropped: Record<string, number> }, sel: Sel
       decision: p.kind === 'single' ? 'argmax' : 'thresholds',
       metrics: p.kind === 'single' ? h.metrics : h.thresholdMetrics,
       thresholdMetrics: h.thresholdMetrics,
-      folds: innerFolds(opts),
+      folds: sel.folds ?? innerFolds(opts),
     },
     trainingRows: h.rows,
     dataHash: hash,
     droppedLabels: p.dropped,
     ...(p.domains.length > 1 ? { domain: p.domains[d]!, pooledRepos: p.domains } : {}),
+    ...(sel.unseenRepos ? { unseenRepos: sel.unseenRepos, titleOnlyWeight: sel.titleOnlyWeight } : {}),
+    ...(opts.intercept === false && sel.unseenRepos ? { intercept: false } : {}),
   };
 }
 
 /** Trains one model on all rows (the universal model, or a single repo's rows). */
 export function trainModel(rows: readonly LabeledIssue[], opts: TrainOptions = {}): TrainedModel {
   const settings = resolveFeaturizer(opts.featurizer);
-  const p = prepare(rows, opts, false);
-  const sel = crossValidate(p, opts, settings.dim);
-  return finishModel(p, sel, 0, opts, dataHash(p.rows));
+  let o = opts;
+  if (opts.cvBy === 'repo' && !repoFolds(rows)) {
+    opts.onWarning?.(`cvBy 'repo' needs rows from at least 3 repos: using stratified internal CV`);
+    o = { ...opts, cvBy: 'stratified' };
+  }
+  const p = prepare(rows, o, false);
+  const sel = o.cvBy === 'repo' ? selectByRepo(p, o) : crossValidate(p, o, settings.dim);
+  return finishModel(p, sel, 0, o, dataHash(p.rows));
 }
 
 /**

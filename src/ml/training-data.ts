@@ -22,7 +22,7 @@ export interface Prepared {
   targets: Targets;
   /** Domain id per row (0 when not domain-adapted). */
   domainOf: Int32Array;
-  /** Gram matrix of the rows (n×n), including the domain-copy term when pooled. */
+  /** Gram matrix of the rows (n×n), including the domain-copy term when pooled; empty with cvBy 'repo'. */
   K: Float64Array;
   /** Weight of the repo-specific feature copies (0 = none). */
   domainWeight: number;
@@ -97,8 +97,10 @@ export function prepare(rowsIn: readonly LabeledIssue[], opts: TrainOptions, poo
   const vectors = sel.rows.map((r) => featurize(r, settings));
   const domainOf = Int32Array.from(sel.rows, (r) => (pooled ? did.get(r.repo)! : 0));
   const scales = opts.titleScales ?? DEFAULT_TITLE_SCALES;
-  const titleParts = scales.length > 1 ? titleRestGrams(sel.rows, settings) : undefined;
-  const K = gramMatrix(vectors);
+  // Grouped CV (grouped-cv.ts) builds its own Gram matrices over the rows and their training copies.
+  const grouped = !pooled && opts.cvBy === 'repo';
+  const titleParts = scales.length > 1 && !grouped ? titleRestGrams(sel.rows, settings) : undefined;
+  const K = grouped ? new Float64Array(0) : gramMatrix(vectors);
   boostDomains(K, domainOf, domainWeight);
   return {
     rows: sel.rows,

@@ -21,7 +21,7 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /** RFC 4180 quoting; a leading `=+-@` is prefixed with `'` so a spreadsheet never runs an issue title as a formula. */
-export function csvCell(value: string): string {
+function csvCell(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
@@ -30,7 +30,7 @@ function scored(row: BackfillRow): string {
   return row.chosen.map((c) => `${c.label}:${c.score.toFixed(3)}`).join(' ');
 }
 
-export function csvLine(row: BackfillRow): string {
+function csvLine(row: BackfillRow): string {
   const cells = [
     String(row.issue),
     row.state,

@@ -1,26 +1,36 @@
 /**
- * The GitHub client for operator commands (backfill, report): a personal/installation token (GITHUB_TOKEN) or the
- * app's own credentials (APP_ID + PRIVATE_KEY/PRIVATE_KEY_PATH, installation looked up from the repo or given as
- * INSTALLATION_ID). GITHUB_API_URL points it at GitHub Enterprise or the local stand-in.
+ * The GitHub client of the CLI. Operator commands (backfill, report) take a personal/installation token
+ * (GITHUB_TOKEN) or the app's own credentials (APP_ID + PRIVATE_KEY/PRIVATE_KEY_PATH, installation looked up from the
+ * repo or given as INSTALLATION_ID); fetch-issues takes a token or none. GITHUB_API_URL points it at GitHub
+ * Enterprise or another GitHub-compatible API. Every client gets the same rate-limit guard.
  */
 import { ProbotOctokit } from 'probot';
 import { appCredentialsFromEnv, createOctokitFactory } from '../github/octokit';
 import type { Logger } from '../log/logger';
 import type { GitHubClient } from '../vocabulary';
-import { guardRateLimit, type Sleep } from './rate-limit';
+import { guardRateLimit, type RateLimitOptions, type Sleep } from './rate-limit';
 
 export interface CliGitHubOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
-  /** Injected in tests so rate-limit waits cost no time. */
+  /** Replaces the real timer for rate-limit waits. */
   sleep?: Sleep;
 }
 
 /**
  * Octokit's throttling plugin is off: the rate-limit guard does the waiting instead, visibly and with a bound.
- * The retry plugin stays on for 5xx and network errors.
+ * The retry plugin stays on for 5xx and network errors, but leaves 429 to the guard, which honours `retry-after`
+ * (the plugin's own defaults would retry a 429 blindly after 1, 4 and 9 s first).
  */
-const CLI_DEFAULTS = { throttle: { enabled: false } };
+const CLI_DEFAULTS = { throttle: { enabled: false }, retry: { doNotRetry: [400, 401, 403, 404, 422, 429, 451] } };
+
+/** A client for a token, or for none (public data at the unauthenticated rate limit); `baseUrl` for GHE. */
+export function tokenOctokit(token: string | undefined, baseUrl: string | undefined, rateLimit: RateLimitOptions = {}): GitHubClient {
+  const Octokit = ProbotOctokit.defaults({ ...CLI_DEFAULTS, ...(baseUrl ? { baseUrl } : {}) });
+  const octokit: GitHubClient = token ? new Octokit({ auth: { token } }) : new Octokit();
+  guardRateLimit(octokit, rateLimit);
+  return octokit;
+}
 
 export interface CliGitHub {
   octokit: GitHubClient;
@@ -35,23 +45,16 @@ export async function cliOctokit(owner: string, repo: string, opts: CliGitHubOpt
 export async function cliGitHub(owner: string, repo: string, opts: CliGitHubOptions = {}): Promise<CliGitHub> {
   const env = opts.env ?? process.env;
   const baseUrl = env.GITHUB_API_URL || undefined;
-  let octokit: GitHubClient;
-  let botLogin: string | null = null;
-  if (env.GITHUB_TOKEN) {
-    const Octokit = ProbotOctokit.defaults({ ...CLI_DEFAULTS, ...(baseUrl ? { baseUrl } : {}) });
-    octokit = new Octokit({ auth: { token: env.GITHUB_TOKEN } });
-  } else if (env.APP_ID) {
-    const factory = createOctokitFactory(appCredentialsFromEnv(env), { octokitDefaults: CLI_DEFAULTS });
-    octokit = env.INSTALLATION_ID
-      ? await factory.installation(Number(env.INSTALLATION_ID))
-      : await factory.forRepo(owner, repo);
-    const { data: app } = await (await factory.app()).request('GET /app');
-    if (app?.slug) botLogin = `${app.slug}[bot]`;
-  } else {
-    throw new Error('set GITHUB_TOKEN, or APP_ID with PRIVATE_KEY (or PRIVATE_KEY_PATH) for the app installation');
-  }
-  guardRateLimit(octokit, { ...(opts.sleep ? { sleep: opts.sleep } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
-  return { octokit, botLogin };
+  const rateLimit = { ...(opts.sleep ? { sleep: opts.sleep } : {}), ...(opts.logger ? { logger: opts.logger } : {}) };
+  if (env.GITHUB_TOKEN) return { octokit: tokenOctokit(env.GITHUB_TOKEN, baseUrl, rateLimit), botLogin: null };
+  if (!env.APP_ID) throw new Error('set GITHUB_TOKEN, or APP_ID with PRIVATE_KEY (or PRIVATE_KEY_PATH) for the app installation');
+  const factory = createOctokitFactory(appCredentialsFromEnv(env), { octokitDefaults: CLI_DEFAULTS });
+  const octokit: GitHubClient = env.INSTALLATION_ID
+    ? await factory.installation(Number(env.INSTALLATION_ID))
+    : await factory.forRepo(owner, repo);
+  const { data: app } = await (await factory.app()).request('GET /app');
+  guardRateLimit(octokit, rateLimit);
+  return { octokit, botLogin: app?.slug ? `${app.slug}[bot]` : null };
 }
 
 export function parseRepoArg(arg: string): { owner: string; repo: string } {

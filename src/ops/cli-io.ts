@@ -1,4 +1,4 @@
-/** What the ops commands take from their surroundings; tests inject all of it, production uses the process's. */
+/** What the ops commands take from their surroundings: the process's by default, each part replaceable by the caller. */
 import type { Storage } from '@google-cloud/storage';
 import pino from 'pino';
 import { createLogger, type Logger } from '../log/logger';
@@ -12,7 +12,7 @@ export interface OpsIo {
   /** Progress and notes go here, so stdout stays clean for tables and `--json`. */
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   sleep?: Sleep;
-  /** Overrides the ML core's loaders (tests use a small stand-in classifier). */
+  /** Overrides the ML core's loaders (where models come from and how they are scored). */
   loaders?: ModelLoaders;
   storage?: Storage;
   /** Overrides the GitHub client built from the environment. */

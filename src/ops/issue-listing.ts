@@ -1,9 +1,14 @@
-/** Lists a repo's existing issues for backfill and report: REST, paginated, pull requests left out. */
+/**
+ * The one issue lister of the CLI (fetch-issues, backfill, report): REST, paginated by Octokit through the Link
+ * header, pull requests left out (the issues endpoint returns both). Rate limits are the client's rate-limit guard's
+ * job (rate-limit.ts), not this file's.
+ */
 import type { GitHubClient } from '../vocabulary';
 
 export interface ListedIssue {
   number: number;
   title: string;
+  body: string;
   state: 'open' | 'closed';
   createdAt: string;
   updatedAt: string;
@@ -18,11 +23,14 @@ export interface ListIssuesOptions {
   createdSince?: string;
   /** ISO date/time; issues not updated since are left out (GitHub's own `since` filter, cheap). */
   updatedSince?: string;
+  /** Called after each page with the pages read and the issues kept so far. */
+  onPage?: (page: number, issues: number) => void;
 }
 
 interface RestIssue {
   number: number;
   title: string;
+  body?: string | null;
   state: string;
   created_at: string;
   updated_at: string;
@@ -30,14 +38,14 @@ interface RestIssue {
   pull_request?: unknown;
 }
 
-
 /**
- * Ascending by number, so a resumed backfill can skip by "last completed number".
+ * Issues in ascending number order, streamed page by page (a large repo never sits in memory whole).
  * GitHub's `since` filters by update time, which is a superset of "created since": a created-since filter is
  * passed to GitHub as an update filter too (an issue created after D was updated after D) and then applied exactly here.
  */
-export async function listIssues(octokit: GitHubClient, opts: ListIssuesOptions): Promise<ListedIssue[]> {
+export async function* iterateIssues(octokit: GitHubClient, opts: ListIssuesOptions): AsyncGenerator<ListedIssue> {
   const since = [opts.createdSince, opts.updatedSince].filter((s): s is string => !!s).sort().at(-1);
+  const createdSince = opts.createdSince ? normaliseIso(opts.createdSince) : undefined;
   const params = {
     owner: opts.owner,
     repo: opts.repo,
@@ -47,21 +55,32 @@ export async function listIssues(octokit: GitHubClient, opts: ListIssuesOptions)
     per_page: 100,
     ...(since ? { since } : {}),
   };
-  const issues: ListedIssue[] = [];
-  for await (const page of octokit.paginate.iterator('GET /repos/{owner}/{repo}/issues', params)) {
-    for (const raw of page.data as unknown as RestIssue[]) {
-      if (raw.pull_request) continue; // the issues endpoint returns PRs too
-      if (opts.createdSince && raw.created_at < normaliseIso(opts.createdSince)) continue;
-      issues.push({
+  let page = 0;
+  let kept = 0;
+  for await (const response of octokit.paginate.iterator('GET /repos/{owner}/{repo}/issues', params)) {
+    page++;
+    for (const raw of response.data as unknown as RestIssue[]) {
+      if (raw.pull_request) continue;
+      if (createdSince && raw.created_at < createdSince) continue;
+      kept++;
+      yield {
         number: raw.number,
         title: raw.title,
+        body: raw.body ?? '',
         state: raw.state === 'closed' ? 'closed' : 'open',
         createdAt: raw.created_at,
         updatedAt: raw.updated_at,
         labels: raw.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((l) => l !== ''),
-      });
+      };
     }
+    opts.onPage?.(page, kept);
   }
+}
+
+/** All matching issues, ascending by number, so a resumed backfill can skip by "last completed number". */
+export async function listIssues(octokit: GitHubClient, opts: ListIssuesOptions): Promise<ListedIssue[]> {
+  const issues: ListedIssue[] = [];
+  for await (const issue of iterateIssues(octokit, opts)) issues.push(issue);
   return issues.sort((a, b) => a.number - b.number);
 }
 

@@ -2,12 +2,14 @@
  * Which model an operator command uses, resolved exactly as the worker does:
  * - `--bucket B` (or LABEL_BOT_BUCKET): the GCS registry, repo → org → universal, with the bundled model last;
  * - `--model DIR`: a local model directory (e.g. one just trained, before it is published);
- * - neither: the bundled universal model (BUNDLED_MODEL_DIR, default `models/universal`), as the Lambda uses.
+ * - neither: the bundled universal model (BUNDLED_MODEL_DIR, default the package's own `models/universal`, wherever
+ *   the command is run from), as the Lambda uses.
  */
 import { Storage } from '@google-cloud/storage';
 import type { ModelSource } from '../vocabulary';
 import type { Logger } from '../log/logger';
 import type { Classifier } from '../ml/types';
+import { packagePath } from '../package-root';
 import { GcsModelStore, ModelRegistry, type ArtifactLoader } from '../registry';
 
 export interface ModelLoaders {
@@ -36,7 +38,7 @@ export interface ModelSourceOptions {
   log?: Logger;
 }
 
-export const DEFAULT_BUNDLED_DIR = 'models/universal';
+const DEFAULT_BUNDLED_DIR = packagePath('models/universal');
 
 export async function chooseModel(opts: ModelSourceOptions): Promise<ChosenModel> {
   if (opts.modelDir && opts.bucket) throw new Error('pass either --model or --bucket, not both');

@@ -1,13 +1,13 @@
 /**
- * GitHub rate-limit handling for long CLI runs (backfill, report).
+ * The one GitHub rate-limit waiter of the CLI (fetch-issues, backfill, report).
  * The CLI turns Octokit's throttling plugin off and uses this guard instead, because here the wait must be
- * visible (logged), bounded, and testable with an injected sleep, rather than a silent retry inside the plugin.
+ * visible (logged or reported), bounded, and take an injected sleep, rather than a silent retry inside the plugin.
  */
 import type { GitHubClient } from '../vocabulary';
 import type { Logger } from '../log/logger';
 
 export type Sleep = (ms: number) => Promise<void>;
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Headers = Record<string, string | number | undefined>;
 
@@ -21,7 +21,7 @@ function header(headers: Headers | undefined, name: string): string | undefined 
  * - `retry-after` (secondary limits, 429): that many seconds.
  * - `x-ratelimit-remaining` at or below `reserve`: until `x-ratelimit-reset` (+1 s of clock-skew margin).
  */
-export function rateLimitDelay(headers: Headers | undefined, nowMs: number, reserve = 0): number | null {
+function rateLimitDelay(headers: Headers | undefined, nowMs: number, reserve = 0): number | null {
   const retryAfter = header(headers, 'retry-after');
   if (retryAfter !== undefined && /^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000;
   const remaining = header(headers, 'x-ratelimit-remaining');
@@ -36,6 +36,8 @@ export interface RateLimitOptions {
   sleep?: Sleep;
   now?: () => number;
   logger?: Logger;
+  /** Told of every wait before it starts (fetch-issues prints it). */
+  onWait?: (ms: number, why: string) => void;
   /** Pause once this few requests are left, keeping some budget for the app's live traffic. Default 0. */
   reserve?: number;
   /** Retries of one request after a rate-limit rejection. Default 3. */
@@ -51,7 +53,7 @@ interface RequestErrorLike {
 }
 
 /** GitHub asks to wait at least a minute after a secondary limit that names no `retry-after`. */
-export const SECONDARY_LIMIT_DEFAULT_WAIT_MS = 60_000;
+const SECONDARY_LIMIT_DEFAULT_WAIT_MS = 60_000;
 
 /** Installs the guard on an Octokit instance; every request (REST and GraphQL) goes through it. */
 export function guardRateLimit(octokit: Pick<GitHubClient, 'hook'>, opts: RateLimitOptions = {}): void {
@@ -66,6 +68,7 @@ export function guardRateLimit(octokit: Pick<GitHubClient, 'hook'>, opts: RateLi
   const wait = async (ms: number, why: string) => {
     const bounded = Math.min(ms, maxWaitMs);
     opts.logger?.warn({ waitMs: bounded, why }, 'GitHub rate limit: waiting');
+    opts.onWait?.(bounded, why);
     await sleep(bounded);
   };
 

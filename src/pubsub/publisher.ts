@@ -27,7 +27,7 @@ export interface PubSubPublisherOptions {
   projectId?: string;
   /** Parsed credentials JSON: a service-account key or a Workload Identity Federation `external_account` config. */
   credentials?: Record<string, unknown>;
-  /** gRPC endpoint override (tests); PUBSUB_EMULATOR_HOST is honoured by the client itself. */
+  /** gRPC endpoint override (a regional or private endpoint); PUBSUB_EMULATOR_HOST is honoured by the client itself. */
   apiEndpoint?: string;
   timeoutMs?: number;
   log?: Logger;

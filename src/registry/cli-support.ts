@@ -1,7 +1,7 @@
 import { Storage } from '@google-cloud/storage';
 import { GcsModelStore } from './store';
 
-/** What the registry CLI commands write to and read the environment from (injectable for tests). */
+/** What the registry CLI commands write to and read the environment from (the process's, unless the caller passes its own). */
 export interface RegistryCliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -16,7 +16,7 @@ export const processRegistryIo: RegistryCliIo = {
 
 /**
  * Store for `--bucket` or LABEL_BOT_BUCKET. Credentials come from Application Default Credentials;
- * STORAGE_API_ENDPOINT (or STORAGE_EMULATOR_HOST, read by the client itself) points at a stand-in.
+ * STORAGE_API_ENDPOINT (or STORAGE_EMULATOR_HOST, read by the client itself) points at another GCS-compatible endpoint.
  */
 export function storeFromCli(bucket: string | undefined, io: RegistryCliIo): GcsModelStore {
   const name = bucket ?? io.env.LABEL_BOT_BUCKET;

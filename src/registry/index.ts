@@ -4,4 +4,3 @@ export * from './errors';
 export * from './store';
 export * from './registry';
 export * from './publish';
-export { LruByBytes } from './lru';

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { isPreconditionFailed } from './errors';
 import { newVersionName, pointerPath, scopeKey, type ModelScope } from './layout';
 import type { ModelPointer } from './pointer';
@@ -47,12 +49,26 @@ export interface PublishResult {
   score: number | null;
   previousScore: number | null;
   location: string;
+  /** The same files are already the current version: nothing was uploaded and the pointer did not move. */
+  unchanged?: boolean;
+}
+
+/** A model directory's file, or a refusal that says what the directory should hold. */
+async function readModelFile(dir: string, name: string): Promise<Buffer> {
+  try {
+    return await readFile(join(dir, name));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    const what = existsSync(dir) ? `${dir} has no ${name}` : `${dir} does not exist`;
+    throw new PublishRefusedError(`${what}: give the directory \`label-bot train --out\` wrote (model.onnx + model.json)`);
+  }
 }
 
 export async function publishModel(opts: PublishOptions): Promise<PublishResult> {
   const { store, scope } = opts;
-  const onnx = await readFile(join(opts.dir, 'model.onnx'));
-  const jsonText = await readFile(join(opts.dir, 'model.json'), 'utf8');
+  const onnx = await readModelFile(opts.dir, 'model.onnx');
+  const jsonText = (await readModelFile(opts.dir, 'model.json')).toString('utf8');
   let modelJson: unknown;
   try {
     modelJson = JSON.parse(jsonText);
@@ -65,6 +81,15 @@ export async function publishModel(opts: PublishOptions): Promise<PublishResult>
 
   const score = heldOutScore(modelJson);
   const current = await store.readPointer(scope);
+  const hash = createHash('sha256').update(onnx).update(jsonText).digest('hex');
+  const location = `gs://${store.bucketName}/${pointerPath(scope)}`;
+  const same = await identicalVersion(store, scope, hash, modelJson);
+  if (same && same === current?.pointer.version) {
+    return { version: same, previous: current.pointer.previous ?? null, score, previousScore: score, location, unchanged: true };
+  }
+  if (same) {
+    throw new PublishRefusedError(`this model is already published as ${same} (not current); to make it current: label-bot rollback ${scopeKey(scope)} --to ${same}`);
+  }
   let previousScore: number | null = null;
   if (current) {
     previousScore = heldOutScore(await store.readModelJson(scope, current.pointer.version));
@@ -82,7 +107,6 @@ export async function publishModel(opts: PublishOptions): Promise<PublishResult>
     }
   }
 
-  const hash = createHash('sha256').update(onnx).update(jsonText).digest('hex');
   const now = opts.now ?? new Date();
   const version = newVersionName(now, hash);
   await store.uploadVersion(scope, version, { onnx, modelJson: Buffer.from(jsonText) });
@@ -100,8 +124,20 @@ export async function publishModel(opts: PublishOptions): Promise<PublishResult>
     previous: current?.pointer.version ?? null,
     score,
     previousScore,
-    location: `gs://${store.bucketName}/${pointerPath(scope)}`,
+    location,
   };
+}
+
+/**
+ * A version of the scope with the same files: its name ends in the first 8 hex digits of the files' hash (see
+ * newVersionName), and its model.json is the same document (which, for trained models, names model.onnx's sha256).
+ */
+async function identicalVersion(store: Store, scope: ModelScope, hash: string, modelJson: unknown): Promise<string | null> {
+  const candidates = (await store.listVersions(scope)).filter((v) => v.endsWith(`-${hash.slice(0, 8)}`));
+  for (const v of candidates.reverse()) {
+    if (isDeepStrictEqual(await store.readModelJson(scope, v), modelJson)) return v;
+  }
+  return null;
 }
 
 export interface RollbackOptions {

@@ -172,11 +172,6 @@ export class ModelRegistry {
     }
   }
 
-  /** Forgets pointer reads so the next resolve re-reads them (tests, admin endpoints). */
-  invalidatePointers(): void {
-    this.pointers.clear();
-  }
-
   private countCorrupt(key: string, what: 'pointer' | 'model', err: Error): void {
     this.counters.corrupt++;
     this.log.error({ model: key, what, err: errorFields(err) }, 'corrupt model artifact; falling back to the next level');

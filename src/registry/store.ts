@@ -18,7 +18,7 @@ export interface ModelArtifacts {
   sha256: string;
 }
 
-/** Storage operations the registry and the CLI need; GCS in production, the same class against the stand-in in tests. */
+/** Storage operations the registry and the CLI need, on one GCS bucket (or any endpoint that speaks the GCS JSON API). */
 export class GcsModelStore {
   readonly bucket: Bucket;
 

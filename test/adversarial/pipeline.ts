@@ -7,15 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import type { ProbotOctokit } from 'probot';
-import { startWorker, type RunningWorker } from '../../gcp-worker/src/worker';
+import { startWorker, type RunningWorker } from '../../gcp-worker/src/start-worker';
 import type { CountableClient, ProcessResult } from '../../gcp-worker/src/process-message';
 import type { WorkerSettings } from '../../gcp-worker/src/settings';
 import { localWorkerSettings } from '../support/worker-settings';
+import { workerResults } from '../support/worker-results';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { GcsModelStore, parseScope, publishModel } from '../../src/registry';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 import type { PubSubFakeOptions } from '../support/pubsub-fake';
-import { keywordLoader, keywordModelDir } from '../worker/harness';
+import { keywordLoader, keywordModelDir } from '../gcp-worker/harness';
 import { PROJECT, startHarness, type Harness } from './harness';
 
 export const BUCKET = 'label-bot-adversarial-models';
@@ -89,6 +90,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   const workers: RunningWorker[] = [];
   const results: Pipeline['results'] = [];
   const start = async () => {
+    const log = workerResults();
     const worker = await startWorker({
       settings,
       loader: keywordLoader,
@@ -96,8 +98,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       pubsub: new PubSub({ apiEndpoint: h.pubsub!.host, projectId: PROJECT }),
       storage: new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }),
       defaultMetrics: false,
+      log: log.log,
     });
-    worker.onResult((r) => results.push(r));
+    log.onResult((r) => results.push(r));
     workers.push(worker);
     return worker;
   };

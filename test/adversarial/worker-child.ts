@@ -4,11 +4,12 @@
  */
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
-import { startWorker } from '../../gcp-worker/src/worker';
+import { startWorker } from '../../gcp-worker/src/start-worker';
 import type { CountableClient } from '../../gcp-worker/src/process-message';
 import { createOctokitFactory } from '../../src/github/octokit';
-import { keywordLoader } from '../worker/harness';
+import { keywordLoader } from '../gcp-worker/harness';
 import { localWorkerSettings } from '../support/worker-settings';
+import { workerResults } from '../support/worker-results';
 
 const env = process.env;
 const need = (name: string): string => {
@@ -21,6 +22,7 @@ const octokits = createOctokitFactory(
   { appId: need('APP_ID'), privateKey: need('PRIVATE_KEY'), baseUrl: need('GITHUB_API_URL') },
   { octokitDefaults: { retry: { enabled: false }, throttle: { enabled: false } } },
 );
+const results = workerResults();
 const worker = await startWorker({
   settings: localWorkerSettings(
     {
@@ -37,6 +39,7 @@ const worker = await startWorker({
   pubsub: new PubSub({ apiEndpoint: need('PUBSUB_HOST'), projectId: need('GCP_PROJECT') }),
   storage: new Storage({ apiEndpoint: need('GCS_ENDPOINT'), projectId: need('GCP_PROJECT'), retryOptions: { autoRetry: false } }),
   defaultMetrics: false,
+  log: results.log,
 });
-worker.onResult((r) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`));
+results.onResult((r) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`));
 process.stdout.write(`READY ${worker.port}\n`);

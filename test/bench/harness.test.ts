@@ -134,8 +134,10 @@ describe('results', () => {
 
 describe('flags', () => {
   it('parses --quick, --json and --only in both spellings', () => {
-    expect(parseFlags([])).toEqual({ quick: false, json: false, only: null, quality: 'full' });
-    expect(parseFlags(['--quick', '--json'])).toEqual({ quick: true, json: true, only: null, quality: 'skip' });
+    expect(parseFlags([])).toEqual({ quick: false, json: false, only: null, quality: 'full', githubLatencyMs: 50 });
+    expect(parseFlags(['--quick', '--json'])).toEqual({ quick: true, json: true, only: null, quality: 'skip', githubLatencyMs: 50 });
+    expect(parseFlags(['--github-latency-ms', '0']).githubLatencyMs).toBe(0);
+    expect(parseFlags(['--github-latency-ms=120']).githubLatencyMs).toBe(120);
     expect(parseFlags(['--quick', '--quality', 'quick']).quality).toBe('quick');
     expect(parseFlags(['--quality=skip']).quality).toBe('skip');
     expect(parseFlags(['--only', 'lambda,worker']).only).toEqual(['lambda', 'worker']);
@@ -148,6 +150,7 @@ describe('flags', () => {
     expect(() => parseFlags(['--only', 'gpu'])).toThrow(/unknown part\(s\): gpu/);
     expect(() => parseFlags(['--only'])).toThrow(/needs a comma-separated list/);
     expect(() => parseFlags(['--quality', 'fast'])).toThrow(/full, quick or skip/);
+    expect(() => parseFlags(['--github-latency-ms', '-1'])).toThrow(/milliseconds/);
   });
 });
 

@@ -1,25 +1,12 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Probot } from 'probot';
 import { createApp, type AppDeps } from '../../src/app';
 import { createGlobalConfigStore } from '../../src/config/global-config';
-import { createProbot } from '../../src/github/create-probot';
 import { LAMBDA_GITHUB_REQUEST_TIMEOUT_MS } from '../../src/github/request-timeout';
-import { createLogger } from '../../src/log/logger';
 import type { ForwardedIssue } from '../../src/pubsub/message';
 import type { IssuePublisher } from '../../src/pubsub/publisher';
-import { TestOctokit } from '../support/nock-github';
-
-let cachedKey: string | undefined;
-/** A throwaway RSA key so Probot can mint (nock-answered) installation tokens. */
-export function testPrivateKey(): string {
-  cachedKey ??= generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  }).privateKey;
-  return cachedKey;
-}
+import type { GitHubStandIn } from '../support/github-stand-in';
+import { standInProbot } from '../support/test-octokit';
 
 export class RecordingPublisher implements IssuePublisher {
   readonly messages: ForwardedIssue[] = [];
@@ -88,17 +75,9 @@ export function issuesPayload(o: IssuesPayloadOptions = {}) {
   };
 }
 
-export async function createTestProbot(deps: Partial<AppDeps> & Pick<AppDeps, 'loadClassifier'>, secret = 'test-secret'): Promise<Probot> {
-  // The Lambda's settings (src/lambda/runtime.ts), with the test Octokit's retries and throttling off.
-  const probot = createProbot({
-    appId: 123,
-    privateKey: testPrivateKey(),
-    secret,
-    requestTimeoutMs: LAMBDA_GITHUB_REQUEST_TIMEOUT_MS,
-    webhookWindow: true,
-    Octokit: TestOctokit,
-    log: createLogger('probot-test'),
-  });
+/** The app as Lambda runs it (the Lambda's settings, src/lambda/runtime.ts), talking to the GitHub stand-in `gh` over HTTP. */
+export async function createTestProbot(gh: GitHubStandIn, deps: Partial<AppDeps> & Pick<AppDeps, 'loadClassifier'>, secret = 'test-secret'): Promise<Probot> {
+  const probot = standInProbot(gh, { secret, requestTimeoutMs: LAMBDA_GITHUB_REQUEST_TIMEOUT_MS, webhookWindow: true });
   await probot.load(createApp({ publisher: null, configStore: null, ...deps }));
   return probot;
 }

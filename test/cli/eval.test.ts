@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../ml/helpers';
+import { small, tempDir } from '../ml/helpers';
 import { cli, FAST_FLAGS, FIXTURES, oneJson } from './helpers';
 
 const SMALL = join(FIXTURES, 'issues-small.jsonl');
@@ -57,6 +57,10 @@ describe('label-bot eval', () => {
     expect(card).toMatch(/\| bug \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 1 \|/);
     expect(card).toContain('documentation ×1');
     expect(readFileSync(join(report, 'pr-bug.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
+    // One model scored every row: its own thresholds, in the card and marked on each curve.
+    const own = (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { thresholds: (number | null)[] }).thresholds[0]!;
+    expect(card).toMatch(new RegExp(`^- fixture@[0-9a-f]{12}: bug ${own.toFixed(3)}, `, 'm'));
+    expect(readFileSync(join(report, 'pr-bug.svg'), 'utf8')).toMatch(new RegExp(`>threshold ${own.toFixed(3)}( \\(above every score\\))?<`));
 
     const p = cli(['predict', '--model', dir, '--title', 'How can I configure the cache?', '--body', 'Any docs?']);
     expect(p.status, p.stderr).toBe(0);
@@ -72,6 +76,40 @@ describe('label-bot eval', () => {
     const bad = cli(['predict', '--model', dir], '{"title":"ok"}\nnot json\n');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/<stdin>:2: malformed JSON/);
+  });
+
+  it('--cv-by repo --json: leave-one-repo-out with the universal recipe; each held-out repo scored, score = their mean', () => {
+    // The small fixture over four repos (round-robin within each label): each outer training set has three repos,
+    // so the trainer runs its own leave-one-repo-out inside.
+    const seen = new Map<string, number>();
+    const rows = small().map((r) => {
+      const k = seen.get(r.labels[0]!) ?? 0;
+      seen.set(r.labels[0]!, k + 1);
+      return { ...r, repo: ['o/a', 'o/b', 'o/c', 'o/d'][k % 4]! };
+    });
+    const file = join(tmp.dir, 'four-repos.jsonl');
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const r = cli(['eval', '--train', file, '--cv-by', 'repo', '--json', '--dim', '4096', '--lambdas', '1e-2,1e-3']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/at least 3 repos/);
+    const j = oneJson(r.stdout);
+    expect(j.mode).toBe('loro');
+    expect(j.folds).toBe(4);
+    expect(j.n).toBe(60);
+    const repos = j.repos as Record<string, { macroF1: number; applied: { precision: number; coverage: number } }>;
+    expect(Object.keys(repos)).toEqual(['o/a', 'o/b', 'o/c', 'o/d']);
+    expect(j.score).toBeCloseTo(Object.values(repos).reduce((a, g) => a + g.macroF1, 0) / 4, 10);
+    const applied = j.applied as { precision: number; coverage: number };
+    expect(applied.coverage).toBeGreaterThanOrEqual(0);
+    expect(applied.coverage).toBeLessThanOrEqual(1);
+    expect(Object.keys(j.models as object)).toEqual(['o/a', 'o/b', 'o/c', 'o/d']);
+
+    const mixed = cli(['eval', '--train', file, '--cv-by', 'repo', '--cv', '3']);
+    expect(mixed.status).toBe(1);
+    expect(mixed.stderr).toMatch(/--cv-by repo cannot be combined/);
+    const bad = cli(['eval', '--train', file, '--cv-by', 'org']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/must be repo/);
   });
 
   it('a malformed JSONL line: the error names the file and line number', () => {

@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fetchIssues, fetchIssuesToFile } from '../../src/cli/github-issues';
+import { fetchIssuesToFile, type FetchIssuesOptions } from '../../src/cli/github-issues';
 import { tempDir } from '../ml/helpers';
+import { cli } from './helpers';
 
 const API = 'https://api.github.com';
 const tmp = tempDir();
@@ -25,10 +27,26 @@ const issue = (n: number, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** Issue numbers written to the JSONL file. */
+async function fetched(repo: string, opts: FetchIssuesOptions): Promise<number[]> {
+  const file = join(tmp.dir, `${Math.random().toString(36).slice(2)}.jsonl`);
+  await fetchIssuesToFile(repo, file, opts);
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { number: number }).number);
+}
+
+/** A local port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 describe('fetch-issues', () => {
   it('follows Link pagination, includes closed issues, excludes pull requests, sends the token', async () => {
     const page2 = `${API}/repositories/1/issues?state=all&per_page=100&page=2`;
-    const scope = nock(API, { reqheaders: { authorization: 'Bearer secret-token' } })
+    const scope = nock(API, { reqheaders: { authorization: /secret-token$/ } })
       .get('/repos/acme/widgets/issues')
       .query({ state: 'all', per_page: '100', sort: 'created', direction: 'asc' })
       .reply(200, [issue(1), issue(2, { pull_request: { url: 'x' } }), issue(3)], { link: `<${page2}>; rel="next", <${page2}>; rel="last"` })
@@ -56,9 +74,7 @@ describe('fetch-issues', () => {
       .query(true)
       .reply(200, [issue(1)]);
     const sleeps: number[] = [];
-    const got = [];
-    for await (const i of fetchIssues('acme/widgets', { sleep: async (ms) => void sleeps.push(ms), now: () => now })) got.push(i);
-    expect(got).toHaveLength(1);
+    expect(await fetched('acme/widgets', { sleep: async (ms) => void sleeps.push(ms), now: () => now })).toEqual([1]);
     expect(sleeps).toEqual([31_000]);
     expect(scope.isDone()).toBe(true);
   });
@@ -77,9 +93,7 @@ describe('fetch-issues', () => {
       .query({ page: '2' })
       .reply(200, [issue(2)]);
     const sleeps: number[] = [];
-    const got = [];
-    for await (const i of fetchIssues('acme/widgets', { sleep: async (ms) => void sleeps.push(ms), now: () => now })) got.push(i.number);
-    expect(got).toEqual([1, 2]);
+    expect(await fetched('acme/widgets', { sleep: async (ms) => void sleeps.push(ms), now: () => now })).toEqual([1, 2]);
     expect(sleeps).toEqual([7_000, 11_000]);
     expect(scope.isDone()).toBe(true);
   });
@@ -91,7 +105,25 @@ describe('fetch-issues', () => {
     await expect(fetchIssuesToFile('acme/nope', join(tmp.dir, 'x.jsonl'), { token: 'secret-token' })).rejects.not.toThrow(/secret-token/);
   });
 
+  it('a failed run leaves no output file (not even an empty one) and says that GITHUB_TOKEN is unset', async () => {
+    nock(API).get('/repos/acme/private/issues').query(true).reply(404, { message: 'Not Found' });
+    const file = join(tmp.dir, 'private.jsonl');
+    await expect(fetchIssuesToFile('acme/private', file, {})).rejects.toThrow(/HTTP 404 .*GITHUB_TOKEN is not set/);
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}.part`)).toBe(false);
+  });
+
+  it('offline, through the real bin: names the unreachable host and its error, says GITHUB_TOKEN is unset, writes no file', async () => {
+    const port = await closedPort();
+    const file = join(tmp.dir, 'offline.jsonl');
+    const r = cli(['fetch-issues', 'acme/widgets', '--out', file, '--api-url', `http://127.0.0.1:${port}`]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^warning: GITHUB_TOKEN is not set/m);
+    expect(r.stderr).toMatch(new RegExp(`^label-bot: cannot reach http://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED .*\\); check the network or --api-url; GITHUB_TOKEN is not set`, 'm'));
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('rejects a malformed repository name', async () => {
-    await expect(fetchIssues('not a repo').next()).rejects.toThrow(/owner\/name/);
+    await expect(fetched('not a repo', {})).rejects.toThrow(/owner\/repo/);
   });
 });

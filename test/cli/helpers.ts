@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 
@@ -15,6 +15,21 @@ export function cli(args: string[], input?: string): { status: number | null; st
     timeout: 120_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The real bin, without blocking this process: for commands that talk to a stand-in running in the test process.
+ * Only PATH is inherited, so no token or endpoint leaks in from the caller's environment.
+ */
+export function cliAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/label-bot.mjs'), ...args], { cwd: opts.cwd ?? ROOT, env: { PATH: process.env.PATH, ...opts.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** Small hash space / folds so CLI tests stay quick. */

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   CONFIG_STATUS_MARKER,
   createGlobalConfigStore,
@@ -12,7 +11,8 @@ import { rolloutFor } from '../../src/rollout/rollout-for';
 import { IssueBackedConfig, type IssueEditedContextLike } from '../../src/config/issue-backed-config';
 import { repoConfigFileSchema } from '../../src/github/repo-config';
 import { createLogger } from '../../src/log/logger';
-import { FakeGitHub, testOctokit } from '../support/nock-github';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
+import { standInOctokit } from '../support/test-octokit';
 import { logSink } from '../bots/app-harness';
 
 const body = (yaml: string) => `Operator notes: keep this short.\n\n\`\`\`yaml\n${yaml}\n\`\`\`\n\nMore prose.`;
@@ -73,9 +73,10 @@ describe('parseGlobalConfig', () => {
 });
 
 describe('IssueBackedConfig with the global config', () => {
-  let gh: FakeGitHub;
+  let gh: GitHubStandIn;
   let now = 0;
   const ref = { owner: 'octo', repo: 'ops', number: 7 };
+  const testOctokit = () => standInOctokit(gh);
   const editContext = (bodyText: string, sender = 'operator', type = 'User'): IssueEditedContextLike => ({
     payload: {
       repository: { full_name: 'octo/ops', name: 'ops', owner: { login: 'octo' } },
@@ -84,18 +85,24 @@ describe('IssueBackedConfig with the global config', () => {
     },
     octokit: testOctokit(),
   });
+  /** A human edits the config issue's body (GraphQL `editor` becomes them). */
+  const editBody = (text: string, editor: string) => gh.editIssue('octo/ops', 7, { body: text }, { user: editor });
+  const configReads = () => gh.counters.forIssue('octo/ops', 7, 'GET /repos/{owner}/{repo}/issues/{issue_number}');
+  const graphqlCalls = () => gh.counters.requests().filter((r) => r.path === '/graphql').length;
 
-  beforeEach(() => {
-    nock.disableNetConnect();
-    now = 1_000_000;
-    gh = new FakeGitHub();
-    gh.addRepo('octo/ops', { permissions: { operator: 'admin', writer: 'write', maint: 'maintain', reader: 'read', triager: 'triage' } });
-    gh.addIssue('octo/ops', { number: 7, body: body('salt: s1\nrollout:\n  octo/widgets: 0.5\n') });
-    gh.install();
+  beforeAll(async () => {
+    gh = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
   });
-  afterEach(() => {
-    nock.cleanAll();
-    nock.enableNetConnect();
+  afterAll(async () => {
+    await gh.close();
+  });
+  beforeEach(() => {
+    now = 1_000_000;
+    gh.reset();
+    gh.createRepo('octo/ops');
+    const roles = { operator: 'admin', writer: 'write', maint: 'maintain', reader: 'read', triager: 'triage' } as const;
+    for (const [login, role] of Object.entries(roles)) gh.setPermission('octo/ops', login, role);
+    gh.createIssue('octo/ops', { number: 7, title: 'label-bot config', user: 'alice', body: body('salt: s1\nrollout:\n  octo/widgets: 0.5\n') });
   });
 
   const store = () => createGlobalConfigStore({ ref, ttlMs: 60_000, now: () => now });
@@ -104,18 +111,19 @@ describe('IssueBackedConfig with the global config', () => {
     const s = store();
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5);
     await s.get(testOctokit());
-    expect(gh.callsTo('GET', '/issues/7')).toHaveLength(1);
+    expect(configReads()).toBe(1);
 
     now += 61_000;
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5);
-    expect(gh.callsTo('GET', '/issues/7')).toHaveLength(2); // the 304
+    expect(configReads()).toBe(2); // the 304
+    expect(gh.counters.requests().at(-1)?.status).toBe(304);
 
-    gh.editIssueBody('octo/ops', 7, body('salt: s1\nrollout:\n  octo/widgets: 0.9\n'), 'operator');
+    editBody(body('salt: s1\nrollout:\n  octo/widgets: 0.9\n'), 'operator');
     now += 30_000;
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5); // still inside TTL
     now += 31_000;
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.9);
-    expect(gh.callsTo('GET', '/issues/7')).toHaveLength(3);
+    expect(configReads()).toBe(3);
   });
 
   it('sends the ETag it got and gets a 304 (not a re-parse)', async () => {
@@ -142,7 +150,7 @@ describe('IssueBackedConfig with the global config', () => {
     log.level = 'info';
     const s = createGlobalConfigStore({ ref, ttlMs: 60_000, now: () => now, log });
     await s.get(testOctokit());
-    gh.editIssueBody('octo/ops', 7, body('salt: s1\nrollout: nope\n'), 'operator');
+    editBody(body('salt: s1\nrollout: nope\n'), 'operator');
     now += 61_000;
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5);
     const invalid = sink.lines.map((l) => JSON.parse(l) as { msg: string; errors?: string[] }).find((l) => l.msg.startsWith('invalid config'));
@@ -153,23 +161,24 @@ describe('IssueBackedConfig with the global config', () => {
     const s = store();
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5);
     for (const editor of ['reader', 'triager', 'stranger', 'some-app[bot]']) {
-      gh.editIssueBody('octo/ops', 7, body('salt: s1\nrollout:\n  octo/widgets: 0.1\n'), editor);
+      editBody(body('salt: s1\nrollout:\n  octo/widgets: 0.1\n'), editor);
       now += 61_000;
       expect({ editor, ratio: (await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio }).toEqual({ editor, ratio: 0.5 });
     }
     // The rejected body's ETag is kept: the next refresh is a 304, with no editor lookup.
-    const graphqlCalls = gh.callsTo('POST', '/graphql').length;
+    const lookups = graphqlCalls();
     now += 61_000;
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5);
-    expect(gh.callsTo('POST', '/graphql')).toHaveLength(graphqlCalls);
+    expect(gh.counters.requests().at(-1)?.status).toBe(304);
+    expect(graphqlCalls()).toBe(lookups);
 
-    gh.editIssueBody('octo/ops', 7, body('salt: s1\nrollout:\n  octo/widgets: 0.2\n'), 'writer');
+    editBody(body('salt: s1\nrollout:\n  octo/widgets: 0.2\n'), 'writer');
     now += 61_000;
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.2);
     // Never edited: the author decides (alice is no collaborator of octo/ops).
-    gh.issue('octo/ops', 7).body = body('salt: s1\nrollout:\n  octo/widgets: 0.3\n');
-    gh.issue('octo/ops', 7).etag = '"e-by-author"';
-    gh.issue('octo/ops', 7).editor = undefined;
+    const issue = gh.store.requireIssue(gh.repo('octo/ops'), 7);
+    issue.body = body('salt: s1\nrollout:\n  octo/widgets: 0.3\n');
+    delete issue.lastEditedBy;
     now += 61_000;
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.2);
   });
@@ -177,11 +186,12 @@ describe('IssueBackedConfig with the global config', () => {
   it('a TTL refresh that finds the body unchanged, or loads for the first time, needs no editor lookup', async () => {
     const s = store();
     await s.get(testOctokit());
-    gh.issue('octo/ops', 7).etag = '"e-title-edit"'; // e.g. a label or title change: new ETag, same body
+    gh.editIssue('octo/ops', 7, { title: 'renamed' }, { user: 'reader' }); // a title change: new ETag, same body
     now += 61_000;
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5);
-    expect(gh.callsTo('GET', /\/issues\/7$/)).toHaveLength(2);
-    expect(gh.callsTo('POST', '/graphql')).toHaveLength(0);
+    expect(gh.counters.requests().map((r) => r.status)).toEqual([200, 200]);
+    expect(configReads()).toBe(2);
+    expect(graphqlCalls()).toBe(0);
   });
 
   it('applies edits from writers at once, ignores users without write access and bots', async () => {
@@ -200,9 +210,9 @@ describe('IssueBackedConfig with the global config', () => {
     // No status comment when nothing was ever wrong.
     expect(gh.issue('octo/ops', 7).comments).toHaveLength(0);
     // An edit is fresh: no refetch inside the TTL.
-    const gets = gh.callsTo('GET', /\/issues\/7$/).length;
+    const gets = configReads();
     await s.get(testOctokit());
-    expect(gh.callsTo('GET', /\/issues\/7$/)).toHaveLength(gets);
+    expect(configReads()).toBe(gets);
   });
 
   it('an invalid edit keeps the last good config and keeps ONE status comment up to date, then clears it', async () => {
@@ -210,19 +220,19 @@ describe('IssueBackedConfig with the global config', () => {
     await s.get(testOctokit());
     expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 2\n')))).toBe('rejected');
     expect(s.current()?.rollout['octo/widgets']?.ratio).toBe(0.5);
-    const comments = gh.issue('octo/ops', 7).comments;
-    expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toContain(CONFIG_STATUS_MARKER);
-    expect(comments[0]!.body).toMatch(/invalid/);
-    expect(comments[0]!.body).toMatch(/rollout\.octo\/widgets/);
+    const comments = () => gh.issue('octo/ops', 7).comments;
+    expect(comments()).toHaveLength(1);
+    expect(comments()[0]!.body).toContain(CONFIG_STATUS_MARKER);
+    expect(comments()[0]!.body).toMatch(/invalid/);
+    expect(comments()[0]!.body).toMatch(/rollout\.octo\/widgets/);
 
     expect(await s.onIssueEdited(editContext(body('salt: s1\nrolout: {}\n')))).toBe('rejected');
-    expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toMatch(/rolout/);
+    expect(comments()).toHaveLength(1);
+    expect(comments()[0]!.body).toMatch(/rolout/);
 
     expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.7\n')))).toBe('applied');
-    expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toMatch(/valid\.\*\* The current version is in use/);
+    expect(comments()).toHaveLength(1);
+    expect(comments()[0]!.body).toMatch(/valid\.\*\* The current version is in use/);
     expect(s.current()?.rollout['octo/widgets']?.ratio).toBe(0.7);
   });
 
@@ -238,7 +248,7 @@ describe('IssueBackedConfig with the global config', () => {
   it('serves null (universal labeling everywhere) when the issue cannot be read, and retries after the TTL', async () => {
     const s = createGlobalConfigStore({ ref: { owner: 'octo', repo: 'ops', number: 99 }, ttlMs: 1000, now: () => now });
     expect(await s.get(testOctokit())).toBeNull();
-    gh.addIssue('octo/ops', { number: 99, body: body('salt: z') });
+    gh.createIssue('octo/ops', { number: 99, title: 'config', user: 'alice', body: body('salt: z') });
     expect(await s.get(testOctokit())).toBeNull();
     now += 1001;
     expect((await s.get(testOctokit()))?.salt).toBe('z');

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { cachedTrackingLookup } from '../../src/config/tracking-issue-cache';
-import { testOctokit } from '../support/nock-github';
+import { TestOctokit } from '../support/test-octokit';
+
+/** Never called: the lookups below are stubs, the client is only passed through. */
+const testOctokit = () => new TestOctokit({ auth: { token: 'unused' } });
 
 describe('cachedTrackingLookup', () => {
   it('caches per repo for the TTL, case-insensitively, and does not cache failures', async () => {

@@ -161,7 +161,8 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
     expect(s.gh.botComments('acme/gadgets', issue.number)).toHaveLength(1);
   });
 
-  it('ciflow: labeling a PR (also from a fork) tags its head, a push moves the tag, unlabeling removes it', async () => {
+  it('ciflow: labeling a fork PR tags its head; the outsider\'s push withdraws the tag until a maintainer re-labels; unlabeling removes it', async () => {
+    s.gh.setPermission('acme/helped', 'maintainer', 'write');
     const pr = s.gh.openPullRequest('acme/helped', { title: 'Speed up the parser', user: 'eve', fromFork: 'eve/helped', head: 'fast-parser' });
     await s.settle();
     s.gh.addLabels('acme/helped', pr.number, ['ciflow/trunk'], { user: 'maintainer' });
@@ -170,15 +171,22 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
     const head = () => s.gh.store.requireIssue(s.gh.repo('acme/helped'), pr.number).pull!.headSha;
     expect(s.gh.refs('acme/helped')[tag]).toBe(head());
 
+    // eve has no write access: her push is not reviewed, so the tag goes and one comment asks for a review.
     s.gh.pushToPullRequest('acme/helped', pr.number, { user: 'eve' });
+    await s.settle();
+    expect(s.gh.refs('acme/helped')[tag]).toBeUndefined();
+    expect(s.gh.botComments('acme/helped', pr.number)).toHaveLength(1);
+
+    s.gh.removeLabel('acme/helped', pr.number, 'ciflow/trunk', { user: 'maintainer' });
+    s.gh.addLabels('acme/helped', pr.number, ['ciflow/trunk'], { user: 'maintainer' });
     await s.settle();
     expect(s.gh.refs('acme/helped')[tag]).toBe(head());
 
     s.gh.removeLabel('acme/helped', pr.number, 'ciflow/trunk', { user: 'maintainer' });
     await s.settle();
     expect(s.gh.refs('acme/helped')[tag]).toBeUndefined();
-    // A PR is never labeled by the ML labeler.
-    expect(s.gh.botComments('acme/helped', pr.number)).toEqual([]);
+    // A PR is never labeled by the ML labeler; the only comment is the review note.
+    expect(s.gh.botComments('acme/helped', pr.number)).toHaveLength(1);
   });
 
   it('a config edit by the operator propagates; an invalid edit keeps the last good config and says why', async () => {

@@ -11,9 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import type { ProbotOctokit } from 'probot';
-import { startWorker, type RunningWorker } from '../../gcp-worker/src/worker';
+import { startWorker, type RunningWorker } from '../../gcp-worker/src/start-worker';
 import type { CountableClient, ProcessResult } from '../../gcp-worker/src/process-message';
 import { localWorkerSettings } from '../support/worker-settings';
+import { workerResults as resultsFromLog } from '../support/worker-results';
 import { createOctokitFactory } from '../../src/github/octokit';
 import { createRuntime } from '../../src/lambda/runtime';
 import type { HttpResult } from '../../src/lambda/http-event';
@@ -22,7 +23,7 @@ import { KeywordClassifier } from '../support/fake-classifier';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
-import { keywordLoader, keywordModelDir } from '../worker/harness';
+import { keywordLoader, keywordModelDir } from '../gcp-worker/harness';
 import { testPrivateKey, TestOctokit } from '../stand-in/support';
 
 export const PROJECT = 'label-bot-e2e';
@@ -149,6 +150,7 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
     );
     for (let i = 0; i < workerCount; i++) {
       // Each worker gets its own clients and caches, like a separate pod.
+      const log = resultsFromLog();
       const worker = await startWorker({
         settings,
         loader: keywordLoader,
@@ -156,8 +158,9 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
         pubsub: new PubSub({ apiEndpoint: pubsub.host, projectId: PROJECT }),
         storage: new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }),
         defaultMetrics: false,
+        log: log.log,
       });
-      worker.onResult((r) => workerResults.push(r));
+      log.onResult((r) => workerResults.push(r));
       workers.push(worker);
     }
   }

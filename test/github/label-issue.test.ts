@@ -1,12 +1,11 @@
-import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decideLabels } from '../../src/github/label-decision';
 import { labelIssue } from '../../src/github/label-issue';
 import { readIssueState, type IssueState } from '../../src/github/issue-state';
 import { DEFAULT_REPO_CONFIG, resolveRepoConfig } from '../../src/github/repo-config';
 import { BOT_COMMENT_MARKER } from '../../src/github/bot-comment';
-import { ADD_COMMENT_OPERATION } from '../../src/github/add-comment-mutation';
-import { FakeGitHub, testOctokit } from '../support/nock-github';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
+import { standInOctokit } from '../support/test-octokit';
 import { KeywordClassifier, fixedPrediction } from '../support/fake-classifier';
 
 function state(partial: Partial<IssueState> = {}, configYaml?: string): IssueState {
@@ -104,28 +103,37 @@ describe('decideLabels (pure)', () => {
   });
 });
 
-describe('labelIssue against a stateful GitHub (nock)', () => {
-  let gh: FakeGitHub;
+describe('labelIssue against the GitHub stand-in', () => {
+  let gh: GitHubStandIn;
   const classifier = new KeywordClassifier('universal/test-1');
-  beforeEach(() => {
-    nock.disableNetConnect();
-    gh = new FakeGitHub();
-    gh.addRepo('o/r');
-    gh.install();
+  const LABELS = 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels';
+  const DELETE_COMMENT = 'DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}';
+  const CONFIG = '.github/issue_label_bot.yaml';
+  const testOctokit = () => standInOctokit(gh);
+  const addIssue = (number: number, o: { title: string; body?: string; labels?: string[] }) =>
+    gh.createIssue('o/r', { number, body: 'It crashes', user: 'alice', ...o });
+  const requests = () => gh.counters.requests();
+  const writes = () => requests().filter((r) => r.write);
+  beforeAll(async () => {
+    gh = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
   });
-  afterEach(() => {
-    nock.cleanAll();
-    nock.enableNetConnect();
+  afterAll(async () => {
+    await gh.close();
+  });
+  beforeEach(() => {
+    gh.reset();
+    gh.createRepo('o/r');
   });
 
   it('labels with at most 3 calls (the comment mutation checks for racers itself), then is a no-op with 1 call on redelivery', async () => {
-    gh.addIssue('o/r', { number: 1, title: 'App crash on start' });
+    addIssue(1, { title: 'App crash on start' });
     const first = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 1 }, classifier, { mode: 'act', source: 'universal' });
     expect(first).toMatchObject({ status: 'done', added: ['bug'], comment: 'created', githubCalls: 3 });
-    expect(gh.calls.map((c) => c.operation ?? `${c.method} ${c.path}`)).toEqual(['LabelBotIssueState', 'POST /repos/o/r/issues/1/labels', ADD_COMMENT_OPERATION]);
+    expect(requests().map((r) => r.endpoint)).toEqual(['POST graphql:LabelBotIssueState', LABELS, 'POST graphql:LabelBotAddComment']);
     const issue = gh.issue('o/r', 1);
     expect(issue.labels).toEqual(['bug']);
     expect(issue.comments).toHaveLength(1);
+    expect(issue.comments[0]).toMatchObject({ author: gh.botLogin });
     expect(issue.comments[0]!.body).toContain(BOT_COMMENT_MARKER);
     expect(issue.comments[0]!.body).toContain('| `bug` | 90.0% |');
     expect(issue.comments[0]!.body).toContain('universal/test-1');
@@ -134,55 +142,65 @@ describe('labelIssue against a stateful GitHub (nock)', () => {
       const again = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 1 }, classifier, { mode: 'act', source: 'universal' });
       expect(again).toMatchObject({ status: 'done', added: [], comment: 'unchanged', githubCalls: 1 });
     }
-    expect(issue.comments).toHaveLength(1);
-    expect(gh.writes()).toHaveLength(2);
+    expect(gh.issue('o/r', 1).comments).toHaveLength(1);
+    expect(writes()).toHaveLength(2);
   });
 
   it('parallel deliveries converge on ONE comment, the oldest', async () => {
-    gh.addIssue('o/r', { number: 20, title: 'crash' });
+    addIssue(20, { title: 'crash' });
     const run = () => labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 20 }, classifier, { mode: 'act', source: 'universal' });
     const outcomes = await Promise.all([run(), run(), run()]);
     const issue = gh.issue('o/r', 20);
     expect(issue.comments).toHaveLength(1);
     expect(issue.labels).toEqual(['bug']);
     // All three read "no comment yet" and created one; the first created is the one kept.
-    expect(gh.graphqlCalls(ADD_COMMENT_OPERATION)).toHaveLength(3);
+    expect(gh.counters.count('POST graphql:LabelBotAddComment')).toBe(3);
+    const deleted = requests().filter((r) => r.endpoint === DELETE_COMMENT).map((r) => Number(r.path.split('/').pop()));
+    // Racers may delete the same duplicate (one gets a 404); what goes is always younger than what stays.
+    expect(new Set(deleted).size).toBe(2);
+    expect(Math.min(...deleted)).toBeGreaterThan(issue.comments[0]!.id);
     expect(outcomes.filter((o) => o.status === 'done' && o.comment === 'created').length).toBeGreaterThanOrEqual(1);
     const again = await run();
     expect(again).toMatchObject({ comment: 'unchanged', githubCalls: 1 });
   });
 
   it('a racing duplicate in the mutation payload is deleted, whichever is younger: one extra call only then', async () => {
-    gh.addIssue('o/r', { number: 22, title: 'crash' });
+    addIssue(22, { title: 'crash' });
     gh.raceNextComment('o/r', 22, 'before');
     const lost = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 22 }, classifier, { mode: 'act', source: 'universal' });
     // Read, labels, mutation, and the DELETE of our own comment: the racer's is older and stays.
     expect(lost).toMatchObject({ comment: 'created', githubCalls: 4 });
     const [racer] = gh.issue('o/r', 22).comments;
     expect(gh.issue('o/r', 22).comments).toHaveLength(1);
-    expect(gh.callsTo('DELETE', '/issues/comments/').map((c) => c.path)).toEqual([`/repos/o/r/issues/comments/${racer!.id + 1}`]);
+    const deletes = () => requests().filter((r) => r.endpoint === DELETE_COMMENT).map((r) => Number(r.path.split('/').pop()));
+    expect(deletes()).toHaveLength(1);
+    expect(deletes()[0]).toBeGreaterThan(racer!.id);
 
-    gh.addIssue('o/r', { number: 23, title: 'crash' });
+    addIssue(23, { title: 'crash' });
     gh.raceNextComment('o/r', 23, 'after');
     const won = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 23 }, classifier, { mode: 'act', source: 'universal' });
-    expect(won).toMatchObject({ comment: 'created', githubCalls: 4 });
+    // `bug` exists now (issue 22 created it), so the read returns its id and labels and comment go in one mutation:
+    // read, that mutation, and the DELETE of the racer's younger comment.
+    expect(won).toMatchObject({ comment: 'created', githubCalls: 3 });
+    expect(requests().slice(-3).map((r) => r.endpoint)).toEqual(['POST graphql:LabelBotIssueState', 'POST graphql:LabelBotApplyDecision', DELETE_COMMENT]);
     const [ours] = gh.issue('o/r', 23).comments;
     expect(gh.issue('o/r', 23).comments).toHaveLength(1);
-    expect(gh.callsTo('DELETE', '/issues/comments/').at(-1)?.path).toBe(`/repos/o/r/issues/comments/${ours!.id + 1}`);
+    expect(deletes()).toHaveLength(2);
+    expect(deletes().at(-1)).toBeGreaterThan(ours!.id);
   });
 
   it('duplicates left by an earlier race are removed on the next run', async () => {
-    const dup = (id: number) => ({ id, body: `${BOT_COMMENT_MARKER}\nold`, author: { login: 'label-bot[bot]', __typename: 'Bot' as const } });
-    gh.addIssue('o/r', { number: 21, title: 'crash', comments: [dup(5), dup(3), dup(9)] });
+    addIssue(21, { title: 'crash' });
+    const ids = [1, 2, 3].map(() => gh.comment('o/r', 21, `${BOT_COMMENT_MARKER}\nold`, { user: gh.botLogin }));
     const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 21 }, classifier, { mode: 'act', source: 'universal' });
     expect(out).toMatchObject({ comment: 'updated' });
-    expect(gh.issue('o/r', 21).comments.map((c) => c.id)).toEqual([3]);
-    expect(gh.callsTo('DELETE', '/issues/comments/')).toHaveLength(2);
+    expect(gh.issue('o/r', 21).comments.map((c) => c.id)).toEqual([ids[0]]);
+    expect(gh.counters.count(DELETE_COMMENT)).toBe(2);
   });
 
   it('finds its comment on a busy issue where it came after the first 100 comments', async () => {
-    const human = (id: number) => ({ id, body: `comment ${id}`, author: { login: 'someone', __typename: 'User' as const } });
-    gh.addIssue('o/r', { number: 24, title: 'crash', comments: Array.from({ length: 150 }, (_, i) => human(i + 1)) });
+    addIssue(24, { title: 'crash' });
+    for (let i = 1; i <= 150; i++) gh.comment('o/r', 24, `comment ${i}`, { user: 'someone' });
     const first = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 24 }, classifier, { mode: 'act', source: 'universal' });
     expect(first).toMatchObject({ comment: 'created', githubCalls: 3 });
     // A redelivery reads it from the last 100 comments: nothing is created, deleted or edited.
@@ -192,7 +210,7 @@ describe('labelIssue against a stateful GitHub (nock)', () => {
   });
 
   it('edits its one comment in place when the model version changes', async () => {
-    gh.addIssue('o/r', { number: 2, title: 'crash' });
+    addIssue(2, { title: 'crash' });
     await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 2 }, classifier, { mode: 'act', source: 'universal' });
     const v2 = new KeywordClassifier('universal/test-2');
     const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 2 }, v2, { mode: 'act', source: 'repo' });
@@ -202,57 +220,57 @@ describe('labelIssue against a stateful GitHub (nock)', () => {
   });
 
   it('does not re-add a label a human removed (read from the timeline)', async () => {
-    gh.addIssue('o/r', { number: 3, title: 'crash', body: 'please add a retry' });
+    addIssue(3, { title: 'crash', body: 'please add a retry' });
     await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 3 }, classifier, { mode: 'act', source: 'universal' });
     expect(gh.issue('o/r', 3).labels.sort()).toEqual(['bug', 'feature']);
-    gh.humanUnlabel('o/r', 3, 'bug');
+    gh.removeLabel('o/r', 3, 'bug', { user: 'maintainer' });
     const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 3 }, classifier, { mode: 'act', source: 'universal' });
     expect(out).toMatchObject({ added: [] });
     expect(gh.issue('o/r', 3).labels).toEqual(['feature']);
-    expect(gh.callsTo('POST', '/labels')).toHaveLength(1);
+    expect(gh.counters.count(LABELS)).toBe(1);
   });
 
   it('never removes human labels (POST union, never PUT/DELETE)', async () => {
-    gh.addIssue('o/r', { number: 4, title: 'crash', labels: ['p1'] });
+    addIssue(4, { title: 'crash', labels: ['p1'] });
     await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 4 }, classifier, { mode: 'act', source: 'universal' });
     expect(gh.issue('o/r', 4).labels).toEqual(['p1', 'bug']);
-    expect(gh.calls.some((c) => c.method === 'PUT' || c.method === 'DELETE')).toBe(false);
+    expect(requests().some((r) => r.method === 'PUT' || r.method === 'DELETE')).toBe(false);
   });
 
   it('silent mode labels without commenting', async () => {
-    gh.repo('o/r').config = 'comment: false\n';
-    gh.addIssue('o/r', { number: 5, title: 'crash' });
+    gh.setFile('o/r', CONFIG, 'comment: false\n');
+    addIssue(5, { title: 'crash' });
     const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 5 }, classifier, { mode: 'act', source: 'universal' });
     expect(out).toMatchObject({ added: ['bug'], comment: 'none', githubCalls: 2 });
     expect(gh.issue('o/r', 5).comments).toHaveLength(0);
   });
 
   it('merges the org .github file under the repo file', async () => {
-    gh.orgConfigs.set('o', "label-alias:\n  bug: 'kind/bug'\n  feature: 'kind/feature'\ncomment: false\n");
-    gh.repo('o/r').config = "label-alias:\n  feature: 'enhancement'\n";
-    gh.addIssue('o/r', { number: 6, title: 'crash', body: 'please add x' });
+    gh.createRepo('o/.github', { files: { [CONFIG]: "label-alias:\n  bug: 'kind/bug'\n  feature: 'kind/feature'\ncomment: false\n" } });
+    gh.setFile('o/r', CONFIG, "label-alias:\n  feature: 'enhancement'\n");
+    addIssue(6, { title: 'crash', body: 'please add x' });
     const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 6 }, classifier, { mode: 'act', source: 'universal' });
     expect(out).toMatchObject({ comment: 'none' });
     expect(gh.issue('o/r', 6).labels.sort()).toEqual(['enhancement', 'kind/bug']);
   });
 
   it('an invalid repo file falls back to defaults instead of failing', async () => {
-    gh.repo('o/r').config = 'comment: [oops\n';
-    gh.addIssue('o/r', { number: 7, title: 'crash' });
+    gh.setFile('o/r', CONFIG, 'comment: [oops\n');
+    addIssue(7, { title: 'crash' });
     const st = await readIssueState(testOctokit(), { owner: 'o', repo: 'r', number: 7 });
     expect(st!.repoConfig.comment).toBe(true);
     expect(st!.repoConfig.warnings.join()).toMatch(/repo issue_label_bot.yaml ignored: invalid YAML/);
-    gh.repo('o/r').config = 'min-confidence: 7\n';
+    gh.setFile('o/r', CONFIG, 'min-confidence: 7\n');
     const st2 = await readIssueState(testOctokit(), { owner: 'o', repo: 'r', number: 7 });
     expect(st2!.repoConfig.minConfidence).toBe(0);
     expect(st2!.repoConfig.warnings.join()).toMatch(/min-confidence/);
   });
 
   it('does nothing when no label clears the threshold, except the optional note', async () => {
-    gh.addIssue('o/r', { number: 8, title: 'hello', body: 'nothing to see' });
+    addIssue(8, { title: 'hello', body: 'nothing to see' });
     const quiet = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 8 }, classifier, { mode: 'act', source: 'universal' });
     expect(quiet).toMatchObject({ added: [], comment: 'none', githubCalls: 1 });
-    gh.repo('o/r').config = 'not-confident-comment: true\n';
+    gh.setFile('o/r', CONFIG, 'not-confident-comment: true\n');
     for (let i = 0; i < 2; i++) await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 8 }, classifier, { mode: 'act', source: 'universal' });
     expect(gh.issue('o/r', 8).comments).toHaveLength(1);
     expect(gh.issue('o/r', 8).comments[0]!.body).toMatch(/not confident/);
@@ -260,31 +278,36 @@ describe('labelIssue against a stateful GitHub (nock)', () => {
   });
 
   it('shadow and dry-run modes never write', async () => {
-    gh.addIssue('o/r', { number: 9, title: 'crash' });
+    addIssue(9, { title: 'crash' });
     for (const mode of ['shadow', 'dry-run'] as const) {
       const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 9 }, classifier, { mode, source: 'repo' });
       expect(out).toMatchObject({ status: 'done', added: [], githubCalls: 1 });
       if (out.status === 'done') expect(out.decision.toAdd).toEqual(['bug']);
     }
-    expect(gh.writes()).toHaveLength(0);
+    expect(writes()).toHaveLength(0);
   });
 
   it('returns gone for a missing issue and ignores a lookalike comment by a human', async () => {
     const gone = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 404 }, classifier, { mode: 'act', source: 'universal' });
     expect(gone.status).toBe('gone');
-    gh.addIssue('o/r', { number: 10, title: 'crash', comments: [{ id: 1, body: `${BOT_COMMENT_MARKER} fake`, author: { login: 'mallory', __typename: 'User' } }] });
+    addIssue(10, { title: 'crash' });
+    gh.comment('o/r', 10, `${BOT_COMMENT_MARKER} fake`, { user: 'mallory' });
     const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 10 }, classifier, { mode: 'act', source: 'universal' });
     expect(out).toMatchObject({ comment: 'created' });
-    expect(gh.issue('o/r', 10).comments[0]!.body).toContain('fake');
+    expect(gh.issue('o/r', 10).comments.map((c) => [c.author, c.body.includes('fake')])).toEqual([
+      ['mallory', true],
+      [gh.botLogin, false],
+    ]);
   });
 
   it('uses the operator defaults under the repo file', async () => {
-    gh.addIssue('o/r', { number: 11, title: 'crash' });
+    addIssue(11, { title: 'crash' });
     const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 11 }, classifier, {
       mode: 'act',
       source: 'universal',
       defaults: { comment: false, 'label-alias': { bug: 'type: bug' } },
     });
     expect(out).toMatchObject({ added: ['type: bug'], comment: 'none' });
+    expect(gh.issue('o/r', 11).labels).toEqual(['type: bug']);
   });
 });

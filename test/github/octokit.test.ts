@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIssueState } from '../../src/github/issue-state';
 import { appCredentialsFromEnv, createOctokitFactory } from '../../src/github/octokit';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
-import { testPrivateKey } from '../bots/app-harness';
+import { testPrivateKey } from '../support/test-octokit';
 
 describe('octokit factory (worker / CLI)', () => {
   let gh: GitHubStandIn;

@@ -11,7 +11,7 @@ import { createOctokitFactory } from '../../src/github/octokit';
 import { fetchWithTimeout, githubRequestTimeoutFromEnv } from '../../src/github/request-timeout';
 import { createRuntime } from '../../src/lambda/runtime';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
-import { testPrivateKey } from '../bots/app-harness';
+import { testPrivateKey } from '../support/test-octokit';
 import { KeywordClassifier } from '../support/fake-classifier';
 
 let gh: GitHubStandIn;

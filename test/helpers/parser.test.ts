@@ -84,7 +84,7 @@ describe('schema and normalizeHelpers', () => {
       { kind: 'any', labels: ['high priority'], then: ['triage review'] },
       { kind: 'all', labels: ['a', 'b'], then: ['c'] },
     ]);
-    expect(value.ciflow).toEqual({ labels: ['ciflow/trunk', 'periodic'], mode: 'tag', eventType: 'ciflow', forks: 'tag' });
+    expect(value.ciflow).toEqual({ labels: ['ciflow/trunk', 'periodic'], mode: 'tag', eventType: 'ciflow', forks: 'review' });
     expect(value.respectRemovalMinutes).toBe(30);
     expect(warnings).toHaveLength(2);
   });

@@ -13,7 +13,8 @@ import { decideCohort } from '../../src/rollout/cohort';
 import { forwardedIssueSchema } from '../../src/pubsub/message';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
-import { configBody, testPrivateKey } from '../bots/app-harness';
+import { configBody } from '../bots/app-harness';
+import { testPrivateKey } from '../support/test-octokit';
 
 const root = join(import.meta.dirname, '..', '..');
 const modelDir = join(root, 'models', 'universal');

@@ -4,10 +4,10 @@
  * Lambda's `context.getRemainingTimeInMillis()`; the shipped Octokit (retries, throttling, 2 s request timeout) talks
  * to the GitHub stand-in, which never answers the call under test. Each case races the handler against the time left.
  */
+import { ProbotOctokit } from 'probot';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
 import { createGlobalConfigStore } from '../../src/config/global-config';
-import { createProbot } from '../../src/github/create-probot';
 import { LAMBDA_GITHUB_REQUEST_TIMEOUT_MS } from '../../src/github/request-timeout';
 import { createWebhookHandler } from '../../src/lambda/webhook-handler';
 import { createLogger } from '../../src/log/logger';
@@ -15,7 +15,8 @@ import type { ForwardedIssue } from '../../src/pubsub/message';
 import type { IssuePublisher } from '../../src/pubsub/publisher';
 import { startGitHubStandIn, type FaultRule, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
 import { KeywordClassifier } from '../support/fake-classifier';
-import { configBody, logSink, testPrivateKey } from '../bots/app-harness';
+import { configBody, logSink } from '../bots/app-harness';
+import { standInProbot } from '../support/test-octokit';
 
 /** What Lambda says is left when the handler starts; shorter than the real 9 s to keep the suite quick. */
 const REMAINING_MS = 4_000;
@@ -48,11 +49,10 @@ async function setUp(publisher: Publisher) {
   vi.stubEnv('LOG_LEVEL', 'info');
   const sink = logSink();
   const log = createLogger('deadline-test', sink.stream);
-  const probot = createProbot({
-    appId: gh.appId,
-    privateKey: testPrivateKey(),
+  // The shipped Octokit (retry and throttling on), as the Lambda runs it.
+  const probot = standInProbot(gh, {
+    Octokit: ProbotOctokit,
     secret: gh.webhookSecret,
-    baseUrl: gh.url,
     requestTimeoutMs: LAMBDA_GITHUB_REQUEST_TIMEOUT_MS,
     webhookWindow: true,
     log: createLogger('probot', sink.stream),

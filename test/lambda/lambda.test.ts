@@ -1,30 +1,38 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
 import { loadSecrets } from '../../src/lambda/secrets';
 import { verifyWebhookSignature } from '../../src/lambda/signature';
 import { createWebhookHandler } from '../../src/lambda/webhook-handler';
 import { createLogger } from '../../src/log/logger';
-import { FakeGitHub, TestOctokit } from '../support/nock-github';
-import { issuesPayload, logSink, testPrivateKey } from '../bots/app-harness';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
+import { TestOctokit, testPrivateKey } from '../support/test-octokit';
 import { KeywordClassifier } from '../support/fake-classifier';
+import { issuesPayload, logSink } from '../bots/app-harness';
 import { signWebhookBody, v1Event, v2Event, WEBHOOK_SECRET } from './lambda-events';
 
-const env = (): NodeJS.ProcessEnv => ({ APP_ID: '123', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET, MODEL_DIR: '/nonexistent', LOG_LEVEL: 'silent' });
-
-let gh: FakeGitHub;
-beforeEach(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  gh = new FakeGitHub();
-  gh.addRepo('octo/widgets');
-  gh.install();
+let gh: GitHubStandIn;
+const env = (): NodeJS.ProcessEnv => ({
+  APP_ID: String(gh.appId),
+  PRIVATE_KEY: testPrivateKey(),
+  WEBHOOK_SECRET,
+  GITHUB_API_URL: gh.url,
+  MODEL_DIR: '/nonexistent',
+  LOG_LEVEL: 'silent',
 });
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
+const addIssue = (o: { number: number; title: string; body?: string | null }) =>
+  gh.createIssue('octo/widgets', { body: 'It crashes', user: 'alice', ...o });
+/** Events come from the tests (signed API Gateway events), so the stand-in sends no webhooks of its own. */
+beforeAll(async () => {
+  gh = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
+});
+afterAll(async () => {
+  await gh.close();
+});
+beforeEach(() => {
+  gh.reset();
+  gh.createRepo('octo/widgets', { installationId: 77 }); // the installation id issuesPayload() names
 });
 
 function runtime(loads = { count: 0 }) {
@@ -52,7 +60,7 @@ describe('signature', () => {
 
 describe('Lambda handler (adapter wrapped)', () => {
   it('labels an issue from a signed API Gateway v1 event, loading the model once', async () => {
-    gh.addIssue('octo/widgets', { number: 1, title: 'crash' });
+    addIssue({ number: 1, title: 'crash' });
     const loads = { count: 0 };
     const { handler } = runtime(loads);
     const res = await handler(v1Event(issuesPayload({ number: 1 })));
@@ -65,9 +73,9 @@ describe('Lambda handler (adapter wrapped)', () => {
   });
 
   it('handles HTTP API v2 / function URL events, base64 bodies and any header case', async () => {
-    gh.addIssue('octo/widgets', { number: 2, title: 'crash' });
-    gh.addIssue('octo/widgets', { number: 3, title: 'please add x', body: 'ünïcödé ✓' });
-    gh.addIssue('octo/widgets', { number: 4, title: 'how do i x', body: null });
+    addIssue({ number: 2, title: 'crash' });
+    addIssue({ number: 3, title: 'please add x', body: 'ünïcödé ✓' });
+    addIssue({ number: 4, title: 'how do i x', body: null });
     const { handler } = runtime();
     expect((await handler(v2Event(issuesPayload({ number: 2 }), { base64: true }))).statusCode).toBe(200);
     expect((await handler(v1Event(issuesPayload({ number: 3, body: 'ünïcödé ✓' }), { base64: true, headerCase: 'upper' }))).statusCode).toBe(200);
@@ -78,7 +86,7 @@ describe('Lambda handler (adapter wrapped)', () => {
   });
 
   it('answers 401 for a wrong or missing signature and never touches GitHub', async () => {
-    gh.addIssue('octo/widgets', { number: 5, title: 'crash' });
+    addIssue({ number: 5, title: 'crash' });
     const { handler } = runtime();
     const wrong = await handler(v1Event(issuesPayload({ number: 5 }), { secret: 'not-the-secret' }));
     expect(wrong.statusCode).toBe(401);
@@ -90,11 +98,11 @@ describe('Lambda handler (adapter wrapped)', () => {
     const tampered = v1Event(issuesPayload({ number: 5 }));
     tampered.body = tampered.body.replace('crash', 'crush');
     expect((await handler(tampered)).statusCode).toBe(401);
-    expect(gh.calls).toHaveLength(0);
+    expect(gh.counters.requests()).toEqual([]);
   });
 
   it('accepts a signature in upper-case hex (verified once, case-insensitively): 200 and labeled', async () => {
-    gh.addIssue('octo/widgets', { number: 7, title: 'crash' });
+    addIssue({ number: 7, title: 'crash' });
     const { handler } = runtime();
     const payload = issuesPayload({ number: 7 });
     const upper = 'sha256=' + signWebhookBody(WEBHOOK_SECRET, JSON.stringify(payload)).slice('sha256='.length).toUpperCase();
@@ -136,13 +144,15 @@ describe('Lambda handler (adapter wrapped)', () => {
     expect((await handler({ hello: 'world' })).statusCode).toBe(400);
     expect((await handler(null)).statusCode).toBe(400);
     expect((await handler({ ...v1Event(issuesPayload()), httpMethod: 'GET' })).statusCode).toBe(405);
-    expect(gh.calls).toHaveLength(0);
+    expect(gh.counters.requests()).toEqual([]);
   });
 
   it('still answers 200 when GitHub fails during labeling (logged, swallowed)', async () => {
-    gh.addIssue('octo/widgets', { number: 6, title: 'crash' });
-    // Twice: the labeler re-reads and retries a write GitHub answered with a 5xx once by itself.
-    gh.failLabelsWith = { status: 502, times: 2 };
+    addIssue({ number: 6, title: 'crash' });
+    // Twice, on both write paths (REST labels when a label is new to the repo, else labels and comment in one
+    // mutation): the labeler re-reads and retries a write GitHub answered with a 5xx once by itself.
+    gh.faults.add({ kind: 'status', status: 502, method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/labels', times: 2 });
+    gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotApplyDecision', times: 2 });
     const { handler } = runtime();
     expect((await handler(v1Event(issuesPayload({ number: 6 })))).statusCode).toBe(200);
     expect(gh.issue('octo/widgets', 6).labels).toEqual([]);
@@ -152,7 +162,7 @@ describe('Lambda handler (adapter wrapped)', () => {
     const { handler } = runtime();
     const res = await handler(v2Event({ zen: 'Keep it logically awesome.', hook_id: 1 }, { event: 'ping' }));
     expect(res.statusCode).toBe(200);
-    expect(gh.calls).toHaveLength(0);
+    expect(gh.counters.requests()).toEqual([]);
   });
 });
 

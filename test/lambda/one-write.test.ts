@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
 import { KeywordClassifier } from '../support/fake-classifier';
-import { testPrivateKey } from '../bots/app-harness';
+import { testPrivateKey } from '../support/test-octokit';
 
 let gh: GitHubStandIn;
 

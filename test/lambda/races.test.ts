@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
 import { KeywordClassifier } from '../support/fake-classifier';
-import { testPrivateKey } from '../bots/app-harness';
+import { testPrivateKey } from '../support/test-octokit';
 
 let gh: GitHubStandIn;
 /** Every comment the stand-in committed, by issue, whichever call created it (and whether or not it was deleted). */

@@ -5,9 +5,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
-import { TestOctokit } from '../support/nock-github';
-import { configBody, testPrivateKey } from '../bots/app-harness';
+import { TestOctokit, testPrivateKey } from '../support/test-octokit';
 import { KeywordClassifier } from '../support/fake-classifier';
+import { configBody } from '../bots/app-harness';
 
 let gh: GitHubStandIn;
 let handler: ReturnType<typeof createRuntime>['handler'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FEATURIZER_SETTINGS, featurize, type FeaturizerSettings } from '../../src/ml/featurizer';
+import { checkFeaturizerSettings, DEFAULT_FEATURIZER_SETTINGS, FEATURIZER_VERSION, featurize, featurizeGroups, type FeaturizerSettings } from '../../src/ml/featurizer';
 
 const small: FeaturizerSettings = { ...DEFAULT_FEATURIZER_SETTINGS, dim: 1 << 12 };
 
@@ -164,3 +164,43 @@ const PINNED: Record<string, string> = {
   '262144/1': '83fec843cfc7b0cd',
   '16777216/0': '2fa7e8614cc78407',
 };
+
+describe('featurizer version 3 settings (universal model, issue #14)', () => {
+  const issue = {
+    title: 'App crashes on start',
+    body: '<!-- fill this in -->\n### Describe the bug\nIt crashes at https://x.io/a after 3 s.\n- [x] searched\n_No response_\n```\nError: boom\n```',
+  };
+  const v2 = { ...DEFAULT_FEATURIZER_SETTINGS, version: 2 };
+
+  it('version-2 settings (no new fields) featurize exactly as before and pass validation', () => {
+    expect(FEATURIZER_VERSION).toBe(3);
+    expect(checkFeaturizerSettings(v2)).toBeNull();
+    const a = featurize(issue, v2);
+    const b = featurize(issue, DEFAULT_FEATURIZER_SETTINGS);
+    expect(Array.from(a.indices)).toEqual(Array.from(b.indices));
+    expect(Array.from(a.values)).toEqual(Array.from(b.values));
+  });
+
+  it('refuses the new fields on version-2 settings and unknown versions', () => {
+    expect(checkFeaturizerSettings({ ...v2, stripTemplate: true })).toMatch(/version 3/);
+    expect(checkFeaturizerSettings({ ...DEFAULT_FEATURIZER_SETTINGS, version: 1 })).toMatch(/version 1/);
+  });
+
+  it('stripTemplate, templateMeta: false and normalizeBody each change the output; off = default output', () => {
+    const base = featurize(issue, DEFAULT_FEATURIZER_SETTINGS);
+    const off = featurize(issue, { ...DEFAULT_FEATURIZER_SETTINGS, stripTemplate: false, templateMeta: true, normalizeBody: false });
+    expect(Array.from(off.indices)).toEqual(Array.from(base.indices));
+    for (const s of [{ stripTemplate: true }, { templateMeta: false }, { normalizeBody: true }]) {
+      const v = featurize(issue, { ...DEFAULT_FEATURIZER_SETTINGS, ...s });
+      expect(Array.from(v.indices)).not.toEqual(Array.from(base.indices));
+    }
+  });
+
+  it('stripTemplate removes the template words from the body groups only (title untouched)', () => {
+    const s = { ...DEFAULT_FEATURIZER_SETTINGS, stripTemplate: true };
+    const groups = featurizeGroups({ title: 'x', body: '### Describe the bug\nsave fails' }, s);
+    const plain = featurizeGroups({ title: 'x', body: 'save fails' }, s);
+    expect(Array.from(groups[2]!.indices)).toEqual(Array.from(plain[2]!.indices)); // body words
+    expect(groups[4]!.indices.length).toBe(1); // the heading is still seen by the headings group
+  });
+});

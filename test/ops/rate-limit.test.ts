@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { ProbotOctokit } from 'probot';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { guardRateLimit, rateLimitDelay } from '../../src/ops/rate-limit';
+import { guardRateLimit } from '../../src/ops/rate-limit';
 
 const API = 'https://api.github.test';
 const TestOctokit = ProbotOctokit.defaults({ baseUrl: API, retry: { enabled: false }, throttle: { enabled: false } });
@@ -10,19 +10,25 @@ beforeAll(() => nock.disableNetConnect());
 afterAll(() => nock.enableNetConnect());
 afterEach(() => nock.cleanAll());
 
-describe('rateLimitDelay', () => {
+describe('the wait before the next request, from the last response', () => {
   const now = 1_700_000_000_000;
-  it('honours retry-after in seconds', () => {
-    expect(rateLimitDelay({ 'retry-after': '30' }, now)).toBe(30_000);
+  async function waitsAfter(headers: Record<string, string>, reserve?: number): Promise<number[]> {
+    const sleeps: number[] = [];
+    const octokit = new TestOctokit({ auth: { token: 'test' } });
+    guardRateLimit(octokit, { sleep: async (ms) => void sleeps.push(ms), now: () => now, ...(reserve !== undefined ? { reserve } : {}) });
+    nock(API).get('/a').reply(200, {}, headers).get('/b').reply(200, {});
+    await octokit.request('GET /a');
+    await octokit.request('GET /b');
+    return sleeps;
+  }
+  it('waits until the reset (+1 s) when the budget is spent', async () => {
+    expect(await waitsAfter({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 60) })).toEqual([61_000]);
   });
-  it('waits until the reset (+1 s) when the budget is spent', () => {
-    expect(rateLimitDelay({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 60) }, now)).toBe(61_000);
-  });
-  it('goes on while budget remains, or pauses at the reserve', () => {
+  it('goes on while budget remains, or pauses at the reserve', async () => {
     const h = { 'x-ratelimit-remaining': '10', 'x-ratelimit-reset': String(now / 1000 + 5) };
-    expect(rateLimitDelay(h, now)).toBeNull();
-    expect(rateLimitDelay(h, now, 10)).toBe(6_000);
-    expect(rateLimitDelay(undefined, now)).toBeNull();
+    expect(await waitsAfter(h)).toEqual([]);
+    expect(await waitsAfter(h, 10)).toEqual([6_000]);
+    expect(await waitsAfter({})).toEqual([]);
   });
 });
 

@@ -2,6 +2,8 @@ import { GraphqlResponseError } from '@octokit/graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ISSUE_STATE_QUERY, REPO_CONFIG_EXPRESSION, type IssueStateResponse } from '../../src/github/issue-state-query';
 import { ADD_COMMENT_MUTATION, type AddCommentResponse } from '../../src/github/add-comment-mutation';
+import { ISSUE_EDITOR_QUERY, type IssueEditorResponse } from '../../src/github/issue-editor-query';
+import { APPLY_DECISION_MUTATION, type ApplyDecisionResponse } from '../../src/github/apply-decision-mutation';
 import type { GitHubStandIn } from '../support/github-stand-in';
 import { installationOctokit, withStandIn } from './support';
 
@@ -68,21 +70,141 @@ describe('GitHub stand-in GraphQL: LabelBotIssueState', () => {
     expect(err.data.repository).toMatchObject({ isPrivate: false, issue: null });
   });
 
-  it('answers unknown operations with a clear error', async () => {
+  it('answers a field it does not model with a GraphQL error naming it', async () => {
     gh.createRepo('acme/widgets');
     const octokit = await installationOctokit(gh, 'acme');
-    await expect(octokit.graphql('query SomethingElse { viewer { login } }')).rejects.toMatchObject({
-      status: 400,
-      message: expect.stringContaining("does not answer GraphQL operation 'SomethingElse'"),
+    const err = (await octokit.graphql('query SomethingElse { viewer { login } }').catch((e: unknown) => e)) as GraphqlResponseError<unknown>;
+    expect(err).toBeInstanceOf(GraphqlResponseError);
+    expect(err.errors).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'undefinedField', typeName: 'Query', fieldName: 'viewer' }) }),
+    ]);
+    expect(err.message).toContain("Field 'viewer' doesn't exist on type 'Query'");
+    expect(gh.counters.count('POST graphql:viewer')).toBe(1);
+  });
+
+  it('answers a syntax error with its position, as GitHub does', async () => {
+    gh.createRepo('acme/widgets');
+    const octokit = await installationOctokit(gh, 'acme');
+    const err = (await octokit.graphql('query { repository(owner: "acme" { id } }').catch((e: unknown) => e)) as GraphqlResponseError<unknown>;
+    expect(err.errors).toEqual([expect.objectContaining({ message: 'Parse error: Expected a name, found "{"', locations: [{ line: 1, column: 34 }] })]);
+  });
+
+  it('accepts resolvers registered at runtime, by shape name', async () => {
+    gh.createRepo('acme/widgets');
+    gh.graphql.set('viewer', () => ({ data: { viewer: { login: 'label-bot' } } }));
+    const octokit = await installationOctokit(gh, 'acme');
+    expect(await octokit.graphql('query Viewer { viewer { login } }')).toEqual({ viewer: { login: 'label-bot' } });
+    gh.graphql.delete('viewer');
+  });
+});
+
+describe('GitHub stand-in GraphQL: answers by shape, not by operation name', () => {
+  let gh: GitHubStandIn;
+  beforeAll(async () => {
+    gh = await withStandIn({ autoWebhooks: { control: false, api: false } });
+  });
+  afterAll(async () => {
+    await gh.close();
+  });
+  beforeEach(() => gh.reset());
+
+  /** The production document with another operation name (or none), as a rename in src/github/ would send it. */
+  const renamed = (doc: string, to: string) => doc.replace(/\b(query|mutation)\s+LabelBot\w+/, to ? `$1 ${to}` : '$1');
+
+  it('answers the issue read, the editor read and the comment mutation under other operation names, counted by shape', async () => {
+    gh.createRepo('acme/widgets', { files: { '.github/issue_label_bot.yaml': 'comment: false\n' } });
+    gh.createRepo('acme/.github');
+    gh.createIssue('acme/widgets', { title: 'Crash', body: 'boom', user: 'alice', labels: ['bug'] });
+    gh.editIssue('acme/widgets', 1, { body: 'boom!' }, { user: 'maintainer' });
+    const octokit = await installationOctokit(gh, 'acme');
+    const vars = { owner: 'acme', repo: 'widgets', number: 1, configPath: REPO_CONFIG_EXPRESSION };
+
+    const original = await octokit.graphql<IssueStateResponse>(ISSUE_STATE_QUERY, vars);
+    for (const name of ['ReadIssueForLabeling', '']) {
+      expect(await octokit.graphql<IssueStateResponse>(renamed(ISSUE_STATE_QUERY, name), vars)).toEqual(original);
+    }
+    expect(original.repository?.issue).toMatchObject({ title: 'Crash', body: 'boom!', labels: { nodes: [{ name: 'bug' }] } });
+    expect(original.repository?.config).toEqual({ text: 'comment: false\n' });
+
+    const editor = await octokit.graphql<IssueEditorResponse>(renamed(ISSUE_EDITOR_QUERY, 'WhoEditedIt'), vars);
+    expect(editor.repository?.issue).toEqual({ editor: { login: 'maintainer', __typename: 'User' }, author: { login: 'alice', __typename: 'User' } });
+
+    const subjectId = original.repository!.issue!.id;
+    const added = await octokit.graphql<AddCommentResponse>(renamed(ADD_COMMENT_MUTATION, 'PostIt'), { subjectId, body: 'hello' });
+    expect(added.addComment?.subject?.comments?.nodes.map((c) => c.body)).toEqual(['hello']);
+    expect(gh.issue('acme/widgets', 1).comments.map((c) => [c.body, c.author])).toEqual([['hello', 'label-bot[bot]']]);
+
+    expect(gh.counters.snapshot().byIssue['acme/widgets#1']?.byEndpoint).toEqual({
+      'POST graphql:LabelBotIssueState': 3,
+      'POST graphql:LabelBotIssueEditor': 1,
+      'POST graphql:LabelBotAddComment': 1,
+    });
+    const writes = gh.counters.requests().filter((r) => r.write && r.endpoint.startsWith('POST graphql:')).map((r) => r.endpoint);
+    expect(writes).toEqual(['POST graphql:LabelBotAddComment']);
+  });
+
+  it('follows aliases, literal arguments, named fragments and first/last, not a fixed answer', async () => {
+    gh.createRepo('acme/widgets');
+    gh.createIssue('acme/widgets', { title: 'One', user: 'alice' });
+    for (const body of ['a', 'b', 'c']) gh.comment('acme/widgets', 1, body, { user: 'bob' });
+    const octokit = await installationOctokit(gh, 'acme');
+    const data = await octokit.graphql(
+      `query($n: Int = 1) {
+        repo: repository(owner: "acme", name: "widgets") {
+          it: issue(number: $n) { ...Bits oldest: comments(first: 1) { nodes { body } } newest: comments(last: 2) { nodes { body } totalCount } }
+          missing: object(expression: "HEAD:nope.yaml") { ... on Blob { text } }
+        }
+      }
+      fragment Bits on Issue { __typename heading: title }`,
+    );
+    expect(data).toEqual({
+      repo: {
+        it: { __typename: 'Issue', heading: 'One', oldest: { nodes: [{ body: 'a' }] }, newest: { nodes: [{ body: 'b' }, { body: 'c' }], totalCount: 3 } },
+        missing: null,
+      },
     });
   });
 
-  it('accepts resolvers registered at runtime', async () => {
+  it('applies labels through addLabelsToLabelable with the label ids GitHub hands out', async () => {
     gh.createRepo('acme/widgets');
-    gh.graphql.set('Viewer', () => ({ data: { viewer: { login: 'label-bot' } } }));
+    gh.createIssue('acme/widgets', { title: 'One', user: 'alice', labels: ['bug'] });
+    gh.removeLabel('acme/widgets', 1, 'bug', { user: 'alice' });
     const octokit = await installationOctokit(gh, 'acme');
-    expect(await octokit.graphql('query Viewer { viewer { login } }')).toEqual({ viewer: { login: 'label-bot' } });
-    gh.graphql.delete('Viewer');
+    const read = await octokit.graphql<{ repository: { label: { id: string }; issue: { id: string } } }>(
+      'query { repository(owner: "acme", name: "widgets") { label(name: "BUG") { id } issue(number: 1) { id } } }',
+    );
+    const out = await octokit.graphql<{ addLabelsToLabelable: { labelable: { labels: { nodes: { name: string }[] } } } }>(
+      'mutation($id: ID!, $labels: [ID!]!) { addLabelsToLabelable(input: { labelableId: $id, labelIds: $labels }) { labelable { ... on Issue { labels(first: 10) { nodes { name } } } } } }',
+      { id: read.repository.issue.id, labels: [read.repository.label.id] },
+    );
+    expect(out.addLabelsToLabelable.labelable.labels.nodes).toEqual([{ name: 'bug' }]);
+    expect(gh.issue('acme/widgets', 1).events.at(-1)).toMatchObject({ event: 'labeled', label: 'bug', actor: 'label-bot[bot]' });
+    expect(gh.counters.forIssue('acme/widgets', 1, 'POST graphql:addLabelsToLabelable')).toBe(1);
+  });
+
+  it('LabelBotApplyDecision: labels then comment in one mutation, the comment left out by @include(if: false)', async () => {
+    gh.createRepo('acme/widgets');
+    gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
+    gh.createIssue('acme/widgets', { title: 'One', user: 'alice', webhook: false });
+    gh.createIssue('acme/widgets', { title: 'Two', user: 'alice', webhook: false });
+    const octokit = await installationOctokit(gh, 'acme');
+    const read = await octokit.graphql<{ repository: { repoLabels: { nodes: { id: string; name: string }[] }; one: { id: string }; two: { id: string } } }>(
+      'query { repository(owner: "acme", name: "widgets") { repoLabels: labels(first: 100) { nodes { id name } } one: issue(number: 1) { id } two: issue(number: 2) { id } } }',
+    );
+    const labelIds = read.repository.repoLabels.nodes.filter((l) => l.name === 'bug').map((l) => l.id);
+    const withComment = await octokit.graphql<ApplyDecisionResponse>(APPLY_DECISION_MUTATION, { issueId: read.repository.one.id, labelIds, body: 'hello', comment: true });
+    expect(withComment.addLabelsToLabelable).toEqual({ clientMutationId: null });
+    const nodes = withComment.addComment!.subject!.comments!.nodes;
+    expect(nodes.map((c) => [c.body, c.author?.login])).toEqual([['hello', 'label-bot']]);
+    expect(withComment.addComment!.commentEdge!.node!.fullDatabaseId).toBe(nodes[0]!.fullDatabaseId);
+    expect(gh.issue('acme/widgets', 1)).toMatchObject({ labels: ['bug'] });
+
+    const silent = await octokit.graphql<ApplyDecisionResponse>(APPLY_DECISION_MUTATION, { issueId: read.repository.two.id, labelIds, body: 'unused', comment: false });
+    expect(silent).toEqual({ addLabelsToLabelable: { clientMutationId: null } });
+    expect(gh.issue('acme/widgets', 2)).toMatchObject({ labels: ['bug'], comments: [] });
+    // One shape name whether or not the comment is included, counted against its issue.
+    expect(gh.counters.forIssue('acme/widgets', 1, 'POST graphql:LabelBotApplyDecision')).toBe(1);
+    expect(gh.counters.forIssue('acme/widgets', 2, 'POST graphql:LabelBotApplyDecision')).toBe(1);
   });
 });
 

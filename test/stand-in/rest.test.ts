@@ -43,7 +43,7 @@ describe('GitHub stand-in REST', () => {
       });
       expect(jwtRes.status).toBe(200);
       expect(((await jwtRes.json()) as { id: number }).id).toBe(gh.installationId('acme'));
-      const token = gh.store.issueToken(gh.installationId('acme')).token;
+      const token = gh.store.identity.issueToken(gh.installationId('acme')).token;
       const tokenRes = await fetch(`${gh.url}/app`, { headers: { authorization: `token ${token}` } });
       expect(tokenRes.status).toBe(401);
     });
@@ -52,7 +52,7 @@ describe('GitHub stand-in REST', () => {
       gh.createRepo('other/secret', { private: true });
       gh.createIssue('other/secret', { title: 'x' });
       await expect(octokit.rest.issues.get({ owner: 'other', repo: 'secret', issue_number: 1 })).rejects.toMatchObject({ status: 404 });
-      const token = gh.store.issueToken(gh.installationId('acme')).token;
+      const token = gh.store.identity.issueToken(gh.installationId('acme')).token;
       const get = () => fetch(`${gh.url}/repos/acme/widgets/issues`, { headers: { authorization: `token ${token}` } });
       expect((await get()).status).toBe(200);
       gh.uninstall('acme');
@@ -166,7 +166,7 @@ describe('GitHub stand-in REST', () => {
     it('reports collaborator permission', async () => {
       gh.setPermission('acme/widgets', 'maint', 'maintain');
       gh.setPermission('acme/widgets', 'reader', 'read');
-      gh.store.account('stranger');
+      gh.store.identity.account('stranger');
       const perm = async (username: string) =>
         (await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: 'acme', repo: 'widgets', username })).data.permission;
       expect(await perm('maint')).toBe('write');

@@ -1,40 +1,12 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { Probot, ProbotOctokit } from 'probot';
+import type { Probot } from 'probot';
+import { standInProbot } from '../support/test-octokit';
 import { pino } from 'pino';
 import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../support/github-stand-in';
 
-/**
- * Retries and throttling off, or one injected failure costs minutes.
- * A function, not `defaults({ throttle: { enabled: false } })`: Probot's constructor passes its own
- * `throttle` handlers to the class, which would replace that object and silently re-enable throttling
- * (1 s between writes) for installation clients made by `probot.auth()`.
- */
-export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-  ...options,
-  retry: { enabled: false },
-  throttle: { ...(options.throttle as object | undefined), enabled: false },
-}));
-
-let cachedKey: string | undefined;
-/** Any RSA key will do: the stand-in does not verify JWT signatures, but Probot needs a real key to sign one. */
-export function testPrivateKey(): string {
-  cachedKey ??= generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  }).privateKey;
-  return cachedKey;
-}
+export { TestOctokit, testPrivateKey } from '../support/test-octokit';
 
 export function probotFor(standIn: GitHubStandIn): Probot {
-  return new Probot({
-    appId: standIn.appId,
-    privateKey: testPrivateKey(),
-    secret: standIn.webhookSecret,
-    baseUrl: standIn.url,
-    Octokit: TestOctokit,
-    log: pino({ level: 'silent' }),
-  });
+  return standInProbot(standIn, { secret: standIn.webhookSecret, log: pino({ level: 'silent' }) });
 }
 
 /** An installation-authenticated Octokit obtained through Probot's real app-auth flow against the stand-in. */

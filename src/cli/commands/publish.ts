@@ -8,13 +8,20 @@ export interface PublishCliOptions {
   force?: boolean;
 }
 
+/** Four decimals, like `eval` and `models list`. */
+const score = (s: number | null): string => (s === null ? 'n/a' : s.toFixed(4));
+
 export async function publishCli(scope: string, dir: string, opts: PublishCliOptions, io: RegistryCliIo = processRegistryIo): Promise<number> {
   try {
     const store = storeFromCli(opts.bucket, io);
     const result = await publishModel({ store, scope: parseScope(scope), dir, force: opts.force === true });
+    if (result.unchanged) {
+      io.stdout(`unchanged: ${scope} is already at ${result.version}, the same model (score ${score(result.score)}); nothing published\n`);
+      return 0;
+    }
     io.stdout(
-      `published ${scope} ${result.version} (score ${result.score ?? 'n/a'}` +
-        (result.previous ? `, previous ${result.previous} score ${result.previousScore ?? 'n/a'}` : '') +
+      `published ${scope} ${result.version} (score ${score(result.score)}` +
+        (result.previous ? `, previous ${result.previous} score ${score(result.previousScore)}` : '') +
         `) → ${result.location}\n`,
     );
     return 0;

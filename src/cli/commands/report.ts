@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { cliGitHub, parseRepoArg } from '../../ops/cli-github';
 import { cliLogger, processIo, type OpsIo } from '../../ops/cli-io';
-import { createProgress, type Progress } from '../../ops/progress';
+import { createProgress } from '../../ops/progress';
 import { buildReport, renderReport } from '../../ops/report';
 
 export interface ReportCliOptions {
@@ -28,7 +28,7 @@ export async function reportCli(repoArg: string, opts: ReportCliOptions, io: Ops
       ? { octokit: io.octokit, botLogin: null }
       : await cliGitHub(owner, repo, { env: io.env, logger: log, ...(io.sleep ? { sleep: io.sleep } : {}) });
     const octokit = gh.octokit;
-    let progress: Progress | null = null;
+    const progress = createProgress({ label: 'report: issues read', stream: io.stderr });
     // Explicit flag, then the environment, then the app's own identity when authenticated as the app.
     const botLogin = opts.botLogin ?? io.env.LABEL_BOT_LOGIN ?? gh.botLogin ?? undefined;
     const report = await buildReport(octokit, {
@@ -40,12 +40,9 @@ export async function reportCli(repoArg: string, opts: ReportCliOptions, io: Ops
       ...(opts.shadowLabels ? { shadowLabels: opts.shadowLabels.split(',').map((l) => l.trim()).filter(Boolean) } : {}),
       ...(opts.out ? { outDir: opts.out } : {}),
       ...(opts.settleDays ? { settleDays: parseSettleDays(opts.settleDays) } : {}),
-      onIssue: (_done, total) => {
-        progress ??= createProgress({ total, label: 'report: issues read', stream: io.stderr });
-        progress.tick();
-      },
+      onIssue: (done, total) => progress.update(done, total),
     });
-    (progress as Progress | null)?.stop();
+    progress.stop();
     io.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\n`);
     return 0;
   } catch (err) {

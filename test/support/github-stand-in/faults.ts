@@ -4,6 +4,7 @@
  * so a flaky run can be replayed exactly.
  */
 import { seededRandom } from '../../../src/seeded-random';
+import { HttpError } from './router';
 
 export type FaultKind =
   /** Delay the real answer by `latencyMs`. */
@@ -92,4 +93,26 @@ export class Faults {
     this.rules = this.rules.filter((r) => r.times === undefined || r.fired < r.times);
     return fired;
   }
+}
+
+/** The error answer of a `status`, `secondary-rate-limit` or `rate-limit` fault, with GitHub's message and headers. */
+export function faultError(fault: FaultRule): HttpError {
+  if (fault.kind === 'secondary-rate-limit') {
+    return new HttpError(
+      403,
+      'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID stand-in.',
+      { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' },
+      { 'retry-after': String(fault.retryAfterSeconds ?? 1) },
+    );
+  }
+  if (fault.kind === 'rate-limit') {
+    return new HttpError(
+      403,
+      'API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID stand-in.',
+      { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
+      { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + (fault.retryAfterSeconds ?? 1)) },
+    );
+  }
+  const status = fault.status ?? 502;
+  return new HttpError(status, status === 502 ? 'Server Error' : 'Internal Server Error');
 }

@@ -60,6 +60,11 @@ export interface PullInfo {
   /** Full name of the repo the head branch lives in; differs from the base repo for forks. */
   headRepo: string;
   baseRef: string;
+  /**
+   * Whether the head commit is reachable in the base repo (GitHub fetches a fork's head into `refs/pull/N/head`,
+   * asynchronously): refs in the base repo cannot point at it until then. Default true.
+   */
+  headInBase?: boolean;
   draft: boolean;
   merged: boolean;
 }
@@ -101,6 +106,10 @@ export interface Repo {
   collaborators: Map<string, Permission>;
   /** full ref (`refs/tags/x`) → sha. */
   refs: Map<string, string>;
+  /** Commit statuses per sha, newest first, as GitHub lists them. */
+  statuses: Map<string, { id: number; context: string; state: string; description: string | null; targetUrl: string | null; createdAt: string }[]>;
+  /** `repository_dispatch` events sent to the repo, oldest first. */
+  dispatches: { eventType: string; clientPayload: Record<string, unknown> }[];
   createdAt: string;
 }
 
@@ -119,4 +128,15 @@ export interface InstallationToken {
 
 export function fullName(repo: Repo): string {
   return `${repo.owner.login}/${repo.name}`;
+}
+
+/** 40 hex chars, deterministic for a seed: enough for refs and PR heads, which are never checked out. */
+export function fakeSha(seed: string): string {
+  let h = 0x811c9dc5;
+  let out = '';
+  for (let round = 0; out.length < 40; round++) {
+    for (const ch of `${seed}#${round}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out.slice(0, 40);
 }

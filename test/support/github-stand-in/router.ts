@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Account, Installation, Issue, Repo } from './model';
 import type { GitHubStore } from './store';
+import type { GraphqlRequest } from './graphql-parse';
 
 /** What a request authenticated as: the app (JWT), an installation's bot, a user token, or nobody. */
 export type Principal =
@@ -25,6 +26,8 @@ export interface Ctx {
   issueKey?: string;
   /** Refines the counted endpoint, e.g. `POST graphql:LabelBotIssueState`. */
   endpointOverride?: string;
+  /** The parsed GraphQL request, on `POST /graphql` only. */
+  graphql?: GraphqlRequest;
 }
 
 export interface Result {

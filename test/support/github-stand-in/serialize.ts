@@ -147,7 +147,7 @@ export function pullJson(api: string, store: GitHubStore, repo: Repo, issue: Iss
       label: `${headOwner}:${pull.headRef}`,
       ref: pull.headRef,
       sha: pull.headSha,
-      user: accountJson(api, headRepo?.owner ?? store.account(headOwner)),
+      user: accountJson(api, headRepo?.owner ?? store.identity.account(headOwner)),
       repo: headRepo ? repoJson(api, headRepo) : null,
     },
     base: {

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { controlRoutes } from './control';
 import { Counters } from './counters';
 import { Faults } from './faults';
-import { builtinOperations, graphqlIssueKey, isMutation, operationName, type GraphqlResolver } from './graphql';
+import { builtinOperations, type GraphqlResolver } from './graphql';
+import { handleRequest, type HandlerState } from './http-handler';
 import { fullName, type Account, type AccountType, type Issue, type Permission, type Repo } from './model';
 import { restRoutes } from './rest';
-import { compileRoute, HttpError, matchRoute, DOCS, type Ctx, type Handler, type Principal, type Result, type Route } from './router';
+import { compileRoute, type Handler, type Route } from './router';
 import { GitHubStore, NotFound } from './store';
+import { RateLimits } from './rate-limit';
 import { renderUi } from './ui';
 import { Webhooks, type WebhookDelivery, type WebhookTarget } from './webhooks';
 
@@ -65,7 +67,7 @@ export class GitHubStandIn {
   private readonly routes: Route[] = restRoutes();
   private readonly control: Route[];
   private readonly server: Server;
-  private readonly rate = new Map<string, { used: number; resetAt: number }>();
+  private readonly rate: RateLimits;
   private baseUrl = '';
 
   constructor(private readonly options: StandInOptions = {}) {
@@ -85,7 +87,23 @@ export class GitHubStandIn {
       timeoutMs: options.webhookTimeoutMs ?? 10_000,
     });
     this.control = controlRoutes(this);
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.rate = new RateLimits(options.rateLimit);
+    this.server = createServer((req, res) => void handleRequest(this.httpState(), req, res));
+  }
+
+  private httpState(): HandlerState {
+    return {
+      store: this.store,
+      faults: this.faults,
+      counters: this.counters,
+      rate: this.rate,
+      graphql: this.graphql,
+      routes: this.routes,
+      control: this.control,
+      strictAuth: this.options.strictAuth ?? false,
+      baseUrl: this.baseUrl,
+      renderUi: (path: string) => renderUi(this, path),
+    };
   }
 
   async listen(): Promise<this> {
@@ -151,17 +169,17 @@ export class GitHubStandIn {
   }
 
   installationId(owner: string): number {
-    const inst = this.store.installationForOwner(owner);
+    const inst = this.store.identity.installationForOwner(owner);
     if (!inst) throw new Error(`no installation on ${owner}`);
     return inst.id;
   }
 
   /** The app is uninstalled: tokens stop working (401), new tokens 404, repos 404 for its bot. */
   uninstall(owner: string): void {
-    const inst = this.store.installationForOwner(owner);
+    const inst = this.store.identity.installationForOwner(owner);
     if (!inst) return;
     inst.removed = true;
-    this.store.revokeInstallationTokens(inst.id);
+    this.store.identity.revokeInstallationTokens(inst.id);
   }
 
   setPermission(repo: RepoRef, login: string, permission: Permission): void {
@@ -170,11 +188,11 @@ export class GitHubStandIn {
 
   /** A token that acts as `login` over REST, for tests that play a human through Octokit. */
   userToken(login: string): string {
-    return this.store.createUserToken(login);
+    return this.store.identity.createUserToken(login);
   }
 
   private actor(login: string | undefined, fallback = 'octocat'): Account {
-    return this.store.account(login ?? fallback);
+    return this.store.identity.account(login ?? fallback);
   }
 
   private maybeQuiet<T>(webhook: boolean | undefined, fn: () => T): T {
@@ -228,10 +246,29 @@ export class GitHubStandIn {
     this.store.addReaction(found.comment, content, this.actor(user));
   }
 
+  /** The next comment our code creates on this issue races another delivery's identical one; see `GitHubStore.raceNextComment`. */
+  raceNextComment(repo: RepoRef, number: number, when: 'before' | 'after'): void {
+    const r = this.repo(repo);
+    this.store.raceNextComment(r, this.store.requireIssue(r, number), when);
+  }
+
   /** Open a PR; `fromFork: 'someone/fork'` makes the head live in that (auto-created) fork. */
   openPullRequest(
     repo: RepoRef,
-    opts: { title: string; body?: string; user?: string; head?: string; base?: string; fromFork?: string; labels?: string[]; draft?: boolean; webhook?: boolean },
+    opts: {
+      title: string;
+      body?: string;
+      user?: string;
+      head?: string;
+      base?: string;
+      fromFork?: string;
+      /** False: the fork's head commit is not yet in the base repo (see `PullInfo.headInBase`). */
+      headInBase?: boolean;
+      labels?: string[];
+      draft?: boolean;
+      number?: number;
+      webhook?: boolean;
+    },
   ): Issue {
     const r = this.repo(repo);
     const user = this.actor(opts.user);
@@ -250,7 +287,16 @@ export class GitHubStandIn {
           body: opts.body ?? null,
           user,
           labels: opts.labels,
-          pull: { headRef: head, headSha: sha40(`${headRepo}:${head}:${r.nextNumber}`), headRepo, baseRef: opts.base ?? r.defaultBranch, draft: opts.draft ?? false, merged: false },
+          number: opts.number,
+          pull: {
+            headRef: head,
+            headSha: sha40(`${headRepo}:${head}:${opts.number ?? r.nextNumber}`),
+            headRepo,
+            baseRef: opts.base ?? r.defaultBranch,
+            headInBase: opts.headInBase ?? true,
+            draft: opts.draft ?? false,
+            merged: false,
+          },
         },
         'control',
       ),
@@ -331,286 +377,6 @@ export class GitHubStandIn {
     this.webhooks.loopSuspects.clear();
     this.rate.clear();
   }
-
-  // ---------------- HTTP ----------------
-
-  private principal(req: IncomingMessage): Principal | HttpError {
-    const header = req.headers.authorization;
-    if (!header) return { kind: 'anonymous' };
-    const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header);
-    if (!m) return new HttpError(401, 'Bad credentials');
-    const token = m[1]!;
-    if (/^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token)) {
-      // A JWT: the app. Signatures are not verified (any RSA key works), but it must decode and name an issuer.
-      try {
-        const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iss?: unknown; exp?: number };
-        if (claims.iss === undefined) return new HttpError(401, "'Issuer' claim ('iss') must be an Integer");
-        if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now() - 60_000) {
-          return new HttpError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
-        }
-      } catch {
-        return new HttpError(401, 'A JSON web token could not be decoded');
-      }
-      return { kind: 'app' };
-    }
-    const inst = this.store.tokenInfo(token);
-    if (inst) {
-      const installation = this.store.installations.get(inst.installationId);
-      if (!installation || installation.removed || inst.expiresAt < Date.now()) return new HttpError(401, 'Bad credentials');
-      return { kind: 'installation', installation, account: this.store.bot };
-    }
-    const user = this.store.userForToken(token);
-    if (user) return { kind: 'user', account: user };
-    if (this.options.strictAuth) return new HttpError(401, 'Bad credentials');
-    return { kind: 'any-token', account: this.store.bot };
-  }
-
-  private async readBody(req: IncomingMessage): Promise<string> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-
-  private rateKey(ctx: Ctx): string {
-    const p = ctx.principal;
-    return p.kind === 'installation' ? `inst:${p.installation.id}` : p.kind === 'user' ? `user:${p.account.login}` : 'other';
-  }
-
-  /** Like GitHub: once a token's hourly quota is spent, every call is a 403 until the window resets. */
-  private enforcePrimaryLimit(ctx: Ctx, resource: string): void {
-    const limit = this.options.rateLimit;
-    if (limit === undefined) return;
-    const bucket = this.rate.get(`${resource}:${this.rateKey(ctx)}`);
-    if (!bucket || bucket.resetAt <= Date.now() || bucket.used < limit) return;
-    throw new HttpError(
-      403,
-      'API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID stand-in.',
-      { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
-      {
-        'x-ratelimit-limit': String(limit),
-        'x-ratelimit-remaining': '0',
-        'x-ratelimit-used': String(bucket.used),
-        'x-ratelimit-reset': String(Math.floor(bucket.resetAt / 1000)),
-        'x-ratelimit-resource': resource,
-      },
-    );
-  }
-
-  private rateHeaders(key: string, resource: string, count: boolean): Record<string, string> {
-    const limit = this.options.rateLimit ?? 5000;
-    const now = Date.now();
-    let bucket = this.rate.get(`${resource}:${key}`);
-    if (!bucket || bucket.resetAt <= now) {
-      bucket = { used: 0, resetAt: now + 3_600_000 };
-      this.rate.set(`${resource}:${key}`, bucket);
-    }
-    if (count) bucket.used++;
-    return {
-      'x-ratelimit-limit': String(limit),
-      'x-ratelimit-remaining': String(Math.max(limit - bucket.used, 0)),
-      'x-ratelimit-reset': String(Math.floor(bucket.resetAt / 1000)),
-      'x-ratelimit-used': String(bucket.used),
-      'x-ratelimit-resource': resource,
-    };
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', this.baseUrl || 'http://127.0.0.1');
-    // Tolerate GHES-style `/api/v3` prefixes so either baseUrl spelling works.
-    const path = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api(?=\/graphql$)/, '') || '/';
-    let rawBody = '';
-    try {
-      rawBody = await this.readBody(req);
-    } catch {
-      res.destroy();
-      return;
-    }
-
-    if (path === '/_ui' || path.startsWith('/_ui/')) {
-      this.send(res, { status: 200, raw: renderUi(this, path), contentType: 'text/html; charset=utf-8' });
-      return;
-    }
-
-    const isControl = path.startsWith('/_control/');
-    const routes = isControl ? this.control : this.routes;
-    const principal = this.principal(req);
-    const ctx: Ctx = {
-      method,
-      path,
-      query: url.searchParams,
-      params: {},
-      body: undefined,
-      headers: req.headers,
-      principal: principal instanceof HttpError ? { kind: 'anonymous' } : principal,
-      api: this.baseUrl,
-      store: this.store,
-    };
-    const isGraphql = !isControl && path === '/graphql' && method === 'POST';
-    const match = isGraphql ? undefined : matchRoute(routes, method, path);
-    let endpoint = isGraphql ? 'POST /graphql' : match ? `${method} ${match.route.template}` : `${method} (unmatched) ${path}`;
-    let result: Result;
-    let faultName: string | undefined;
-    let write = !isGraphql && method !== 'GET' && method !== 'HEAD';
-    try {
-      if (rawBody) {
-        try {
-          ctx.body = JSON.parse(rawBody);
-        } catch {
-          throw new HttpError(400, 'Problems parsing JSON');
-        }
-      }
-      if (isGraphql) {
-        const gql = (ctx.body ?? {}) as Record<string, unknown>;
-        endpoint = `POST graphql:${operationName(gql) ?? '(anonymous)'}`;
-        write = isMutation(gql);
-        ctx.issueKey = graphqlIssueKey(this.store, gql.variables);
-      }
-      if (match && !isControl) {
-        // Known before the handler runs, so failed and faulted calls still count against their issue.
-        const n = match.params.issue_number ?? match.params.pull_number;
-        if (n !== undefined) ctx.issueKey = `${match.params.owner}/${match.params.repo}#${n}`;
-      }
-      if (!isControl) {
-        const faults = this.faults.pick(method, isGraphql ? endpoint.slice(5) : match?.route.template ?? path, path, ctx.issueKey);
-        for (const fault of faults) {
-          faultName = fault.kind;
-          if (fault.kind === 'latency') await sleep(fault.latencyMs ?? 100);
-          else if (fault.kind === 'hang') {
-            this.counters.record({ method, path, endpoint, write, status: 0, issue: undefined, fault: 'hang' });
-            return; // never answer; close() tears the socket down
-          } else if (fault.kind === 'status') {
-            const status = fault.status ?? 502;
-            throw new HttpError(status, status === 502 ? 'Server Error' : 'Internal Server Error');
-          } else if (fault.kind === 'secondary-rate-limit') {
-            throw new HttpError(
-              403,
-              'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID stand-in.',
-              { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' },
-              { 'retry-after': String(fault.retryAfterSeconds ?? 1) },
-            );
-          } else if (fault.kind === 'rate-limit') {
-            throw new HttpError(
-              403,
-              'API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID stand-in.',
-              { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
-              { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + (fault.retryAfterSeconds ?? 1)) },
-            );
-          }
-        }
-      }
-      if (principal instanceof HttpError && !isControl) throw principal;
-      if (!isControl && ctx.principal.kind !== 'app') this.enforcePrimaryLimit(ctx, isGraphql ? 'graphql' : 'core');
-      if (isGraphql) {
-        result = this.answerGraphql(ctx);
-      } else if (!match) {
-        throw new HttpError(404, 'Not Found', { stand_in: `no route for ${method} ${path}; see docs/local-stack.md "Adding an endpoint"` });
-      } else {
-        ctx.params = match.params;
-        this.authorize(match.route, ctx);
-        result = await match.route.handler(ctx);
-      }
-    } catch (err) {
-      result = this.errorResult(err);
-    }
-
-    if (ctx.endpointOverride) endpoint = ctx.endpointOverride;
-    const rateKey = this.rateKey(ctx);
-    if (!isControl && ctx.principal.kind !== 'app') {
-      const conditional = result.status === 200 && method === 'GET';
-      let notModified = false;
-      if (conditional && result.body !== undefined) {
-        const etag = `W/"${createHash('sha1').update(JSON.stringify(result.body)).digest('hex')}"`;
-        result.headers = { ...result.headers, etag };
-        if (req.headers['if-none-match'] === etag) notModified = true;
-      }
-      // A 304 does not count against the primary rate limit, as on GitHub.
-      result.headers = { ...this.rateHeaders(rateKey, isGraphql ? 'graphql' : 'core', !notModified), ...result.headers };
-      if (notModified) result = { status: 304, headers: result.headers };
-    }
-    if (!isControl) {
-      this.counters.record({
-        method,
-        path,
-        endpoint,
-        write,
-        status: result.status,
-        issue: ctx.issueKey?.toLowerCase(),
-        actor: ctx.principal.kind === 'app' ? 'app' : 'account' in ctx.principal ? ctx.principal.account.login : undefined,
-        fault: faultName,
-      });
-    }
-    this.send(res, result);
-  }
-
-  private authorize(route: Route, ctx: Ctx): void {
-    const kind = ctx.principal.kind;
-    if (route.auth === 'app' && kind !== 'app') {
-      throw new HttpError(401, 'A JSON web token could not be decoded');
-    }
-    if (route.auth !== 'app' && route.auth !== 'none' && kind === 'app') {
-      // GitHub: the app JWT only reaches /app endpoints.
-      throw new HttpError(403, 'Resource not accessible by integration');
-    }
-    if (route.auth === 'write' && kind === 'anonymous') throw new HttpError(401, 'Requires authentication');
-  }
-
-  private answerGraphql(ctx: Ctx): Result {
-    if (ctx.principal.kind === 'anonymous') {
-      throw new HttpError(401, 'This endpoint requires you to be authenticated.');
-    }
-    const body = (ctx.body ?? {}) as Record<string, unknown>;
-    const op = operationName(body);
-    const resolver = op ? this.graphql.get(op) : undefined;
-    if (!resolver) {
-      return {
-        status: 400,
-        body: {
-          errors: [
-            {
-              type: 'STAND_IN_UNKNOWN_OPERATION',
-              message: `The GitHub stand-in does not answer GraphQL operation '${op ?? '(anonymous)'}'. Known: ${[...this.graphql.keys()].join(', ')}. Add a resolver in test/support/github-stand-in/graphql.ts or standIn.graphql.set().`,
-            },
-          ],
-        },
-      };
-    }
-    const answer = resolver((body.variables ?? {}) as Record<string, unknown>, ctx);
-    return { status: 200, body: answer };
-  }
-
-  private errorResult(err: unknown): Result {
-    if (err instanceof HttpError) {
-      return {
-        status: err.status,
-        body: { message: err.message, documentation_url: DOCS, status: String(err.status), ...err.extra },
-        headers: err.headers,
-      };
-    }
-    if (err instanceof NotFound) return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
-    return {
-      status: 500,
-      body: { message: `stand-in bug: ${err instanceof Error ? err.message : String(err)}`, documentation_url: DOCS, status: '500' },
-    };
-  }
-
-  private send(res: ServerResponse, result: Result): void {
-    const headers: Record<string, string> = { 'x-github-media-type': 'github.v3; format=json', ...result.headers };
-    let payload: string | undefined;
-    if (result.raw !== undefined) {
-      payload = result.raw;
-      headers['content-type'] = result.contentType ?? 'text/plain; charset=utf-8';
-    } else if (result.body !== undefined && result.status !== 204 && result.status !== 304) {
-      payload = JSON.stringify(result.body);
-      headers['content-type'] = 'application/json; charset=utf-8';
-    }
-    res.writeHead(result.status, headers);
-    res.end(payload);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function sha40(seed: string): string {

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import type { Change, ChangeOrigin } from './changes';
+import { IdentityStore } from './identity';
 import {
+  fakeSha,
   fullName,
   type Account,
   type AccountType,
   type Comment,
-  type Installation,
-  type InstallationToken,
   type Issue,
   type IssueEvent,
   type Label,
@@ -13,24 +13,6 @@ import {
   type PullInfo,
   type Repo,
 } from './model';
-
-/** Who made a change and through which door: `api` = the REST/GraphQL surface our code calls, `control` = a test. */
-export type ChangeOrigin = 'api' | 'control';
-
-export type Change =
-  | { kind: 'issue.opened'; repo: Repo; issue: Issue; actor: Account; origin: ChangeOrigin }
-  | {
-      kind: 'issue.edited';
-      repo: Repo;
-      issue: Issue;
-      actor: Account;
-      origin: ChangeOrigin;
-      changes: { title?: { from: string }; body?: { from: string | null } };
-    }
-  | { kind: 'issue.closed' | 'issue.reopened'; repo: Repo; issue: Issue; actor: Account; origin: ChangeOrigin }
-  | { kind: 'issue.labeled' | 'issue.unlabeled'; repo: Repo; issue: Issue; actor: Account; origin: ChangeOrigin; label: Label }
-  | { kind: 'comment.created' | 'comment.edited' | 'comment.deleted'; repo: Repo; issue: Issue; comment: Comment; actor: Account; origin: ChangeOrigin; changes?: { body: { from: string } } }
-  | { kind: 'pull.synchronize'; repo: Repo; issue: Issue; actor: Account; origin: ChangeOrigin; before: string; after: string };
 
 export interface AppIdentity {
   id: number;
@@ -43,22 +25,27 @@ const LABEL_COLORS = ['ededed', 'd73a4a', 'a2eeef', '0075ca', '7057ff', 'e4e669'
 
 export class NotFound extends Error {}
 
+/**
+ * The stand-in's state: repos, their labels, issues, comments and pull requests, on one clock. Every change goes
+ * through a method here, which records the issue event GitHub would and emits a `Change` (changes.ts) for webhooks.
+ * Who is who (accounts, installations, tokens) lives in `identity` (identity.ts).
+ */
 export class GitHubStore {
   readonly app: AppIdentity;
   readonly bot: Account;
-  private readonly accounts = new Map<string, Account>();
+  /** Accounts, installations and tokens. */
+  readonly identity: IdentityStore;
   private readonly repos = new Map<string, Repo>();
-  readonly installations = new Map<number, Installation>();
-  private readonly tokens = new Map<string, InstallationToken>();
-  private readonly userTokens = new Map<string, Account>();
   private readonly listeners: ((change: Change) => void)[] = [];
+  private readonly racers = new Map<string, 'before' | 'after'>();
   private nextId = 1000;
   private clockOffsetMs = 0;
   private lastTimestamp = 0;
 
   constructor(app: AppIdentity) {
     this.app = app;
-    this.bot = this.account(`${app.slug}[bot]`, 'Bot');
+    this.identity = new IdentityStore({ id: () => this.id(), nowMs: () => Date.now() + this.clockOffsetMs });
+    this.bot = this.identity.account(`${app.slug}[bot]`, 'Bot');
   }
 
   onChange(listener: (change: Change) => void): void {
@@ -84,75 +71,6 @@ export class GitHubStore {
     this.clockOffsetMs += ms;
   }
 
-  // ---- accounts, installations, tokens ----
-
-  /** Accounts spring into existence on first mention; `…[bot]` logins are bots, like GitHub Apps' users. */
-  account(login: string, type?: AccountType): Account {
-    const key = login.toLowerCase();
-    let account = this.accounts.get(key);
-    if (!account) {
-      account = { id: this.id(), login, type: type ?? (login.endsWith('[bot]') ? 'Bot' : 'User') };
-      this.accounts.set(key, account);
-    } else if (type && account.type !== type) {
-      account.type = type;
-    }
-    return account;
-  }
-
-  findAccount(login: string): Account | undefined {
-    return this.accounts.get(login.toLowerCase());
-  }
-
-  installationForOwner(owner: string): Installation | undefined {
-    for (const inst of this.installations.values()) {
-      if (inst.account.login.toLowerCase() === owner.toLowerCase() && !inst.removed) return inst;
-    }
-    return undefined;
-  }
-
-  ensureInstallation(owner: Account, id?: number): Installation {
-    const existing = this.installationForOwner(owner.login);
-    if (existing) return existing;
-    const inst: Installation = { id: id ?? this.id(), account: owner, suspended: false, removed: false };
-    this.installations.set(inst.id, inst);
-    return inst;
-  }
-
-  issueToken(installationId: number, ttlMs = 3_600_000): InstallationToken {
-    const token: InstallationToken = {
-      token: `ghs_${randomBytes(18).toString('base64url')}`,
-      installationId,
-      expiresAt: Date.now() + this.clockOffsetMs + ttlMs,
-    };
-    this.tokens.set(token.token, token);
-    return token;
-  }
-
-  /** Every installation and user token handed out so far (e.g. to assert none of them reaches a log line). */
-  issuedTokens(): string[] {
-    return [...this.tokens.keys(), ...this.userTokens.keys()];
-  }
-
-  tokenInfo(token: string): InstallationToken | undefined {
-    return this.tokens.get(token);
-  }
-
-  /** A personal access token acting as a human, so tests can drive the REST API as a user. */
-  createUserToken(login: string): string {
-    const token = `ghp_${randomBytes(18).toString('base64url')}`;
-    this.userTokens.set(token, this.account(login));
-    return token;
-  }
-
-  userForToken(token: string): Account | undefined {
-    return this.userTokens.get(token);
-  }
-
-  /** Revoked tokens stay known so they answer 401 instead of falling back to the permissive unknown-token mode. */
-  revokeInstallationTokens(installationId: number): void {
-    for (const t of this.tokens.values()) if (t.installationId === installationId) t.expiresAt = 0;
-  }
-
   // ---- repos ----
 
   createRepo(opts: {
@@ -173,7 +91,7 @@ export class GitHubStore {
       for (const [path, content] of Object.entries(opts.files ?? {})) existing.files.set(path, content);
       return existing;
     }
-    const owner = this.account(opts.owner, opts.ownerType ?? this.findAccount(opts.owner)?.type ?? 'Organization');
+    const owner = this.identity.account(opts.owner, opts.ownerType ?? this.identity.findAccount(opts.owner)?.type ?? 'Organization');
     const repo: Repo = {
       id: this.id(),
       owner,
@@ -187,10 +105,12 @@ export class GitHubStore {
       nextNumber: 1,
       collaborators: new Map(),
       refs: new Map([[`refs/heads/${opts.defaultBranch ?? 'main'}`, fakeSha(`${key}:init`)]]),
+      statuses: new Map(),
+      dispatches: [],
       createdAt: this.now(),
     };
     this.repos.set(key, repo);
-    if (opts.install !== false) this.ensureInstallation(owner, opts.installationId);
+    if (opts.install !== false) this.identity.ensureInstallation(owner, opts.installationId);
     return repo;
   }
 
@@ -218,7 +138,7 @@ export class GitHubStore {
   }
 
   setPermission(repo: Repo, login: string, permission: Permission): void {
-    this.account(login);
+    this.identity.account(login);
     repo.collaborators.set(login.toLowerCase(), permission);
   }
 
@@ -375,7 +295,24 @@ export class GitHubStore {
     return undefined;
   }
 
+  /**
+   * The next comment our code creates on this issue (REST or GraphQL) races another delivery: an identical comment by
+   * the same actor is committed just before ours (`before`: the racer is the older one) or just after (`after`).
+   */
+  raceNextComment(repo: Repo, issue: Issue, when: 'before' | 'after'): void {
+    this.racers.set(`${fullName(repo)}#${issue.number}`.toLowerCase(), when);
+  }
+
   createComment(repo: Repo, issue: Issue, body: string, actor: Account, origin: ChangeOrigin): Comment {
+    const key = `${fullName(repo)}#${issue.number}`.toLowerCase();
+    const racer = origin === 'api' ? this.racers.get(key) : undefined;
+    if (racer) {
+      this.racers.delete(key);
+      if (racer === 'before') this.createComment(repo, issue, body, actor, 'control');
+      const ours = this.createComment(repo, issue, body, actor, origin);
+      if (racer === 'after') this.createComment(repo, issue, body, actor, 'control');
+      return ours;
+    }
     const at = this.now();
     const comment: Comment = { id: this.id(), issueNumber: issue.number, body, user: actor, createdAt: at, updatedAt: at, reactions: [] };
     issue.comments.push(comment);
@@ -418,15 +355,4 @@ export class GitHubStore {
     this.emit({ kind: 'pull.synchronize', repo, issue, actor, origin, before, after });
     return after;
   }
-}
-
-/** 40 hex chars, deterministic for a seed: enough for refs and PR heads, which are never checked out. */
-export function fakeSha(seed: string): string {
-  let h = 0x811c9dc5;
-  let out = '';
-  for (let round = 0; out.length < 40; round++) {
-    for (const ch of `${seed}#${round}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-    out += h.toString(16).padStart(8, '0');
-  }
-  return out.slice(0, 40);
 }

@@ -1,7 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { fullName, type Account, type Issue, type Repo } from './model';
 import { accountJson, commentJson, issueJson, labelJson, pullJson, repoJson } from './serialize';
-import type { Change, GitHubStore } from './store';
+import type { Change } from './changes';
+import type { GitHubStore } from './store';
 
 /**
  * Webhook deliveries shaped and signed like GitHub's: `X-Hub-Signature-256` (HMAC-SHA256 of the exact body),
@@ -188,7 +189,7 @@ export class Webhooks {
 
   private common(repo: Repo, sender: Account): Record<string, unknown> {
     const api = this.api();
-    const inst = this.store.installationForOwner(repo.owner.login);
+    const inst = this.store.identity.installationForOwner(repo.owner.login);
     const common: Record<string, unknown> = {
       repository: repoJson(api, repo),
       sender: accountJson(api, sender),

@@ -1,0 +1,314 @@
+/**
+ * Model selection by leave-one-repo-out (LORO) cross-validation, for the universal model (issue #14).
+ *
+ * The universal model labels issues of repos it has never seen, so its options are chosen the way it is used:
+ * each fold holds out one whole repo, the model is trained on the others, and the criterion is the mean over
+ * held-out repos of macro-F1. In-repo (stratified) CV rewards what a repo's own issues share — its templates —
+ * and on NLBSE picked settings that lose 0.17 macro-F1 on unseen repos (0.774 in-repo vs 0.605 LORO).
+ *
+ * What is chosen here (TrainOptions with `cvBy: 'repo'`): λ, loss, title weight and the loss weight of the
+ * title-only training copies (augment.ts). The out-of-fold scores of the chosen setting are LORO scores, so the
+ * thresholds chosen from them (Kubeflow rule, heldOut in model-selection.ts) hold their precision on unseen repos; the check
+ * `unseenRepoCheck` measures that on each repo with thresholds chosen from the other repos only.
+ *
+ * Documents: every row as written (what is scored), optionally its repo-cleaned form (trained on instead) and its
+ * title-only copy (trained on in addition). One Gram matrix per title scale over all documents (title-scale.ts);
+ * each fold fits on the training repos' documents and scores the held-out repo's rows as written. The trainer
+ * (train.ts) calls selectByRepo in place of model-selection.ts's crossValidate.
+ */
+import { trainingDocs, type TrainingDoc } from './augment';
+import type { LabeledIssue } from './dataset';
+import { featurize } from './featurizer';
+import { scaledTitleSettings, type FeaturizerSettings } from './featurizer-settings';
+import { fitDual, gramMatrix, subGram, type DualWeights } from './kernel-fit';
+import type { ModelKind, Targets } from './linear';
+import { scoresInto } from './linear-scorer';
+import { computeMetrics } from './metrics';
+import type { Selection } from './model-selection';
+import { argmaxAt, plainDecision, predictedIndices } from './prediction';
+import { chooseThreshold, DEFAULT_PRECISION_TARGET } from './thresholds';
+import { combineTitleGram, titleRestGrams } from './title-scale';
+import { subsetTargets, type Prepared } from './training-data';
+import { AUTO_LOSSES, DEFAULT_LAMBDAS, DEFAULT_TITLE_SCALES, type ClassWeight, type TrainLoss, type TrainOptions } from './train-options';
+
+/** Grouped CV needs at least this many repos (train on ≥ 2, hold out 1); with fewer the trainer falls back. */
+export const MIN_REPOS_FOR_GROUPED_CV = 3;
+/** Loss weights of the title-only copies tried by LORO when TrainOptions.titleOnlyWeights is not given. */
+export const DEFAULT_TITLE_ONLY_WEIGHTS = [0];
+
+/** Fold of each row = index of its repo in the sorted repo list; null when there are fewer than 3 repos. */
+export function repoFolds(rows: readonly { repo: string }[]): { fold: Int32Array; repos: string[] } | null {
+  const repos = [...new Set(rows.map((r) => r.repo))].sort();
+  if (repos.length < MIN_REPOS_FOR_GROUPED_CV) return null;
+  const id = new Map(repos.map((r, i) => [r, i]));
+  return { fold: Int32Array.from(rows, (r) => id.get(r.repo)!), repos };
+}
+
+export interface GroupedInput {
+  rows: readonly LabeledIssue[];
+  labels: string[];
+  kind: ModelKind;
+  targets: Targets;
+  settings: FeaturizerSettings;
+  classWeight: ClassWeight;
+}
+
+export interface GroupedOptions {
+  lambdas: number[];
+  titleScales: number[];
+  losses: readonly TrainLoss[];
+  /** Candidate loss weights of the title-only copies (0 = no copies); chosen by LORO with the rest. */
+  titleOnlyWeights?: number[];
+  /** Train on rows with lines recurring in ≥ this share of their repo's issues removed (augment.ts). */
+  stripRecurringLines?: number;
+  /** Fit without intercepts (TrainOptions.intercept false). */
+  noBias?: boolean;
+  precisionTarget: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RepoFigures {
+  n: number;
+  macroF1: number;
+  /** Under thresholds chosen from the other repos' out-of-fold scores: share of rows given a label… */
+  coverage: number;
+  /** …and the share of applied labels that are right. */
+  precision: number;
+}
+
+export interface UnseenRepoCheck {
+  precisionTarget: number;
+  /** Mean over repos of macro-F1 (argmax for single-label), the selection criterion. */
+  meanMacroF1: number;
+  /** Pooled over repos: precision of applied labels and coverage (share of issues given a label). */
+  precision: number;
+  coverage: number;
+  perRepo: Record<string, RepoFigures>;
+}
+
+export interface GroupedFit {
+  /** LORO out-of-fold scores of the chosen setting, [rows × labels]. */
+  oof: Float64Array;
+  lambda: number;
+  loss: TrainLoss;
+  titleScale: number;
+  titleOnlyWeight: number;
+  /** Featurizer settings with the chosen title scale (what the exported model uses). */
+  settings: FeaturizerSettings;
+  W: Float64Array;
+  b: Float64Array;
+  folds: number;
+  unseen: UnseenRepoCheck;
+}
+
+/** Mean over repos (folds) of macro-F1 of the out-of-fold scores, and the per-repo figures. */
+export function meanRepoMacroF1(labels: string[], kind: ModelKind, rows: readonly LabeledIssue[], fold: Int32Array, nFolds: number, oof: ArrayLike<number>): { mean: number; perRepo: number[] } {
+  const C = labels.length;
+  const perRepo: number[] = [];
+  for (let f = 0; f < nFolds; f++) {
+    const idx = [...rows.keys()].filter((i) => fold[i] === f);
+    const m = computeMetrics(labels, idx.map((i) => rows[i]!.labels), idx.map((i) => plainDecision(kind, labels, oof, i * C)));
+    perRepo.push(m.macroF1);
+  }
+  return { mean: perRepo.reduce((a, b) => a + b, 0) / Math.max(1, nFolds), perRepo };
+}
+
+/**
+ * Per-label thresholds (Kubeflow rule) from the scores of rows `idx`. Single-label: each label's threshold is chosen on
+ * the rows where it is the top label (the served decision, predictedIndices).
+ */
+export function thresholdsFrom(labels: string[], kind: ModelKind, rows: readonly LabeledIssue[], scores: ArrayLike<number>, idx: readonly number[], target: number): (number | null)[] {
+  const C = labels.length;
+  return labels.map((l, c) => {
+    const cand = kind === 'single' ? idx.filter((i) => argmaxAt(scores, i * C, C) === c) : [...idx];
+    return chooseThreshold(cand.map((i) => scores[i * C + c]!), cand.map((i) => rows[i]!.labels.includes(l)), target);
+  });
+}
+
+/** Applied labels under thresholds on rows `idx`: how many issues get ≥ 1 label, how many labels, how many right. */
+export function appliedLabels(labels: string[], kind: ModelKind, rows: readonly LabeledIssue[], scores: ArrayLike<number>, idx: readonly number[], thresholds: readonly (number | null)[]) {
+  const C = labels.length;
+  let issues = 0;
+  let applied = 0;
+  let correct = 0;
+  for (const i of idx) {
+    const p = predictedIndices(kind, scores, thresholds, i * C);
+    if (p.length > 0) issues++;
+    applied += p.length;
+    for (const c of p) if (rows[i]!.labels.includes(labels[c]!)) correct++;
+  }
+  return { n: idx.length, issues, applied, correct, coverage: idx.length ? issues / idx.length : 0, precision: applied ? correct / applied : 0 };
+}
+
+/**
+ * For each repo: thresholds chosen from the OTHER repos' out-of-fold scores, applied to this repo's — how the
+ * shipped thresholds behave on a repo that took no part in choosing them.
+ */
+export function unseenRepoCheck(labels: string[], kind: ModelKind, rows: readonly LabeledIssue[], fold: Int32Array, repos: readonly string[], oof: ArrayLike<number>, target: number): UnseenRepoCheck {
+  const { mean, perRepo: f1 } = meanRepoMacroF1(labels, kind, rows, fold, repos.length, oof);
+  const perRepo: Record<string, RepoFigures> = {};
+  let issues = 0;
+  let applied = 0;
+  let correct = 0;
+  repos.forEach((repo, f) => {
+    const mine = [...rows.keys()].filter((i) => fold[i] === f);
+    const others = [...rows.keys()].filter((i) => fold[i] !== f);
+    const a = appliedLabels(labels, kind, rows, oof, mine, thresholdsFrom(labels, kind, rows, oof, others, target));
+    issues += a.issues;
+    applied += a.applied;
+    correct += a.correct;
+    perRepo[repo] = { n: a.n, macroF1: f1[f]!, coverage: a.coverage, precision: a.precision };
+  });
+  return { precisionTarget: target, meanMacroF1: mean, precision: applied ? correct / applied : 0, coverage: rows.length ? issues / rows.length : 0, perRepo };
+}
+
+/** n / (classes present · rows of the class) per row (single-label, balanced), else all 1. */
+function classWeights(t: Targets, balanced: boolean): Float64Array {
+  const n = t.kind === 'single' ? t.classOf!.length : t.multi!.length / t.nClasses;
+  if (!balanced || t.kind !== 'single') return new Float64Array(n).fill(1);
+  const counts = new Float64Array(t.nClasses);
+  for (const c of t.classOf!) counts[c]! += 1;
+  const present = counts.filter((x) => x > 0).length;
+  return Float64Array.from(t.classOf!, (c) => n / (present * counts[c]!));
+}
+
+/** Loss weights of the training documents `idx`, scaled to mean 1 (λ keeps its scale); undefined when all equal. */
+function docWeights(docs: readonly TrainingDoc[], idx: readonly number[], classW: Float64Array, titleOnlyWeight: number): Float64Array | undefined {
+  const w = Float64Array.from(idx, (d) => classW[docs[d]!.row]! * (docs[d]!.form === 'titleOnly' ? titleOnlyWeight : 1));
+  const mean = w.reduce((a, b) => a + b, 0) / w.length;
+  for (let i = 0; i < w.length; i++) w[i]! /= mean;
+  return w.every((x) => Math.abs(x - 1) < 1e-15) ? undefined : w;
+}
+
+/** Fits λ largest first (warm starts) on the documents `idx` of the Gram matrix K (D×D). */
+function fitDocPath(K: Float64Array, D: number, idx: number[], y: Targets, lambdas: number[], loss: TrainLoss, rowWeights: Float64Array | undefined, noBias = false): DualWeights[] {
+  const Ks = idx.length === D ? K : subGram(K, D, idx);
+  let prev: DualWeights | undefined;
+  return lambdas.map((lambda) => {
+    const w = fitDual(Ks, idx.length, y, lambda, { loss: loss === 'sqhinge' ? 'sqhinge' : 'default', ...(prev ? { init: prev } : {}), ...(rowWeights ? { rowWeights } : {}), ...(noBias ? { noBias } : {}) });
+    prev = w;
+    return w;
+  });
+}
+
+/**
+ * LORO model selection and the final fit. Candidates: title scale × title-only weight × loss × λ (in that order;
+ * ties keep the first, λ largest first). Returns the chosen setting, its LORO out-of-fold scores, the dense weights
+ * fitted on all rows, and the unseen-repo threshold check.
+ */
+export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): GroupedFit {
+  const folds = repoFolds(input.rows);
+  if (!folds) throw new Error(`grouped (leave-one-repo-out) CV needs rows from at least ${MIN_REPOS_FOR_GROUPED_CV} repos`);
+  const { fold, repos } = folds;
+  const { rows, labels, kind } = input;
+  const n = rows.length;
+  const C = labels.length;
+  const lambdas = [...opts.lambdas].sort((a, b) => b - a);
+  const titleOnlyWeights = opts.titleOnlyWeights ?? DEFAULT_TITLE_ONLY_WEIGHTS;
+  const docs = trainingDocs(rows, { titleOnly: titleOnlyWeights.some((w) => w > 0), stripRecurringLines: opts.stripRecurringLines });
+  const D = docs.length;
+  const cleaned = docs.some((d) => d.form === 'cleaned');
+  /** Documents trained on for a row: its cleaned form (if any) instead of the row as written, plus its title copy. */
+  const trainsOn = (d: TrainingDoc) => (d.form === 'row' ? !cleaned : true);
+  const classW = classWeights(input.targets, input.classWeight === 'balanced');
+
+  // Title / rest parts over all documents (title-scale.ts), so every title scale reuses two Gram matrices.
+  const parts = titleRestGrams(docs, input.settings);
+
+  const total = opts.titleScales.length * titleOnlyWeights.length * opts.losses.length * repos.length + 1;
+  let done = 0;
+  let best: { score: number; lambda: number; scale: number; tw: number; loss: TrainLoss; oof: Float64Array } | null = null;
+  for (const scale of opts.titleScales) {
+    const K = combineTitleGram(parts, scale);
+    for (const tw of titleOnlyWeights) {
+      for (const loss of opts.losses) {
+        const oofs = lambdas.map(() => new Float64Array(n * C));
+        for (let f = 0; f < repos.length; f++) {
+          const idx = [...docs.keys()].filter((d) => fold[docs[d]!.row] !== f && trainsOn(docs[d]!) && (docs[d]!.form !== 'titleOnly' || tw > 0));
+          const test = [...rows.keys()].filter((i) => fold[i] === f);
+          const y = subsetTargets(input.targets, idx.map((d) => docs[d]!.row));
+          const path = fitDocPath(K, D, idx, y, lambdas, loss, docWeights(docs, idx, classW, tw), opts.noBias);
+          const z = new Float64Array(C);
+          path.forEach((dw, li) => {
+            for (const i of test) {
+              // Document i is row i as written.
+              for (let c = 0; c < C; c++) z[c] = dw.b[c]!;
+              const row = i * D;
+              for (let a = 0; a < idx.length; a++) {
+                const k = K[row + idx[a]!]!;
+                if (k === 0) continue;
+                for (let c = 0; c < C; c++) z[c]! += k * dw.A[a * C + c]!;
+              }
+              scoresInto(kind, z, oofs[li]!, i * C, C);
+            }
+          });
+          opts.onProgress?.(++done, total);
+        }
+        lambdas.forEach((lambda, li) => {
+          const score = meanRepoMacroF1(labels, kind, rows, fold, repos.length, oofs[li]!).mean;
+          if (!best || score > best.score + 1e-12) best = { score, lambda, scale, tw, loss, oof: oofs[li]! };
+        });
+      }
+    }
+  }
+  const chosen = best!;
+
+  // Final fit on every repo, on the exact vectors of the chosen settings (what the exported model computes).
+  const settings = scaledTitleSettings(input.settings, chosen.scale);
+  const idx = [...docs.keys()].filter((d) => trainsOn(docs[d]!) && (docs[d]!.form !== 'titleOnly' || chosen.tw > 0));
+  const vectors = idx.map((d) => featurize(docs[d]!, settings));
+  const K = gramMatrix(vectors);
+  const y = subsetTargets(input.targets, idx.map((d) => docs[d]!.row));
+  const dw = fitDocPath(K, idx.length, [...idx.keys()], y, [chosen.lambda], chosen.loss, docWeights(docs, idx, classW, chosen.tw), opts.noBias)[0]!;
+  const W = new Float64Array(settings.dim * C);
+  vectors.forEach((v, a) => {
+    for (let j = 0; j < v.indices.length; j++) {
+      const base = v.indices[j]! * C;
+      const x = v.values[j]!;
+      for (let c = 0; c < C; c++) W[base + c]! += x * dw.A[a * C + c]!;
+    }
+  });
+  opts.onProgress?.(total, total);
+  return {
+    oof: chosen.oof,
+    lambda: chosen.lambda,
+    loss: chosen.loss,
+    titleScale: chosen.scale,
+    titleOnlyWeight: chosen.tw,
+    settings,
+    W,
+    b: Float64Array.from(dw.b),
+    folds: repos.length,
+    unseen: unseenRepoCheck(labels, kind, rows, fold, repos, chosen.oof, opts.precisionTarget),
+  };
+}
+
+/** What a LORO selection adds to a Selection: folds (= repos), the unseen-repo check, the title-only copy weight. */
+export interface RepoSelectionExtras {
+  folds: number;
+  unseenRepos: UnseenRepoCheck;
+  titleOnlyWeight: number;
+}
+
+/**
+ * TrainOptions.cvBy 'repo' on a Prepared problem: LORO selection and final fit, in the shape crossValidate returns.
+ * Leaves p holding the chosen loss and featurizer settings (what the exported model computes).
+ */
+export function selectByRepo(p: Prepared, opts: TrainOptions): Selection & RepoSelectionExtras {
+  const g = crossValidateByRepo(
+    { rows: p.rows, labels: p.labels, kind: p.kind, targets: p.targets, settings: p.settings, classWeight: p.classWeight },
+    {
+      lambdas: opts.lambdas ?? DEFAULT_LAMBDAS,
+      titleScales: opts.titleScales ?? DEFAULT_TITLE_SCALES,
+      losses: opts.loss === undefined || opts.loss === 'auto' ? AUTO_LOSSES : [opts.loss],
+      ...(opts.titleOnlyWeights ? { titleOnlyWeights: opts.titleOnlyWeights } : {}),
+      ...(opts.stripRecurringLines ? { stripRecurringLines: opts.stripRecurringLines } : {}),
+      ...(opts.intercept === false ? { noBias: true } : {}),
+      precisionTarget: opts.precisionTarget ?? DEFAULT_PRECISION_TARGET,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    },
+  );
+  p.settings = g.settings;
+  p.loss = g.loss;
+  return { oof: g.oof, lambda: g.lambda, dense: [{ W: g.W, b: g.b }], folds: g.folds, unseenRepos: g.unseen, titleOnlyWeight: g.titleOnlyWeight };
+}

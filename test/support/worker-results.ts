@@ -1,0 +1,62 @@
+/**
+ * A worker's results as its logs tell them: every message ends with one `message handled` line (docs/gcp.md), so
+ * tests and the bench read outcomes the way an operator would, from the log, rather than through a test-only hook.
+ */
+import { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { ProcessResult } from '../../gcp-worker/src/process-message';
+import { createLogger } from '../../src/log/logger';
+
+export type WorkerResult = ProcessResult & { messageId: string; latencyMs: number };
+
+export interface WorkerResults {
+  /** Pass as the worker's `log`. */
+  log: Logger;
+  onResult(listener: (r: WorkerResult) => void): void;
+}
+
+interface HandledLine {
+  msg?: string;
+  message_id: string;
+  outcome: ProcessResult['outcome'];
+  action: ProcessResult['action'];
+  labels?: string[];
+  model_version?: string;
+  github_calls?: number;
+  latency_ms: number;
+}
+
+export function workerResults(name = 'worker'): WorkerResults {
+  const listeners: ((r: WorkerResult) => void)[] = [];
+  // The sink needs the info lines whatever LOG_LEVEL says; a LOG_LEVEL asked for explicitly still shows them all.
+  const wanted = process.env.LOG_LEVEL ?? 'silent';
+  const echo = wanted !== 'silent';
+  let pending = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      if (echo) process.stdout.write(chunk);
+      pending += chunk.toString();
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        const entry = JSON.parse(line) as HandledLine;
+        if (entry.msg !== 'message handled') continue;
+        const result: WorkerResult = {
+          outcome: entry.outcome,
+          action: entry.action,
+          ...(entry.labels ? { labels: entry.labels } : {}),
+          ...(entry.model_version ? { modelVersion: entry.model_version } : {}),
+          ...(entry.github_calls !== undefined ? { githubCalls: entry.github_calls } : {}),
+          messageId: entry.message_id,
+          latencyMs: entry.latency_ms,
+        };
+        for (const l of listeners) l(result);
+      }
+      done();
+    },
+  });
+  const log = createLogger(name, sink);
+  log.level = ['trace', 'debug'].includes(wanted) ? wanted : 'info';
+  return { log, onResult: (l) => void listeners.push(l) };
+}
