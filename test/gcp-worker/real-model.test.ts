@@ -201,8 +201,8 @@ describe('worker process (the esbuild bundle of gcp-worker/src/main.ts) with SIG
     for (let n = 1; n <= total; n++) gh.createIssue('acme/widgets', { title: `crash server ${n}`, body: 'details error', number: n, webhook: false });
     // Slow label writes so the SIGTERM lands while messages are being processed: on both write paths (REST while the
     // label is new to the repo, then labels and comment in one mutation).
-    gh.faults.add({ kind: 'latency', method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/labels', latencyMs: 400 });
-    gh.faults.add({ kind: 'latency', route: 'graphql:LabelBotApplyDecision', latencyMs: 400 });
+    gh.faults.add({ kind: 'latency', method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/labels', latencyMs: 1000 });
+    gh.faults.add({ kind: 'latency', route: 'graphql:LabelBotApplyDecision', latencyMs: 1000 });
 
     const logs1: string[] = [];
     const first = startWorkerProcess(subscription, logs1);
