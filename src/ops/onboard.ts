@@ -57,7 +57,8 @@ export interface OnboardResult {
 
 export async function onboard(opts: OnboardOptions): Promise<OnboardResult> {
   const file = join(opts.workDir, 'issues.jsonl');
-  const fetchBar = createProgress({ label: 'fetching issues' });
+  // No total is known while listing: off a terminal, a line every 100 issues (and every 5 s), not one per issue.
+  const fetchBar = createProgress({ label: 'fetching issues', every: 100 });
   const history = await fetchHistory(opts.repo, file, {
     ...opts.fetch,
     onIssue: (n) => fetchBar.update(n, undefined, 'issues with their label history'),
