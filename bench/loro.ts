@@ -29,6 +29,7 @@ import { argmaxAt, predictedIndices } from '../src/ml/prediction';
 import { chooseThreshold } from '../src/ml/thresholds';
 import { resolveFeaturizer, type TrainOptions } from '../src/ml/train-options';
 import { recurringLines, removeLines, stripTemplateBoilerplate } from '../src/ml/template-strip';
+import { mergeScaled } from '../src/ml/sparse-vector';
 
 interface Config {
   name: string;
@@ -104,15 +105,6 @@ if (cfg.recurring || cfg.trainStatic || cfg.cleanedCopy) {
 const probeDoc = probeRows.map((p) => add(p.title, ''));
 const D = docs.length;
 
-function mergeScaled(parts: { v: SparseVector; w: number }[]): SparseVector {
-  const m = new Map<number, number>();
-  for (const { v, w } of parts) {
-    if (w === 0) continue;
-    for (let j = 0; j < v.indices.length; j++) m.set(v.indices[j]!, (m.get(v.indices[j]!) ?? 0) + w * v.values[j]!);
-  }
-  const keys = [...m.keys()].sort((a, b) => a - b);
-  return { indices: Int32Array.from(keys), values: Float32Array.from(keys, (k) => m.get(k)!) };
-}
 const tv: SparseVector[] = [];
 const rv: SparseVector[] = [];
 for (const d of docs) {

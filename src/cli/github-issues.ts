@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { parseRepoArg, tokenOctokit } from '../ops/cli-github';
 import { iterateIssues } from '../ops/issue-listing';
 import type { Sleep } from '../ops/rate-limit';
+import type { GitHubClient } from '../vocabulary';
 
 export interface FetchIssuesOptions {
   token?: string;
@@ -18,6 +19,10 @@ export interface FetchIssuesOptions {
   now?: () => number;
   onPage?: (page: number, total: number) => void;
   onWait?: (ms: number, reason: string) => void;
+  /** ISO date/time: only issues created at or after it (a resumed or incremental download). */
+  createdSince?: string;
+  /** A client already made (onboard reads label events with the same one). */
+  octokit?: GitHubClient;
 }
 
 /** One JSONL row: the training data's shape (`train --data`). */
@@ -31,18 +36,37 @@ export interface FetchedIssue {
   created_at: string;
 }
 
-async function* fetchIssues(repo: string, opts: FetchIssuesOptions = {}): AsyncGenerator<FetchedIssue> {
-  const { owner, repo: name } = parseRepoArg(repo);
-  const octokit = tokenOctokit(opts.token || undefined, opts.apiUrl?.replace(/\/+$/, ''), {
+/** The client fetch-issues uses: a token (or none), the API URL, the rate-limit guard's hooks. */
+export function fetchOctokit(opts: FetchIssuesOptions): GitHubClient {
+  return tokenOctokit(opts.token || undefined, opts.apiUrl?.replace(/\/+$/, ''), {
     ...(opts.sleep ? { sleep: opts.sleep } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.onWait ? { onWait: opts.onWait } : {}),
   });
-  const issues = iterateIssues(octokit, { owner, repo: name, state: opts.state ?? 'all', ...(opts.onPage ? { onPage: opts.onPage } : {}) });
+}
+
+export async function* fetchIssues(repo: string, opts: FetchIssuesOptions = {}): AsyncGenerator<FetchedIssue> {
+  const { owner, repo: name } = parseRepoArg(repo);
+  const octokit = opts.octokit ?? fetchOctokit(opts);
+  const issues = iterateIssues(octokit, {
+    owner,
+    repo: name,
+    state: opts.state ?? 'all',
+    ...(opts.createdSince ? { createdSince: opts.createdSince } : {}),
+    ...(opts.onPage ? { onPage: opts.onPage } : {}),
+  });
   let n = 0;
   try {
     for await (const issue of issues) {
-      yield { repo: `${owner}/${name}`, number: issue.number, title: issue.title, body: issue.body, labels: issue.labels, state: issue.state, created_at: issue.createdAt };
+      yield {
+        repo: `${owner}/${name}`,
+        number: issue.number,
+        title: issue.title,
+        body: issue.body,
+        labels: issue.labels,
+        state: issue.state,
+        created_at: issue.createdAt,
+      };
       if (opts.max !== undefined && ++n >= opts.max) return;
     }
   } catch (err) {
@@ -52,7 +76,10 @@ async function* fetchIssues(repo: string, opts: FetchIssuesOptions = {}): AsyncG
     const message = (err as Error).message.slice(0, 200);
     // Octokit reports a request that got no response at all (DNS, refused, TLS, offline) as a 500 without a response.
     if (!(err as { response?: unknown }).response) {
-      throw new Error(`cannot reach ${opts.apiUrl ?? 'https://api.github.com'} (${message}); check the network or --api-url${tokenNote}`, { cause: err });
+      throw new Error(
+        `cannot reach ${opts.apiUrl ?? 'https://api.github.com'} (${message}); check the network or --api-url${tokenNote}`,
+        { cause: err },
+      );
     }
     throw new Error(`GET /repos/${repo}/issues failed: HTTP ${status} ${message}${tokenNote}`, { cause: err });
   }

@@ -13,6 +13,7 @@ import { register as registerPublish } from './commands/publish';
 import { register as registerRollback } from './commands/rollback';
 import { register as registerModels } from './commands/models';
 import { register as registerCheckConfig } from './commands/check-config';
+import { register as registerOnboard } from './commands/onboard';
 import { runCli } from './run';
 import { configureUsage } from './usage';
 
@@ -28,6 +29,7 @@ registerPublish(program);
 registerRollback(program);
 registerModels(program);
 registerCheckConfig(program);
+registerOnboard(program);
 configureUsage(program);
 
 await runCli(program, process.argv);

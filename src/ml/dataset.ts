@@ -8,6 +8,8 @@ export interface LabeledIssue {
   title: string;
   body: string;
   labels: string[];
+  /** Creation time (ISO, from `created_at`), as fetch-issues writes it; needed by time-ordered evaluation. */
+  createdAt?: string;
 }
 
 export class DataFileError extends Error {
@@ -37,7 +39,14 @@ export function parseIssueRow(value: unknown, file: string, line: number, requir
   if (!Array.isArray(labelsRaw) || labelsRaw.some((l) => typeof l !== 'string')) {
     throw new DataFileError(file, line, '"labels" must be an array of strings');
   }
-  return { repo, title, body, labels: [...new Set(labelsRaw as string[])].sort() };
+  const created = o.created_at;
+  if (created !== undefined && created !== null && (typeof created !== 'string' || Number.isNaN(Date.parse(created)))) {
+    throw new DataFileError(file, line, '"created_at" must be an ISO date-time string');
+  }
+  const labels = [...new Set(labelsRaw as string[])].sort();
+  return typeof created === 'string'
+    ? { repo, title, body, labels, createdAt: created }
+    : { repo, title, body, labels };
 }
 
 export function parseJsonl(text: string, file: string, requireLabels = true): LabeledIssue[] {
@@ -50,7 +59,11 @@ export function parseJsonl(text: string, file: string, requireLabels = true): La
     try {
       value = JSON.parse(raw);
     } catch (err) {
-      throw new DataFileError(file, i + 1, notJsonl(raw, file, rows.length === 0) ?? `malformed JSON (${(err as Error).message})`);
+      throw new DataFileError(
+        file,
+        i + 1,
+        notJsonl(raw, file, rows.length === 0) ?? `malformed JSON (${(err as Error).message})`,
+      );
     }
     rows.push(parseIssueRow(value, file, i + 1, requireLabels));
   }
@@ -72,7 +85,12 @@ export function readJsonl(file: string, requireLabels = true): LabeledIssue[] {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a JSONL file' : (code ?? (err as Error).message);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory, not a JSONL file'
+          : (code ?? (err as Error).message);
     throw new Error(`cannot read data file ${file}: ${why}`);
   }
   const rows = parseJsonl(text, file, requireLabels);

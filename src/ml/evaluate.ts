@@ -60,11 +60,45 @@ export interface EvalReport {
   withThresholds: { macroF1: number; accuracy: number };
   applied: AppliedFigures;
   models?: Record<string, { lambda?: number; thresholds: Record<string, number | null>; version?: string }>;
+  /** `--split time`: trained on the rows created before `cutoff`, scored on the newest `testShare`. */
+  split?: { by: 'time'; testShare: number; cutoff: string; trainRows: number; testRows: number };
 }
 
 function decide(r: ScoredRow): string[] {
   if (r.kind === 'single') return [r.labels[argmaxAt(r.scores, 0, r.scores.length)]!];
   return thresholdDecision(r.kind, r.labels, r.scores, r.thresholds);
+}
+
+/**
+ * Per label, under the thresholds: `precision` of the label where it is applied, `coverage` the share of rows it is
+ * applied to, `recall` the share of rows carrying it that get it. What a maintainer can expect on new issues.
+ */
+export function appliedByLabel(
+  rows: readonly ScoredRow[],
+): Record<string, { applied: number; precision: number; coverage: number; recall: number; support: number }> {
+  const out: Record<string, { applied: number; precision: number; coverage: number; recall: number; support: number }> =
+    {};
+  const labels = [...new Set(rows.flatMap((r) => r.labels))].sort();
+  for (const l of labels) {
+    let applied = 0;
+    let correct = 0;
+    let support = 0;
+    for (const r of rows) {
+      const hit = thresholdDecision(r.kind, r.labels, r.scores, r.thresholds).includes(l);
+      const truth = r.truth.includes(l);
+      if (hit) applied++;
+      if (truth) support++;
+      if (hit && truth) correct++;
+    }
+    out[l] = {
+      applied,
+      precision: applied ? correct / applied : 0,
+      coverage: rows.length ? applied / rows.length : 0,
+      recall: support ? correct / support : 0,
+      support,
+    };
+  }
+  return out;
 }
 
 /** Precision of the labels applied under the thresholds, and coverage (share of rows given at least one). */
@@ -85,7 +119,11 @@ function group(rows: ScoredRow[]): GroupReport {
   const labels = [...new Set(rows.flatMap((r) => r.labels))].sort();
   const truth = rows.map((r) => r.truth);
   const m: Metrics = computeMetrics(labels, truth, rows.map(decide));
-  const t = computeMetrics(labels, truth, rows.map((r) => thresholdDecision(r.kind, r.labels, r.scores, r.thresholds)));
+  const t = computeMetrics(
+    labels,
+    truth,
+    rows.map((r) => thresholdDecision(r.kind, r.labels, r.scores, r.thresholds)),
+  );
   // Accuracy counts rows with unknown labels as misses: the model can never get them right.
   return {
     macroF1: m.macroF1,
@@ -109,7 +147,12 @@ function strictAccuracy(rows: ScoredRow[]): number {
   return ok / rows.length;
 }
 
-export function buildReport(rows: ScoredRow[], mode: EvalReport['mode'], perRepo: boolean, skippedRows = 0): EvalReport {
+export function buildReport(
+  rows: ScoredRow[],
+  mode: EvalReport['mode'],
+  perRepo: boolean,
+  skippedRows = 0,
+): EvalReport {
   const byRepo = new Map<string, ScoredRow[]>();
   for (const r of rows) {
     const key = r.repo;
@@ -146,7 +189,14 @@ export function buildReport(rows: ScoredRow[], mode: EvalReport['mode'], perRepo
 
 function scoreWith(model: TrainedModel, r: LabeledIssue): ScoredRow {
   const s = scoreVector(model, featurize(r, model.featurizer));
-  return { repo: r.repo, truth: r.labels, scores: Array.from(s), labels: model.labels, thresholds: model.thresholds, kind: model.kind };
+  return {
+    repo: r.repo,
+    truth: r.labels,
+    scores: Array.from(s),
+    labels: model.labels,
+    thresholds: model.thresholds,
+    kind: model.kind,
+  };
 }
 
 export interface EvalOptions {
@@ -157,7 +207,8 @@ export interface EvalOptions {
 
 function modelsSummary(models: Map<string, TrainedModel>): EvalReport['models'] {
   const out: NonNullable<EvalReport['models']> = {};
-  for (const [k, m] of models) out[k] = { lambda: m.lambda, thresholds: Object.fromEntries(m.labels.map((l, i) => [l, m.thresholds[i] ?? null])) };
+  for (const [k, m] of models)
+    out[k] = { lambda: m.lambda, thresholds: Object.fromEntries(m.labels.map((l, i) => [l, m.thresholds[i] ?? null])) };
   return out;
 }
 
@@ -190,7 +241,11 @@ function trainAndScore(train: readonly LabeledIssue[], test: readonly LabeledIss
 }
 
 /** `eval --train F --test F [--per-repo]` */
-export function evaluateTrainTest(train: readonly LabeledIssue[], test: readonly LabeledIssue[], opts: EvalOptions = {}): EvalReport & { scored: ScoredRow[] } {
+export function evaluateTrainTest(
+  train: readonly LabeledIssue[],
+  test: readonly LabeledIssue[],
+  opts: EvalOptions = {},
+): EvalReport & { scored: ScoredRow[] } {
   const { scored, skipped, models } = trainAndScore(train, test, opts);
   return { ...buildReport(scored, 'train-test', !!opts.perRepo, skipped), models: modelsSummary(models), scored };
 }
@@ -230,7 +285,11 @@ export function evaluateByRepo(
   const scored: ScoredRow[] = [];
   const models: NonNullable<EvalReport['models']> = {};
   repos.forEach((repo, f) => {
-    const r = trainAndScore(rows.filter((x) => x.repo !== repo), rows.filter((x) => x.repo === repo), { ...opts, perRepo: false });
+    const r = trainAndScore(
+      rows.filter((x) => x.repo !== repo),
+      rows.filter((x) => x.repo === repo),
+      { ...opts, perRepo: false },
+    );
     scored.push(...r.scored);
     models[repo] = modelsSummary(r.models)!['*']!;
     opts.onFold?.(f + 1, repos.length);
@@ -247,12 +306,24 @@ export async function evaluateClassifier(
   const labels = [...classifier.labels];
   const scored: ScoredRow[] = test.map((r, i) => {
     const byLabel = new Map(preds[i]!.scores.map((s) => [s.label, s.score]));
-    return { repo: r.repo, truth: r.labels, scores: labels.map((l) => byLabel.get(l) ?? 0), labels, thresholds: classifier.card.thresholds, kind: classifier.card.kind };
+    return {
+      repo: r.repo,
+      truth: r.labels,
+      scores: labels.map((l) => byLabel.get(l) ?? 0),
+      labels,
+      thresholds: classifier.card.thresholds,
+      kind: classifier.card.kind,
+    };
   });
   const report = buildReport(scored, 'model-test', false);
   return {
     ...report,
-    models: { [classifier.version]: { version: classifier.version, thresholds: Object.fromEntries(labels.map((l, i) => [l, classifier.card.thresholds[i] ?? null])) } },
+    models: {
+      [classifier.version]: {
+        version: classifier.version,
+        thresholds: Object.fromEntries(labels.map((l, i) => [l, classifier.card.thresholds[i] ?? null])),
+      },
+    },
     scored,
   };
 }

@@ -51,11 +51,29 @@ export interface FeaturizerSettings {
   maxBodyTextChars?: number;
   /** Indicators for bug / wish / ask cue words in the title and in the body (lexicon.ts). */
   cueMeta?: boolean;
+  /**
+   * An empty title takes the body's first non-blank line (which leaves the body), the way a reader scans such an
+   * issue: "∅ | App crashes on start" reads like the titled report, not like a body-only one.
+   */
+  titleFromBody?: boolean;
+  /**
+   * Body lines that are only courtesy ("Thanks!", "Any help appreciated.", "Thanks in advance") leave the body
+   * text: they say how someone writes, not what the issue is (template-strip.ts, dropCourtesyLines).
+   */
+  dropCourtesy?: boolean;
 }
 
 /** True when settings use a version-3 field (refused on a version-2 model). */
 export function usesVersion3Fields(s: FeaturizerSettings): boolean {
-  return s.stripTemplate !== undefined || s.templateMeta !== undefined || s.normalizeBody !== undefined || s.maxBodyTextChars !== undefined || s.cueMeta !== undefined;
+  return (
+    s.stripTemplate !== undefined ||
+    s.templateMeta !== undefined ||
+    s.normalizeBody !== undefined ||
+    s.maxBodyTextChars !== undefined ||
+    s.cueMeta !== undefined ||
+    s.titleFromBody !== undefined ||
+    s.dropCourtesy !== undefined
+  );
 }
 
 export const DEFAULT_FEATURIZER_SETTINGS: FeaturizerSettings = {

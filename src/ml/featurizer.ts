@@ -34,7 +34,7 @@ import {
 import { DEFAULT_FEATURIZER_SETTINGS, type FeaturizerSettings } from './featurizer-settings';
 import { emitCues, emitHeadings, emitMeta } from './issue-structure';
 import { groupVectors, weightedVector, type SparseVector } from './sparse-vector';
-import { normalizeBodyText, stripTemplateBoilerplate } from './template-strip';
+import { dropCourtesyLines, normalizeBodyText, stripTemplateBoilerplate, titleOrFirstLine } from './template-strip';
 import { emitBody, emitBodyWithCode, emitText } from './tokenizer';
 
 export {
@@ -62,8 +62,14 @@ function collect(issue: { title?: unknown; body?: unknown }, settings: Featurize
   const mask = settings.dim - 1;
   const s = counts;
   s.reset();
-  const title = asText(issue.title).slice(0, settings.maxTitleChars).toLowerCase();
-  const body = asText(issue.body).slice(0, settings.maxBodyChars).toLowerCase();
+  let title = asText(issue.title).slice(0, settings.maxTitleChars).toLowerCase();
+  let body = asText(issue.body).slice(0, settings.maxBodyChars).toLowerCase();
+  // Version-3 reading rules (universal model): how an issue is written should not decide what it is.
+  if (settings.titleFromBody) {
+    ({ title, body } = titleOrFirstLine(title, body));
+    title = title.slice(0, settings.maxTitleChars);
+  }
+  if (settings.dropCourtesy) body = dropCourtesyLines(body);
 
   const w = settings.weights;
   const titleFirst = emitText(s, title, NS_TITLE_WORD, NS_TITLE_BIGRAM, NS_TITLE_CHAR, GROUP_TITLE_WORDS, GROUP_TITLE_CHARS, settings, mask);

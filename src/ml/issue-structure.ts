@@ -105,7 +105,9 @@ export function emitMeta(s: FeatureCounts, title: string, body: string, headings
   if (templateMeta) meta(s, `title:len${bucket(t.length)}`, mask);
 
   if (body.length === 0) {
-    meta(s, 'body:empty', mask);
+    // An empty body is a template convention too (title-only reports are rare in templated repos, so it read as
+    // "question"); off with templateMeta false.
+    if (templateMeta) meta(s, 'body:empty', mask);
     return;
   }
   if (!templateMeta) {

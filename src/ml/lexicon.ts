@@ -8,7 +8,7 @@
 const CUES: readonly (readonly [name: string, re: RegExp])[] = [
   [
     'bug',
-    /\b(?:bugs?|buggy|crash\w*|errors?|erroneous|fail\w*|exceptions?|broken|breaks?|wrong|incorrect\w*|regress\w*|segfault\w*|segmentation|freez\w*|froze\w*|hangs?|hanging|leak\w*|panic\w*|stuck|corrupt\w*|not work\w*|(?:doesn'?t|does not|don'?t|do not|isn'?t|is not|won'?t|will not|cannot|can'?t) (?:work|load|start|open|run|build|compile|show|display|save)\w*)\b/,
+    /\b(?:bugs?|buggy|crash\w*|errors?|erroneous|fail\w*|exceptions?|broken|breaks?|wrong|incorrect\w*|regress\w*|segfault\w*|segmentation|freez\w*|froze\w*|hangs?|hanging|leak\w*|panic\w*|stuck|corrupt\w*|deadlock\w*|race condition|nan|unexpected\w*|ignored|(?:has|have|had) no effect|lost|loses|not work\w*|(?:doesn'?t|does not|don'?t|do not|isn'?t|is not|won'?t|will not|cannot|can'?t) (?:work|load|start|open|run|build|compile|show|display|save)\w*)\b/,
   ],
   [
     'wish',

@@ -41,6 +41,8 @@ export const featurizerSettingsSchema = z.object({
   normalizeBody: z.boolean().optional(),
   maxBodyTextChars: z.number().int().nonnegative().optional(),
   cueMeta: z.boolean().optional(),
+  titleFromBody: z.boolean().optional(),
+  dropCourtesy: z.boolean().optional(),
 });
 
 export const modelJsonSchema = z

@@ -155,3 +155,14 @@ function finishPairs(buf: SortBuffers, n: number, dim: number): SparseVector {
   for (let i = 0; i < m; i++) outVal[i] = valsOut[i]! * norm;
   return { indices: keysOut.slice(0, m), values: outVal };
 }
+
+/** Σ w·v over sparse vectors (zero weights skipped), sorted by index: one feature group mix, unnormalised. */
+export function mergeScaled(parts: { v: SparseVector; w: number }[]): SparseVector {
+  const m = new Map<number, number>();
+  for (const { v, w } of parts) {
+    if (w === 0) continue;
+    for (let j = 0; j < v.indices.length; j++) m.set(v.indices[j]!, (m.get(v.indices[j]!) ?? 0) + w * v.values[j]!);
+  }
+  const keys = [...m.keys()].sort((a, b) => a - b);
+  return { indices: Int32Array.from(keys), values: Float32Array.from(keys, (k) => m.get(k)!) };
+}

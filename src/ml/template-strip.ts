@@ -132,3 +132,31 @@ export function normalizeBodyText(body: string): string {
   }
   return out.replace(URL_RE, ' urllink ').replace(NUMBER_RE, ' numtoken ');
 }
+
+/**
+ * A line that is only courtesy: thanks, "any help appreciated", "thanks in advance", a sign-off. Matched on the
+ * normalised line (normalizeLine), so punctuation and emphasis don't matter; a line that also says something else
+ * ("Thanks, but the fix breaks X") is kept.
+ */
+const COURTESY_LINE =
+  /^(?:(?:many |big )?thanks?(?: you)?(?: (?:so|very) much)?(?: a lot)?(?: in advance)?(?: for (?:your|any) (?:help|time|support|work))?|thx|ty|cheers|regards|best regards|kind regards|best|(?:any )?(?:help|advice|pointers|suggestions)(?: (?:is|are|would be|will be))?(?: (?:much|greatly|really|highly))? appreciated|please help|hope (?:this|that) helps|hope you can help)(?: \p{L}+)?$/u;
+
+/** Drops lines that are only courtesy (see COURTESY_LINE); every other line is kept as it was. */
+export function dropCourtesyLines(body: string): string {
+  if (body.length === 0) return body;
+  const lines = body.split('\n');
+  const kept = lines.filter((line) => {
+    const t = normalizeLine(line);
+    return t.length === 0 || !COURTESY_LINE.test(t);
+  });
+  return kept.length === lines.length ? body : kept.join('\n');
+}
+
+/** The title, or, when it is blank, the body's first non-blank line (removed from the body). */
+export function titleOrFirstLine(title: string, body: string): { title: string; body: string } {
+  if (title.trim().length > 0 || body.length === 0) return { title, body };
+  const lines = body.split('\n');
+  const first = lines.findIndex((l) => l.trim().length > 0);
+  if (first < 0) return { title, body };
+  return { title: lines[first]!.trim(), body: lines.slice(first + 1).join('\n') };
+}

@@ -20,7 +20,7 @@ import {
 import { featurizeGroups } from './featurizer';
 import type { FeaturizerSettings } from './featurizer-settings';
 import { gramMatrix } from './kernel-fit';
-import type { SparseVector } from './sparse-vector';
+import { mergeScaled, type SparseVector } from './sparse-vector';
 
 /** Title-part and rest-part Gram matrices (n×n) and squared norms (n). */
 export interface TitleParts {
@@ -32,16 +32,6 @@ export interface TitleParts {
 
 const TITLE_GROUPS = [GROUP_TITLE_WORDS, GROUP_TITLE_CHARS];
 const REST_GROUPS = [GROUP_BODY_WORDS, GROUP_BODY_CHARS, GROUP_HEADINGS, GROUP_META, GROUP_CODE];
-
-function mergeScaled(parts: { v: SparseVector; w: number }[]): SparseVector {
-  const m = new Map<number, number>();
-  for (const { v, w } of parts) {
-    if (w === 0) continue;
-    for (let j = 0; j < v.indices.length; j++) m.set(v.indices[j]!, (m.get(v.indices[j]!) ?? 0) + w * v.values[j]!);
-  }
-  const keys = [...m.keys()].sort((a, b) => a - b);
-  return { indices: Int32Array.from(keys), values: Float32Array.from(keys, (k) => m.get(k)!) };
-}
 
 /**
  * Featurizes every row by group and builds the title/rest Gram matrices under the settings' group weights. Rows may

@@ -5,8 +5,12 @@
  * Every part was measured by leave-one-repo-out on NLBSE'24 (bench/loro.ts, figures in docs/ml.md):
  * - options chosen by LORO, not in-repo CV (cvBy 'repo'); thresholds from the LORO out-of-fold scores;
  * - template boilerplate stripped from the body text, template-layout meta indicators and heading features off;
- * - the body capped at 1,000 chars, the title also counted as body text, cue-word indicators on, no title length;
- * - no intercepts (terse title-only issues are decided by their words, not by the classes' intercepts).
+ * - the body capped at 1,000 chars, the title also counted as body text, cue-word indicators on, no title length,
+ *   no "empty body" indicator;
+ * - no intercepts (terse title-only issues are decided by their words, not by the classes' intercepts);
+ * - how an issue is written should not decide what it is (issue #14 item 3, the behaviour suite's invariances):
+ *   courtesy lines ("Thanks!", "Any help appreciated.") are dropped, an empty title takes the body's first line,
+ *   and every row is also trained on as a title-only copy (weight 1), so terse reports are not out of distribution.
  * Repo-specific models keep the defaults (featurizer output unchanged).
  */
 import type { TrainOptions } from './train-options';
@@ -17,6 +21,8 @@ export const UNIVERSAL_FEATURIZER: NonNullable<TrainOptions['featurizer']> = {
   maxBodyChars: 1_000,
   titleInBody: true,
   cueMeta: true,
+  titleFromBody: true,
+  dropCourtesy: true,
   weights: { headings: 0 },
 };
 
@@ -30,4 +36,5 @@ export const UNIVERSAL_TRAIN_OPTIONS: TrainOptions = {
   lambdas: [3e-3, 1e-3, 3e-4, 1e-4],
   precisionTarget: UNIVERSAL_PRECISION_TARGET,
   intercept: false,
+  titleOnlyWeights: [1],
 };

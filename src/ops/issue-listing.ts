@@ -44,8 +44,13 @@ interface RestIssue {
  * passed to GitHub as an update filter too (an issue created after D was updated after D) and then applied exactly here.
  */
 export async function* iterateIssues(octokit: GitHubClient, opts: ListIssuesOptions): AsyncGenerator<ListedIssue> {
-  const since = [opts.createdSince, opts.updatedSince].filter((s): s is string => !!s).sort().at(-1);
-  const createdSince = opts.createdSince ? normaliseIso(opts.createdSince) : undefined;
+  const since = [opts.createdSince, opts.updatedSince]
+    .filter((s): s is string => !!s)
+    .sort()
+    .at(-1);
+  // Compared as instants: GitHub's timestamps have no milliseconds, other servers' may, and as strings
+  // "…:52.700Z" sorts before "…:52Z".
+  const createdSince = opts.createdSince ? Date.parse(normaliseIso(opts.createdSince)) : undefined;
   const params = {
     owner: opts.owner,
     repo: opts.repo,
@@ -61,7 +66,7 @@ export async function* iterateIssues(octokit: GitHubClient, opts: ListIssuesOpti
     page++;
     for (const raw of response.data as unknown as RestIssue[]) {
       if (raw.pull_request) continue;
-      if (createdSince && raw.created_at < createdSince) continue;
+      if (createdSince !== undefined && Date.parse(raw.created_at) < createdSince) continue;
       kept++;
       yield {
         number: raw.number,

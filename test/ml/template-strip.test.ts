@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeLine, recurringLines, removeLines, stripHtmlComments, stripTemplateBoilerplate } from '../../src/ml/template-strip';
+import {
+  dropCourtesyLines,
+  normalizeLine,
+  recurringLines,
+  removeLines,
+  stripHtmlComments,
+  stripTemplateBoilerplate,
+  titleOrFirstLine,
+} from '../../src/ml/template-strip';
+import { featurize } from '../../src/ml/featurizer';
+import { DEFAULT_FEATURIZER_SETTINGS, checkFeaturizerSettings } from '../../src/ml/featurizer-settings';
 import { trainingDocs } from '../../src/ml/augment';
 
 describe('template boilerplate removal (serving-safe, static rules)', () => {
@@ -82,5 +92,44 @@ describe('body normalisation (featurizer setting normalizeBody)', () => {
     expect(out.match(/codeblock/g)!.length).toBe(1);
     expect(out).toContain('after');
     expect(normalizeBodyText('')).toBe('');
+  });
+});
+
+describe('reading rules of featurizer version 3: courtesy lines and an empty title', () => {
+  it('drops lines that are only courtesy, keeps a line that also says something', () => {
+    for (const line of ['Thanks!', 'Any help appreciated.', 'Any help would be greatly appreciated', 'Thanks in advance', '**Thank you so much for your help**', 'Cheers, Bob', 'please help'])
+      expect(dropCourtesyLines(`it crashes\n\n${line.toLowerCase()}`), line).toBe('it crashes\n');
+    for (const line of ['Thanks, but the fix breaks saving', 'Help!', 'How can I get help with the CLI?'])
+      expect(dropCourtesyLines(`it crashes\n${line}`), line).toBe(`it crashes\n${line}`);
+    expect(dropCourtesyLines('')).toBe('');
+  });
+
+  it('an empty title takes the first non-blank body line, which leaves the body', () => {
+    expect(titleOrFirstLine('', '\n  App crashes on start \nsegfault')).toEqual({ title: 'App crashes on start', body: 'segfault' });
+    expect(titleOrFirstLine('Crash', 'body')).toEqual({ title: 'Crash', body: 'body' });
+    expect(titleOrFirstLine('  ', '')).toEqual({ title: '  ', body: '' });
+    expect(titleOrFirstLine('', '\n\n')).toEqual({ title: '', body: '\n\n' });
+  });
+
+  it('with both settings, the forms users write come out as the same vector', () => {
+    const s = { ...DEFAULT_FEATURIZER_SETTINGS, version: 3, templateMeta: false, titleFromBody: true, dropCourtesy: true };
+    expect(checkFeaturizerSettings(s)).toBeNull();
+    const same = (a: { title: string; body: string }, b: { title: string; body: string }) => {
+      const x = featurize(a, s);
+      const y = featurize(b, s);
+      expect([...x.indices]).toEqual([...y.indices]);
+      expect([...x.values]).toEqual([...y.values]);
+    };
+    same({ title: 'App crashes on start', body: '' }, { title: '', body: 'App crashes on start' });
+    same({ title: 'App crashes on start', body: '' }, { title: 'App crashes on start', body: 'Thanks!' });
+    same({ title: 'App crashes on start', body: '' }, { title: 'App crashes on start', body: 'Any help appreciated.' });
+    // Off (version-2 behaviour): the courtesy line and the empty title are features like any other.
+    const off = { ...s, titleFromBody: undefined, dropCourtesy: undefined };
+    expect([...featurize({ title: 'App crashes on start', body: 'Thanks!' }, off).indices]).not.toEqual([...featurize({ title: 'App crashes on start', body: '' }, off).indices]);
+  });
+
+  it('version 2 refuses the new settings', () => {
+    expect(checkFeaturizerSettings({ ...DEFAULT_FEATURIZER_SETTINGS, version: 2, titleFromBody: true })).toMatch(/version 3/);
+    expect(checkFeaturizerSettings({ ...DEFAULT_FEATURIZER_SETTINGS, version: 2, dropCourtesy: true })).toMatch(/version 3/);
   });
 });

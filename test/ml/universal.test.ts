@@ -15,23 +15,26 @@ describe('cue words', () => {
     expect(cueKinds('how do i configure the proxy?')).toEqual(['ask']);
     expect(cueKinds('how can i add support for x? it fails')).toEqual(['bug', 'wish', 'ask']);
     expect(cueKinds('')).toEqual([]);
+    expect(cueKinds('deadlock when two writers commit')).toEqual(['bug']);
+    expect(cueKinds('the timeout setting has no effect')).toEqual(['bug']);
   });
 });
 
 describe('a model trained with the universal recipe (featurizer version 3)', () => {
   it('keeps its featurizer settings in model.json, and ONNX Runtime scores equal the TypeScript reference', async () => {
     const m = trainModel(threeRepos(), { ...FAST, ...UNIVERSAL_TRAIN_OPTIONS, featurizer: { ...UNIVERSAL_TRAIN_OPTIONS.featurizer, dim: 1 << 12 }, lambdas: [1e-2, 1e-3], titleScales: [0.5] });
-    expect(m.featurizer).toMatchObject({ version: 3, stripTemplate: true, templateMeta: false, cueMeta: true, titleInBody: true, maxBodyChars: 1000 });
+    expect(m.featurizer).toMatchObject({ version: 3, stripTemplate: true, templateMeta: false, cueMeta: true, titleInBody: true, titleFromBody: true, dropCourtesy: true, maxBodyChars: 1000 });
     const t = tempDir();
     try {
       writeModelDir(t.dir, m, { name: 'universal-test', createdAt: '2026-01-01T00:00:00.000Z' });
       const c = await loadClassifier(t.dir);
-      expect(c.card.featurizer).toMatchObject({ stripTemplate: true, templateMeta: false, cueMeta: true });
+      expect(c.card.featurizer).toMatchObject({ stripTemplate: true, templateMeta: false, cueMeta: true, titleFromBody: true, dropCourtesy: true });
       expect(c.card.metrics.unseenRepos?.precisionTarget).toBe(0.8);
       const texts = [
         { title: 'App crashes on start', body: '' },
         { title: 'How do I export?', body: '<!-- template -->\n### Describe\nI want to know how. https://x.io 1.2.3\n- [ ] done' },
         { title: 'Add dark mode', body: null },
+        { title: '', body: 'Crash when saving\n\nThanks in advance!' },
       ];
       const preds = await c.predict(texts);
       texts.forEach((x, i) => {
