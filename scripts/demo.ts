@@ -179,7 +179,9 @@ async function fileIssues(stack: LocalStack, firstAction: Map<string, number>, i
 }
 
 function configYaml(gadgetsRatio: number): string {
-  return `salt: ${SALT}\nrollout:\n  demo/widgets: 1.0\n  demo/gadgets: ${gadgetsRatio}\n`;
+  // not-confident-comment: an issue no label clears the threshold for gets one note, so the demo (and its reader)
+  // sees the universal model abstain instead of waiting for a label that never comes.
+  return `salt: ${SALT}\nrollout:\n  demo/widgets: 1.0\n  demo/gadgets: ${gadgetsRatio}\ndefaults:\n  not-confident-comment: true\n`;
 }
 
 async function main(): Promise<void> {
@@ -200,7 +202,7 @@ async function main(): Promise<void> {
     // Warm-up: one issue in a scratch repo makes the Lambda load the universal model, authenticate and read the config
     // before the timed issues arrive (as a warm Lambda instance would have done already).
     stack.gh.createRepo('ops/warm-up');
-    const warm = stack.gh.createIssue('ops/warm-up', { title: 'Warm-up: does the bot answer?', body: 'Ignore me.', user: OPERATOR });
+    const warm = stack.gh.createIssue('ops/warm-up', { title: 'Warm-up: how do I check that the bot answers?', body: 'Ignore me.', user: OPERATOR });
     if (!(await until(() => stack!.gh.botComments('ops/warm-up', warm.number).length > 0, 60_000))) {
       throw new Error('the Lambda did not label the warm-up issue within 60 s (its log is below)');
     }
