@@ -31,7 +31,9 @@ const t1 = performance.now();
 webhooks(event).then(
   (res) => {
     const firstResponseMs = performance.now() - t1;
-    process.stdout.write(JSON.stringify({ bootMs, initMs, firstResponseMs, githubMs, githubCalls, status: res.statusCode }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ bootMs, initMs, firstResponseMs, githubMs, githubCalls, status: res.statusCode }) + '\n',
+    );
     process.exit(0);
   },
   (err) => {

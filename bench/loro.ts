@@ -92,7 +92,17 @@ let trainDoc = testDoc;
 let cleanedDoc: number[] | null = null;
 if (cfg.recurring || cfg.trainStatic || cfg.cleanedCopy) {
   const rec = new Map<number, Set<string>>();
-  repos.forEach((_, ri) => rec.set(ri, cfg.recurring || cfg.cleanedCopy ? recurringLines(rows.filter((_, i) => repoOf[i] === ri).map((r) => r.body ?? ''), cfg.recurring ?? 0.05) : new Set()));
+  repos.forEach((_, ri) =>
+    rec.set(
+      ri,
+      cfg.recurring || cfg.cleanedCopy
+        ? recurringLines(
+            rows.filter((_, i) => repoOf[i] === ri).map((r) => r.body ?? ''),
+            cfg.recurring ?? 0.05,
+          )
+        : new Set(),
+    ),
+  );
   const cleaned = rows.map((r, i) => {
     let b = r.body ?? '';
     b = removeLines(b, rec.get(repoOf[i]!)!);
@@ -126,7 +136,8 @@ function maskedParts(trainRepos: number[]): { Kt: Float64Array; Kr: Float64Array
   const seen = new Map<number, number>(); // feature → bitmask of repos
   for (let i = 0; i < N; i++) {
     if (!inSet.has(repoOf[i]!)) continue;
-    for (const d of [trainDoc[i]!, titleDoc[i]!]) for (const v of [tv[d]!, rv[d]!]) for (const f of v.indices) seen.set(f, (seen.get(f) ?? 0) | (1 << repoOf[i]!));
+    for (const d of [trainDoc[i]!, titleDoc[i]!])
+      for (const v of [tv[d]!, rv[d]!]) for (const f of v.indices) seen.set(f, (seen.get(f) ?? 0) | (1 << repoOf[i]!));
   }
   const ok = (f: number) => {
     let m = seen.get(f) ?? 0;
@@ -139,7 +150,10 @@ function maskedParts(trainRepos: number[]): { Kt: Float64Array; Kr: Float64Array
   };
   const mask = (v: SparseVector): SparseVector => {
     const keep = [...v.indices.keys()].filter((j) => ok(v.indices[j]!));
-    return { indices: Int32Array.from(keep, (j) => v.indices[j]!), values: Float32Array.from(keep, (j) => v.values[j]!) };
+    return {
+      indices: Int32Array.from(keep, (j) => v.indices[j]!),
+      values: Float32Array.from(keep, (j) => v.values[j]!),
+    };
   };
   return { Kt: gramMatrix(tv.map(mask)), Kr: gramMatrix(rv.map(mask)) };
 }
@@ -152,7 +166,8 @@ function combined(t: number, parts: { Kt: Float64Array; Kr: Float64Array } = { K
     return n > 0 ? 1 / Math.sqrt(n) : 0;
   });
   const K = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) K[i * D + j] = (t2 * Kt[i * D + j]! + Kr[i * D + j]!) * inv[i]! * inv[j]!;
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j < D; j++) K[i * D + j] = (t2 * Kt[i * D + j]! + Kr[i * D + j]!) * inv[i]! * inv[j]!;
   return K;
 }
 
@@ -168,7 +183,9 @@ interface Cand {
   key: string;
 }
 const cands: Cand[] = [];
-for (const scale of scales) for (const loss of losses) for (const lambda of lambdas) cands.push({ scale, loss, lambda, key: `t${scale}/${loss}/λ${lambda}` });
+for (const scale of scales)
+  for (const loss of losses)
+    for (const lambda of lambdas) cands.push({ scale, loss, lambda, key: `t${scale}/${loss}/λ${lambda}` });
 
 /** scores[setKey][candKey] = Float64Array(D*C) (NaN where not scored: docs of training repos). */
 const cache = new Map<string, Map<string, Float64Array>>();
@@ -205,7 +222,12 @@ function fitSet(trainRepos: number[], K: Float64Array, scale: number, loss: 'sqh
   cache.set(setKey, m);
   const uniform = rw.every((x) => x === 1);
   for (const lambda of lambdas) {
-    const dw = fitDual(Ks, idx.length, y, lambda, { loss: loss === 'sqhinge' ? 'sqhinge' : 'default', ...(prev ? { init: prev } : {}), ...(uniform ? {} : { rowWeights: rw }), ...(cfg.noBias ? { noBias: true } : {}) });
+    const dw = fitDual(Ks, idx.length, y, lambda, {
+      loss: loss === 'sqhinge' ? 'sqhinge' : 'default',
+      ...(prev ? { init: prev } : {}),
+      ...(uniform ? {} : { rowWeights: rw }),
+      ...(cfg.noBias ? { noBias: true } : {}),
+    });
     prev = dw;
     const out = new Float64Array(D * C).fill(NaN);
     const z = new Float64Array(C);
@@ -233,7 +255,9 @@ function fitSet(trainRepos: number[], K: Float64Array, scale: number, loss: 'sqh
 const sets: number[][] = [];
 const all = repos.map((_, i) => i);
 for (const r of all) sets.push(all.filter((x) => x !== r));
-if (nested) for (let a = 0; a < repos.length; a++) for (let b = a + 1; b < repos.length; b++) sets.push(all.filter((x) => x !== a && x !== b));
+if (nested)
+  for (let a = 0; a < repos.length; a++)
+    for (let b = a + 1; b < repos.length; b++) sets.push(all.filter((x) => x !== a && x !== b));
 if (cfg.minRepos) {
   for (const s of sets) {
     const parts = maskedParts(s);
@@ -253,7 +277,11 @@ if (cfg.minRepos) {
 const setKeyWithout = (...ex: number[]) => all.filter((x) => !ex.includes(x)).join(',');
 const rowsOfRepo = (r: number) => [...Array(N).keys()].filter((i) => repoOf[i] === r);
 function macroF1(scores: Float64Array, idxRows: number[], doc: number[]): number {
-  return computeMetrics(LABELS, idxRows.map((i) => rows[i]!.labels), idxRows.map((i) => [LABELS[argmaxAt(scores, doc[i]! * C, C)]!])).macroF1;
+  return computeMetrics(
+    LABELS,
+    idxRows.map((i) => rows[i]!.labels),
+    idxRows.map((i) => [LABELS[argmaxAt(scores, doc[i]! * C, C)]!]),
+  ).macroF1;
 }
 
 // ---- landscape ----
@@ -284,7 +312,10 @@ if (nested) {
     const inner = all.filter((x) => x !== R);
     let best: { c: Cand; score: number } | null = null;
     for (const c of cands) {
-      const s = inner.map((Q) => macroF1(cache.get(setKeyWithout(R, Q))!.get(c.key)!, rowsOfRepo(Q), testDoc)).reduce((a, b) => a + b, 0) / inner.length;
+      const s =
+        inner
+          .map((Q) => macroF1(cache.get(setKeyWithout(R, Q))!.get(c.key)!, rowsOfRepo(Q), testDoc))
+          .reduce((a, b) => a + b, 0) / inner.length;
       if (!best || s > best.score + 1e-12) best = { c, score: s };
     }
     const chosen = best!.c;
@@ -301,7 +332,11 @@ if (nested) {
     const thresholdsAt = (target: number) =>
       LABELS.map((_, c) => {
         const cand = oof.map((s, k) => ({ s, k })).filter(({ s }) => argmaxAt(s, 0, C) === c);
-        return chooseThreshold(cand.map(({ s }) => s[c]!), cand.map(({ k }) => classOf[oofRows[k]!] === c), target);
+        return chooseThreshold(
+          cand.map(({ s }) => s[c]!),
+          cand.map(({ k }) => classOf[oofRows[k]!] === c),
+          target,
+        );
       });
     const outer = cache.get(setKeyWithout(R))!.get(chosen.key)!;
     const rr = rowsOfRepo(R);
@@ -311,7 +346,9 @@ if (nested) {
     titleOnlyF1.push(tf1);
     const bugC = LABELS.indexOf('bug');
     const bugRows = rr.filter((i) => classOf[i] === bugC);
-    titleOnlyBugRecall.push(bugRows.filter((i) => argmaxAt(outer, titleDoc[i]! * C, C) === bugC).length / bugRows.length);
+    titleOnlyBugRecall.push(
+      bugRows.filter((i) => argmaxAt(outer, titleDoc[i]! * C, C) === bugC).length / bugRows.length,
+    );
     const thr: Record<string, (number | null)[]> = {};
     const appliedOut: Record<string, { precision: number; coverage: number }> = {};
     for (const t of precisionTargets) {
@@ -338,12 +375,15 @@ if (nested) {
       const hit = ps.filter(({ k }) => argmaxAt(outer, probeDoc[k]! * C, C) === LABELS.indexOf(l)).length / ps.length;
       (probeHits[l] ??= []).push(hit);
       const th = thresholdsAt(0.8);
-      const hitT = ps.filter(({ k }) => predictedIndices('single', outer, th, probeDoc[k]! * C)[0] === LABELS.indexOf(l)).length / ps.length;
+      const hitT =
+        ps.filter(({ k }) => predictedIndices('single', outer, th, probeDoc[k]! * C)[0] === LABELS.indexOf(l)).length /
+        ps.length;
       (probeThr[l] ??= []).push(hitT);
-      const wrongT = ps.filter(({ k }) => {
-        const p = predictedIndices('single', outer, th, probeDoc[k]! * C);
-        return p.length > 0 && p[0] !== LABELS.indexOf(l);
-      }).length / ps.length;
+      const wrongT =
+        ps.filter(({ k }) => {
+          const p = predictedIndices('single', outer, th, probeDoc[k]! * C);
+          return p.length > 0 && p[0] !== LABELS.indexOf(l);
+        }).length / ps.length;
       (probeWrong[l] ??= []).push(wrongT);
     }
     const crash = probeRows.findIndex((p) => p.title === 'App crashes on start');
@@ -365,25 +405,56 @@ if (nested) {
     titleOnlyMeanF1: +mean(titleOnlyF1).toFixed(4),
     titleOnlyBugRecall: +mean(titleOnlyBugRecall).toFixed(3),
     appliedPooled: Object.fromEntries(
-      [...pooled].map(([t, a]) => [t, { precision: +(a.correct / Math.max(1, a.applied)).toFixed(3), coverage: +(a.applied / a.n).toFixed(3), minRepoPrecision: +Math.min(...perRepoApplied.get(t)!.map((x) => (x.applied ? x.correct / x.applied : 1))).toFixed(3), minRepoCoverage: +Math.min(...perRepoApplied.get(t)!.map((x) => x.applied / x.n)).toFixed(3) }]),
+      [...pooled].map(([t, a]) => [
+        t,
+        {
+          precision: +(a.correct / Math.max(1, a.applied)).toFixed(3),
+          coverage: +(a.applied / a.n).toFixed(3),
+          minRepoPrecision: +Math.min(
+            ...perRepoApplied.get(t)!.map((x) => (x.applied ? x.correct / x.applied : 1)),
+          ).toFixed(3),
+          minRepoCoverage: +Math.min(...perRepoApplied.get(t)!.map((x) => x.applied / x.n)).toFixed(3),
+        },
+      ]),
     ),
     probesArgmax: Object.fromEntries(Object.entries(probeHits).map(([l, v]) => [l, +mean(v).toFixed(3)])),
     probesThr80: Object.fromEntries(Object.entries(probeThr).map(([l, v]) => [l, +mean(v).toFixed(3)])),
     probesWrongThr80: Object.fromEntries(Object.entries(probeWrong).map(([l, v]) => [l, +mean(v).toFixed(3)])),
   };
 }
-result.landscapeTop = landscape.slice(0, 5).map((x) => ({ key: x.key, mean: +x.mean.toFixed(4), per: x.per.map((v) => +v.toFixed(3)) }));
+result.landscapeTop = landscape
+  .slice(0, 5)
+  .map((x) => ({ key: x.key, mean: +x.mean.toFixed(4), per: x.per.map((v) => +v.toFixed(3)) }));
 result.landscapeBestPerScaleLoss = Object.fromEntries(
-  scales.flatMap((s) => losses.map((l) => {
-    const xs = landscape.filter((x) => x.key.startsWith(`t${s}/${l}/`));
-    return [`t${s}/${l}`, +Math.max(...xs.map((x) => x.mean)).toFixed(4)];
-  })),
+  scales.flatMap((s) =>
+    losses.map((l) => {
+      const xs = landscape.filter((x) => x.key.startsWith(`t${s}/${l}/`));
+      return [`t${s}/${l}`, +Math.max(...xs.map((x) => x.mean)).toFixed(4)];
+    }),
+  ),
 );
 result.seconds = Math.round((Date.now() - started) / 1000);
 result.at = new Date().toISOString();
 mkdirSync(dirname(outFile), { recursive: true });
 appendFileSync(outFile, JSON.stringify(result) + '\n');
-const n = result.nested as { mean: number; min: number; perRepo: Record<string, { macroF1: number; chosen: string }>; appliedPooled: Record<string, { precision: number; coverage: number }>; titleOnlyBugRecall: number; probesArgmax: Record<string, number> } | undefined;
+const n = result.nested as
+  | {
+      mean: number;
+      min: number;
+      perRepo: Record<string, { macroF1: number; chosen: string }>;
+      appliedPooled: Record<string, { precision: number; coverage: number }>;
+      titleOnlyBugRecall: number;
+      probesArgmax: Record<string, number>;
+    }
+  | undefined;
 process.stdout.write(
-  `${cfg.name}: ${n ? `nested mean ${n.mean} min ${n.min} [${Object.entries(n.perRepo).map(([r, x]) => `${r.split('/')[1]} ${x.macroF1} (${x.chosen})`).join(', ')}]; applied ${Object.entries(n.appliedPooled).map(([t, a]) => `P≥${t}: ${a.precision}@${a.coverage}`).join(' ')}; title-only bug recall ${n.titleOnlyBugRecall}; probes ${JSON.stringify(n.probesArgmax)}; ` : ''}landscape best ${JSON.stringify(result.landscapeTop && (result.landscapeTop as unknown[])[0])}; ${result.seconds} s\n`,
+  `${cfg.name}: ${
+    n
+      ? `nested mean ${n.mean} min ${n.min} [${Object.entries(n.perRepo)
+          .map(([r, x]) => `${r.split('/')[1]} ${x.macroF1} (${x.chosen})`)
+          .join(', ')}]; applied ${Object.entries(n.appliedPooled)
+          .map(([t, a]) => `P≥${t}: ${a.precision}@${a.coverage}`)
+          .join(' ')}; title-only bug recall ${n.titleOnlyBugRecall}; probes ${JSON.stringify(n.probesArgmax)}; `
+      : ''
+  }landscape best ${JSON.stringify(result.landscapeTop && (result.landscapeTop as unknown[])[0])}; ${result.seconds} s\n`,
 );

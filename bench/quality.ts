@@ -22,7 +22,17 @@ import { featurize } from '../src/ml/featurizer';
 import { computeMetrics } from '../src/ml/metrics';
 import { scoreVector } from '../src/ml/linear-scorer';
 import { trainModel, trainPerRepo, type TrainedModel } from '../src/ml/train';
-import { fastTextFitPredict, fastTextSearch, searchLabel, settingLabel, tuneFastText, TUTORIAL_SETTING, type FtModule, type FtSearch, type FtSetting } from './peers/fasttext-cv';
+import {
+  fastTextFitPredict,
+  fastTextSearch,
+  searchLabel,
+  settingLabel,
+  tuneFastText,
+  TUTORIAL_SETTING,
+  type FtModule,
+  type FtSearch,
+  type FtSetting,
+} from './peers/fasttext-cv';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = join(ROOT, '..', 'shared', 'data');
@@ -59,27 +69,60 @@ const INNER_FOLDS = 3;
 
 function score(rows: LabeledIssue[], pred: string[], perRepo: boolean) {
   const labels = [...new Set(rows.flatMap((r) => r.labels))].sort();
-  const all = computeMetrics(labels, rows.map((r) => r.labels), pred.map((p) => [p]));
+  const all = computeMetrics(
+    labels,
+    rows.map((r) => r.labels),
+    pred.map((p) => [p]),
+  );
   if (!perRepo) return { score: all.macroF1, macroF1: all.macroF1, accuracy: all.accuracy };
   const repos = [...new Set(rows.map((r) => r.repo))].sort();
   const per = repos.map((repo) => {
     const idx = [...rows.keys()].filter((i) => rows[i]!.repo === repo);
     const l = [...new Set(idx.flatMap((i) => rows[i]!.labels))].sort();
-    return computeMetrics(l, idx.map((i) => rows[i]!.labels), idx.map((i) => [pred[i]!])).macroF1;
+    return computeMetrics(
+      l,
+      idx.map((i) => rows[i]!.labels),
+      idx.map((i) => [pred[i]!]),
+    ).macroF1;
   });
   return { score: per.reduce((a, b) => a + b, 0) / per.length, macroF1: all.macroF1, accuracy: all.accuracy };
 }
 
 /** Fits on `train` and predicts `test`, one model per repo when `perRepo` (how the NLBSE baselines were run). */
-function peerPredict(rows: readonly LabeledIssue[], train: readonly LabeledIssue[], testIdx: readonly number[], perRepo: boolean, fitPredict: (train: readonly LabeledIssue[], test: readonly LabeledIssue[], repo?: string) => string[], into: string[]): void {
-  const groups = perRepo ? [...new Set(train.map((r) => r.repo))].map((repo) => ({ repo, train: train.filter((r) => r.repo === repo), test: testIdx.filter((i) => rows[i]!.repo === repo) })) : [{ repo: undefined, train, test: testIdx }];
+function peerPredict(
+  rows: readonly LabeledIssue[],
+  train: readonly LabeledIssue[],
+  testIdx: readonly number[],
+  perRepo: boolean,
+  fitPredict: (train: readonly LabeledIssue[], test: readonly LabeledIssue[], repo?: string) => string[],
+  into: string[],
+): void {
+  const groups = perRepo
+    ? [...new Set(train.map((r) => r.repo))].map((repo) => ({
+        repo,
+        train: train.filter((r) => r.repo === repo),
+        test: testIdx.filter((i) => rows[i]!.repo === repo),
+      }))
+    : [{ repo: undefined, train, test: testIdx }];
   for (const g of groups) {
-    const pred = fitPredict(g.train, g.test.map((i) => rows[i]!), g.repo);
+    const pred = fitPredict(
+      g.train,
+      g.test.map((i) => rows[i]!),
+      g.repo,
+    );
     g.test.forEach((i, j) => (into[i] = pred[j]!));
   }
 }
 
-async function crossValidate(dataset: string, rows: LabeledIssue[], k: number, perRepo: boolean, ft: FtModule, search: FtSearch | null, log: (m: string) => void): Promise<QualityRow[]> {
+async function crossValidate(
+  dataset: string,
+  rows: LabeledIssue[],
+  k: number,
+  perRepo: boolean,
+  ft: FtModule,
+  search: FtSearch | null,
+  log: (m: string) => void,
+): Promise<QualityRow[]> {
   const fold = stratifiedFolds(rows, k, 1, (r) => `${r.repo}\u0000${r.labels.join(',')}`);
   const ours: string[] = new Array(rows.length);
   const peer: string[] = new Array(rows.length);
@@ -106,46 +149,119 @@ async function crossValidate(dataset: string, rows: LabeledIssue[], k: number, p
     peerSec += (performance.now() - t) / 1000;
     if (search) {
       t = performance.now();
-      peerPredict(rows, train, testIdx, perRepo, (tr, te, repo) => {
-        const r = tuneFastText(ft, tr, search, INNER_FOLDS, 1);
-        tuning.push({ fold: f + 1, ...(repo === undefined ? {} : { repo }), chosen: r.chosen, label: settingLabel(r.chosen), innerMacroF1: r.innerMacroF1, settingsTried: r.scores.length });
-        log(`${dataset}: fold ${f + 1}${repo === undefined ? '' : ` ${repo}`} fastText inner CV chose ${settingLabel(r.chosen)} (inner macro-F1 ${r.innerMacroF1.toFixed(4)})`);
-        return fastTextFitPredict(ft, tr, te, r.chosen);
-      }, tuned);
+      peerPredict(
+        rows,
+        train,
+        testIdx,
+        perRepo,
+        (tr, te, repo) => {
+          const r = tuneFastText(ft, tr, search, INNER_FOLDS, 1);
+          tuning.push({
+            fold: f + 1,
+            ...(repo === undefined ? {} : { repo }),
+            chosen: r.chosen,
+            label: settingLabel(r.chosen),
+            innerMacroF1: r.innerMacroF1,
+            settingsTried: r.scores.length,
+          });
+          log(
+            `${dataset}: fold ${f + 1}${repo === undefined ? '' : ` ${repo}`} fastText inner CV chose ${settingLabel(r.chosen)} (inner macro-F1 ${r.innerMacroF1.toFixed(4)})`,
+          );
+          return fastTextFitPredict(ft, tr, te, r.chosen);
+        },
+        tuned,
+      );
       tunedSec += (performance.now() - t) / 1000;
     }
     log(`${dataset}: fold ${f + 1}/${k} done`);
   }
   const protocol = `${k}-fold CV${perRepo ? ', per repo' : ''}`;
   const out: QualityRow[] = [
-    { dataset, protocol, system: 'label-bot (hashed word+char n-grams, class-balanced linear model; loss, λ and title weight chosen by internal CV)', ...score(rows, ours, perRepo), seconds: oursSec },
-    { dataset, protocol, system: `fastText untuned (fasttext.wasm, tutorial settings: ${settingLabel(TUTORIAL_SETTING)})`, ...score(rows, peer, perRepo), seconds: peerSec },
+    {
+      dataset,
+      protocol,
+      system:
+        'label-bot (hashed word+char n-grams, class-balanced linear model; loss, λ and title weight chosen by internal CV)',
+      ...score(rows, ours, perRepo),
+      seconds: oursSec,
+    },
+    {
+      dataset,
+      protocol,
+      system: `fastText untuned (fasttext.wasm, tutorial settings: ${settingLabel(TUTORIAL_SETTING)})`,
+      ...score(rows, peer, perRepo),
+      seconds: peerSec,
+    },
   ];
   if (search) {
-    out.push({ dataset, protocol, system: `fastText tuned by inner CV (fasttext.wasm; ${INNER_FOLDS} inner folds, macro-F1; ${searchLabel(search)})`, ...score(rows, tuned, perRepo), seconds: tunedSec, tuning });
+    out.push({
+      dataset,
+      protocol,
+      system: `fastText tuned by inner CV (fasttext.wasm; ${INNER_FOLDS} inner folds, macro-F1; ${searchLabel(search)})`,
+      ...score(rows, tuned, perRepo),
+      seconds: tunedSec,
+      tuning,
+    });
   }
   return out;
 }
 
-export async function runQuality(opts: { quick?: boolean; tuneNlbse?: boolean; log?: (m: string) => void } = {}): Promise<QualityRow[]> {
+export async function runQuality(
+  opts: { quick?: boolean; tuneNlbse?: boolean; log?: (m: string) => void } = {},
+): Promise<QualityRow[]> {
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const ft = await FastText.create();
   const out: QualityRow[] = [];
   const corefx = readJsonl(join(DATA, 'corefx-area-train.jsonl'));
-  out.push(...(await crossValidate('dotnet/corefx areas (22 labels)', corefx, opts.quick ? 3 : 5, false, ft, fastTextSearch(!!opts.quick), log)));
+  out.push(
+    ...(await crossValidate(
+      'dotnet/corefx areas (22 labels)',
+      corefx,
+      opts.quick ? 3 : 5,
+      false,
+      ft,
+      fastTextSearch(!!opts.quick),
+      log,
+    )),
+  );
   if (!opts.quick) {
     const nlbse = readJsonl(join(DATA, 'nlbse24-train.jsonl'));
-    out.push(...(await crossValidate("NLBSE'24 (5 repos × bug/feature/question)", nlbse, 5, true, ft, opts.tuneNlbse ? fastTextSearch(false) : null, log)));
+    out.push(
+      ...(await crossValidate(
+        "NLBSE'24 (5 repos × bug/feature/question)",
+        nlbse,
+        5,
+        true,
+        ft,
+        opts.tuneNlbse ? fastTextSearch(false) : null,
+        log,
+      )),
+    );
   }
   return out;
 }
 
 export function toMarkdown(rows: QualityRow[]): string {
-  const lines = ['| data set | protocol | system | score | macro-F1 | accuracy | train+predict s |', '|---|---|---|---|---|---|---|'];
-  for (const r of rows) lines.push(`| ${r.dataset} | ${r.protocol} | ${r.system} | ${r.score.toFixed(4)} | ${r.macroF1.toFixed(4)} | ${r.accuracy.toFixed(4)} | ${r.seconds.toFixed(1)} |`);
+  const lines = [
+    '| data set | protocol | system | score | macro-F1 | accuracy | train+predict s |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.dataset} | ${r.protocol} | ${r.system} | ${r.score.toFixed(4)} | ${r.macroF1.toFixed(4)} | ${r.accuracy.toFixed(4)} | ${r.seconds.toFixed(1)} |`,
+    );
   for (const r of rows.filter((x) => x.tuning?.length)) {
-    lines.push('', `Settings chosen by the tuned fastText's inner CV, ${r.dataset}:`, '', '| outer fold | setting | inner macro-F1 | settings tried |', '|---|---|---|---|');
-    for (const t of r.tuning!) lines.push(`| ${t.fold}${t.repo ? ` (${t.repo})` : ''} | ${t.label} | ${t.innerMacroF1.toFixed(4)} | ${t.settingsTried} |`);
+    lines.push(
+      '',
+      `Settings chosen by the tuned fastText's inner CV, ${r.dataset}:`,
+      '',
+      '| outer fold | setting | inner macro-F1 | settings tried |',
+      '|---|---|---|---|',
+    );
+    for (const t of r.tuning!)
+      lines.push(
+        `| ${t.fold}${t.repo ? ` (${t.repo})` : ''} | ${t.label} | ${t.innerMacroF1.toFixed(4)} | ${t.settingsTried} |`,
+      );
   }
   return lines.join('\n');
 }
@@ -161,6 +277,18 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   // Like the bench parts: a quick pass must not overwrite the figures of the last full run.
   const file = join(ROOT, 'bench', 'results', quick ? 'quality.quick.json' : 'quality.json');
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({ command: `npx tsx bench/quality.ts${quick ? ' --quick' : ''}${tuneNlbse ? ' --tune-nlbse' : ''}`, generatedAt: new Date().toISOString(), totalSeconds, rows }, null, 2) + '\n');
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        command: `npx tsx bench/quality.ts${quick ? ' --quick' : ''}${tuneNlbse ? ' --tune-nlbse' : ''}`,
+        generatedAt: new Date().toISOString(),
+        totalSeconds,
+        rows,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   process.stderr.write(`wrote ${file}\n`);
 }

@@ -14,7 +14,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadBenchData, REPO_ROOT } from './lib/data';
 import type { BenchContext } from './lib/context';
 import { describeMachine, machineInfo } from './lib/machine';
-import { committedUniversal, QUICK_TRAIN_OPTIONS, trainToDir, UNIVERSAL_TRAIN_OPTIONS, type BenchModel } from './lib/model';
+import {
+  committedUniversal,
+  QUICK_TRAIN_OPTIONS,
+  trainToDir,
+  UNIVERSAL_TRAIN_OPTIONS,
+  type BenchModel,
+} from './lib/model';
 import { notMeasured, partMarkdown, writePartReport, type PartReport, type PartResult } from './lib/result';
 import { runInference } from './parts/inference';
 import { runQuality } from './parts/quality';
@@ -27,18 +33,38 @@ let qualityMode: CliFlags['quality'] = 'full';
 
 export type Part = { name: string; title: string; run: (ctx: BenchContext) => Promise<PartResult> };
 
-async function lazy(load: () => Promise<{ default?: unknown } & Record<string, unknown>>, fn: string, ctx: BenchContext): Promise<PartResult> {
+async function lazy(
+  load: () => Promise<{ default?: unknown } & Record<string, unknown>>,
+  fn: string,
+  ctx: BenchContext,
+): Promise<PartResult> {
   const mod = await load();
   return (mod[fn] as (c: BenchContext) => Promise<PartResult>)(ctx);
 }
 
 export const PARTS: Part[] = [
   { name: 'inference', title: '1. Inference throughput (same texts, single thread)', run: runInference },
-  { name: 'quality', title: '2. Quality side by side (CV F1, ours vs fastText)', run: (c) => runQuality(c, qualityMode) },
+  {
+    name: 'quality',
+    title: '2. Quality side by side (CV F1, ours vs fastText)',
+    run: (c) => runQuality(c, qualityMode),
+  },
   // Loaded on demand: they pull in Probot, gRPC and the stand-ins.
-  { name: 'lambda', title: '3. Lambda: cold start, warm latency, package size', run: (c) => lazy(() => import('./parts/lambda'), 'runLambda', c) },
-  { name: 'worker', title: '4. Worker throughput and GitHub calls per issue', run: (c) => lazy(() => import('./parts/worker'), 'runWorker', c) },
-  { name: 'e2e', title: '5. End to end on the local stack', run: (c) => lazy(() => import('./parts/e2e'), 'runE2E', c) },
+  {
+    name: 'lambda',
+    title: '3. Lambda: cold start, warm latency, package size',
+    run: (c) => lazy(() => import('./parts/lambda'), 'runLambda', c),
+  },
+  {
+    name: 'worker',
+    title: '4. Worker throughput and GitHub calls per issue',
+    run: (c) => lazy(() => import('./parts/worker'), 'runWorker', c),
+  },
+  {
+    name: 'e2e',
+    title: '5. End to end on the local stack',
+    run: (c) => lazy(() => import('./parts/e2e'), 'runE2E', c),
+  },
   { name: 'training', title: '6. Training time', run: runTraining },
 ];
 
@@ -49,7 +75,9 @@ export const PARTS: Part[] = [
 async function runForJson(flags: CliFlags): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== '--json');
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], { stdio: ['ignore', process.stderr, process.stderr] });
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+      stdio: ['ignore', process.stderr, process.stderr],
+    });
     child.on('close', resolve);
   });
   if (code !== 0) throw new Error(`bench child exited with ${code}`);
@@ -76,7 +104,9 @@ async function main(): Promise<void> {
       const committed = data.source === 'shared' ? committedUniversal(data.rows) : null;
       if (committed) return committed;
       const name = data.source === 'shared' ? 'bench-universal' : 'bench-fixture';
-      log(`training the bench model "${name}" on ${data.rows.length} rows (models/universal is not usable for these rows)`);
+      log(
+        `training the bench model "${name}" on ${data.rows.length} rows (models/universal is not usable for these rows)`,
+      );
       const t = trainToDir(data.rows, name, flags.quick ? QUICK_TRAIN_OPTIONS : UNIVERSAL_TRAIN_OPTIONS);
       return { dir: t.dir, name, rows: t.rows, origin: 'trained' as const };
     })());
@@ -95,9 +125,22 @@ async function main(): Promise<void> {
       const message = (err as Error).stack?.split('\n').slice(0, 3).join(' ') ?? String(err);
       log(`${part.name} failed: ${message}`);
       failed.push(part.name);
-      result = { part: part.name, title: part.title, status: 'not-measured', figures: [notMeasured(part.title, '', `the part failed: ${(err as Error).message}`)], notes: [] };
+      result = {
+        part: part.name,
+        title: part.title,
+        status: 'not-measured',
+        figures: [notMeasured(part.title, '', `the part failed: ${(err as Error).message}`)],
+        notes: [],
+      };
     }
-    const report: PartReport = { schema: 'label-bot-bench/1', mode, command, machine, durationMs: performance.now() - started, ...result };
+    const report: PartReport = {
+      schema: 'label-bot-bench/1',
+      mode,
+      command,
+      machine,
+      durationMs: performance.now() - started,
+      ...result,
+    };
     reports.push(report);
     writePartReport(RESULTS_DIR, report);
     out(partMarkdown(report));

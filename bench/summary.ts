@@ -21,7 +21,15 @@ export function summaryMarkdown(run: RunFile): string {
   for (const p of run.parts) {
     for (const r of figureRows(p.figures)) rows.push([p.part, ...r]);
   }
-  const table = markdownTable(['part', 'figure', 'value', 'unit', 'target', 'met', 'note'], rows, ['l', 'l', 'r', 'l', 'l', 'l', 'l']);
+  const table = markdownTable(['part', 'figure', 'value', 'unit', 'target', 'met', 'note'], rows, [
+    'l',
+    'l',
+    'r',
+    'l',
+    'l',
+    'l',
+    'l',
+  ]);
   return `Machine: ${describeMachine(run.machine)}\n\nCommand: \`${run.command}\` (${run.mode})\n\n${table}\n`;
 }
 

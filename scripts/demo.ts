@@ -64,8 +64,11 @@ function trainingFile(dir: string): { file: string; rows: number; shared: boolea
   const rows = readJsonl<Record<string, unknown>>(join(FIXTURES, 'demo-train.jsonl'));
   let shared = false;
   if (existsSync(SHARED_DATA)) {
-    const real = readJsonl<{ repo: string; title: string; body: string | null; labels: string[] }>(SHARED_DATA).filter((r) => r.repo === 'microsoft/vscode');
-    for (const r of real.slice(0, 120)) rows.push({ repo: 'demo/widgets', title: r.title, body: r.body ?? '', labels: r.labels.map((l) => `kind/${l}`) });
+    const real = readJsonl<{ repo: string; title: string; body: string | null; labels: string[] }>(SHARED_DATA).filter(
+      (r) => r.repo === 'microsoft/vscode',
+    );
+    for (const r of real.slice(0, 120))
+      rows.push({ repo: 'demo/widgets', title: r.title, body: r.body ?? '', labels: r.labels.map((l) => `kind/${l}`) });
     shared = true;
   }
   const file = join(dir, 'train.jsonl');
@@ -79,7 +82,18 @@ function trainRepoModel(dir: string): Promise<{ dir: string; summary: string }> 
   const out = join(dir, 'demo-repo-model');
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin/label-bot.mjs'), 'train', '--data', data.file, '--out', out, '--name', 'demo-repo', '--inner-folds', '3'],
+    [
+      join(ROOT, 'bin/label-bot.mjs'),
+      'train',
+      '--data',
+      data.file,
+      '--out',
+      out,
+      '--name',
+      'demo-repo',
+      '--inner-folds',
+      '3',
+    ],
     { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   trainers.add(child);
@@ -90,8 +104,15 @@ function trainRepoModel(dir: string): Promise<{ dir: string; summary: string }> 
     child.once('error', rejectTrain);
     child.once('exit', (code) => {
       if (code !== 0) return rejectTrain(new Error(`label-bot train failed:\n${stderr}`));
-      const metric = stderr.split('\n').filter((l) => l.includes('macro-F1')).pop()?.replace(`${out}: `, '') ?? '';
-      const source = data.shared ? 'fixture + 120 issues of microsoft/vscode from ../shared/data' : 'fixture only; ../shared/data not found';
+      const metric =
+        stderr
+          .split('\n')
+          .filter((l) => l.includes('macro-F1'))
+          .pop()
+          ?.replace(`${out}: `, '') ?? '';
+      const source = data.shared
+        ? 'fixture + 120 issues of microsoft/vscode from ../shared/data'
+        : 'fixture only; ../shared/data not found';
       resolveTrain({ dir: out, summary: `${data.rows} issues (${source}): ${metric}` });
     });
   });
@@ -110,7 +131,11 @@ function table(rows: Row[]): string {
   ];
   const widths = cols.map(([k, h]) => Math.max(h.length, ...rows.map((r) => String(r[k]).length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [line(cols.map(([, h]) => h)), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map(([k]) => String(r[k]))))].join('\n');
+  return [
+    line(cols.map(([, h]) => h)),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(cols.map(([k]) => String(r[k])))),
+  ].join('\n');
 }
 
 /** Confidence and model version as the bot wrote them in its comment (the comment is the user-visible record). */
@@ -150,7 +175,11 @@ async function workerMessages(stack: LocalStack): Promise<number> {
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
-async function fileIssues(stack: LocalStack, firstAction: Map<string, number>, items: { repo: string; issue: FixtureIssue }[]): Promise<Row[]> {
+async function fileIssues(
+  stack: LocalStack,
+  firstAction: Map<string, number>,
+  items: { repo: string; issue: FixtureIssue }[],
+): Promise<Row[]> {
   const filedAt = new Map<string, number>();
   const refs: { repo: string; number: number; title: string }[] = [];
   for (const { repo, issue } of items) {
@@ -202,7 +231,11 @@ async function main(): Promise<void> {
     // Warm-up: one issue in a scratch repo makes the Lambda load the universal model, authenticate and read the config
     // before the timed issues arrive (as a warm Lambda instance would have done already).
     stack.gh.createRepo('ops/warm-up');
-    const warm = stack.gh.createIssue('ops/warm-up', { title: 'Warm-up: how do I check that the bot answers?', body: 'Ignore me.', user: OPERATOR });
+    const warm = stack.gh.createIssue('ops/warm-up', {
+      title: 'Warm-up: how do I check that the bot answers?',
+      body: 'Ignore me.',
+      user: OPERATOR,
+    });
     if (!(await until(() => stack!.gh.botComments('ops/warm-up', warm.number).length > 0, 60_000))) {
       throw new Error('the Lambda did not label the warm-up issue within 60 s (its log is below)');
     }
@@ -215,19 +248,30 @@ async function main(): Promise<void> {
     gh.createRepo('demo/widgets');
     gh.createRepo('demo/gadgets');
     const firstAction = trackFirstBotAction(stack);
-    console.log(`  config issue ${stack.configIssue.repo}#${stack.configIssue.number}: demo/widgets 1.0, demo/gadgets 0.3 (salt ${SALT})`);
+    console.log(
+      `  config issue ${stack.configIssue.repo}#${stack.configIssue.number}: demo/widgets 1.0, demo/gadgets 0.3 (salt ${SALT})`,
+    );
 
     const issues = readJsonl<FixtureIssue>(join(FIXTURES, 'demo-issues.jsonl'));
-    const firstBatch = issues.slice(0, 16).map((issue, i) => ({ repo: i % 2 === 0 ? 'demo/widgets' : 'demo/gadgets', issue }));
+    const firstBatch = issues
+      .slice(0, 16)
+      .map((issue, i) => ({ repo: i % 2 === 0 ? 'demo/widgets' : 'demo/gadgets', issue }));
     step(`filing ${firstBatch.length} issues (${firstBatch.length / 2} per repo) as different users`);
     const rows = await fileIssues(stack, firstAction, firstBatch);
     console.log(table(rows));
     const gadgetRows = rows.filter((r) => r.repo === 'demo/gadgets');
     const share = (rs: Row[]) => `${rs.filter((r) => r.route === 'forwarded').length}/${rs.length}`;
-    console.log(`forwarded: demo/widgets ${share(rows.filter((r) => r.repo === 'demo/widgets'))} (ratio 1.0), demo/gadgets ${share(gadgetRows)} (ratio 0.3)`);
+    console.log(
+      `forwarded: demo/widgets ${share(rows.filter((r) => r.repo === 'demo/widgets'))} (ratio 1.0), demo/gadgets ${share(gadgetRows)} (ratio 0.3)`,
+    );
 
     step('the operator edits the config issue: demo/gadgets 0.3 → 1.0');
-    gh.editIssue(stack.configIssue.repo, stack.configIssue.number, { body: configIssueBody(configYaml(1.0)) }, { user: OPERATOR });
+    gh.editIssue(
+      stack.configIssue.repo,
+      stack.configIssue.number,
+      { body: configIssueBody(configYaml(1.0)) },
+      { user: OPERATOR },
+    );
     await gh.idle();
     const editDelivery = gh.webhooks.deliveries.filter((d) => d.event === 'issues' && d.action === 'edited').pop();
     console.log(`  issues.edited delivered to the Lambda: HTTP ${editDelivery?.status}; no redeploy`);
@@ -237,13 +281,17 @@ async function main(): Promise<void> {
     console.log(`forwarded: demo/gadgets ${share(after)} after the edit (was ${share(gadgetRows)})`);
 
     step('replaying deliveries (GitHub "Redeliver": same GUID, same signature)');
-    const pick = [rows.find((r) => r.route === 'forwarded'), rows.find((r) => r.route === 'universal')].filter((r): r is Row => r !== undefined);
+    const pick = [rows.find((r) => r.route === 'forwarded'), rows.find((r) => r.route === 'universal')].filter(
+      (r): r is Row => r !== undefined,
+    );
     const before = pick.map((r) => ({ r, snap: gh.issue(r.repo, r.number) }));
     const writesBefore = gh.counters.snapshot();
     const messagesBefore = await workerMessages(stack);
     const forwardedReplays = pick.filter((r) => r.route === 'forwarded').length;
     for (const r of pick) {
-      const d = gh.webhooks.deliveries.find((x) => x.event === 'issues' && x.action === 'opened' && x.issue === `${r.repo}#${r.number}` && !x.redelivery);
+      const d = gh.webhooks.deliveries.find(
+        (x) => x.event === 'issues' && x.action === 'opened' && x.issue === `${r.repo}#${r.number}` && !x.redelivery,
+      );
       if (!d) continue;
       const res = await gh.redeliver(d.id);
       console.log(`  redelivered ${d.id} (${r.repo}#${r.number}, ${r.route}): HTTP ${res.status}`);
@@ -251,12 +299,16 @@ async function main(): Promise<void> {
     await gh.idle();
     // The forwarded replay goes through Pub/Sub again; wait until the worker has handled it too.
     const deadline = Date.now() + 20_000;
-    while ((await workerMessages(stack)) < messagesBefore + forwardedReplays && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while ((await workerMessages(stack)) < messagesBefore + forwardedReplays && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     await gh.idle();
     const writes = (snap: ReturnType<typeof gh.counters.snapshot>) =>
       Object.entries(snap.byEndpoint)
         // REST writes and the labeler's GraphQL mutations (labels and comment go in one since issue #15).
-        .filter(([k]) => /^(POST|PATCH|PUT|DELETE) \/repos/.test(k) || /^POST graphql:LabelBot(ApplyDecision|AddComment)$/.test(k))
+        .filter(
+          ([k]) =>
+            /^(POST|PATCH|PUT|DELETE) \/repos/.test(k) || /^POST graphql:LabelBot(ApplyDecision|AddComment)$/.test(k),
+        )
         .reduce((a, [, v]) => a + v, 0);
     for (const { r, snap } of before) {
       const now = gh.issue(r.repo, r.number);
@@ -266,20 +318,27 @@ async function main(): Promise<void> {
       );
     }
     const replayWrites = writes(gh.counters.snapshot()) - writes(writesBefore);
-    const why = replayWrites === 0
-      ? 'reads only: the live issue already has the labels and the comment'
-      : 'a replay that now falls in the raised rollout cohort is labeled by the repo model as well';
+    const why =
+      replayWrites === 0
+        ? 'reads only: the live issue already has the labels and the comment'
+        : 'a replay that now falls in the raised rollout cohort is labeled by the repo model as well';
     console.log(`  GitHub writes caused by the replays: ${replayWrites} (${why})`);
 
     step('summary');
     const all = [...rows, ...after];
     const snap = gh.counters.snapshot();
     const perIssue = all.map((r) => snap.byIssue[`${r.repo}#${r.number}`.toLowerCase()]?.total ?? 0);
-    console.log(`  ${all.length} issues, ${all.filter((r) => r.route === 'forwarded').length} forwarded, ${all.filter((r) => r.latency === 'timeout').length} timed out`);
-    console.log(`  GitHub API calls per issue: mean ${(perIssue.reduce((a, b) => a + b, 0) / perIssue.length).toFixed(1)}, max ${Math.max(...perIssue)}`);
+    console.log(
+      `  ${all.length} issues, ${all.filter((r) => r.route === 'forwarded').length} forwarded, ${all.filter((r) => r.latency === 'timeout').length} timed out`,
+    );
+    console.log(
+      `  GitHub API calls per issue: mean ${(perIssue.reduce((a, b) => a + b, 0) / perIssue.length).toFixed(1)}, max ${Math.max(...perIssue)}`,
+    );
     console.log(`  Pub/Sub: ${stack.pubsubKind}; Lambda: ${stack.lambdaMode}; worker: gcp-worker/src/main.ts`);
     const failed = gh.webhooks.deliveries.filter((d) => d.status !== 200);
-    console.log(`  webhook deliveries: ${gh.webhooks.deliveries.length}, not answered 200: ${failed.length}${failed.length ? ` (${failed.map((d) => `${d.event}.${d.action ?? ''} ${d.issue ?? ''} → ${d.status ?? d.error}`).join('; ')})` : ''}`);
+    console.log(
+      `  webhook deliveries: ${gh.webhooks.deliveries.length}, not answered 200: ${failed.length}${failed.length ? ` (${failed.map((d) => `${d.event}.${d.action ?? ''} ${d.issue ?? ''} → ${d.status ?? d.error}`).join('; ')})` : ''}`,
+    );
     console.log(`  webhook loops detected: ${gh.webhooks.loopSuspects.size}`);
     console.log(`\n  Stand-in UI: ${gh.url}/_ui${keep ? '' : '  (run `npm run demo -- --keep` to keep it up)'}`);
     console.log(`  done in ${elapsed()}`);

@@ -92,7 +92,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<void> {
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: ChildProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child && child.exitCode !== null) throw new Error(`${what}: process exited with code ${child.exitCode}`);
@@ -108,7 +113,12 @@ interface Child {
 }
 
 /** Children get their own process group so stopping one also stops what it spawned (npx → node, tsx → node). */
-function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, sink: (name: string, line: string) => void): Child {
+function startChild(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  sink: (name: string, line: string) => void,
+): Child {
   const proc = spawn(process.execPath, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [proc.stdout, proc.stderr]) {
     let buf = '';
@@ -159,7 +169,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   // Children must not outlive us, even on an uncaught error.
   const children: Child[] = [];
   const killAll = () => {
-    for (const c of children) if (c.proc.pid && c.proc.exitCode === null) try { process.kill(-c.proc.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const c of children)
+      if (c.proc.pid && c.proc.exitCode === null)
+        try {
+          process.kill(-c.proc.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
   };
   process.once('exit', killAll);
   cleanups.push(async () => {
@@ -174,7 +190,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // Fail in a second with the reason, rather than after minutes of a Lambda and a worker that cannot label.
     const { loadClassifier } = await import('../src/ml/onnx-classifier');
     await loadClassifier(universalDir).catch((err: unknown) => {
-      throw new Error(`the universal model at ${universalDir} does not load with this checkout's code: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(
+        `the universal model at ${universalDir} does not load with this checkout's code: ${err instanceof Error ? err.message : String(err)}`,
+      );
     });
 
     // ---- Pub/Sub first: the official emulator (Java) is the slowest piece, so it starts while the rest comes up ----
@@ -244,7 +262,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     });
 
     // ---- app credentials: any RSA key works with the stand-in ----
-    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString();
     const tmp = mkdtempSync(join(tmpdir(), 'label-bot-local-'));
     cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
     const common: NodeJS.ProcessEnv = {
@@ -271,22 +291,30 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         join(ROOT, 'node_modules/serverless/bin/serverless.js'),
         'offline',
         'start',
-        '--httpPort', String(httpPort),
-        '--lambdaPort', String(lambdaPort),
-        '--host', '127.0.0.1',
+        '--httpPort',
+        String(httpPort),
+        '--lambdaPort',
+        String(lambdaPort),
+        '--host',
+        '127.0.0.1',
         // The handler gets this process's environment (secrets, stand-in URLs) on top of serverless.yml's.
         '--localEnvironment',
         // One warm instance for the whole session: AWS's 9 s limit is not what a loaded 2-core laptop should be
         // judged by, and a killed invocation would restart the instance (cold start, config reload) mid-demo.
         '--noTimeout',
-        '--terminateIdleLambdaTime', '3600',
+        '--terminateIdleLambdaTime',
+        '3600',
         // In the main thread: one module instance, like one warm Lambda. (Worker threads start a second instance when
         // the first looks busy, and a second onnxruntime-node in another thread of the process can hang.)
         '--useInProcess',
-        '--param', `configIssue=${CONFIG_REPO}#${configIssue.number}`,
-        '--param', `pubsubTopic=${topic.name}`,
-        '--param', `gcpProject=${PROJECT}`,
-        '--param', `modelDir=${universalDir}`,
+        '--param',
+        `configIssue=${CONFIG_REPO}#${configIssue.number}`,
+        '--param',
+        `pubsubTopic=${topic.name}`,
+        '--param',
+        `gcpProject=${PROJECT}`,
+        '--param',
+        `modelDir=${universalDir}`,
       ],
       { ...common, WEBHOOK_SECRET: gh.webhookSecret },
       sink,
@@ -321,7 +349,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     // Ready = the handler answers an unsigned POST with 401 (and has done its cold start), the worker's /readyz is 200.
     await Promise.all([
-      waitFor('serverless offline', async () => (await fetch(webhookUrl, { method: 'POST', body: '{}' })).status === 401, 90_000, lambda.proc),
+      waitFor(
+        'serverless offline',
+        async () => (await fetch(webhookUrl, { method: 'POST', body: '{}' })).status === 401,
+        90_000,
+        lambda.proc,
+      ),
       waitFor('worker', async () => (await fetch(`${workerHealthUrl}/readyz`)).ok, 90_000, worker.proc),
     ]).catch((err: Error) => {
       throw new Error(`${err.message}\n--- last child output ---\n${captured.slice(-30).join('\n')}`);

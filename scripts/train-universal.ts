@@ -24,7 +24,11 @@ const model = trainModel(readJsonl(data), {
   onProgress: (done, total) => bar.update(done, total),
 });
 bar.stop();
-const card = writeModelDir(out, model, { name: 'universal', createdAt: resolveCreatedAt(env), seed: UNIVERSAL_OPTIONS.seed ?? 1 });
+const card = writeModelDir(out, model, {
+  name: 'universal',
+  createdAt: resolveCreatedAt(env),
+  seed: UNIVERSAL_OPTIONS.seed ?? 1,
+});
 process.stderr.write(
   `${out}: labels ${card.labels.join(', ')}; held-out macro-F1 ${card.metrics.heldOut.macroF1.toFixed(4)}; thresholds ${card.thresholds
     .map((t) => (t === null ? 'never' : t.toFixed(3)))

@@ -8,7 +8,12 @@ import newIssueBot from './bots/new-issue';
 import renamedLabelBot, { type RenamedLabelDeps } from './bots/renamed-label';
 import trackingIssueBot from './bots/tracking-issue';
 import type { GlobalConfig } from './config/global-config';
-import { HelpersConfigResolver, readTrackingIssueFromRepoFile, type GlobalConfigSource, type TrackingIssueLookup } from './config/helpers-config';
+import {
+  HelpersConfigResolver,
+  readTrackingIssueFromRepoFile,
+  type GlobalConfigSource,
+  type TrackingIssueLookup,
+} from './config/helpers-config';
 import type { IssueBackedConfig } from './config/issue-backed-config';
 import { globalConfigLoader } from './config/load-global-config';
 import { cachedTrackingLookup } from './config/tracking-issue-cache';
@@ -43,7 +48,14 @@ export function createApp(deps: AppDeps): ApplicationFunction {
     configIssueBot(app, { configStore, log });
     helperBots(app, {
       globalConfig: { get: () => loadConfig() },
-      ...(configStore ? { configIssue: { store: configStore, octokit: () => fromProbot(app).forRepo(configStore.ref.owner, configStore.ref.repo) } } : {}),
+      ...(configStore
+        ? {
+            configIssue: {
+              store: configStore,
+              octokit: () => fromProbot(app).forRepo(configStore.ref.owner, configStore.ref.repo),
+            },
+          }
+        : {}),
       trackingIssue: cachedTrackingLookup(readTrackingIssueFromRepoFile, { ttlMs: deps.trackingTtlMs }),
       log: createLogger('helpers'),
     });
@@ -67,7 +79,13 @@ export interface HelperBotDeps {
 export function helperBots(app: Probot, deps: HelperBotDeps = {}): void {
   const log = deps.log ?? createLogger('helpers');
   const now = deps.now ?? Date.now;
-  const helpersConfig = new HelpersConfigResolver({ globalConfig: deps.globalConfig, trackingIssue: deps.trackingIssue, ttlMs: deps.trackingTtlMs, now, log });
+  const helpersConfig = new HelpersConfigResolver({
+    globalConfig: deps.globalConfig,
+    trackingIssue: deps.trackingIssue,
+    ttlMs: deps.trackingTtlMs,
+    now,
+    log,
+  });
   const labeled = labeledEvents({ helpersConfig, now, log });
   labelRulesBot(app, { labeled, log });
   ccBot(app, { labeled, log });

@@ -23,18 +23,25 @@ export function parseFlags(argv: readonly string[], known: readonly string[] = P
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       if (!v) throw new Error('--only needs a comma-separated list of parts');
-      flags.only = v.split(',').map((s) => s.trim()).filter(Boolean);
+      flags.only = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = flags.only.filter((p) => !known.includes(p));
       if (unknown.length) throw new Error(`unknown part(s): ${unknown.join(', ')} (known: ${known.join(', ')})`);
     } else if (a === '--quality' || a.startsWith('--quality=')) {
       quality = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (quality !== 'full' && quality !== 'quick' && quality !== 'skip') throw new Error('--quality takes full, quick or skip');
+      if (quality !== 'full' && quality !== 'quick' && quality !== 'skip')
+        throw new Error('--quality takes full, quick or skip');
     } else if (a === '--github-latency-ms' || a.startsWith('--github-latency-ms=')) {
       const v = Number(a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
       if (!Number.isFinite(v) || v < 0) throw new Error('--github-latency-ms takes a number of milliseconds ≥ 0');
       flags.githubLatencyMs = v;
     } else if (a === '--') continue;
-    else throw new Error(`unknown flag ${a} (use --quick, --json, --only a,b, --quality full|quick|skip, --github-latency-ms N)`);
+    else
+      throw new Error(
+        `unknown flag ${a} (use --quick, --json, --only a,b, --quality full|quick|skip, --github-latency-ms N)`,
+      );
   }
   flags.quality = (quality as CliFlags['quality'] | undefined) ?? (flags.quick ? 'skip' : 'full');
   return flags;

@@ -35,5 +35,11 @@ export async function buildLambdaBundle(): Promise<BuiltBundle> {
     external: ['onnxruntime-node'],
     logLevel: 'silent',
   });
-  return { dir, file, bytes: statSync(file).size, buildMs: performance.now() - t0, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    file,
+    bytes: statSync(file).size,
+    buildMs: performance.now() - t0,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

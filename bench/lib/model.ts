@@ -70,7 +70,9 @@ export function committedUniversal(rows: readonly LabeledIssue[]): BenchModel | 
     const json: unknown = JSON.parse(readFileSync(card, 'utf8'));
     // Must also load with the code as it is now (a featurizer change makes an older card invalid).
     const parsed = parseModelJson(json, card);
-    return parsed.training.dataHash === dataHash(rows) ? { dir, name: 'models/universal (committed)', rows: rows.length, origin: 'committed' } : null;
+    return parsed.training.dataHash === dataHash(rows)
+      ? { dir, name: 'models/universal (committed)', rows: rows.length, origin: 'committed' }
+      : null;
   } catch {
     return null;
   }

@@ -39,7 +39,12 @@ export interface PartReport extends PartResult {
   durationMs: number;
 }
 
-export function figure(name: string, value: number | null | undefined, unit: string, extra: { target?: Target; note?: string } = {}): Figure {
+export function figure(
+  name: string,
+  value: number | null | undefined,
+  unit: string,
+  extra: { target?: Target; note?: string } = {},
+): Figure {
   const v = value === undefined || value === null || Number.isNaN(value) ? null : value;
   return { name, value: v, unit, ...extra };
 }
@@ -75,7 +80,14 @@ export function figureRows(figures: readonly Figure[]): string[][] {
 }
 
 export function partMarkdown(r: PartResult): string {
-  const table = markdownTable(['figure', 'value', 'unit', 'target', 'met', 'note'], figureRows(r.figures), ['l', 'r', 'l', 'l', 'l', 'l']);
+  const table = markdownTable(['figure', 'value', 'unit', 'target', 'met', 'note'], figureRows(r.figures), [
+    'l',
+    'r',
+    'l',
+    'l',
+    'l',
+    'l',
+  ]);
   const notes = r.notes.map((n) => `- ${n}`).join('\n');
   return `### ${r.title}\n\n${table}${notes ? `\n\n${notes}` : ''}\n`;
 }
@@ -100,7 +112,9 @@ export function isPartReport(v: unknown): v is PartReport {
     Array.isArray(r.figures) &&
     (r.figures as unknown[]).every((f) => {
       const x = f as Record<string, unknown>;
-      return typeof x.name === 'string' && typeof x.unit === 'string' && (x.value === null || typeof x.value === 'number');
+      return (
+        typeof x.name === 'string' && typeof x.unit === 'string' && (x.value === null || typeof x.value === 'number')
+      );
     }) &&
     Array.isArray(r.notes) &&
     typeof r.machine === 'object' &&

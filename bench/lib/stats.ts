@@ -39,7 +39,15 @@ export function summarize(samples: readonly number[]): Summary {
     if (x > max) max = x;
     sum += x;
   }
-  return { n, min, p50: percentile(samples, 50), p90: percentile(samples, 90), p99: percentile(samples, 99), max, mean: sum / n };
+  return {
+    n,
+    min,
+    p50: percentile(samples, 50),
+    p90: percentile(samples, 90),
+    p99: percentile(samples, 99),
+    max,
+    mean: sum / n,
+  };
 }
 
 /** a / b, or NaN when b is 0 or either is not finite (a ratio against a peer that was not measured). */

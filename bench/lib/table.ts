@@ -15,7 +15,11 @@ function cell(text: string): string {
 }
 
 /** A GitHub-flavoured Markdown table; `align` per column: 'l' (default) or 'r'. */
-export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[], align: readonly ('l' | 'r')[] = []): string {
+export function markdownTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: readonly ('l' | 'r')[] = [],
+): string {
   const width = headers.length;
   for (const [i, r] of rows.entries()) {
     if (r.length !== width) throw new Error(`row ${i} has ${r.length} cells, expected ${width}`);

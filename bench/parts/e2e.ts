@@ -16,17 +16,26 @@ const UNIVERSAL = 'acme/gadgets';
 async function fileAndWait(s: E2EStack, repo: string, i: number, timeoutMs: number): Promise<number> {
   const t0 = performance.now();
   // "crash" is what the harness's keyword models call a bug on both routes.
-  const issue = s.gh.createIssue(repo, { title: `App crash on start #${i}`, body: 'Segfault after the update, stack trace attached.', user: 'alice' });
+  const issue = s.gh.createIssue(repo, {
+    title: `App crash on start #${i}`,
+    body: 'Segfault after the update, stack trace attached.',
+    user: 'alice',
+  });
   for (;;) {
     if (s.gh.issue(repo, issue.number).labels.length > 0) return performance.now() - t0;
-    if (performance.now() - t0 > timeoutMs) throw new Error(`${repo}#${issue.number} got no label within ${timeoutMs} ms`);
+    if (performance.now() - t0 > timeoutMs)
+      throw new Error(`${repo}#${issue.number} got no label within ${timeoutMs} ms`);
     await sleep(1);
   }
 }
 
 export async function runE2E(ctx: BenchContext): Promise<PartResult> {
   const n = ctx.quick ? 5 : 200;
-  const s = await startE2EStack({ configYaml: `salt: bench\nrollout:\n  ${FORWARDED}: 1.0\n  ${UNIVERSAL}: 0\n`, workers: 1, workerConcurrency: 4 });
+  const s = await startE2EStack({
+    configYaml: `salt: bench\nrollout:\n  ${FORWARDED}: 1.0\n  ${UNIVERSAL}: 0\n`,
+    workers: 1,
+    workerConcurrency: 4,
+  });
   try {
     s.gh.createRepo(FORWARDED);
     s.gh.createRepo(UNIVERSAL);

@@ -18,7 +18,13 @@ import { atLeast } from '../lib/data';
 import type { BenchContext } from '../lib/context';
 import { figure, notMeasured, statusOf, type Figure, type PartResult } from '../lib/result';
 import { median, perSecond, ratio } from '../lib/stats';
-import { FASTTEXT_PARAMS, fastTextLine, FastTextWasmPeer, measureNativeFastText, nativeFastTextPath } from '../peers/fasttext';
+import {
+  FASTTEXT_PARAMS,
+  fastTextLine,
+  FastTextWasmPeer,
+  measureNativeFastText,
+  nativeFastTextPath,
+} from '../peers/fasttext';
 
 const PER_CORE_TARGET = 5_000;
 const PEER_RATIO_TARGET = 10;
@@ -53,7 +59,10 @@ export async function runInference(ctx: BenchContext): Promise<PartResult> {
     JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as unknown,
     modelDir,
   );
-  const featurizer = parseModelJson(JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')), 'model.json').featurizer;
+  const featurizer = parseModelJson(
+    JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')),
+    'model.json',
+  ).featurizer;
   ctx.log(`inference: training the fastText (wasm) peer on ${ctx.data.rows.length} rows`);
   const { peer, trainMs: ftTrainMs } = await FastTextWasmPeer.train(ctx.data.rows);
 
@@ -88,7 +97,8 @@ export async function runInference(ctx: BenchContext): Promise<PartResult> {
   const n = texts.length;
   const wallRate = (name: string) => median(samples[name]!.map((s) => perSecond(n, s.wallMs)));
   const cpuRate = (name: string) => median(samples[name]!.map((s) => perSecond(n, s.cpuMs)));
-  const pairedRatio = (a: string, b: string) => median(samples[a]!.map((s, i) => ratio(samples[b]![i]!.wallMs, s.wallMs)));
+  const pairedRatio = (a: string, b: string) =>
+    median(samples[a]!.map((s, i) => ratio(samples[b]![i]!.wallMs, s.wallMs)));
 
   let native: ReturnType<typeof measureNativeFastText> | null = null;
   let nativeReason = '';
@@ -123,17 +133,29 @@ export async function runInference(ctx: BenchContext): Promise<PartResult> {
     figure('TS reference scorer', wallRate('tsReference'), 'issues/s/core'),
     figure('featurizer alone (upper bound for any scorer)', wallRate('featurizeOnly'), 'issues/s/core'),
     figure('fastText wasm (npm fasttext.wasm), wall', wallRate('fastTextWasm'), 'issues/s/core'),
-    figure('ONNX, model reloaded for every issue (Kubeflow worker pattern)', reloadRate, 'issues/s/core', { note: `${reloadN} issues; ours kept loaded is ${fmtRatio(ratio(wallRate('onnxSingle'), reloadRate))}× faster` }),
-    figure('ratio ONNX batched / fastText wasm', pairedRatio('onnxBatched', 'fastTextWasm'), '×', { target: vsPeer, note: 'median of per-round ratios' }),
+    figure('ONNX, model reloaded for every issue (Kubeflow worker pattern)', reloadRate, 'issues/s/core', {
+      note: `${reloadN} issues; ours kept loaded is ${fmtRatio(ratio(wallRate('onnxSingle'), reloadRate))}× faster`,
+    }),
+    figure('ratio ONNX batched / fastText wasm', pairedRatio('onnxBatched', 'fastTextWasm'), '×', {
+      target: vsPeer,
+      note: 'median of per-round ratios',
+    }),
     figure('ratio ONNX single / fastText wasm', pairedRatio('onnxSingle', 'fastTextWasm'), '×', { target: vsPeer }),
     native
-      ? figure('fastText native CLI (Debian, C++), wall', native.issuesPerSecond, 'issues/s/core', { note: `predict-prob, (N−1)/(t(N)−t(1)), N=${native.lines}` })
+      ? figure('fastText native CLI (Debian, C++), wall', native.issuesPerSecond, 'issues/s/core', {
+          note: `predict-prob, (N−1)/(t(N)−t(1)), N=${native.lines}`,
+        })
       : notMeasured('fastText native CLI (Debian, C++)', 'issues/s/core', nativeReason),
     native
-      ? figure('fastText native incl. tokenizing (fastTextLine in JS)', nativeWithPre, 'issues/s/core', { note: `tokenizing alone ${Math.round(preRate)} issues/s` })
+      ? figure('fastText native incl. tokenizing (fastTextLine in JS)', nativeWithPre, 'issues/s/core', {
+          note: `tokenizing alone ${Math.round(preRate)} issues/s`,
+        })
       : notMeasured('fastText native incl. tokenizing', 'issues/s/core', nativeReason),
     native
-      ? figure('ratio ONNX batched / fastText native', ratio(nativeOursRate, native.issuesPerSecond), '×', { target: vsPeer, note: `ours measured right before and after the CLI (${Math.round(nativeOursRate)} issues/s)` })
+      ? figure('ratio ONNX batched / fastText native', ratio(nativeOursRate, native.issuesPerSecond), '×', {
+          target: vsPeer,
+          note: `ours measured right before and after the CLI (${Math.round(nativeOursRate)} issues/s)`,
+        })
       : notMeasured('ratio ONNX batched / fastText native', '×', nativeReason, vsPeer),
   ];
   return {
@@ -142,8 +164,8 @@ export async function runInference(ctx: BenchContext): Promise<PartResult> {
     status: statusOf(figures),
     figures,
     notes: [
-      `${n} issue texts from ${ctx.data.source === 'shared' ? 'the shared NLBSE\'24 training file' : 'the committed fixture (repeated)'}; model "${model.name}" trained on the same ${ctx.data.rows.length} rows; ${rounds} rounds, median.`,
-      'Our figures include featurizing (tokenizing, hashing) and building Prediction objects; fastText\'s include its whitespace preprocessing (fastTextLine) and reading all label probabilities (k = −1).',
+      `${n} issue texts from ${ctx.data.source === 'shared' ? "the shared NLBSE'24 training file" : 'the committed fixture (repeated)'}; model "${model.name}" trained on the same ${ctx.data.rows.length} rows; ${rounds} rounds, median.`,
+      "Our figures include featurizing (tokenizing, hashing) and building Prediction objects; fastText's include its whitespace preprocessing (fastTextLine) and reading all label probabilities (k = −1).",
       `fastText settings: ${JSON.stringify(FASTTEXT_PARAMS)}, softmax loss, 1 thread; wasm peer trained in ${Math.round(ftTrainMs)} ms${native ? `, native in ${Math.round(native.trainMs)} ms` : ''}.`,
     ],
     details: {

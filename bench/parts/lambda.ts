@@ -46,7 +46,10 @@ export function httpApiEvent(d: WebhookDelivery) {
     rawPath: '/webhook',
     rawQueryString: '',
     headers: Object.fromEntries(Object.entries(d.headers).map(([k, v]) => [k.toLowerCase(), v])),
-    requestContext: { http: { method: 'POST', path: '/webhook', protocol: 'HTTP/1.1', sourceIp: '140.82.112.1' }, stage: '$default' },
+    requestContext: {
+      http: { method: 'POST', path: '/webhook', protocol: 'HTTP/1.1', sourceIp: '140.82.112.1' },
+      stage: '$default',
+    },
     body: Buffer.from(d.body).toString('base64'),
     isBase64Encoded: true,
   };
@@ -73,10 +76,20 @@ async function startStack(modelDir: string, githubLatencyMs: number): Promise<St
   await admin.createTopic(TOPIC);
   await admin.close();
   gh.createRepo(CONFIG_REPO, { private: true });
-  gh.createIssue(CONFIG_REPO, { number: 1, title: 'label-bot config', body: configIssueBody(), user: 'operator', webhook: false });
+  gh.createIssue(CONFIG_REPO, {
+    number: 1,
+    title: 'label-bot config',
+    body: configIssueBody(),
+    user: 'operator',
+    webhook: false,
+  });
   gh.createRepo(FORWARDED_REPO);
   gh.createRepo(UNIVERSAL_REPO);
-  const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+  const privateKey = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
   const env = {
     APP_ID: String(gh.appId),
     PRIVATE_KEY: privateKey,
@@ -109,7 +122,11 @@ async function startStack(modelDir: string, githubLatencyMs: number): Promise<St
 }
 
 /** A new issue with a realistic text, and its signed `issues.opened` delivery. */
-function newIssueDelivery(stack: Stack, repo: string, texts: readonly { title: string; body?: string | null }[]): WebhookDelivery {
+function newIssueDelivery(
+  stack: Stack,
+  repo: string,
+  texts: readonly { title: string; body?: string | null }[],
+): WebhookDelivery {
   const number = stack.nextIssue(repo);
   const t = texts[number % texts.length]!;
   stack.gh.createIssue(repo, { number, title: t.title, body: t.body ?? null, user: 'alice', webhook: false });
@@ -151,7 +168,11 @@ function coldStart(bundleFile: string, event: unknown, env: Record<string, strin
         if (code !== 0 || r.error) throw new Error(r.error ?? `exit ${code}`);
         resolve({ ...r, wallMs });
       } catch (e) {
-        reject(new Error(`cold start probe failed: ${(e as Error).message}; ${err.trim().split('\n').slice(-2).join(' ').slice(0, 300)}`));
+        reject(
+          new Error(
+            `cold start probe failed: ${(e as Error).message}; ${err.trim().split('\n').slice(-2).join(' ').slice(0, 300)}`,
+          ),
+        );
       }
     });
   });
@@ -211,7 +232,13 @@ async function warmRoute(
 }
 
 function summarizeRoute(s: RouteSamples) {
-  return { total: summarize(s.totalMs), github: summarize(s.githubMs), ours: summarize(s.ourMs), callsPerEvent: median(s.githubCalls), statuses: s.statuses };
+  return {
+    total: summarize(s.totalMs),
+    github: summarize(s.githubMs),
+    ours: summarize(s.ourMs),
+    callsPerEvent: median(s.githubCalls),
+    statuses: s.statuses,
+  };
 }
 
 export async function runLambda(ctx: BenchContext): Promise<PartResult> {
@@ -226,19 +253,42 @@ export async function runLambda(ctx: BenchContext): Promise<PartResult> {
   // The model the zip ships when it exists (models/universal), else the runner's model trained on the same data.
   const shipped = shippedUniversalDir();
   const modelDir = shipped ?? (await ctx.model()).dir;
-  const modelName = shipped ? 'models/universal (committed)' : `${(await ctx.model()).name} (models/universal missing or invalid for the current code)`;
+  const modelName = shipped
+    ? 'models/universal (committed)'
+    : `${(await ctx.model()).name} (models/universal missing or invalid for the current code)`;
   const stack = await startStack(modelDir, ctx.githubLatencyMs);
   const timer = installGitHubTimer((url) => url.startsWith(stack.gh.url));
   const notes: string[] = [];
-  const details: Record<string, unknown> = { bundleBytes: bundle.bytes, bundleBuildMs: bundle.buildMs, coldRuns, warmEvents, throttledEvents, warmup };
+  const details: Record<string, unknown> = {
+    bundleBytes: bundle.bytes,
+    bundleBuildMs: bundle.buildMs,
+    coldRuns,
+    warmEvents,
+    throttledEvents,
+    warmup,
+  };
   try {
     // ---- cold start: a fresh process per run, alternating the two routes
-    const cold: Record<'universal' | 'forwarded' | 'ignored', ColdSample[]> = { universal: [], forwarded: [], ignored: [] };
+    const cold: Record<'universal' | 'forwarded' | 'ignored', ColdSample[]> = {
+      universal: [],
+      forwarded: [],
+      ignored: [],
+    };
     for (let i = 0; i < coldRuns; i++) {
       ctx.log(`lambda: cold start ${i + 1}/${coldRuns} (universal, forwarded, ignored)`);
-      cold.ignored.push(await coldStart(bundle.file, httpApiEvent(stack.gh.buildWebhook('issues', stack.gh.issuesPayload(CONFIG_REPO, 1, 'closed'))), stack.env));
-      cold.universal.push(await coldStart(bundle.file, httpApiEvent(newIssueDelivery(stack, UNIVERSAL_REPO, texts)), stack.env));
-      cold.forwarded.push(await coldStart(bundle.file, httpApiEvent(newIssueDelivery(stack, FORWARDED_REPO, texts)), stack.env));
+      cold.ignored.push(
+        await coldStart(
+          bundle.file,
+          httpApiEvent(stack.gh.buildWebhook('issues', stack.gh.issuesPayload(CONFIG_REPO, 1, 'closed'))),
+          stack.env,
+        ),
+      );
+      cold.universal.push(
+        await coldStart(bundle.file, httpApiEvent(newIssueDelivery(stack, UNIVERSAL_REPO, texts)), stack.env),
+      );
+      cold.forwarded.push(
+        await coldStart(bundle.file, httpApiEvent(newIssueDelivery(stack, FORWARDED_REPO, texts)), stack.env),
+      );
     }
     details.cold = cold;
 
@@ -251,7 +301,10 @@ export async function runLambda(ctx: BenchContext): Promise<PartResult> {
       universalShipped: { make: universalEvent, n: throttledEvents },
       forwarded: { make: () => httpApiEvent(newIssueDelivery(stack, FORWARDED_REPO, texts)), n: warmEvents },
       // issues.closed: signature checked, Probot dispatches to no handler.
-      ignored: { make: () => httpApiEvent(stack.gh.buildWebhook('issues', stack.gh.issuesPayload(CONFIG_REPO, 1, 'closed'))), n: warmEvents },
+      ignored: {
+        make: () => httpApiEvent(stack.gh.buildWebhook('issues', stack.gh.issuesPayload(CONFIG_REPO, 1, 'closed'))),
+        n: warmEvents,
+      },
       badSignature: {
         make: () => {
           const d = stack.gh.buildWebhook('issues', stack.gh.issuesPayload(CONFIG_REPO, 1, 'opened'));
@@ -266,18 +319,34 @@ export async function runLambda(ctx: BenchContext): Promise<PartResult> {
     }
 
     // ---- warm, handler.ts's own wiring (createRuntime + the ONNX universal model) with Octokit's throttle off
-    const unthrottled = createRuntime({ env: { ...stack.env }, loadClassifier: loadUniversalClassifier, Octokit: TestOctokit as unknown as typeof ProbotOctokit });
-    warm.universal = await warmRoute(ctx, 'universal (throttle off)', unthrottled.handler as Handler, universalEvent, warmEvents, warmup, timer);
+    const unthrottled = createRuntime({
+      env: { ...stack.env },
+      loadClassifier: loadUniversalClassifier,
+      Octokit: TestOctokit as unknown as typeof ProbotOctokit,
+    });
+    warm.universal = await warmRoute(
+      ctx,
+      'universal (throttle off)',
+      unthrottled.handler as Handler,
+      universalEvent,
+      warmEvents,
+      warmup,
+      timer,
+    );
 
     const forwardedPublished = stack.pubsub.published(`projects/${PROJECT}/topics/${TOPIC}`).length;
     const universalIssues = stack.nextIssue(UNIVERSAL_REPO) - 1;
-    const labeled = Array.from({ length: universalIssues }, (_, i) => stack.gh.issue(UNIVERSAL_REPO, i + 1).labels.length > 0).filter(Boolean).length;
+    const labeled = Array.from(
+      { length: universalIssues },
+      (_, i) => stack.gh.issue(UNIVERSAL_REPO, i + 1).labels.length > 0,
+    ).filter(Boolean).length;
     // GitHub calls per universal issue, by endpoint, from the stand-in's counters (the throttle-off run's issues).
     const snap = stack.gh.counters.snapshot();
     const perIssue = Object.entries(snap.byIssue).filter(([k]) => k.startsWith(`${UNIVERSAL_REPO}#`));
     const callsPerIssue = median(perIssue.map(([, v]) => v.total));
     const endpoints: Record<string, number> = {};
-    for (const [, v] of perIssue) for (const [e, c] of Object.entries(v.byEndpoint)) endpoints[e] = (endpoints[e] ?? 0) + c / perIssue.length;
+    for (const [, v] of perIssue)
+      for (const [e, c] of Object.entries(v.byEndpoint)) endpoints[e] = (endpoints[e] ?? 0) + c / perIssue.length;
     details.universalCallsByEndpoint = endpoints;
     details.forwardedPublished = forwardedPublished;
     details.universalIssuesLabeled = labeled;
@@ -291,13 +360,31 @@ export async function runLambda(ctx: BenchContext): Promise<PartResult> {
     const coldTarget = { op: '<=' as const, value: 1000 };
     const p99Target = { op: '<=' as const, value: 20 };
     const figures: Figure[] = [
-      figure('cold start, forwarded route: init + first response', coldTotal(cold.forwarded), 'ms', { target: coldTarget, note: `median of ${coldRuns} fresh processes; GitHub included` }),
+      figure('cold start, forwarded route: init + first response', coldTotal(cold.forwarded), 'ms', {
+        target: coldTarget,
+        note: `median of ${coldRuns} fresh processes; GitHub included`,
+      }),
       figure('cold start, forwarded route, GitHub excluded', coldOurs(cold.forwarded), 'ms', { target: coldTarget }),
-      figure('cold start, ignored event (issues.closed): init + first response', coldTotal(cold.ignored), 'ms', { target: coldTarget, note: 'the floor: secrets, Probot, signature check; no GitHub, no Pub/Sub' }),
-      figure('universal route as shipped: cold start to response', coldTotal(cold.universal), 'ms', { target: { op: '<=', value: 1500 }, note: `init + first response, GitHub at ${ctx.githubLatencyMs} ms per call included` }),
+      figure('cold start, ignored event (issues.closed): init + first response', coldTotal(cold.ignored), 'ms', {
+        target: coldTarget,
+        note: 'the floor: secrets, Probot, signature check; no GitHub, no Pub/Sub',
+      }),
+      figure('universal route as shipped: cold start to response', coldTotal(cold.universal), 'ms', {
+        target: { op: '<=', value: 1500 },
+        note: `init + first response, GitHub at ${ctx.githubLatencyMs} ms per call included`,
+      }),
       figure('cold start, universal route, GitHub excluded', coldOurs(cold.universal), 'ms', { target: coldTarget }),
-      figure('cold start: require(bundle) alone', median([...cold.universal, ...cold.forwarded, ...cold.ignored].map((c) => c.initMs)), 'ms'),
-      figure('cold start: Node boot before the handler module', median([...cold.universal, ...cold.forwarded, ...cold.ignored].map((c) => c.bootMs)), 'ms', { note: 'paid by Lambda\'s runtime too; not in the figures above' }),
+      figure(
+        'cold start: require(bundle) alone',
+        median([...cold.universal, ...cold.forwarded, ...cold.ignored].map((c) => c.initMs)),
+        'ms',
+      ),
+      figure(
+        'cold start: Node boot before the handler module',
+        median([...cold.universal, ...cold.forwarded, ...cold.ignored].map((c) => c.bootMs)),
+        'ms',
+        { note: "paid by Lambda's runtime too; not in the figures above" },
+      ),
     ];
     const label: Record<string, string> = {
       universal: 'universal route (label + comment), throttle off',
@@ -311,16 +398,40 @@ export async function runLambda(ctx: BenchContext): Promise<PartResult> {
       figures.push(figure(`warm ${label[route]}: p50, GitHub excluded`, s.ours.p50, 'ms', { note: `n=${s.ours.n}` }));
       figures.push(figure(`warm ${label[route]}: p99, GitHub excluded`, s.ours.p99, 'ms', { target: p99Target }));
       if (s.callsPerEvent > 0) {
-        figures.push(figure(`warm ${label[route]}: p50, GitHub included`, s.total.p50, 'ms', { note: `p99 ${s.total.p99.toFixed(1)} ms; ${s.callsPerEvent} GitHub calls/event (median)` }));
+        figures.push(
+          figure(`warm ${label[route]}: p50, GitHub included`, s.total.p50, 'ms', {
+            note: `p99 ${s.total.p99.toFixed(1)} ms; ${s.callsPerEvent} GitHub calls/event (median)`,
+          }),
+        );
       }
     }
     const shipped = sum.universalShipped!;
-    figures.push(figure('universal route as shipped: webhook to response p50', shipped.total.p50, 'ms', { note: `warm, n=${shipped.total.n}, GitHub at ${ctx.githubLatencyMs} ms per call` }));
-    figures.push(figure('universal route as shipped: webhook to response p99', shipped.total.p99, 'ms', { target: { op: '<=', value: 400 } }));
-    figures.push(figure('GitHub calls per labeled issue, universal route as shipped', callsPerIssue, 'calls', { target: { op: '<=', value: 2 }, note: Object.entries(endpoints).map(([e, c]) => `${e} ×${c.toFixed(2)}`).join('; ') + '; plus per-instance token/config reads' }));
+    figures.push(
+      figure('universal route as shipped: webhook to response p50', shipped.total.p50, 'ms', {
+        note: `warm, n=${shipped.total.n}, GitHub at ${ctx.githubLatencyMs} ms per call`,
+      }),
+    );
+    figures.push(
+      figure('universal route as shipped: webhook to response p99', shipped.total.p99, 'ms', {
+        target: { op: '<=', value: 400 },
+      }),
+    );
+    figures.push(
+      figure('GitHub calls per labeled issue, universal route as shipped', callsPerIssue, 'calls', {
+        target: { op: '<=', value: 2 },
+        note:
+          Object.entries(endpoints)
+            .map(([e, c]) => `${e} ×${c.toFixed(2)}`)
+            .join('; ') + '; plus per-instance token/config reads',
+      }),
+    );
     figures.push(figure('bundle (handler.js, esbuild)', bundle.bytes / MB, 'MiB'));
     if (zip) {
-      figures.push(figure('zip (.serverless/label-bot.zip)', zip.zipBytes / MB, 'MiB', { note: `from \`npx serverless package\` at ${zip.zipMtime}` }));
+      figures.push(
+        figure('zip (.serverless/label-bot.zip)', zip.zipBytes / MB, 'MiB', {
+          note: `from \`npx serverless package\` at ${zip.zipMtime}`,
+        }),
+      );
     } else {
       figures.push(notMeasured('zip (.serverless/label-bot.zip)', 'MiB', 'run `npx serverless package` first'));
     }
@@ -330,8 +441,21 @@ export async function runLambda(ctx: BenchContext): Promise<PartResult> {
       'Cold: a fresh `node` per run (bench/lambda-cold-start.cjs); init = require(bundle) (Probot setup; the ONNX session load starts at module scope), first response = a new issue, including the config-issue read and the installation token. Real Lambda adds its sandbox start and zip download; not measured here.',
       `Universal route: ${labeled} of ${universalIssues} issues got labels; forwarded route: ${forwardedPublished} messages reached the Pub/Sub fake.`,
     );
-    if (zip) notes.push(`Largest zip entries: ${zip.entries.slice(0, 3).map((e) => `${e.name} ${(e.bytes / MB).toFixed(1)} MiB`).join(', ')}.`);
-    return { part: 'lambda', title: '3. Lambda: cold start, warm latency, package size', status: statusOf(figures), figures, notes, details };
+    if (zip)
+      notes.push(
+        `Largest zip entries: ${zip.entries
+          .slice(0, 3)
+          .map((e) => `${e.name} ${(e.bytes / MB).toFixed(1)} MiB`)
+          .join(', ')}.`,
+      );
+    return {
+      part: 'lambda',
+      title: '3. Lambda: cold start, warm latency, package size',
+      status: statusOf(figures),
+      figures,
+      notes,
+      details,
+    };
   } finally {
     timer.uninstall();
     await stack.close();

@@ -36,16 +36,26 @@ export function qualityFigures(rows: readonly QualityRowLike[]): Figure[] {
   for (const ds of datasets) {
     const of = rows.filter((r) => r.dataset === ds);
     for (const r of of) {
-      const extra = [r.protocol, r.accuracy !== undefined ? `accuracy ${r.accuracy.toFixed(3)}` : '', r.seconds !== undefined ? `${r.seconds.toFixed(0)} s train+predict` : '']
+      const extra = [
+        r.protocol,
+        r.accuracy !== undefined ? `accuracy ${r.accuracy.toFixed(3)}` : '',
+        r.seconds !== undefined ? `${r.seconds.toFixed(0)} s train+predict` : '',
+      ]
         .filter(Boolean)
         .join('; ');
-      figures.push(figure(`${ds} · ${isPeer(r) ? 'fastText' : 'label-bot'} (${r.system})`, r.score, 'F1', { note: extra }));
+      figures.push(
+        figure(`${ds} · ${isPeer(r) ? 'fastText' : 'label-bot'} (${r.system})`, r.score, 'F1', { note: extra }),
+      );
     }
     const ours = of.find((r) => !isPeer(r));
     const peers = of.filter(isPeer);
     for (const peer of ours ? peers : []) {
       const which = peers.length > 1 ? ` (${peer.system})` : '';
-      figures.push(figure(`${ds} · label-bot − fastText${which}`, ours!.score - peer.score, 'F1', { note: 'same folds, same run' }));
+      figures.push(
+        figure(`${ds} · label-bot − fastText${which}`, ours!.score - peer.score, 'F1', {
+          note: 'same folds, same run',
+        }),
+      );
     }
   }
   return figures;
@@ -53,7 +63,15 @@ export function qualityFigures(rows: readonly QualityRowLike[]): Figure[] {
 
 export async function runQuality(ctx: BenchContext, mode: 'full' | 'quick' | 'skip'): Promise<PartResult> {
   if (!existsSync(QUALITY_SCRIPT)) {
-    return { part: 'quality', title: TITLE, status: 'not-measured', figures: [notMeasured('CV macro F1, ours vs fastText', 'F1', 'bench/quality.ts (ML core) is not in the tree yet')], notes: [] };
+    return {
+      part: 'quality',
+      title: TITLE,
+      status: 'not-measured',
+      figures: [
+        notMeasured('CV macro F1, ours vs fastText', 'F1', 'bench/quality.ts (ML core) is not in the tree yet'),
+      ],
+      notes: [],
+    };
   }
   const mod = (await import(QUALITY_SCRIPT)) as Partial<QualityModule>;
   if (typeof mod.runQuality !== 'function') throw new Error('bench/quality.ts does not export runQuality(opts)');
@@ -61,7 +79,13 @@ export async function runQuality(ctx: BenchContext, mode: 'full' | 'quick' | 'sk
     const reason = !sharedDataAvailable()
       ? 'shared data missing (../shared/data)'
       : 'skipped in --quick: bench/quality.ts --quick alone takes minutes; module loaded and runQuality found';
-    return { part: 'quality', title: TITLE, status: 'not-measured', figures: [notMeasured('CV macro F1, ours vs fastText', 'F1', reason)], notes: [] };
+    return {
+      part: 'quality',
+      title: TITLE,
+      status: 'not-measured',
+      figures: [notMeasured('CV macro F1, ours vs fastText', 'F1', reason)],
+      notes: [],
+    };
   }
   ctx.log(`quality: bench/quality.ts runQuality({ quick: ${mode === 'quick'} })`);
   const rows = await mod.runQuality({ quick: mode === 'quick', log: (m) => ctx.log(`quality: ${m}`) });
@@ -71,7 +95,9 @@ export async function runQuality(ctx: BenchContext, mode: 'full' | 'quick' | 'sk
     title: TITLE,
     status: statusOf(figures),
     figures,
-    notes: [`Measured by bench/quality.ts (ML core) in its ${mode} mode, called in this process; score = the data set's headline figure (macro-F1, or the mean over repos of per-repo macro-F1).`],
+    notes: [
+      `Measured by bench/quality.ts (ML core) in its ${mode} mode, called in this process; score = the data set's headline figure (macro-F1, or the mean over repos of per-repo macro-F1).`,
+    ],
     details: { rows },
   };
 }

@@ -51,7 +51,13 @@ interface RunFigures {
   cpuMs: number;
 }
 
-async function run(ctx: BenchContext, env: Env, concurrency: number, n: number, throttled: boolean): Promise<RunFigures> {
+async function run(
+  ctx: BenchContext,
+  env: Env,
+  concurrency: number,
+  n: number,
+  throttled: boolean,
+): Promise<RunFigures> {
   const { gh, pubsub, admin } = env;
   const id = randomUUID().slice(0, 8);
   const [topic] = await admin.createTopic(`issues-${id}`);
@@ -85,7 +91,8 @@ async function run(ctx: BenchContext, env: Env, concurrency: number, n: number, 
   const worker = await startWorker({
     settings,
     loader: artifactLoader(),
-    installationClient: async (installationId) => (await octokits.installation(installationId)) as unknown as CountableClient,
+    installationClient: async (installationId) =>
+      (await octokits.installation(installationId)) as unknown as CountableClient,
     pubsub: new PubSub({ apiEndpoint: pubsub.host, projectId: PROJECT }),
     storage: new Storage({ apiEndpoint: env.gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }),
     defaultMetrics: false,
@@ -100,7 +107,10 @@ async function run(ctx: BenchContext, env: Env, concurrency: number, n: number, 
   const until = (count: number, timeoutMs: number) =>
     new Promise<void>((resolve, reject) => {
       if (results.length >= count) return resolve();
-      const t = setTimeout(() => reject(new Error(`worker handled ${results.length}/${count} messages in ${timeoutMs} ms`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`worker handled ${results.length}/${count} messages in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       waiter = { count, resolve: () => (clearTimeout(t), resolve()) };
     });
   const texts = ctx.data.rows;
@@ -108,8 +118,16 @@ async function run(ctx: BenchContext, env: Env, concurrency: number, n: number, 
     const number = env.nextNumber++;
     const row = texts[number % texts.length]!;
     gh.createIssue(REPO, { number, title: row.title, body: row.body ?? null, user: 'alice', webhook: false });
-    const msg = buildForwardedIssue(gh.issuesPayload(REPO, number, 'opened') as unknown as IssuesPayloadLike, randomUUID(), { ratio: 1, bucket: 0.5, mode: 'active' }, new Date());
-    return { number, done: t.publishMessage({ data: Buffer.from(JSON.stringify(msg)), attributes: { ...messageAttributes(msg) } }) };
+    const msg = buildForwardedIssue(
+      gh.issuesPayload(REPO, number, 'opened') as unknown as IssuesPayloadLike,
+      randomUUID(),
+      { ratio: 1, bucket: 0.5, mode: 'active' },
+      new Date(),
+    );
+    return {
+      number,
+      done: t.publishMessage({ data: Buffer.from(JSON.stringify(msg)), attributes: { ...messageAttributes(msg) } }),
+    };
   };
   try {
     // Warm-up: model download + ONNX session, installation token, gRPC stream.
@@ -160,7 +178,11 @@ export async function runWorker(ctx: BenchContext): Promise<PartResult> {
   const pubsub = await startPubSubFake();
   const gcs = await startGcsStandIn({ buckets: [BUCKET] });
   const admin = new PubSub({ apiEndpoint: pubsub.host, projectId: PROJECT });
-  const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+  const privateKey = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
   const env: Env = { gh, pubsub, gcs, admin, privateKey, nextNumber: 1 };
   try {
     gh.createRepo(REPO);
@@ -186,12 +208,29 @@ export async function runWorker(ctx: BenchContext): Promise<PartResult> {
       }),
     );
     for (const r of runs) {
-      figures.push(figure(`concurrency ${r.concurrency}: issues per CPU-second of this process`, perSecond(r.issues, r.cpuMs), 'issues/CPU-s', { note: 'worker + stand-ins + Pub/Sub fake share the process; less disturbed by other load than wall time' }));
+      figures.push(
+        figure(
+          `concurrency ${r.concurrency}: issues per CPU-second of this process`,
+          perSecond(r.issues, r.cpuMs),
+          'issues/CPU-s',
+          { note: 'worker + stand-ins + Pub/Sub fake share the process; less disturbed by other load than wall time' },
+        ),
+      );
     }
     figures.push(
       throttledRun
-        ? figure('concurrency 16: throughput as shipped (Octokit throttle on)', throttledRun.issuesPerSecond, 'issues/s', { target, note: `${throttledRun.issues} issues; latency p50 ${throttledRun.latency.p50.toFixed(0)} ms` })
-        : notMeasured('concurrency 16: throughput as shipped (Octokit throttle on)', 'issues/s', 'skipped in --quick: ~1 s per GitHub write', target),
+        ? figure(
+            'concurrency 16: throughput as shipped (Octokit throttle on)',
+            throttledRun.issuesPerSecond,
+            'issues/s',
+            { target, note: `${throttledRun.issues} issues; latency p50 ${throttledRun.latency.p50.toFixed(0)} ms` },
+          )
+        : notMeasured(
+            'concurrency 16: throughput as shipped (Octokit throttle on)',
+            'issues/s',
+            'skipped in --quick: ~1 s per GitHub write',
+            target,
+          ),
     );
     const allCalls = runs.map((r) => r.githubCallsPerIssue).filter((x) => Number.isFinite(x));
     figures.push(
@@ -208,7 +247,7 @@ export async function runWorker(ctx: BenchContext): Promise<PartResult> {
       notes: [
         `Real worker (startWorker) in this process with the Pub/Sub fake (gRPC), the GCS stand-in and the GitHub stand-in, all on loopback in the same process (their CPU counts against the worker's). Model "${model.name}" published to GCS for ${REPO}; ${n} forwarded issues per setting, all published at once after one warm-up message.`,
         `Per-message handler latency (p50 ${runs[0]!.latency.p50.toFixed(0)} ms at concurrency 1) is well below the time per message at concurrency 1 (${(runs[0]!.ms / runs[0]!.issues).toFixed(0)} ms): with flow control at \`concurrency\` messages the server only sends the next message once an ack arrives, and the client batches acks (@google-cloud/pubsub default up to 100 ms), so throughput ≈ concurrency / (handler latency + ack delay).`,
-        'Throttle off: Octokit\'s throttling plugin disabled (retry as default). As shipped (gcp-worker/src/main.ts → createOctokitFactory with no defaults), every GraphQL query and REST write waits for the throttling plugin\'s process-wide write limiter (1 per second), so the worker cannot exceed ~1/3 issue per second whatever its concurrency.',
+        "Throttle off: Octokit's throttling plugin disabled (retry as default). As shipped (gcp-worker/src/main.ts → createOctokitFactory with no defaults), every GraphQL query and REST write waits for the throttling plugin's process-wide write limiter (1 per second), so the worker cannot exceed ~1/3 issue per second whatever its concurrency.",
       ],
       details: { runs, throttledRun },
     };

@@ -48,7 +48,9 @@ export function fastTextSearch(quick: boolean): FtSearch {
 
 export function searchLabel(search: FtSearch): string {
   const values = (k: keyof FtSetting) => [...new Set(search.grid.map((s) => s[k]))].join(', ');
-  const chars = search.charNgrams ? `, then char ${search.charNgrams.minn}–${search.charNgrams.maxn}-grams on the winner` : '';
+  const chars = search.charNgrams
+    ? `, then char ${search.charNgrams.minn}–${search.charNgrams.maxn}-grams on the winner`
+    : '';
   return `lr {${values('lr')}} × epoch {${values('epoch')}} × wordNgrams {${values('wordNgrams')}}${chars}`;
 }
 
@@ -77,7 +79,12 @@ interface WasmCore {
 let fitCount = 0;
 
 /** Trains one softmax model on `train` (first label of each row) and returns the top label for each of `test`. */
-export function fastTextFitPredict(ft: FtModule, train: readonly LabeledIssue[], test: readonly LabeledIssue[], setting: FtSetting): string[] {
+export function fastTextFitPredict(
+  ft: FtModule,
+  train: readonly LabeledIssue[],
+  test: readonly LabeledIssue[],
+  setting: FtSetting,
+): string[] {
   const core = ft.core as unknown as WasmCore;
   const lines = train.map((r) => `${ftLabel(r.labels[0]!)} ${ftText(r)}`);
   // A fresh path per fit: fasttext.wasm reads an overwritten file's PREVIOUS content (checked: four fits of the same
@@ -127,17 +134,35 @@ export interface TuningResult {
  * Picks a setting by `k`-fold stratified CV on `train` alone (macro-F1 over the pooled inner predictions, labels =
  * those in `train`); ties go to the earlier setting, and the char n-gram variant must beat the word-only winner.
  */
-export function tuneFastText(ft: FtModule, train: readonly LabeledIssue[], search: FtSearch, k: number, seed: number): TuningResult {
+export function tuneFastText(
+  ft: FtModule,
+  train: readonly LabeledIssue[],
+  search: FtSearch,
+  k: number,
+  seed: number,
+): TuningResult {
   const fold = stratifiedFolds(train, k, seed, (r) => r.labels.join(','));
   const labels = [...new Set(train.flatMap((r) => r.labels))].sort();
   const innerScore = (setting: FtSetting): Scored<FtSetting> => {
     const pred: string[] = new Array(train.length);
     for (let f = 0; f < k; f++) {
       const testIdx = [...train.keys()].filter((i) => fold[i] === f);
-      const p = fastTextFitPredict(ft, train.filter((_, i) => fold[i] !== f), testIdx.map((i) => train[i]!), setting);
+      const p = fastTextFitPredict(
+        ft,
+        train.filter((_, i) => fold[i] !== f),
+        testIdx.map((i) => train[i]!),
+        setting,
+      );
       testIdx.forEach((i, j) => (pred[i] = p[j]!));
     }
-    return { setting, score: computeMetrics(labels, train.map((r) => r.labels), pred.map((p) => [p])).macroF1 };
+    return {
+      setting,
+      score: computeMetrics(
+        labels,
+        train.map((r) => r.labels),
+        pred.map((p) => [p]),
+      ).macroF1,
+    };
   };
   const scores = search.grid.map(innerScore);
   let best = pickBest(scores);

@@ -27,7 +27,11 @@ export function fastTextLine(issue: IssueText): string {
 }
 
 function trainingText(rows: readonly LabeledIssue[]): string {
-  return rows.map((r) => `${r.labels.map((l) => `__label__${l.replace(/\s+/g, '_')}`).join(' ')} ${fastTextLine(r)}`).join('\n') + '\n';
+  return (
+    rows
+      .map((r) => `${r.labels.map((l) => `__label__${l.replace(/\s+/g, '_')}`).join(' ')} ${fastTextLine(r)}`)
+      .join('\n') + '\n'
+  );
 }
 
 /* The wasm module's embind surface (its .d.ts types train()'s args as unknown). */
@@ -109,7 +113,13 @@ export interface NativeMeasurement {
  * The native C++ CLI, measured back to back with our in-process runs. Process start and model load are removed by
  * timing a 1-line and an N-line input and taking the difference, median over `repeats`.
  */
-export function measureNativeFastText(binary: string, rows: readonly LabeledIssue[], texts: readonly IssueText[], repeats: number, minLines = 20_000): NativeMeasurement {
+export function measureNativeFastText(
+  binary: string,
+  rows: readonly LabeledIssue[],
+  texts: readonly IssueText[],
+  repeats: number,
+  minLines = 20_000,
+): NativeMeasurement {
   const dir = mkdtempSync(join(tmpdir(), 'label-bot-bench-fasttext-'));
   try {
     const trainFile = join(dir, 'train.txt');
@@ -117,8 +127,35 @@ export function measureNativeFastText(binary: string, rows: readonly LabeledIssu
     const p = FASTTEXT_PARAMS;
     const model = join(dir, 'model');
     const t0 = performance.now();
-    execFileSync(binary, ['supervised', '-input', trainFile, '-output', model, '-dim', String(p.dim), '-epoch', String(p.epoch), '-lr', String(p.lr),
-      '-wordNgrams', String(p.wordNgrams), '-minCount', String(p.minCount), '-bucket', String(p.bucket), '-thread', '1', '-seed', '1', '-verbose', '0'], { stdio: 'ignore' });
+    execFileSync(
+      binary,
+      [
+        'supervised',
+        '-input',
+        trainFile,
+        '-output',
+        model,
+        '-dim',
+        String(p.dim),
+        '-epoch',
+        String(p.epoch),
+        '-lr',
+        String(p.lr),
+        '-wordNgrams',
+        String(p.wordNgrams),
+        '-minCount',
+        String(p.minCount),
+        '-bucket',
+        String(p.bucket),
+        '-thread',
+        '1',
+        '-seed',
+        '1',
+        '-verbose',
+        '0',
+      ],
+      { stdio: 'ignore' },
+    );
     const trainMs = performance.now() - t0;
     const lines = texts.map(fastTextLine);
     const big: string[] = [];
@@ -136,7 +173,10 @@ export function measureNativeFastText(binary: string, rows: readonly LabeledIssu
     const hasTime = existsSync('/usr/bin/time');
     const cpu = (file: string) => {
       if (!hasTime) return Number.NaN;
-      const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', binary, ...predictArgs(file)], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+      const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', binary, ...predictArgs(file)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       const m = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
       return m ? (Number(m[1]) + Number(m[2])) * 1000 : Number.NaN;
     };

@@ -32,7 +32,12 @@ export function overlayImageRepo(kustomizationText: string, imageName = IMAGE_NA
  * Rewrites the overlay's `images:` entry to `newName` + `digest` (dropping any tag), keeping comments and the rest
  * of the file as they are. Same result as `kustomize edit set image label-bot-worker=REPO@sha256:…`.
  */
-export function pinImageDigest(kustomizationText: string, repo: string, digest: string, imageName = IMAGE_NAME): string {
+export function pinImageDigest(
+  kustomizationText: string,
+  repo: string,
+  digest: string,
+  imageName = IMAGE_NAME,
+): string {
   if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new Error(`not an image digest: ${digest}`);
   const doc = parseDocument(kustomizationText);
   let images = doc.get('images');
@@ -54,13 +59,20 @@ export function pinImageDigest(kustomizationText: string, repo: string, digest: 
 
 function run(cmd: string, args: string[], opts: { cwd: string; capture?: boolean }): string {
   process.stderr.write(`$ ${cmd} ${args.join(' ')}\n`);
-  const out = execFileSync(cmd, args, { cwd: opts.cwd, stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8' });
+  const out = execFileSync(cmd, args, {
+    cwd: opts.cwd,
+    stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+  });
   return typeof out === 'string' ? out.trim() : '';
 }
 
 async function main(argv: string[]): Promise<void> {
   const env = argv.find((a) => !a.startsWith('--'));
-  if (env !== 'staging' && env !== 'prod') throw new Error('usage: npm run update-image -- <staging|prod> [--context KUBE_CONTEXT] [--cloud-build] [--dry-run]');
+  if (env !== 'staging' && env !== 'prod')
+    throw new Error(
+      'usage: npm run update-image -- <staging|prod> [--context KUBE_CONTEXT] [--cloud-build] [--dry-run]',
+    );
   const ctxIdx = argv.indexOf('--context');
   const kubeContext = ctxIdx >= 0 ? argv[ctxIdx + 1] : process.env.CONTEXT;
   const dryRun = argv.includes('--dry-run');
@@ -81,12 +93,22 @@ async function main(argv: string[]): Promise<void> {
   let digest: string;
   if (cloudBuild) {
     const project = repo.split('/')[1];
-    run('gcloud', ['builds', 'submit', '--project', project ?? '', '--tag', ref, '--dockerfile', 'gcp-worker/Dockerfile', '.'], { cwd: root });
-    digest = run('gcloud', ['artifacts', 'docker', 'images', 'describe', ref, '--format=value(image_summary.digest)'], { cwd: root, capture: true });
+    run(
+      'gcloud',
+      ['builds', 'submit', '--project', project ?? '', '--tag', ref, '--dockerfile', 'gcp-worker/Dockerfile', '.'],
+      { cwd: root },
+    );
+    digest = run('gcloud', ['artifacts', 'docker', 'images', 'describe', ref, '--format=value(image_summary.digest)'], {
+      cwd: root,
+      capture: true,
+    });
   } else {
     run('docker', ['build', '--platform', 'linux/amd64', '-f', 'gcp-worker/Dockerfile', '-t', ref, '.'], { cwd: root });
     run('docker', ['push', ref], { cwd: root });
-    const repoDigest = run('docker', ['inspect', '--format', '{{index .RepoDigests 0}}', ref], { cwd: root, capture: true });
+    const repoDigest = run('docker', ['inspect', '--format', '{{index .RepoDigests 0}}', ref], {
+      cwd: root,
+      capture: true,
+    });
     digest = repoDigest.slice(repoDigest.indexOf('@') + 1);
   }
   writeFileSync(kustomizationPath, pinImageDigest(text, repo, digest));
@@ -94,7 +116,9 @@ async function main(argv: string[]): Promise<void> {
   if (kubeContext) {
     run('kubectl', ['--context', kubeContext, 'apply', '-k', overlay], { cwd: root });
   } else {
-    process.stdout.write('no --context/CONTEXT given: not applied; commit the change or run `skaffold run -p ' + env + '`\n');
+    process.stdout.write(
+      'no --context/CONTEXT given: not applied; commit the change or run `skaffold run -p ' + env + '`\n',
+    );
   }
 }
 

@@ -20,7 +20,9 @@ interface SubscriberClientInternals {
 /** The channel's connectivity state (READY while a StreamingPull is open), or null when it cannot be read. */
 export async function grpcChannelState(pubsub: PubSub): Promise<number | null> {
   try {
-    const client = (await pubsub.getClientAsync_({ client: 'SubscriberClient' })) as unknown as SubscriberClientInternals;
+    const client = (await pubsub.getClientAsync_({
+      client: 'SubscriberClient',
+    })) as unknown as SubscriberClientInternals;
     const stub = await client.subscriberStub;
     return stub?.getChannel?.().getConnectivityState(true) ?? null;
   } catch {

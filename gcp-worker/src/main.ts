@@ -31,10 +31,13 @@ async function main(): Promise<void> {
     signalled = true;
     log.info({ signal }, 'shutdown requested');
     // Hard stop a little after the grace period, in case something hangs; kubelet would SIGKILL anyway.
-    const hard = setTimeout(() => {
-      log.error({}, 'shutdown took longer than the grace period; exiting');
-      process.exit(1);
-    }, (settings.shutdownGraceSeconds + 8) * 1000);
+    const hard = setTimeout(
+      () => {
+        log.error({}, 'shutdown took longer than the grace period; exiting');
+        process.exit(1);
+      },
+      (settings.shutdownGraceSeconds + 8) * 1000,
+    );
     hard.unref();
     worker
       .stop()

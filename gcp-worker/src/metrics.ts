@@ -3,14 +3,7 @@ import type { ModelRegistry } from '../../src/registry';
 
 /** Outcomes a message can end with; `ack`/`nack` says what happened to it in Pub/Sub. */
 export type MessageOutcome =
-  | 'labeled'
-  | 'shadow'
-  | 'skipped'
-  | 'gone'
-  | 'permanent_error'
-  | 'invalid'
-  | 'transient_error'
-  | 'no_model';
+  'labeled' | 'shadow' | 'skipped' | 'gone' | 'permanent_error' | 'invalid' | 'transient_error' | 'no_model';
 
 export interface WorkerMetrics {
   registry: Registry;
@@ -64,12 +57,42 @@ export function createWorkerMetrics(modelRegistry: () => ModelRegistry | null, w
     if (type === 'gauge') new Gauge({ name, help, registers: [registry], collect });
     else new Counter({ name, help, registers: [registry], collect });
   };
-  stat('label_bot_worker_model_cache_hits_total', 'Model lookups served from memory (or joined an in-flight load).', (r) => r.stats.cacheHits, 'counter');
-  stat('label_bot_worker_model_cache_misses_total', 'Model lookups that had to download from GCS.', (r) => r.stats.cacheMisses, 'counter');
-  stat('label_bot_worker_model_corrupt_total', 'Model artifacts or pointers that failed to load and were skipped.', (r) => r.stats.corrupt, 'counter');
-  stat('label_bot_worker_model_evictions_total', 'Models evicted from the in-memory cache.', (r) => r.stats.evictions, 'counter');
-  stat('label_bot_worker_model_store_errors_total', 'GCS reads that failed as unavailable.', (r) => r.stats.storeErrors, 'counter');
-  stat('label_bot_worker_model_cache_bytes', 'Bytes of model artifacts held in memory.', (r) => r.stats.cachedBytes, 'gauge');
+  stat(
+    'label_bot_worker_model_cache_hits_total',
+    'Model lookups served from memory (or joined an in-flight load).',
+    (r) => r.stats.cacheHits,
+    'counter',
+  );
+  stat(
+    'label_bot_worker_model_cache_misses_total',
+    'Model lookups that had to download from GCS.',
+    (r) => r.stats.cacheMisses,
+    'counter',
+  );
+  stat(
+    'label_bot_worker_model_corrupt_total',
+    'Model artifacts or pointers that failed to load and were skipped.',
+    (r) => r.stats.corrupt,
+    'counter',
+  );
+  stat(
+    'label_bot_worker_model_evictions_total',
+    'Models evicted from the in-memory cache.',
+    (r) => r.stats.evictions,
+    'counter',
+  );
+  stat(
+    'label_bot_worker_model_store_errors_total',
+    'GCS reads that failed as unavailable.',
+    (r) => r.stats.storeErrors,
+    'counter',
+  );
+  stat(
+    'label_bot_worker_model_cache_bytes',
+    'Bytes of model artifacts held in memory.',
+    (r) => r.stats.cachedBytes,
+    'gauge',
+  );
   stat('label_bot_worker_model_cache_models', 'Models held in memory.', (r) => r.stats.cachedModels, 'gauge');
   return { registry, messages, latency, githubCalls, inFlight };
 }

@@ -19,7 +19,9 @@ export interface IncomingMessage {
 
 /** An installation client whose requests can be counted (Octokit's `hook`). */
 export type CountableClient = GitHubClient & {
-  hook: { wrap(name: 'request', fn: (request: (o: never) => Promise<unknown>, options: never) => Promise<unknown>): void };
+  hook: {
+    wrap(name: 'request', fn: (request: (o: never) => Promise<unknown>, options: never) => Promise<unknown>): void;
+  };
 };
 
 export interface ProcessDeps {
@@ -50,10 +52,17 @@ export function parseForwardedIssue(data: Buffer): Parsed {
     return { ok: false, reason: 'data is not JSON' };
   }
   const v = (json as { v?: unknown } | null)?.v;
-  if (v !== MESSAGE_VERSION) return { ok: false, reason: `unknown message version ${JSON.stringify(v)} (expected ${MESSAGE_VERSION})` };
+  if (v !== MESSAGE_VERSION)
+    return { ok: false, reason: `unknown message version ${JSON.stringify(v)} (expected ${MESSAGE_VERSION})` };
   const parsed = forwardedIssueSchema.safeParse(json);
   if (!parsed.success) {
-    return { ok: false, reason: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+    return {
+      ok: false,
+      reason: parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; '),
+    };
   }
   return { ok: true, message: parsed.data };
 }
@@ -71,7 +80,9 @@ function guardPredict(classifier: Classifier): Classifier {
       try {
         return await classifier.predict(issues);
       } catch (err) {
-        throw new PredictError(`model ${classifier.version} failed to predict: ${(err as Error).message}`, { cause: err });
+        throw new PredictError(`model ${classifier.version} failed to predict: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     },
   };
@@ -119,20 +130,34 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
   };
 
   const parsed = parseForwardedIssue(msg.data);
-  if (!parsed.ok) return nack('invalid', { repo: msg.attributes.repo, issue: msg.attributes.issue, reason: parsed.reason }, 'rejected invalid message');
+  if (!parsed.ok)
+    return nack(
+      'invalid',
+      { repo: msg.attributes.repo, issue: msg.attributes.issue, reason: parsed.reason },
+      'rejected invalid message',
+    );
   const m = parsed.message;
   Object.assign(base, { delivery_id: m.delivery_id, repo: `${m.repo.owner}/${m.repo.name}`, issue: m.issue.number });
 
   let resolved;
   try {
     // `model: universal`: the Lambda's retry hand-off of an issue outside any rollout; never its repo's model.
-    resolved = await deps.registry.resolve(m.repo.owner, m.repo.name, m.model === 'universal' ? { universalOnly: true } : {});
+    resolved = await deps.registry.resolve(
+      m.repo.owner,
+      m.repo.name,
+      m.model === 'universal' ? { universalOnly: true } : {},
+    );
   } catch (err) {
-    if (err instanceof StoreUnavailableError) return nack('transient_error', { err: err.message }, 'model store unavailable');
+    if (err instanceof StoreUnavailableError)
+      return nack('transient_error', { err: err.message }, 'model store unavailable');
     if (err instanceof NoModelError) return nack('no_model', { err: err.message }, 'no model available');
     return nack('transient_error', { err: (err as Error).message }, 'model resolution failed');
   }
-  Object.assign(base, { model_version: resolved.classifier.version, model_source: resolved.source, ...(m.model ? { model_requested: m.model } : {}) });
+  Object.assign(base, {
+    model_version: resolved.classifier.version,
+    model_source: resolved.source,
+    ...(m.model ? { model_requested: m.model } : {}),
+  });
 
   try {
     const client = await deps.installationClient(m.installation_id);
@@ -151,12 +176,21 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
       });
     const key = `${m.repo.owner}/${m.repo.name}#${m.issue.number}`.toLowerCase();
     const outcome = deps.issueLock ? await deps.issueLock.run(key, run) : await run();
-    if (outcome.status === 'gone') return { outcome: 'gone', action: 'ack', modelVersion: outcome.modelVersion, githubCalls: outcome.githubCalls };
+    if (outcome.status === 'gone')
+      return { outcome: 'gone', action: 'ack', modelVersion: outcome.modelVersion, githubCalls: outcome.githubCalls };
     const labels = outcome.decision.chosen.map((c) => c.label);
-    const result: MessageOutcome = mode === 'shadow' ? 'shadow' : outcome.decision.action === 'skip' ? 'skipped' : 'labeled';
-    return { outcome: result, action: 'ack', labels, modelVersion: outcome.modelVersion, githubCalls: outcome.githubCalls };
+    const result: MessageOutcome =
+      mode === 'shadow' ? 'shadow' : outcome.decision.action === 'skip' ? 'skipped' : 'labeled';
+    return {
+      outcome: result,
+      action: 'ack',
+      labels,
+      modelVersion: outcome.modelVersion,
+      githubCalls: outcome.githubCalls,
+    };
   } catch (err) {
-    if (err instanceof PredictError) return nack('transient_error', { err: err.message }, 'prediction failed; will be retried');
+    if (err instanceof PredictError)
+      return nack('transient_error', { err: err.message }, 'prediction failed; will be retried');
     const kind = classifyGitHubError(err);
     const status = (err as { status?: number }).status;
     const fields = { err: (err as Error).message, status };

@@ -26,7 +26,10 @@ export function shutdownOnce(deps: ShutdownDeps): () => Promise<void> {
     (stopped ??= (async () => {
       subscriber.stopTaking();
       deps.reopener.cancel();
-      log.info({ in_flight: subscriber.inFlight(), grace_seconds: deps.graceSeconds }, 'stopping: no new messages, draining');
+      log.info(
+        { in_flight: subscriber.inFlight(), grace_seconds: deps.graceSeconds },
+        'stopping: no new messages, draining',
+      );
       // 1. Let in-flight messages finish within the grace period.
       await withinGrace(subscriber.idle(), deps.graceSeconds * 1000);
       // 2. Close the stream: nack what was received but not started (or is still running), flush pending acks/nacks.

@@ -53,17 +53,29 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const { settings } = opts;
   const log = opts.log ?? createLogger('worker');
   const pubsub = opts.pubsub ?? pubsubFrom(settings);
-  const registry = opts.registry ?? registryFrom(settings, opts.storage ?? storageFrom(settings), opts.loader, log, opts.bundledModel);
+  const registry =
+    opts.registry ?? registryFrom(settings, opts.storage ?? storageFrom(settings), opts.loader, log, opts.bundledModel);
   const metrics = createWorkerMetrics(() => registry, opts.defaultMetrics ?? true);
 
-  const subscriber = subscribe(pubsub, settings, { registry, installationClient: opts.installationClient, metrics, log });
+  const subscriber = subscribe(pubsub, settings, {
+    registry,
+    installationClient: opts.installationClient,
+    metrics,
+    log,
+  });
   const { subscription } = subscriber;
   const reopener = reopenOnClose(
     subscription,
     settings.reopenInitialDelayMs ?? DEFAULT_REOPEN_DELAY_MS,
     log.child({ subscription: settings.subscription }),
   );
-  const ready = trackReadiness({ pubsub, subscription, registry, readyCacheSeconds: settings.readyCacheSeconds, stopping: subscriber.stopping });
+  const ready = trackReadiness({
+    pubsub,
+    subscription,
+    registry,
+    readyCacheSeconds: settings.readyCacheSeconds,
+    stopping: subscriber.stopping,
+  });
 
   let health: HealthServer;
   try {
@@ -74,7 +86,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     throw err;
   }
   log.info(
-    { subscription: settings.subscription, concurrency: settings.concurrency, bucket: settings.bucket, http_port: health.port },
+    {
+      subscription: settings.subscription,
+      concurrency: settings.concurrency,
+      bucket: settings.bucket,
+      http_port: health.port,
+    },
     'worker started',
   );
   const stop = shutdownOnce({

@@ -43,7 +43,11 @@ function subscriptionOptions(settings: WorkerSettings): SubscriberOptions {
 
 export function subscribe(pubsub: PubSub, settings: WorkerSettings, deps: SubscriberDeps): Subscriber {
   const subscription = pubsub.subscription(settings.subscription, subscriptionOptions(settings));
-  const processDeps: ProcessDeps = { ...deps, maxDeliveryAttempts: settings.maxDeliveryAttempts, issueLock: new KeyedLock() };
+  const processDeps: ProcessDeps = {
+    ...deps,
+    maxDeliveryAttempts: settings.maxDeliveryAttempts,
+    issueLock: new KeyedLock(),
+  };
   const { metrics, log } = deps;
   const idleWaiters = new Set<() => void>();
   let inFlight = 0;
@@ -73,7 +77,9 @@ export function subscribe(pubsub: PubSub, settings: WorkerSettings, deps: Subscr
   };
 
   subscription.on('message', (message: Message) => void handle(message));
-  subscription.on('error', (err: Error) => log.error({ err: err.message, subscription: settings.subscription }, 'subscriber stream error'));
+  subscription.on('error', (err: Error) =>
+    log.error({ err: err.message, subscription: settings.subscription }, 'subscriber stream error'),
+  );
   subscription.on('debug', (msg: { message?: string }) => log.debug({ debug: msg.message }, 'subscriber debug'));
 
   return {

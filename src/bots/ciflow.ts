@@ -48,7 +48,12 @@ function reviewGate(context: PullContext, approval: CiflowReviewGate['approval']
  * unknown `ciflow/…` label gets one comment listing the configured ones.
  */
 export default function ciflowBot(app: Probot, deps: CiflowDeps): void {
-  const reconcile = async (context: PullContext, labels?: readonly string[], known?: HelpersConfig, approval?: CiflowReviewGate['approval']): Promise<void> => {
+  const reconcile = async (
+    context: PullContext,
+    labels?: readonly string[],
+    known?: HelpersConfig,
+    approval?: CiflowReviewGate['approval'],
+  ): Promise<void> => {
     const ref = repoOf(context);
     const config = known ?? (await deps.helpersConfig.resolve(context.octokit, ref));
     if (!config.ciflow || config.ciflow.labels.length === 0) return;
@@ -84,11 +89,21 @@ export default function ciflowBot(app: Probot, deps: CiflowDeps): void {
       // covers every ciflow label on the PR, so one re-label after a push brings all of them to the new head.
       const targets = added.some(isCiflow) ? [...new Set([...added, ...event.payloadLabels].filter(isCiflow))] : added;
       const sender = context.payload.sender;
-      const approval = sender.type === 'Bot' ? undefined : { by: sender.login, sha: context.payload.pull_request.head.sha, labels: targets };
+      const approval =
+        sender.type === 'Bot'
+          ? undefined
+          : { by: sender.login, sha: context.payload.pull_request.head.sha, labels: targets };
       await reconcile(context, targets, event.config, approval);
       const unknown = unknownCiflowLabels(event.config, added);
       if (unknown.length > 0 && event.config.ciflow) {
-        await upsertUnknownLabelComment(context.octokit, event.ref, event.number, unknown, event.config.ciflow.labels, deps.log);
+        await upsertUnknownLabelComment(
+          context.octokit,
+          event.ref,
+          event.number,
+          unknown,
+          event.config.ciflow.labels,
+          deps.log,
+        );
       }
     });
   });

@@ -64,9 +64,26 @@ export function labeledEvents(deps: { helpersConfig: HelpersConfigResolver; now:
     // together with the closure being added in one batch is what rules out loops.
     if (context.payload.sender.type !== 'Bot') {
       try {
-        ruleAdded = await applyLabelRules(config, { octokit: context.octokit, ref, number: item.number, added, present: payloadLabels, now: deps.now(), log: deps.log });
+        ruleAdded = await applyLabelRules(config, {
+          octokit: context.octokit,
+          ref,
+          number: item.number,
+          added,
+          present: payloadLabels,
+          now: deps.now(),
+          log: deps.log,
+        });
       } catch (err) {
-        deps.log.error({ repo: `${ref.owner}/${ref.repo}`, number: item.number, delivery_id: context.id, helper: 'label-rules', err: errorFields(err) }, 'helper failed');
+        deps.log.error(
+          {
+            repo: `${ref.owner}/${ref.repo}`,
+            number: item.number,
+            delivery_id: context.id,
+            helper: 'label-rules',
+            err: errorFields(err),
+          },
+          'helper failed',
+        );
       }
     }
     return { ref, number: item.number, isPull, added, payloadLabels, config, ruleAdded };
@@ -90,7 +107,12 @@ export type LabeledEvents = ReturnType<typeof labeledEvents>;
  * Each behaviour runs on its own and failures are logged, not thrown: GitHub does not redeliver a failed webhook,
  * and one failing helper (e.g. missing permission for tags) must not stop the others.
  */
-export async function guarded(log: Logger, helper: string, meta: Record<string, unknown>, fn: () => Promise<unknown>): Promise<void> {
+export async function guarded(
+  log: Logger,
+  helper: string,
+  meta: Record<string, unknown>,
+  fn: () => Promise<unknown>,
+): Promise<void> {
   try {
     await fn();
   } catch (err) {

@@ -49,8 +49,13 @@ export default function newIssueBot(app: Probot, deps: NewIssueDeps): void {
   const handle = async (context: NewIssueContext): Promise<Decision> => {
     const { payload } = context;
     if (payload.sender?.type === 'Bot') return { decision: 'ignored', reason: 'bot-sender' };
-    if ((payload.issue as { pull_request?: unknown }).pull_request) return { decision: 'ignored', reason: 'pull-request' };
-    const ref: IssueRef = { owner: payload.repository.owner.login, repo: payload.repository.name, number: payload.issue.number };
+    if ((payload.issue as { pull_request?: unknown }).pull_request)
+      return { decision: 'ignored', reason: 'pull-request' };
+    const ref: IssueRef = {
+      owner: payload.repository.owner.login,
+      repo: payload.repository.name,
+      number: payload.issue.number,
+    };
     const fullName = `${ref.owner}/${ref.repo}`;
     // The operator's config issue is not a triage item.
     if (deps.configStore?.isConfigIssue(fullName, ref.number)) return { decision: 'ignored', reason: 'config-issue' };
@@ -64,12 +69,24 @@ export default function newIssueBot(app: Probot, deps: NewIssueDeps): void {
       const cohort = decideCohort(config.salt, fullName, ref.number, rule.ratio);
       bucket = cohort.bucket;
       if (cohort.inCohort && !deps.publisher) {
-        log.warn({ ...meta, rollout: rule.key }, 'issue in rollout cohort but PUBSUB_TOPIC is not set; labeling with the universal model');
+        log.warn(
+          { ...meta, rollout: rule.key },
+          'issue in rollout cohort but PUBSUB_TOPIC is not set; labeling with the universal model',
+        );
       } else if (cohort.inCohort && deps.publisher) {
         try {
-          const message = buildForwardedIssue(payload, context.id, { ratio: rule.ratio, bucket, mode: rule.mode }, deps.now(), { defaults: config.defaults });
+          const message = buildForwardedIssue(
+            payload,
+            context.id,
+            { ratio: rule.ratio, bucket, mode: rule.mode },
+            deps.now(),
+            { defaults: config.defaults },
+          );
           await beforePublishDeadline(deps.publisher.publish(message), 'publish');
-          log.info({ ...meta, decision: 'forwarded', mode: rule.mode, ratio: rule.ratio, bucket }, 'forwarded to the repo-model worker');
+          log.info(
+            { ...meta, decision: 'forwarded', mode: rule.mode, ratio: rule.ratio, bucket },
+            'forwarded to the repo-model worker',
+          );
           // Shadow: the worker only predicts and logs, so the universal model still labels the issue.
           if (rule.mode === 'active') return { decision: 'forwarded' };
           forwardedShadow = true;
@@ -92,7 +109,14 @@ export default function newIssueBot(app: Probot, deps: NewIssueDeps): void {
       );
     } catch (err) {
       if (classifyGitHubError(err) !== 'transient') throw err;
-      return handOffToWorker(payload, context.id, { ratio: rule?.ratio ?? 0, bucket }, config?.defaults ?? null, meta, err);
+      return handOffToWorker(
+        payload,
+        context.id,
+        { ratio: rule?.ratio ?? 0, bucket },
+        config?.defaults ?? null,
+        meta,
+        err,
+      );
     }
     return { decision: 'universal' };
   };
@@ -121,12 +145,18 @@ export default function newIssueBot(app: Probot, deps: NewIssueDeps): void {
     };
     if (!deps.publisher) return lost('no worker topic is configured (PUBSUB_TOPIC) for a retry hand-off');
     try {
-      const message = buildForwardedIssue(payload, deliveryId, { ...cohort, mode: 'active' }, deps.now(), { model: 'universal', defaults });
+      const message = buildForwardedIssue(payload, deliveryId, { ...cohort, mode: 'active' }, deps.now(), {
+        model: 'universal',
+        defaults,
+      });
       await beforePublishDeadline(deps.publisher.publish(message), 'publish');
     } catch (pubErr) {
       return lost('the hand-off to the worker topic failed too', { publish_err: errorFields(pubErr) });
     }
-    log.warn({ ...meta, decision: 'handed_off', model: 'universal', err: errorFields(labelErr) }, 'universal labeling failed (GitHub transient error); handed to the worker topic for retries');
+    log.warn(
+      { ...meta, decision: 'handed_off', model: 'universal', err: errorFields(labelErr) },
+      'universal labeling failed (GitHub transient error); handed to the worker topic for retries',
+    );
     return { decision: 'handed_off' };
   };
 
@@ -140,11 +170,24 @@ export default function newIssueBot(app: Probot, deps: NewIssueDeps): void {
       log.error({ ...base, err: errorFields(err), class: classifyGitHubError(err) }, 'issue handling failed');
       outcome = { decision: 'error' };
     }
-    log.info({ ...base, repo: context.payload.repository.full_name, issue: context.payload.issue.number, ...outcome }, 'new issue handled');
+    log.info(
+      { ...base, repo: context.payload.repository.full_name, issue: context.payload.issue.number, ...outcome },
+      'new issue handled',
+    );
   });
 
   app.on('issues.transferred', async (context) => {
     // The new repo gets its own `issues.opened` for the same issue; that one is labeled.
-    log.info({ delivery_id: context.id, event: 'issues.transferred', repo: context.payload.repository.full_name, issue: context.payload.issue.number, decision: 'ignored', reason: 'transferred' }, 'new issue handled');
+    log.info(
+      {
+        delivery_id: context.id,
+        event: 'issues.transferred',
+        repo: context.payload.repository.full_name,
+        issue: context.payload.issue.number,
+        decision: 'ignored',
+        reason: 'transferred',
+      },
+      'new issue handled',
+    );
   });
 }

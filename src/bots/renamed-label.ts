@@ -52,10 +52,19 @@ export default function renamedLabelBot(app: Probot, deps: RenamedLabelDeps): vo
         if (uses.length > 0) globalLines.push(renameNotice(`\`repos.${ref.owner}/${ref.repo}\`:`, uses, from, to));
         const defaults = global?.defaults ? repoFileSettingsNaming(global.defaults, from) : [];
         if (defaults.length > 0) globalLines.push(renameNotice('`defaults`:', defaults, from, to));
-        if (globalLines.length > 0) await deps.configIssue.store.setNotices(configOctokit, `${source}:${ref.owner}/${ref.repo}`.toLowerCase(), globalLines);
+        if (globalLines.length > 0)
+          await deps.configIssue.store.setNotices(
+            configOctokit,
+            `${source}:${ref.owner}/${ref.repo}`.toLowerCase(),
+            globalLines,
+          );
       }
       const all = [...repoLines, ...globalLines];
-      if (all.length > 0) deps.log.warn({ repo: `${ref.owner}/${ref.repo}`, from, to, tracking_issue: tracking, notices: all }, 'renamed label still named by settings');
+      if (all.length > 0)
+        deps.log.warn(
+          { repo: `${ref.owner}/${ref.repo}`, from, to, tracking_issue: tracking, notices: all },
+          'renamed label still named by settings',
+        );
     });
   });
 }

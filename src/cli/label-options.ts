@@ -2,7 +2,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { LabeledIssue } from '../ml/dataset';
-import { applyLabelFilter, labelFilter, LabelMapError, parseInlineLabelMap, parseLabelList, parseLabelMapFile, type LabelFilter, type LabelMapping } from '../ml/label-map';
+import {
+  applyLabelFilter,
+  labelFilter,
+  LabelMapError,
+  parseInlineLabelMap,
+  parseLabelList,
+  parseLabelMapFile,
+  type LabelFilter,
+  type LabelMapping,
+} from '../ml/label-map';
 
 export interface LabelFlags {
   labelMap?: string;
@@ -18,14 +27,19 @@ export function addLabelOptions(cmd: Command): Command {
         'file mapping each model label to its repo labels: {bug: [kind/bug, "type: bug"], feature: [enhancement]}. ' +
         'A model label also matches itself',
     )
-    .option('--labels <list>', 'keep only these labels, after --label-map (comma-separated, case-insensitive), e.g. bug,feature,question; rows left with no label are dropped (count on stderr)');
+    .option(
+      '--labels <list>',
+      'keep only these labels, after --label-map (comma-separated, case-insensitive), e.g. bug,feature,question; rows left with no label are dropped (count on stderr)',
+    );
 }
 
 /** `--label-map` value: an existing file (format by extension), else the inline form. */
 export function readLabelMapping(spec: string): LabelMapping {
   if (existsSync(spec) && statSync(spec).isFile()) return parseLabelMapFile(readFileSync(spec, 'utf8'), spec);
   if (!spec.includes('=')) {
-    throw new LabelMapError(`--label-map: "${spec}" is neither a file nor an inline mapping like "kind/bug=bug,enhancement=feature"`);
+    throw new LabelMapError(
+      `--label-map: "${spec}" is neither a file nor an inline mapping like "kind/bug=bug,enhancement=feature"`,
+    );
   }
   return parseInlineLabelMap(spec);
 }
@@ -42,18 +56,31 @@ export function labelFilterFrom(flags: LabelFlags): LabelFilter | undefined {
  * Applies the filter to the rows of one file and reports on stderr what was kept and dropped. A file left with
  * fewer than 2 labels is an error (`minLabels` 2; 1 for a test file scored by a saved model).
  */
-export function filterLabels(rows: LabeledIssue[], filter: LabelFilter | undefined, file: string, warn: (m: string) => void, minLabels = 2): LabeledIssue[] {
+export function filterLabels(
+  rows: LabeledIssue[],
+  filter: LabelFilter | undefined,
+  file: string,
+  warn: (m: string) => void,
+  minLabels = 2,
+): LabeledIssue[] {
   if (!filter) return rows;
   const r = applyLabelFilter(rows, filter);
   const counts = Object.entries(r.counts)
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([l, n]) => `${l} ${n}`)
     .join(', ');
-  process.stderr.write(`${file}: kept ${r.rows.length} of ${rows.length} rows (${counts || 'none'}); dropped ${r.dropped} left with no label\n`);
-  if (r.multiLabelRows > 0) warn(`${file}: ${r.multiLabelRows} rows carry more than one label after mapping, so the set is multi-label (one sigmoid per label)`);
+  process.stderr.write(
+    `${file}: kept ${r.rows.length} of ${rows.length} rows (${counts || 'none'}); dropped ${r.dropped} left with no label\n`,
+  );
+  if (r.multiLabelRows > 0)
+    warn(
+      `${file}: ${r.multiLabelRows} rows carry more than one label after mapping, so the set is multi-label (one sigmoid per label)`,
+    );
   const present = Object.keys(r.counts).length;
   if (present < minLabels) {
-    throw new LabelMapError(`${file}: after --label-map/--labels ${present === 0 ? 'no row has a label' : `only "${Object.keys(r.counts)[0]}" is left`}; need at least ${minLabels} labels`);
+    throw new LabelMapError(
+      `${file}: after --label-map/--labels ${present === 0 ? 'no row has a label' : `only "${Object.keys(r.counts)[0]}" is left`}; need at least ${minLabels} labels`,
+    );
   }
   return r.rows;
 }

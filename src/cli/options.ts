@@ -12,7 +12,8 @@ export function int(name: string) {
 
 export function numberList(v: string): number[] {
   const list = v.split(',').map((x) => Number(x.trim()));
-  if (list.length === 0 || list.some((x) => !(x > 0))) throw new InvalidArgumentError('must be a comma-separated list of positive numbers');
+  if (list.length === 0 || list.some((x) => !(x > 0)))
+    throw new InvalidArgumentError('must be a comma-separated list of positive numbers');
   return list;
 }
 
@@ -23,15 +24,28 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--lambdas <list>', 'L2 strengths tried by internal CV, e.g. 1e-3,3e-4,1e-4', numberList)
     .option('--inner-folds <n>', 'internal CV folds for λ, title weight and thresholds', int('--inner-folds'), 3)
     .option('--min-examples <n>', 'drop labels with fewer training examples', int('--min-examples'), 5)
-    .option('--loss <loss>', 'auto (default: internal CV picks), sqhinge (L2-SVM) or logistic (softmax / one-vs-rest logistic regression)', (v: string) => {
-      if (v !== 'sqhinge' && v !== 'logistic' && v !== 'auto') throw new InvalidArgumentError('must be auto, sqhinge or logistic');
-      return v;
-    })
-    .option('--class-weight <w>', 'single-label sets: balanced (default; rare labels weigh as much as frequent ones) or none', (v: string) => {
-      if (v !== 'balanced' && v !== 'none') throw new InvalidArgumentError('must be balanced or none');
-      return v;
-    })
-    .option('--domain-weight <x>', 'per-repo mode: weight of repo-specific feature copies when repos are pooled (0 = train each repo alone)', Number);
+    .option(
+      '--loss <loss>',
+      'auto (default: internal CV picks), sqhinge (L2-SVM) or logistic (softmax / one-vs-rest logistic regression)',
+      (v: string) => {
+        if (v !== 'sqhinge' && v !== 'logistic' && v !== 'auto')
+          throw new InvalidArgumentError('must be auto, sqhinge or logistic');
+        return v;
+      },
+    )
+    .option(
+      '--class-weight <w>',
+      'single-label sets: balanced (default; rare labels weigh as much as frequent ones) or none',
+      (v: string) => {
+        if (v !== 'balanced' && v !== 'none') throw new InvalidArgumentError('must be balanced or none');
+        return v;
+      },
+    )
+    .option(
+      '--domain-weight <x>',
+      'per-repo mode: weight of repo-specific feature copies when repos are pooled (0 = train each repo alone)',
+      Number,
+    );
 }
 
 export interface TrainFlags {
@@ -45,7 +59,11 @@ export interface TrainFlags {
   classWeight?: 'balanced' | 'none';
 }
 
-export function trainOptionsFrom(flags: TrainFlags, onWarning: (m: string) => void, onProgress?: (d: number, t: number) => void): TrainOptions {
+export function trainOptionsFrom(
+  flags: TrainFlags,
+  onWarning: (m: string) => void,
+  onProgress?: (d: number, t: number) => void,
+): TrainOptions {
   return {
     seed: flags.seed,
     folds: flags.innerFolds,

@@ -34,7 +34,9 @@ function deferRequiredOptions(program: Command): void {
   program.hook('preAction', (_program, action) => {
     for (const o of required.get(action) ?? []) {
       if (action.getOptionValue(o.attributeName()) === undefined) {
-        action.error(`error: required option '${o.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+        action.error(`error: required option '${o.flags}' not specified`, {
+          code: 'commander.missingMandatoryOptionValue',
+        });
       }
     }
   });

@@ -25,7 +25,8 @@ function yamlPaths(yaml: string): { lines: Map<string, number>; syntaxLine: numb
   const counter = new LineCounter();
   const doc = parseDocument(yaml, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
   const lines = new Map<string, number>();
-  const lineOf = (n: { range?: [number, number, number] | null } | null | undefined) => (n?.range ? counter.linePos(n.range[0]).line : null);
+  const lineOf = (n: { range?: [number, number, number] | null } | null | undefined) =>
+    n?.range ? counter.linePos(n.range[0]).line : null;
   const walk = (node: unknown, path: string[]) => {
     if (isMap(node)) {
       for (const pair of node.items) {
@@ -56,7 +57,8 @@ function locate(message: string, paths: Map<string, number>, fallback: number): 
   let best: { len: number; line: number } | null = null;
   for (const [path, line] of paths) {
     const next = message.charAt(path.length);
-    if (message.startsWith(path) && (next === '.' || next === ':' || next === ' ') && (!best || path.length > best.len)) best = { len: path.length, line };
+    if (message.startsWith(path) && (next === '.' || next === ':' || next === ' ') && (!best || path.length > best.len))
+      best = { len: path.length, line };
   }
   return best?.line ?? fallback;
 }
@@ -73,7 +75,8 @@ function findings(
   offset: number,
   extraWarnings: string[] = [],
 ): ConfigFinding[] {
-  const { lines, syntaxLine } = yaml === null ? { lines: new Map<string, number>(), syntaxLine: null } : yamlPaths(yaml);
+  const { lines, syntaxLine } =
+    yaml === null ? { lines: new Map<string, number>(), syntaxLine: null } : yamlPaths(yaml);
   const fallback = offset + 1;
   const at = (message: string): number => {
     const bodyLine = /^(?:cc )?line (\d+)\b/.exec(message);
@@ -91,7 +94,11 @@ function findings(
   return out.sort((a, b) => a.line - b.line);
 }
 
-export function checkConfigText(kind: ConfigKind, text: string, opts: { modelLabels?: readonly string[] } = {}): ConfigFinding[] {
+export function checkConfigText(
+  kind: ConfigKind,
+  text: string,
+  opts: { modelLabels?: readonly string[] } = {},
+): ConfigFinding[] {
   const modelLabels = opts.modelLabels ?? DEFAULT_MODEL_LABELS;
   if (kind === 'repo-file') {
     const parsed = parseRepoConfigText(text);
@@ -102,7 +109,9 @@ export function checkConfigText(kind: ConfigKind, text: string, opts: { modelLab
   if (kind === 'config-issue') {
     const block = extractConfigBlock(text);
     const parsed = parseGlobalConfig(text);
-    const aliases = parsed.ok ? aliasKeyProblems(parsed.value.defaults?.['label-alias'], modelLabels).map((w) => `defaults.${w}`) : [];
+    const aliases = parsed.ok
+      ? aliasKeyProblems(parsed.value.defaults?.['label-alias'], modelLabels).map((w) => `defaults.${w}`)
+      : [];
     return findings(parsed, block.ok ? block.yaml : null, Math.max(start, 0), aliases);
   }
   const parsed = parseTrackingIssueBody(text);

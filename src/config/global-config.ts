@@ -19,9 +19,7 @@ export const MAX_YAML_ALIASES = 50;
 export const DEFAULT_CONFIG_TTL_MS = 60_000;
 export const CONFIG_STATUS_MARKER = '<!-- label-bot:config-status -->';
 
-const repoKey = z
-  .string()
-  .regex(/^[A-Za-z0-9-]+\/(?:[A-Za-z0-9._-]+|\*)$/, 'expected "owner/repo" or "owner/*"');
+const repoKey = z.string().regex(/^[A-Za-z0-9-]+\/(?:[A-Za-z0-9._-]+|\*)$/, 'expected "owner/repo" or "owner/*"');
 const exactRepoKey = z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'expected "owner/repo"');
 const ratio = z.number().min(0).max(1);
 
@@ -64,7 +62,8 @@ export function extractYamlBlock(body: string): { ok: true; yaml: string } | { o
 }
 
 export function parseGlobalConfig(body: string): ParseResult<GlobalConfig> {
-  if (body.length > MAX_CONFIG_BODY_CHARS) return { ok: false, errors: [`issue body longer than ${MAX_CONFIG_BODY_CHARS} characters`] };
+  if (body.length > MAX_CONFIG_BODY_CHARS)
+    return { ok: false, errors: [`issue body longer than ${MAX_CONFIG_BODY_CHARS} characters`] };
   const block = extractYamlBlock(body);
   if (!block.ok) return { ok: false, errors: [block.error] };
   let raw: unknown;
@@ -84,8 +83,12 @@ export function parseGlobalConfig(body: string): ParseResult<GlobalConfig> {
   const rollout: Record<string, RolloutRule> = {};
   for (const [key, entry] of Object.entries(data.rollout)) {
     const lower = key.toLowerCase();
-    if (rollout[lower]) warnings.push(`rollout: "${key}" repeats "${rollout[lower].key}" (names are case-insensitive); the later one wins`);
-    rollout[lower] = typeof entry === 'number' ? { ratio: entry, mode: 'active', key } : { ratio: entry.ratio, mode: entry.mode, key };
+    if (rollout[lower])
+      warnings.push(
+        `rollout: "${key}" repeats "${rollout[lower].key}" (names are case-insensitive); the later one wins`,
+      );
+    rollout[lower] =
+      typeof entry === 'number' ? { ratio: entry, mode: 'active', key } : { ratio: entry.ratio, mode: entry.mode, key };
   }
   const repos: Record<string, RepoHelpersConfig> = {};
   for (const [key, entry] of Object.entries(data.repos)) {
@@ -103,7 +106,12 @@ export function parseIssueLocator(value: string): IssueRef {
   return { owner: m[1]!, repo: m[2]!, number: Number(m[3]) };
 }
 
-export function createGlobalConfigStore(opts: { ref: IssueRef; ttlMs?: number; now?: () => number; log?: Logger }): IssueBackedConfig<GlobalConfig> {
+export function createGlobalConfigStore(opts: {
+  ref: IssueRef;
+  ttlMs?: number;
+  now?: () => number;
+  log?: Logger;
+}): IssueBackedConfig<GlobalConfig> {
   return new IssueBackedConfig<GlobalConfig>({
     ref: opts.ref,
     parse: parseGlobalConfig,

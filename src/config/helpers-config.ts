@@ -3,7 +3,12 @@ import { IssueBackedConfig } from './issue-backed-config';
 import { aliasKeyProblems, DEFAULT_MODEL_LABELS, parseRepoConfigText } from '../github/repo-config';
 import { statusOf } from '../helpers/github-ops';
 import type { RepoHelpersConfig } from '../helpers/schema';
-import { mergeHelpers, normalizeHelpers, parseTrackingIssueBody, type HelpersConfig } from '../helpers/subscriptions-parser';
+import {
+  mergeHelpers,
+  normalizeHelpers,
+  parseTrackingIssueBody,
+  type HelpersConfig,
+} from '../helpers/subscriptions-parser';
 import type { GitHubClient, RepoRef } from '../vocabulary';
 
 export const TRACKING_STATUS_MARKER = '<!-- label-bot:tracking-issue-status -->';
@@ -166,7 +171,10 @@ export class HelpersConfigResolver {
       if (text === null) return [];
       const parsed = parseRepoConfigText(text);
       const problems = parsed.ok
-        ? [...parsed.warnings, ...aliasKeyProblems(parsed.file['label-alias'], this.opts.modelLabels ?? DEFAULT_MODEL_LABELS)]
+        ? [
+            ...parsed.warnings,
+            ...aliasKeyProblems(parsed.file['label-alias'], this.opts.modelLabels ?? DEFAULT_MODEL_LABELS),
+          ]
         : parsed.errors.map((e) => `${e} (the whole file is ignored)`);
       return problems.map((p) => `\`.github/issue_label_bot.yaml\`: ${p}`);
     } catch {

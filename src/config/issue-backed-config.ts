@@ -126,7 +126,10 @@ export class IssueBackedConfig<T> {
           // Remember the ETag: until the body changes again, refreshes are 304s that keep the cached value.
           this.fetchedAt = this.now();
           this.etag = res.headers.etag ?? null;
-          this.log.warn({ config_issue: this.describe(), editor: editor?.login ?? null, editor_type: editor?.__typename ?? null }, 'config issue body changed by someone without write access; keeping the cached config');
+          this.log.warn(
+            { config_issue: this.describe(), editor: editor?.login ?? null, editor_type: editor?.__typename ?? null },
+            'config issue body changed by someone without write access; keeping the cached config',
+          );
           return this.value;
         }
       }
@@ -142,9 +145,15 @@ export class IssueBackedConfig<T> {
       }
       // Keep serving the last good value; retry after a short backoff (not on every event, not a whole TTL later).
       this.failures++;
-      const waitMs = Math.min((this.opts.retryBaseMs ?? DEFAULT_RETRY_BASE_MS) * 2 ** (this.failures - 1), this.opts.ttlMs);
+      const waitMs = Math.min(
+        (this.opts.retryBaseMs ?? DEFAULT_RETRY_BASE_MS) * 2 ** (this.failures - 1),
+        this.opts.ttlMs,
+      );
       this.fetchedAt = this.now() - this.opts.ttlMs + waitMs;
-      this.log.warn({ err: errorFields(err), config_issue: this.describe(), retry_in_ms: waitMs, failures: this.failures }, 'config refresh failed; keeping last good value');
+      this.log.warn(
+        { err: errorFields(err), config_issue: this.describe(), retry_in_ms: waitMs, failures: this.failures },
+        'config refresh failed; keeping last good value',
+      );
       return this.value;
     }
     return this.value;
@@ -158,13 +167,17 @@ export class IssueBackedConfig<T> {
       this.acceptedBody = body;
       this.warnings = parsed.warnings;
       // A new body answers the rename notices (re-reported if the old name is still there on the next rename check).
-      if (via === 'edit') for (const k of [...this.notices.keys()]) if (k.startsWith('renamed:')) this.notices.delete(k);
+      if (via === 'edit')
+        for (const k of [...this.notices.keys()]) if (k.startsWith('renamed:')) this.notices.delete(k);
       this.errors = null;
       this.log.info({ config_issue: this.describe(), via, warnings: parsed.warnings }, 'config loaded');
       return true;
     }
     this.errors = parsed.errors;
-    this.log.warn({ config_issue: this.describe(), via, errors: parsed.errors }, 'invalid config; keeping last good value');
+    this.log.warn(
+      { config_issue: this.describe(), via, errors: parsed.errors },
+      'invalid config; keeping last good value',
+    );
     return false;
   }
 
@@ -173,7 +186,10 @@ export class IssueBackedConfig<T> {
     if (!this.isConfigIssue(repository.full_name, issue.number)) return 'not-config-issue';
     if (!sender || sender.type === 'Bot') return 'ignored-bot';
     if (!(await this.canWrite(context.octokit, sender.login))) {
-      this.log.warn({ config_issue: this.describe(), sender: sender.login }, 'config edit by a user without write access ignored');
+      this.log.warn(
+        { config_issue: this.describe(), sender: sender.login },
+        'config edit by a user without write access ignored',
+      );
       return 'ignored-no-permission';
     }
     const ok = this.accept(issue.body ?? '', 'edit');
@@ -185,7 +201,10 @@ export class IssueBackedConfig<T> {
     try {
       await this.upsertStatusComment(context.octokit, ok);
     } catch (err) {
-      this.log.warn({ err: errorFields(err), config_issue: this.describe() }, 'could not update the config status comment');
+      this.log.warn(
+        { err: errorFields(err), config_issue: this.describe() },
+        'could not update the config status comment',
+      );
     }
     return ok ? 'applied' : 'rejected';
   }
@@ -215,7 +234,10 @@ export class IssueBackedConfig<T> {
       return WRITE_ROLES.has(data.permission) || (role !== undefined && WRITE_ROLES.has(role)) ? 'write' : 'none';
     } catch (err) {
       if ((err as HttpError).status === 404) return 'none';
-      this.log.warn({ err: errorFields(err), user: username, config_issue: this.describe() }, 'permission check failed; edit ignored');
+      this.log.warn(
+        { err: errorFields(err), user: username, config_issue: this.describe() },
+        'permission check failed; edit ignored',
+      );
       return 'unknown';
     }
   }

@@ -28,7 +28,10 @@ export function globalConfigLoader(
       return await store.get(await forRepo(store.ref.owner, store.ref.repo));
     } catch (err) {
       failedAt = now();
-      log.warn({ err: errorFields(err), config_issue: `${store.ref.owner}/${store.ref.repo}#${store.ref.number}` }, 'global config unavailable; using the last good value');
+      log.warn(
+        { err: errorFields(err), config_issue: `${store.ref.owner}/${store.ref.repo}#${store.ref.number}` },
+        'global config unavailable; using the last good value',
+      );
       return store.current();
     }
   };

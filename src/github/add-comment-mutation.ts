@@ -12,11 +12,22 @@ import type { GqlComment } from './issue-state-query';
 export const ADD_COMMENT_MUTATION = /* GraphQL */ `
   mutation LabelBotAddComment($subjectId: ID!, $body: String!) {
     addComment(input: { subjectId: $subjectId, body: $body }) {
-      commentEdge { node { fullDatabaseId } }
+      commentEdge {
+        node {
+          fullDatabaseId
+        }
+      }
       subject {
         ... on Issue {
           comments(last: 100) {
-            nodes { fullDatabaseId body author { login __typename } }
+            nodes {
+              fullDatabaseId
+              body
+              author {
+                login
+                __typename
+              }
+            }
           }
         }
       }

@@ -16,11 +16,22 @@ export const APPLY_DECISION_MUTATION = /* GraphQL */ `
       clientMutationId
     }
     addComment(input: { subjectId: $issueId, body: $body }) @include(if: $comment) {
-      commentEdge { node { fullDatabaseId } }
+      commentEdge {
+        node {
+          fullDatabaseId
+        }
+      }
       subject {
         ... on Issue {
           comments(last: 100) {
-            nodes { fullDatabaseId body author { login __typename } }
+            nodes {
+              fullDatabaseId
+              body
+              author {
+                login
+                __typename
+              }
+            }
           }
         }
       }

@@ -72,7 +72,11 @@ async function convergeOnOldest(octokit: GitHubClient, state: IssueState, payloa
 const NO_BLIND_RETRY = { retries: 0 };
 
 async function createCommentConverging(octokit: GitHubClient, state: IssueState, body: string): Promise<number> {
-  const data = await octokit.graphql<AddCommentResponse>(ADD_COMMENT_MUTATION, { subjectId: state.nodeId, body, request: NO_BLIND_RETRY });
+  const data = await octokit.graphql<AddCommentResponse>(ADD_COMMENT_MUTATION, {
+    subjectId: state.nodeId,
+    body,
+    request: NO_BLIND_RETRY,
+  });
   return 1 + (await convergeOnOldest(octokit, state, data.addComment));
 }
 
@@ -158,4 +162,3 @@ export async function applyDecision(
   }
   return { mode: opts.mode, added, comment, commentBody, writes };
 }
-

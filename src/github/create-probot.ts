@@ -43,9 +43,13 @@ function throttleId(instance: Record<string, unknown>): string {
 export function probotOptions(opts: CreateProbotOptions): Options {
   const extra = opts.octokitDefaults ?? {};
   const shortWait = (retryAfter: number) => retryAfter <= MAX_RATE_LIMIT_WAIT_S;
-  const window = opts.webhookWindow ? { retry: { retries: 1 }, throttle: { onRateLimit: shortWait, onSecondaryRateLimit: shortWait } } : null;
+  const window = opts.webhookWindow
+    ? { retry: { retries: 1 }, throttle: { onRateLimit: shortWait, onSecondaryRateLimit: shortWait } }
+    : null;
   // One budget per Probot (per process in practice): every client of one installation shares its slots and writes.
-  const budget = budgetThrottleOptions(installationBudget({ maxWaitMs: opts.webhookWindow ? MAX_RATE_LIMIT_WAIT_S * 1000 : undefined }));
+  const budget = budgetThrottleOptions(
+    installationBudget({ maxWaitMs: opts.webhookWindow ? MAX_RATE_LIMIT_WAIT_S * 1000 : undefined }),
+  );
   // A function, not an object: Probot passes its own `throttle`/`retry` to installation clients, and an object default
   // would be shallow-overridden (e.g. a caller's `throttle: { enabled: false }` silently lost).
   const Base = (opts.Octokit ?? ProbotOctokit).plugin(invocationDeadlinePlugin as never) as typeof ProbotOctokit;
@@ -62,7 +66,10 @@ export function probotOptions(opts: CreateProbotOptions): Options {
       ...window?.throttle,
       ...(extra.throttle as object | undefined),
     },
-    ...withRequestTimeout({ request: { ...(instance.request as object | undefined), ...(extra.request as object | undefined) } }, opts.requestTimeoutMs),
+    ...withRequestTimeout(
+      { request: { ...(instance.request as object | undefined), ...(extra.request as object | undefined) } },
+      opts.requestTimeoutMs,
+    ),
   })) as typeof ProbotOctokit;
   return {
     appId: opts.appId,

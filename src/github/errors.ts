@@ -15,8 +15,19 @@ interface HttpishError {
 }
 
 const NETWORK_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ECONNABORTED',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ECONNABORTED',
 ]);
 
 function header(err: HttpishError, name: string): string | undefined {
@@ -37,7 +48,13 @@ function isNetworkError(err: HttpishError, depth = 0): boolean {
   return typeof err.cause === 'object' && err.cause !== null && isNetworkError(err.cause as HttpishError, depth + 1);
 }
 
-const PERMANENT_GRAPHQL_TYPES = new Set(['NOT_FOUND', 'FORBIDDEN', 'UNPROCESSABLE', 'INSUFFICIENT_SCOPES', 'BAD_USER_INPUT']);
+const PERMANENT_GRAPHQL_TYPES = new Set([
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'UNPROCESSABLE',
+  'INSUFFICIENT_SCOPES',
+  'BAD_USER_INPUT',
+]);
 
 export function classifyGitHubError(error: unknown): GitHubErrorClass {
   if (typeof error !== 'object' || error === null) return 'permanent';
@@ -50,7 +67,10 @@ export function classifyGitHubError(error: unknown): GitHubErrorClass {
     // RATE_LIMITED, and GitHub's untyped "Something went wrong while executing your query" (its timeouts), are worth
     // a retry: acking those would drop the issue, while a retry at worst ends in the dead-letter topic.
     if (err.name === 'GraphqlResponseError' && Array.isArray(err.errors)) {
-      return err.errors.length > 0 && err.errors.every((e) => e.type !== undefined && PERMANENT_GRAPHQL_TYPES.has(e.type)) ? 'permanent' : 'transient';
+      return err.errors.length > 0 &&
+        err.errors.every((e) => e.type !== undefined && PERMANENT_GRAPHQL_TYPES.has(e.type))
+        ? 'permanent'
+        : 'transient';
     }
     return 'permanent';
   }
@@ -60,7 +80,8 @@ export function classifyGitHubError(error: unknown): GitHubErrorClass {
     const msg = messageOf(err);
     if (header(err, 'retry-after') !== undefined) return 'transient';
     if (header(err, 'x-ratelimit-remaining') === '0') return 'transient';
-    if (msg.includes('secondary rate limit') || msg.includes('rate limit exceeded') || msg.includes('abuse')) return 'transient';
+    if (msg.includes('secondary rate limit') || msg.includes('rate limit exceeded') || msg.includes('abuse'))
+      return 'transient';
     return 'permanent';
   }
   return 'permanent';

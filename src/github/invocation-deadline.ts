@@ -54,7 +54,10 @@ export async function beforePublishDeadline<T>(work: Promise<T>, what: string): 
   if (ms === Number.POSITIVE_INFINITY) return work;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish before the invocation's deadline`)), Math.max(0, ms));
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish before the invocation's deadline`)),
+      Math.max(0, ms),
+    );
   });
   try {
     return await Promise.race([work, late]);
@@ -64,7 +67,9 @@ export async function beforePublishDeadline<T>(work: Promise<T>, what: string): 
 }
 
 interface HookedOctokit {
-  hook: { wrap(name: 'request', fn: (request: (o: unknown) => Promise<unknown>, options: unknown) => Promise<unknown>): void };
+  hook: {
+    wrap(name: 'request', fn: (request: (o: unknown) => Promise<unknown>, options: unknown) => Promise<unknown>): void;
+  };
 }
 
 /**

@@ -9,8 +9,14 @@ export const ISSUE_EDITOR_QUERY = /* GraphQL */ `
   query LabelBotIssueEditor($owner: String!, $repo: String!, $number: Int!) {
     repository(owner: $owner, name: $repo) {
       issue(number: $number) {
-        editor { login __typename }
-        author { login __typename }
+        editor {
+          login
+          __typename
+        }
+        author {
+          login
+          __typename
+        }
       }
     }
   }

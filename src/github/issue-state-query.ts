@@ -7,9 +7,16 @@ export const ISSUE_STATE_QUERY = /* GraphQL */ `
     repository(owner: $owner, name: $repo) {
       isPrivate
       # Label node ids, so labels and the comment go out in one mutation (apply-decision-mutation.ts).
-      repoLabels: labels(first: 100) { nodes { id name } }
+      repoLabels: labels(first: 100) {
+        nodes {
+          id
+          name
+        }
+      }
       config: object(expression: $configPath) {
-        ... on Blob { text }
+        ... on Blob {
+          text
+        }
       }
       issue(number: $number) {
         id
@@ -18,28 +25,69 @@ export const ISSUE_STATE_QUERY = /* GraphQL */ `
         body
         state
         locked
-        author { login __typename }
-        labels(first: 100) { nodes { name } }
+        author {
+          login
+          __typename
+        }
+        labels(first: 100) {
+          nodes {
+            name
+          }
+        }
         timelineItems(last: 100, itemTypes: [LABELED_EVENT, UNLABELED_EVENT]) {
           nodes {
             __typename
-            ... on LabeledEvent { createdAt label { name } actor { login __typename } }
-            ... on UnlabeledEvent { createdAt label { name } actor { login __typename } }
+            ... on LabeledEvent {
+              createdAt
+              label {
+                name
+              }
+              actor {
+                login
+                __typename
+              }
+            }
+            ... on UnlabeledEvent {
+              createdAt
+              label {
+                name
+              }
+              actor {
+                login
+                __typename
+              }
+            }
           }
         }
         comments(first: 100) {
-          nodes { fullDatabaseId body author { login __typename } }
+          nodes {
+            fullDatabaseId
+            body
+            author {
+              login
+              __typename
+            }
+          }
         }
         # The bot usually comments first, but on an issue that already had 100 comments (a backfill of a busy
         # issue) its comment is among the last ones: without these it would be re-created on every run.
         recentComments: comments(last: 100) {
-          nodes { fullDatabaseId body author { login __typename } }
+          nodes {
+            fullDatabaseId
+            body
+            author {
+              login
+              __typename
+            }
+          }
         }
       }
     }
     orgConfigRepo: repository(owner: $owner, name: ".github") {
       config: object(expression: $configPath) {
-        ... on Blob { text }
+        ... on Blob {
+          text
+        }
       }
     }
   }

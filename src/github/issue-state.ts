@@ -1,5 +1,11 @@
 import { hasBotMarker } from './bot-comment';
-import { ISSUE_STATE_QUERY, REPO_CONFIG_EXPRESSION, type GqlActor, type GqlComment, type IssueStateResponse } from './issue-state-query';
+import {
+  ISSUE_STATE_QUERY,
+  REPO_CONFIG_EXPRESSION,
+  type GqlActor,
+  type GqlComment,
+  type IssueStateResponse,
+} from './issue-state-query';
 import { resolveRepoConfig, type RepoConfig, type RepoConfigFile } from './repo-config';
 import type { GitHubClient, IssueRef } from '../vocabulary';
 
@@ -39,7 +45,9 @@ const isBot = (actor: GqlActor | null | undefined): boolean => actor?.__typename
  * comment in both the first and the last 100) count once. */
 export function ownComments(nodes: readonly GqlComment[]): { id: number; body: string }[] {
   const byId = new Map<number, string>();
-  for (const c of nodes) if (c.fullDatabaseId !== null && isBot(c.author) && hasBotMarker(c.body)) byId.set(Number(c.fullDatabaseId), c.body);
+  for (const c of nodes)
+    if (c.fullDatabaseId !== null && isBot(c.author) && hasBotMarker(c.body))
+      byId.set(Number(c.fullDatabaseId), c.body);
   return [...byId].map(([id, body]) => ({ id, body })).sort((a, b) => a.id - b.id);
 }
 
@@ -123,4 +131,3 @@ export async function readIssueState(
     }),
   };
 }
-

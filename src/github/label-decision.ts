@@ -74,4 +74,3 @@ export function decideLabels(state: IssueState, prediction: Prediction, opts: De
   }
   return { action: 'label', reason: 'labels', chosen, toAdd, suppressed, comment: cfg.comment ? 'labels' : 'none' };
 }
-

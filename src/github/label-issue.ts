@@ -45,7 +45,9 @@ const defaultLog = createLogger('labeler');
 function timedOut(err: unknown, depth = 0): boolean {
   if (depth > 3 || typeof err !== 'object' || err === null) return false;
   const e = err as { name?: string; message?: string; cause?: unknown };
-  return e.name === 'TimeoutError' || /^GitHub request timed out\b/.test(e.message ?? '') || timedOut(e.cause, depth + 1);
+  return (
+    e.name === 'TimeoutError' || /^GitHub request timed out\b/.test(e.message ?? '') || timedOut(e.cause, depth + 1)
+  );
 }
 
 /**
@@ -68,7 +70,14 @@ export async function labelIssue(
   const log = opts.log ?? defaultLog;
   const started = Date.now();
   const state = await readIssueState(octokit, ref, { defaults: opts.defaults });
-  const base = { repo: `${ref.owner}/${ref.repo}`, issue: ref.number, model_version: classifier.version, mode: opts.mode, source: opts.source, ...opts.logContext };
+  const base = {
+    repo: `${ref.owner}/${ref.repo}`,
+    issue: ref.number,
+    model_version: classifier.version,
+    mode: opts.mode,
+    source: opts.source,
+    ...opts.logContext,
+  };
   if (!state) {
     log.info({ ...base, decision: 'gone' }, 'issue not found; nothing to label');
     return { status: 'gone', ref, githubCalls: 1, modelVersion: classifier.version };

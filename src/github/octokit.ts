@@ -43,13 +43,17 @@ export interface OctokitFactory {
   forRepo(owner: string, repo: string): Promise<GitHubClient>;
 }
 
-export function createOctokitFactory(creds: AppCredentials = appCredentialsFromEnv(), opts: OctokitFactoryOptions = {}): OctokitFactory {
+export function createOctokitFactory(
+  creds: AppCredentials = appCredentialsFromEnv(),
+  opts: OctokitFactoryOptions = {},
+): OctokitFactory {
   const probot = createProbot({
     appId: creds.appId,
     privateKey: creds.privateKey,
     baseUrl: creds.baseUrl,
     octokitDefaults: opts.octokitDefaults,
-    requestTimeoutMs: opts.requestTimeoutMs ?? githubRequestTimeoutFromEnv(process.env, DEFAULT_GITHUB_REQUEST_TIMEOUT_MS),
+    requestTimeoutMs:
+      opts.requestTimeoutMs ?? githubRequestTimeoutFromEnv(process.env, DEFAULT_GITHUB_REQUEST_TIMEOUT_MS),
   });
   return fromProbot(probot);
 }

@@ -40,7 +40,9 @@ export const MODEL_LABEL_SYNONYMS: Readonly<Record<string, string>> = Object.fre
 
 /** The model label an alias key means: itself, or what a known synonym stands for. */
 export function canonicalModelLabel(key: string): string {
-  return Object.hasOwn(MODEL_LABEL_SYNONYMS, key.trim().toLowerCase()) ? MODEL_LABEL_SYNONYMS[key.trim().toLowerCase()]! : key;
+  return Object.hasOwn(MODEL_LABEL_SYNONYMS, key.trim().toLowerCase())
+    ? MODEL_LABEL_SYNONYMS[key.trim().toLowerCase()]!
+    : key;
 }
 
 export const repoConfigFileSchema = z.object({
@@ -84,7 +86,8 @@ export const DEFAULT_REPO_CONFIG: Readonly<RepoConfig> = Object.freeze({
   warnings: [],
 });
 
-export type ParsedRepoConfigFile = { ok: true; file: RepoConfigFile; warnings: string[] } | { ok: false; errors: string[] };
+export type ParsedRepoConfigFile =
+  { ok: true; file: RepoConfigFile; warnings: string[] } | { ok: false; errors: string[] };
 
 export function formatZodIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
@@ -97,12 +100,15 @@ export function validateRepoConfigObject(raw: unknown): ParsedRepoConfigFile {
   const result = repoConfigFileSchema.safeParse(raw);
   if (!result.success) return { ok: false, errors: formatZodIssues(result.error) };
   const known = new Set(Object.keys(repoConfigFileSchema.shape));
-  const warnings = Object.keys(raw).filter((k) => !known.has(k)).map((k) => `unknown key "${k}" ignored`);
+  const warnings = Object.keys(raw)
+    .filter((k) => !known.has(k))
+    .map((k) => `unknown key "${k}" ignored`);
   return { ok: true, file: result.data, warnings };
 }
 
 export function parseRepoConfigText(text: string): ParsedRepoConfigFile {
-  if (text.length > MAX_REPO_CONFIG_CHARS) return { ok: false, errors: [`file larger than ${MAX_REPO_CONFIG_CHARS} characters`] };
+  if (text.length > MAX_REPO_CONFIG_CHARS)
+    return { ok: false, errors: [`file larger than ${MAX_REPO_CONFIG_CHARS} characters`] };
   let raw: unknown;
   try {
     raw = parseYaml(text, YAML_OPTIONS);
@@ -116,7 +122,10 @@ export function parseRepoConfigText(text: string): ParsedRepoConfigFile {
  * Merges a file's `label-alias` over `base`: keys go through MODEL_LABEL_SYNONYMS (an explicit model-label key wins
  * over its synonym), and an empty value removes any inherited alias so the label stays as the model names it.
  */
-export function mergeAliases(base: Readonly<Record<string, string>>, aliases: Readonly<Record<string, string | null>> | undefined): Record<string, string> {
+export function mergeAliases(
+  base: Readonly<Record<string, string>>,
+  aliases: Readonly<Record<string, string | null>> | undefined,
+): Record<string, string> {
   const entries = new Map(Object.entries(base));
   const given = Object.entries(aliases ?? {});
   // Synonyms first, so `feature: x` beats `feature_request: y` whatever the order in the file.
@@ -134,11 +143,17 @@ export function mergeAliases(base: Readonly<Record<string, string>>, aliases: Re
 export const DEFAULT_MODEL_LABELS: readonly string[] = Object.freeze(['bug', 'feature', 'question']);
 
 /** Problems with alias keys the model never emits (neither its own label nor a known synonym of one). */
-export function aliasKeyProblems(aliases: Readonly<Record<string, string | null>> | undefined, modelLabels: readonly string[]): string[] {
+export function aliasKeyProblems(
+  aliases: Readonly<Record<string, string | null>> | undefined,
+  modelLabels: readonly string[],
+): string[] {
   const known = new Set(modelLabels);
   return Object.keys(aliases ?? {})
     .filter((k) => !known.has(canonicalModelLabel(k)))
-    .map((k) => `label-alias.${k}: the model never predicts "${k}" (it predicts ${modelLabels.map((l) => `"${l}"`).join(', ')}); this alias has no effect`);
+    .map(
+      (k) =>
+        `label-alias.${k}: the model never predicts "${k}" (it predicts ${modelLabels.map((l) => `"${l}"`).join(', ')}); this alias has no effect`,
+    );
 }
 
 function applyFile(base: RepoConfig, file: RepoConfigFile): RepoConfig {
@@ -179,7 +194,10 @@ export function resolveRepoConfig(sources: RepoConfigSources): RepoConfig {
   let config: RepoConfig = { ...DEFAULT_REPO_CONFIG, labelAlias: {}, labelMinConfidence: {}, warnings: [] };
   const warnings: string[] = [];
   if (sources.defaults) config = applyFile(config, sources.defaults);
-  for (const [where, text] of [['org .github', sources.orgText], ['repo', sources.repoText]] as const) {
+  for (const [where, text] of [
+    ['org .github', sources.orgText],
+    ['repo', sources.repoText],
+  ] as const) {
     if (text === null || text === undefined) continue;
     const parsed = parseRepoConfigText(text);
     if (!parsed.ok) {

@@ -27,7 +27,10 @@ export function githubRequestTimeoutFromEnv(env: NodeJS.ProcessEnv, fallback: nu
   const raw = env.GITHUB_REQUEST_TIMEOUT_MS;
   if (raw === undefined || raw.trim() === '') return fallback;
   const ms = Number(raw);
-  if (!Number.isFinite(ms) || ms < 0) throw new Error(`GITHUB_REQUEST_TIMEOUT_MS must be a number of milliseconds ≥ 0, got ${JSON.stringify(raw.slice(0, 40))}`);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new Error(
+      `GITHUB_REQUEST_TIMEOUT_MS must be a number of milliseconds ≥ 0, got ${JSON.stringify(raw.slice(0, 40))}`,
+    );
   return ms;
 }
 
@@ -50,7 +53,10 @@ export function fetchWithTimeout(timeoutMs: number, base?: Fetch): Fetch {
       if (!deadline.aborted || init?.signal?.aborted) throw err;
       // Octokit turns this into its "fetch failed" RequestError (status 500) with our message; the name and code
       // keep it recognisable as a network timeout wherever it surfaces unwrapped.
-      throw Object.assign(new Error(`GitHub request timed out after ${Math.max(0, Math.round(ms))} ms`, { cause: err }), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+      throw Object.assign(
+        new Error(`GitHub request timed out after ${Math.max(0, Math.round(ms))} ms`, { cause: err }),
+        { name: 'TimeoutError', code: 'ETIMEDOUT' },
+      );
     }
   };
   return Object.assign(timed, { [TIMED]: true as const });
@@ -60,7 +66,10 @@ export function fetchWithTimeout(timeoutMs: number, base?: Fetch): Fetch {
  * Octokit option merge for `.defaults(fn)`: keeps the instance's other `request` options and wraps its fetch (if
  * any) with the deadline.
  */
-export function withRequestTimeout(instance: Record<string, unknown>, timeoutMs: number): { request: Record<string, unknown> } {
+export function withRequestTimeout(
+  instance: Record<string, unknown>,
+  timeoutMs: number,
+): { request: Record<string, unknown> } {
   const request = (instance.request as Record<string, unknown> | undefined) ?? {};
   return { request: { ...request, fetch: fetchWithTimeout(timeoutMs, request.fetch as Fetch | undefined) } };
 }

@@ -150,7 +150,8 @@ class InstallationLimiter {
 
   private release(): void {
     const next = this.queue.shift();
-    if (next) next(); // the slot passes straight to the next waiter
+    if (next)
+      next(); // the slot passes straight to the next waiter
     else this.active--;
   }
 }
@@ -167,7 +168,12 @@ function budgetSpent(id: string, options: RequestOptions, waitMs: number): Error
     name: 'HttpError',
     status: 403,
     request: options,
-    response: { status: 403, url: options.url ?? '', headers: { 'retry-after': String(retryAfter) }, data: { message } },
+    response: {
+      status: 403,
+      url: options.url ?? '',
+      headers: { 'retry-after': String(retryAfter) },
+      data: { message },
+    },
   });
 }
 

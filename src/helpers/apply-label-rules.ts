@@ -68,7 +68,8 @@ export async function applyLabelRules(config: HelpersConfig, input: RulesInput):
     if (removed.size > 0) {
       toAdd = ruleClosure(config.rules, input.added, present, (l) => removed.has(labelKey(l)));
       const skipped = candidates.filter((c) => !toAdd.includes(c));
-      if (skipped.length > 0) input.log.info({ number: input.number, skipped }, 'label rules: not re-adding labels a human removed recently');
+      if (skipped.length > 0)
+        input.log.info({ number: input.number, skipped }, 'label rules: not re-adding labels a human removed recently');
     }
   }
   if (toAdd.length === 0) return [];

@@ -36,7 +36,10 @@ export interface CcInput {
  * (GitHub has no conditional PATCH for issue bodies, so an edit between our GET and PATCH can still be lost; the window
  * is one round trip.)
  */
-export async function ccOnLabeled(config: HelpersConfig, input: CcInput): Promise<'patched' | 'unchanged' | 'no-subscribers'> {
+export async function ccOnLabeled(
+  config: HelpersConfig,
+  input: CcInput,
+): Promise<'patched' | 'unchanged' | 'no-subscribers'> {
   // The payload lists every label present at event time; if none has subscribers this event costs no API call.
   // (A label added later has its own labeled event.)
   if (subscribersFor(config, input.eventLabels).length === 0) return 'no-subscribers';

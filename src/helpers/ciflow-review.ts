@@ -46,7 +46,9 @@ export function waitingText(author: string, headSha: string, labels: readonly st
 }
 
 export function approvedText(by: string, headSha: string, labels: readonly string[]): string {
-  return [`**CI by label: \`${short(headSha)}\` was reviewed.** @${by} applied ${list(labels)}, which triggered CI on \`${headSha}\`.`].join('\n');
+  return [
+    `**CI by label: \`${short(headSha)}\` was reviewed.** @${by} applied ${list(labels)}, which triggered CI on \`${headSha}\`.`,
+  ].join('\n');
 }
 
 /** Writes the one review comment: waiting (created if needed) or approved (only edits an existing comment). */
@@ -59,12 +61,26 @@ export async function updateReviewComment(
 ): Promise<MarkedCommentAction | 'none'> {
   let action: MarkedCommentAction | 'none' = 'none';
   if (state.waiting.length > 0) {
-    action = await upsertMarkedComment(octokit, ref, pr, CIFLOW_REVIEW_MARKER, waitingText(state.author, state.headSha, state.waiting));
+    action = await upsertMarkedComment(
+      octokit,
+      ref,
+      pr,
+      CIFLOW_REVIEW_MARKER,
+      waitingText(state.author, state.headSha, state.waiting),
+    );
   } else if (state.approved.length > 0 && state.approvedBy) {
-    action = await upsertMarkedComment(octokit, ref, pr, CIFLOW_REVIEW_MARKER, approvedText(state.approvedBy, state.headSha, state.approved), {
-      onlyIfPresent: true,
-    });
+    action = await upsertMarkedComment(
+      octokit,
+      ref,
+      pr,
+      CIFLOW_REVIEW_MARKER,
+      approvedText(state.approvedBy, state.headSha, state.approved),
+      {
+        onlyIfPresent: true,
+      },
+    );
   }
-  if (action !== 'none') log.info({ pr, waiting: state.waiting, approved: state.approved, comment: action }, 'ciflow review comment');
+  if (action !== 'none')
+    log.info({ pr, waiting: state.waiting, approved: state.approved, comment: action }, 'ciflow review comment');
   return action;
 }

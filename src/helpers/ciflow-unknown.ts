@@ -35,6 +35,12 @@ export async function upsertUnknownLabelComment(
   configured: readonly string[],
   log: Logger,
 ): Promise<void> {
-  const action = await upsertMarkedComment(octokit, ref, pr, CIFLOW_UNKNOWN_MARKER, unknownLabelText(unknown, configured));
+  const action = await upsertMarkedComment(
+    octokit,
+    ref,
+    pr,
+    CIFLOW_UNKNOWN_MARKER,
+    unknownLabelText(unknown, configured),
+  );
   log.info({ pr, unknown, comment: action }, 'ciflow: unknown label');
 }

@@ -95,7 +95,14 @@ async function dispatchedAt(octokit: GitHubClient, ref: RepoRef, label: string, 
   return statuses.some((s) => s.context === context);
 }
 
-async function dispatchOnce(octokit: GitHubClient, ref: RepoRef, cfg: CiflowConfig, label: string, pr: number, sha: string): Promise<TagAction> {
+async function dispatchOnce(
+  octokit: GitHubClient,
+  ref: RepoRef,
+  cfg: CiflowConfig,
+  label: string,
+  pr: number,
+  sha: string,
+): Promise<TagAction> {
   const context = dispatchStatusContext(label);
   if (await dispatchedAt(octokit, ref, label, sha)) return 'unchanged';
   await octokit.request('POST /repos/{owner}/{repo}/dispatches', {
@@ -147,7 +154,10 @@ export async function reconcileCiflow(cfg: CiflowConfig, input: CiflowInput): Pr
         if (await approvesHead(gate, label, head)) {
           approved.push(label);
         } else {
-          const already = cfg.mode === 'repository_dispatch' ? await dispatchedAt(input.octokit, input.ref, label, head) : (await getTagSha(input.octokit, input.ref, tag)) === head;
+          const already =
+            cfg.mode === 'repository_dispatch'
+              ? await dispatchedAt(input.octokit, input.ref, label, head)
+              : (await getTagSha(input.octokit, input.ref, tag)) === head;
           if (already) {
             result[label] = 'unchanged';
             continue;
@@ -155,12 +165,17 @@ export async function reconcileCiflow(cfg: CiflowConfig, input: CiflowInput): Pr
           if (cfg.mode === 'tag') await deleteTag(input.octokit, input.ref, tag);
           waiting.push(label);
           result[label] = 'awaiting-review';
-          input.log.info({ pr: input.pr, label, head_sha: head }, 'ciflow: fork PR head not reviewed by a writer; not triggered');
+          input.log.info(
+            { pr: input.pr, label, head_sha: head },
+            'ciflow: fork PR head not reviewed by a writer; not triggered',
+          );
           continue;
         }
       }
       if (cfg.mode === 'repository_dispatch') {
-        result[label] = active ? await dispatchOnce(input.octokit, input.ref, cfg, label, input.pr, live.headSha as string) : 'absent';
+        result[label] = active
+          ? await dispatchOnce(input.octokit, input.ref, cfg, label, input.pr, live.headSha as string)
+          : 'absent';
       } else {
         result[label] = active
           ? await upsertTag(input.octokit, input.ref, tag, live.headSha as string)
@@ -168,7 +183,10 @@ export async function reconcileCiflow(cfg: CiflowConfig, input: CiflowInput): Pr
       }
     } catch (e) {
       if (statusOf(e) === 422 && /object does not exist/i.test(messageOf(e))) {
-        input.log.warn({ pr: input.pr, label, fork: input.isFork }, 'ciflow: head commit not found in the base repository; tag not created');
+        input.log.warn(
+          { pr: input.pr, label, fork: input.isFork },
+          'ciflow: head commit not found in the base repository; tag not created',
+        );
         result[label] = 'missing-commit';
         continue;
       }

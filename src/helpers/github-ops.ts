@@ -15,9 +15,17 @@ function labelNames(labels: ReadonlyArray<string | { name?: string }> | undefine
 }
 
 /** The live issue or PR: webhook payloads are snapshots, and a human may have edited the body since. */
-export async function getLiveItem(octokit: GitHubClient, ref: RepoRef, number: number, isPull: boolean): Promise<LiveItem> {
+export async function getLiveItem(
+  octokit: GitHubClient,
+  ref: RepoRef,
+  number: number,
+  isPull: boolean,
+): Promise<LiveItem> {
   if (isPull) {
-    const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { ...ref, pull_number: number });
+    const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+      ...ref,
+      pull_number: number,
+    });
     return {
       body: data.body ?? '',
       author: data.user?.login ?? '',
@@ -27,7 +35,10 @@ export async function getLiveItem(octokit: GitHubClient, ref: RepoRef, number: n
       open: data.state === 'open',
     };
   }
-  const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', { ...ref, issue_number: number });
+  const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
+    ...ref,
+    issue_number: number,
+  });
   return {
     body: data.body ?? '',
     author: data.user?.login ?? '',

@@ -4,7 +4,12 @@ import type { GitHubClient, RepoRef } from '../vocabulary';
 export type MarkedCommentAction = 'created' | 'updated' | 'unchanged' | 'absent';
 
 /** The bot's comments on an item that carry `marker` (a hidden HTML comment), oldest first. Reads at most 10 pages. */
-async function markedComments(octokit: GitHubClient, ref: RepoRef, number: number, marker: string): Promise<Array<{ id: number; body: string }>> {
+async function markedComments(
+  octokit: GitHubClient,
+  ref: RepoRef,
+  number: number,
+  marker: string,
+): Promise<Array<{ id: number; body: string }>> {
   const out: Array<{ id: number; body: string }> = [];
   for (let page = 1; page <= 10; page++) {
     const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
@@ -13,7 +18,8 @@ async function markedComments(octokit: GitHubClient, ref: RepoRef, number: numbe
       per_page: 100,
       page,
     });
-    for (const c of data) if (c.user?.type === 'Bot' && (c.body ?? '').includes(marker)) out.push({ id: c.id, body: c.body ?? '' });
+    for (const c of data)
+      if (c.user?.type === 'Bot' && (c.body ?? '').includes(marker)) out.push({ id: c.id, body: c.body ?? '' });
     if (data.length < 100) break;
   }
   return out.sort((a, b) => a.id - b.id);
@@ -37,7 +43,10 @@ async function dropDuplicates(octokit: GitHubClient, ref: RepoRef, number: numbe
   const all = await markedComments(octokit, ref, number, marker);
   for (const dup of all.slice(1)) {
     try {
-      await octokit.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...ref, comment_id: dup.id });
+      await octokit.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+        ...ref,
+        comment_id: dup.id,
+      });
     } catch (e) {
       if (statusOf(e) !== 404) throw e;
     }
@@ -61,11 +70,19 @@ export async function upsertMarkedComment(
   const existing = await findMarkedComment(octokit, ref, number, marker);
   if (!existing) {
     if (opts.onlyIfPresent) return 'absent';
-    await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...ref, issue_number: number, body });
+    await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      ...ref,
+      issue_number: number,
+      body,
+    });
     await dropDuplicates(octokit, ref, number, marker);
     return 'created';
   }
   if (existing.body.trim() === body.trim()) return 'unchanged';
-  await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...ref, comment_id: existing.id, body });
+  await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+    ...ref,
+    comment_id: existing.id,
+    body,
+  });
   return 'updated';
 }

@@ -13,7 +13,10 @@ export function helperSettingsNaming(config: HelpersConfig, old: string): string
   const out: string[] = [];
   if ((config.cc.get(key) ?? []).length > 0) out.push('CC subscriptions');
   config.rules.forEach((r, i) => {
-    const parts = [r.labels.some((l) => labelKey(l) === key) ? `\`${r.kind}\`` : null, r.then.some((l) => labelKey(l) === key) ? '`then`' : null].filter(Boolean);
+    const parts = [
+      r.labels.some((l) => labelKey(l) === key) ? `\`${r.kind}\`` : null,
+      r.then.some((l) => labelKey(l) === key) ? '`then`' : null,
+    ].filter(Boolean);
     if (parts.length > 0) out.push(`label rule ${i + 1} (${parts.join(' and ')})`);
   });
   if (config.ciflow?.labels.some((l) => labelKey(l) === key)) out.push('`ciflow.labels`');

@@ -50,12 +50,7 @@ export const ciflowSchema = z.strictObject({
    */
   forks: z.enum(CIFLOW_FORKS).optional(),
   /** event_type of the repository_dispatch (mode repository_dispatch only). Default `ciflow`. */
-  'dispatch-event-type': z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .optional(),
+  'dispatch-event-type': z.string().trim().min(1).max(100).optional(),
 });
 
 export const repoHelpersSchema = z.strictObject({

@@ -76,7 +76,10 @@ function splitBullet(content: string): { label: string; tokens: string[] } | nul
  * Parses PTP's subscription bullets (`* label @user @org/team`, also `-`/`+` bullets, `label - @user`, `label: @user`).
  * Lines inside fenced code blocks are skipped, so a yaml block in the same issue body is not read twice.
  */
-export function parseSubscriptionBullets(text: string, cc: Map<string, string[]> = new Map()): {
+export function parseSubscriptionBullets(
+  text: string,
+  cc: Map<string, string[]> = new Map(),
+): {
   cc: Map<string, string[]>;
   warnings: string[];
 } {
@@ -171,7 +174,9 @@ export function normalizeHelpers(raw: RepoHelpersConfig): { value: HelpersConfig
       forks: raw.ciflow.forks ?? DEFAULT_CIFLOW_FORKS,
     };
     if (raw.ciflow.forks === 'tag') {
-      warnings.push('ciflow.forks: tag lets commits a fork PR author pushes after the label run CI with this repository\'s secrets; `review` (the default) only triggers on a head someone with write access labeled');
+      warnings.push(
+        "ciflow.forks: tag lets commits a fork PR author pushes after the label run CI with this repository's secrets; `review` (the default) only triggers on a head someone with write access labeled",
+      );
     }
   }
   if (raw['respect-removal-minutes'] !== undefined) value.respectRemovalMinutes = raw['respect-removal-minutes'];

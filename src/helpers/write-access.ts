@@ -10,7 +10,10 @@ const WRITE_ROLES = new Set(['admin', 'maintain', 'write']);
 export async function hasWriteAccess(octokit: GitHubClient, ref: RepoRef, login: string): Promise<boolean> {
   if (!login) return false;
   try {
-    const { data } = await octokit.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { ...ref, username: login });
+    const { data } = await octokit.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', {
+      ...ref,
+      username: login,
+    });
     const role = (data as { role_name?: string }).role_name;
     return WRITE_ROLES.has(data.permission) || (role !== undefined && WRITE_ROLES.has(role));
   } catch (e) {

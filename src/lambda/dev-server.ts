@@ -20,7 +20,9 @@ const log = createLogger('app');
 const env = process.env;
 const dir = modelDirFromEnv(env);
 const classifier = memoizeClassifier(() => loadUniversalClassifier(dir));
-classifier().catch((err: unknown) => log.error({ err: errorFields(err), model_dir: dir }, 'universal model failed to load'));
+classifier().catch((err: unknown) =>
+  log.error({ err: errorFields(err), model_dir: dir }, 'universal model failed to load'),
+);
 const app: ApplicationFunction = createApp(appDepsFromEnv(env, classifier, log));
 
 async function main(): Promise<void> {

@@ -43,7 +43,8 @@ export function normalizeHttpEvent(event: unknown): NormalizedRequest | null {
   const path = e.rawPath ?? e.requestContext?.http?.path ?? e.path ?? '/';
 
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(e.multiValueHeaders ?? {})) if (v?.length) headers[k.toLowerCase()] = v[v.length - 1]!;
+  for (const [k, v] of Object.entries(e.multiValueHeaders ?? {}))
+    if (v?.length) headers[k.toLowerCase()] = v[v.length - 1]!;
   for (const [k, v] of Object.entries(e.headers ?? {})) if (typeof v === 'string') headers[k.toLowerCase()] = v;
 
   const body = typeof e.body === 'string' ? e.body : '';

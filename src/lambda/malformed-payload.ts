@@ -6,7 +6,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
  */
 export function malformedField(event: string, p: Record<string, unknown>): string | null {
   const inst = p.installation;
-  if (inst != null && !(isObject(inst) && Number.isSafeInteger(inst.id) && (inst.id as number) > 0)) return 'installation.id';
+  if (inst != null && !(isObject(inst) && Number.isSafeInteger(inst.id) && (inst.id as number) > 0))
+    return 'installation.id';
   const subject = event === 'issues' ? 'issue' : event === 'pull_request' ? 'pull_request' : null;
   const repo = p.repository;
   if (repo !== undefined || subject) {

@@ -31,7 +31,9 @@ export interface RuntimeOptions {
 export function modelDirFromEnv(env: NodeJS.ProcessEnv): string {
   const dir = env.MODEL_DIR || 'models/universal';
   if (isAbsolute(dir)) return dir;
-  const candidates = [env.LAMBDA_TASK_ROOT, process.cwd()].filter((d): d is string => Boolean(d)).map((d) => join(d, dir));
+  const candidates = [env.LAMBDA_TASK_ROOT, process.cwd()]
+    .filter((d): d is string => Boolean(d))
+    .map((d) => join(d, dir));
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }
 
@@ -48,7 +50,11 @@ export function memoizeClassifier(load: () => Promise<Classifier>): () => Promis
 }
 
 /** The app's dependencies from the environment; shared by the Lambda and the local Probot server (`npm run dev`). */
-export function appDepsFromEnv(env: NodeJS.ProcessEnv, loadClassifier: () => Promise<Classifier>, log: Logger): AppDeps {
+export function appDepsFromEnv(
+  env: NodeJS.ProcessEnv,
+  loadClassifier: () => Promise<Classifier>,
+  log: Logger,
+): AppDeps {
   const configStore = env.CONFIG_ISSUE
     ? createGlobalConfigStore({
         ref: parseIssueLocator(env.CONFIG_ISSUE),
@@ -66,7 +72,9 @@ export function createRuntime(opts: RuntimeOptions) {
   const modelDir = modelDirFromEnv(env);
   const classifier = memoizeClassifier(() => opts.loadClassifier(modelDir));
   // Start loading now (module scope), so the first webhook rarely waits for ONNX session creation.
-  classifier().catch((err: unknown) => log.error({ err: errorFields(err), model_dir: modelDir }, 'universal model failed to load'));
+  classifier().catch((err: unknown) =>
+    log.error({ err: errorFields(err), model_dir: modelDir }, 'universal model failed to load'),
+  );
 
   const init = async () => {
     const secrets = await loadSecrets(env, opts.fetch);
@@ -80,7 +88,15 @@ export function createRuntime(opts: RuntimeOptions) {
       webhookWindow: true,
       Octokit: opts.Octokit,
     });
-    await probot.load(createApp(appDepsFromEnv({ ...env, GCP_CREDENTIALS_JSON: secrets.gcpCredentialsJson ?? env.GCP_CREDENTIALS_JSON }, classifier, log)));
+    await probot.load(
+      createApp(
+        appDepsFromEnv(
+          { ...env, GCP_CREDENTIALS_JSON: secrets.gcpCredentialsJson ?? env.GCP_CREDENTIALS_JSON },
+          classifier,
+          log,
+        ),
+      ),
+    );
     return { secret: secrets.webhookSecret, probot };
   };
 

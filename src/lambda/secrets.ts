@@ -18,9 +18,16 @@ export const REQUIRED_SECRETS = ['APP_ID', 'PRIVATE_KEY', 'WEBHOOK_SECRET'] as c
 export const OPTIONAL_SECRETS = ['GCP_CREDENTIALS_JSON'] as const;
 type SecretName = (typeof REQUIRED_SECRETS)[number] | (typeof OPTIONAL_SECRETS)[number];
 
-export type FetchLike = (url: string, init: { headers: Record<string, string> }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+export type FetchLike = (
+  url: string,
+  init: { headers: Record<string, string> },
+) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
 
-async function fromExtension(env: NodeJS.ProcessEnv, name: SecretName, fetchImpl: FetchLike): Promise<string | undefined> {
+async function fromExtension(
+  env: NodeJS.ProcessEnv,
+  name: SecretName,
+  fetchImpl: FetchLike,
+): Promise<string | undefined> {
   const prefix = env.SSM_PARAMETER_PREFIX?.replace(/\/+$/, '');
   if (!prefix) return undefined;
   const port = env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT || '2773';
@@ -32,7 +39,9 @@ async function fromExtension(env: NodeJS.ProcessEnv, name: SecretName, fetchImpl
   } catch (err) {
     // No extension (e.g. serverless-offline with secrets in the shell): an optional secret is simply absent.
     if (optional) return undefined;
-    throw new Error(`SSM parameter ${prefix}/${name}: Parameters and Secrets extension unreachable (${(err as Error).message})`);
+    throw new Error(
+      `SSM parameter ${prefix}/${name}: Parameters and Secrets extension unreachable (${(err as Error).message})`,
+    );
   }
   if (!res.ok) {
     if (optional) return undefined;
@@ -43,7 +52,10 @@ async function fromExtension(env: NodeJS.ProcessEnv, name: SecretName, fetchImpl
   return body.Parameter?.Value;
 }
 
-export async function loadSecrets(env: NodeJS.ProcessEnv = process.env, fetchImpl: FetchLike = fetch as unknown as FetchLike): Promise<AppSecrets> {
+export async function loadSecrets(
+  env: NodeJS.ProcessEnv = process.env,
+  fetchImpl: FetchLike = fetch as unknown as FetchLike,
+): Promise<AppSecrets> {
   const values = {} as Record<SecretName, string | undefined>;
   await Promise.all(
     [...REQUIRED_SECRETS, ...OPTIONAL_SECRETS].map(async (name) => {

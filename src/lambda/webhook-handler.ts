@@ -37,7 +37,8 @@ export function createWebhookHandler(opts: WebhookHandlerOptions) {
   return async function handler(event: unknown, context?: InvocationContext): Promise<HttpResult> {
     // Measured at the very start: everything below, secrets and Probot's set-up included, spends the same budget.
     const started = Date.now();
-    const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : null;
+    const remainingMs =
+      typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : null;
     const req = normalizeHttpEvent(event);
     if (!req) return jsonResult(400, { error: 'unsupported event' });
     if (req.method !== 'POST') return jsonResult(405, { error: 'method not allowed' });
@@ -81,8 +82,14 @@ export function createWebhookHandler(opts: WebhookHandlerOptions) {
     }
 
     try {
-      const receive = () => init.probot.webhooks.receive({ id, name, payload } as Parameters<Probot['webhooks']['receive']>[0]);
-      await (remainingMs === null ? receive() : withInvocationDeadline({ remainingMs, reserveMs: opts.handOffReserveMs ?? 3_000, now: () => started }, receive));
+      const receive = () =>
+        init.probot.webhooks.receive({ id, name, payload } as Parameters<Probot['webhooks']['receive']>[0]);
+      await (remainingMs === null
+        ? receive()
+        : withInvocationDeadline(
+            { remainingMs, reserveMs: opts.handOffReserveMs ?? 3_000, now: () => started },
+            receive,
+          ));
     } catch (err) {
       // Handlers log and swallow their own failures; anything reaching here is a bug worth a 500 in GitHub's log.
       // The error (an AggregateError) carries the event, payload and all: log only what identifies it.

@@ -16,7 +16,8 @@ export function errorFields(err: unknown): ErrorFields {
   if (typeof err !== 'object' || err === null) return { message: String(err).slice(0, MAX_ERROR_MESSAGE_CHARS) };
   const e = err as { name?: unknown; status?: unknown; message?: unknown; errors?: unknown };
   // Probot's webhooks.receive rejects with an AggregateError around the handlers' errors; report the first inner one.
-  const inner = Array.isArray(e.errors) && e.errors.length > 0 && e.name === 'AggregateError' ? errorFields(e.errors[0]) : null;
+  const inner =
+    Array.isArray(e.errors) && e.errors.length > 0 && e.name === 'AggregateError' ? errorFields(e.errors[0]) : null;
   const status = typeof e.status === 'number' ? e.status : inner?.status;
   const message = typeof e.message === 'string' && e.message ? e.message : (inner?.message ?? String(err));
   return {

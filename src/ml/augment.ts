@@ -40,8 +40,17 @@ export function trainingDocs(rows: readonly LabeledIssue[], opts: AugmentOptions
       else byRepo.set(r.repo, [i]);
     });
     const lines = new Map<string, Set<string>>();
-    for (const [repo, idx] of byRepo) lines.set(repo, recurringLines(idx.map((i) => rows[i]!.body ?? ''), opts.stripRecurringLines));
-    rows.forEach((r, row) => docs.push({ row, title: r.title ?? '', body: removeLines(r.body ?? '', lines.get(r.repo)!), form: 'cleaned' }));
+    for (const [repo, idx] of byRepo)
+      lines.set(
+        repo,
+        recurringLines(
+          idx.map((i) => rows[i]!.body ?? ''),
+          opts.stripRecurringLines,
+        ),
+      );
+    rows.forEach((r, row) =>
+      docs.push({ row, title: r.title ?? '', body: removeLines(r.body ?? '', lines.get(r.repo)!), form: 'cleaned' }),
+    );
   }
   if (opts.titleOnly) rows.forEach((r, row) => docs.push({ row, title: r.title ?? '', body: '', form: 'titleOnly' }));
   return docs;

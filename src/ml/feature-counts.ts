@@ -20,7 +20,7 @@ export class FeatureCounts extends StampedTable {
 
   push(group: number, h: number, mask: number, times = 1): void {
     // Index 0 is reserved for padding: fold it onto 1.
-    const key = ((fmix(h) & mask) || 1) * 8 + group;
+    const key = (fmix(h) & mask || 1) * 8 + group;
     const tmask = this.keys.length - 1;
     let slot = fmix(key) & tmask;
     const gen = this.gen;

@@ -32,7 +32,15 @@ export const GROUP_CODE = 6;
 export const N_GROUPS = 7;
 
 /** Group names, in the order featurizeGroups returns them. */
-export const FEATURE_GROUPS = ['titleWords', 'titleChars', 'bodyWords', 'bodyChars', 'headings', 'meta', 'code'] as const;
+export const FEATURE_GROUPS = [
+  'titleWords',
+  'titleChars',
+  'bodyWords',
+  'bodyChars',
+  'headings',
+  'meta',
+  'code',
+] as const;
 
 /** The settings' group weights as an array indexed by group id. */
 export function groupWeights(w: FeaturizerSettings['weights']): number[] {

@@ -95,14 +95,24 @@ export function checkFeaturizerSettings(s: FeaturizerSettings): string | null {
   if (!SUPPORTED_FEATURIZER_VERSIONS.includes(s.version)) {
     return `featurizer version ${s.version} does not match this build's FEATURIZER_VERSION ${FEATURIZER_VERSION} (supported: ${SUPPORTED_FEATURIZER_VERSIONS.join(', ')})`;
   }
-  if (s.version < 3 && usesVersion3Fields(s)) return `featurizer version ${s.version} has no stripTemplate/templateMeta settings (they need version 3)`;
-  if (!Number.isInteger(Math.log2(s.dim)) || s.dim < 16 || s.dim > 1 << 24) return `featurizer dim ${s.dim} must be a power of two in [16, 2^24]`;
-  if (s.charMin < 1 || s.charMax < s.charMin) return `featurizer char n-gram range ${s.charMin}-${s.charMax} is invalid`;
+  if (s.version < 3 && usesVersion3Fields(s))
+    return `featurizer version ${s.version} has no stripTemplate/templateMeta settings (they need version 3)`;
+  if (!Number.isInteger(Math.log2(s.dim)) || s.dim < 16 || s.dim > 1 << 24)
+    return `featurizer dim ${s.dim} must be a power of two in [16, 2^24]`;
+  if (s.charMin < 1 || s.charMax < s.charMin)
+    return `featurizer char n-gram range ${s.charMin}-${s.charMax} is invalid`;
   return null;
 }
 
 /** The same settings with the title groups' weights multiplied by t (the trainer's CV candidates); t = 1 is a no-op. */
 export function scaledTitleSettings(settings: FeaturizerSettings, t: number): FeaturizerSettings {
   if (t === 1) return settings;
-  return { ...settings, weights: { ...settings.weights, titleWords: settings.weights.titleWords * t, titleChars: settings.weights.titleChars * t } };
+  return {
+    ...settings,
+    weights: {
+      ...settings.weights,
+      titleWords: settings.weights.titleWords * t,
+      titleChars: settings.weights.titleChars * t,
+    },
+  };
 }

@@ -72,7 +72,17 @@ function collect(issue: { title?: unknown; body?: unknown }, settings: Featurize
   if (settings.dropCourtesy) body = dropCourtesyLines(body);
 
   const w = settings.weights;
-  const titleFirst = emitText(s, title, NS_TITLE_WORD, NS_TITLE_BIGRAM, NS_TITLE_CHAR, GROUP_TITLE_WORDS, GROUP_TITLE_CHARS, settings, mask);
+  const titleFirst = emitText(
+    s,
+    title,
+    NS_TITLE_WORD,
+    NS_TITLE_BIGRAM,
+    NS_TITLE_CHAR,
+    GROUP_TITLE_WORDS,
+    GROUP_TITLE_CHARS,
+    settings,
+    mask,
+  );
   if (settings.titleInBody && (w.bodyWords > 0 || w.bodyChars > 0)) {
     emitText(s, title, NS_BODY_WORD, NS_BODY_BIGRAM, NS_BODY_CHAR, GROUP_BODY_WORDS, GROUP_BODY_CHARS, settings, mask);
   }
@@ -81,7 +91,8 @@ function collect(issue: { title?: unknown; body?: unknown }, settings: Featurize
   if (w.bodyWords > 0 || w.bodyChars > 0) {
     let text = stripped;
     if (settings.normalizeBody) text = normalizeBodyText(text);
-    if (settings.maxBodyTextChars !== undefined && text.length > settings.maxBodyTextChars) text = text.slice(0, settings.maxBodyTextChars);
+    if (settings.maxBodyTextChars !== undefined && text.length > settings.maxBodyTextChars)
+      text = text.slice(0, settings.maxBodyTextChars);
     if (w.code > 0) emitBodyWithCode(s, text, settings, mask);
     else emitBody(s, text, settings, mask);
   }
@@ -104,6 +115,9 @@ export function featurize(
  * absent). The trainer combines per-group Gram matrices to choose group weights by CV without re-featurizing:
  * featurize() with weights w equals Σ_g w_g·group_g / ‖·‖ (up to rare cross-group hash collisions).
  */
-export function featurizeGroups(issue: { title?: unknown; body?: unknown }, settings: FeaturizerSettings = DEFAULT_FEATURIZER_SETTINGS): SparseVector[] {
+export function featurizeGroups(
+  issue: { title?: unknown; body?: unknown },
+  settings: FeaturizerSettings = DEFAULT_FEATURIZER_SETTINGS,
+): SparseVector[] {
   return groupVectors(collect(issue, settings), N_GROUPS);
 }

@@ -47,7 +47,13 @@ export function fitPath(p: Prepared, idx: number[], lambdas: number[]): DualWeig
  * Dense weights in the hashed space for domain d: W = Σ_a x_a · A_a · (1 + w²·[domain(a) = d]),
  * i.e. the shared part plus (for pooled, domain-adapted training) the repo's own part.
  */
-export function denseWeights(p: Prepared, w: DualWeights, idx: number[], dim: number, d: number): { W: Float64Array; b: Float64Array } {
+export function denseWeights(
+  p: Prepared,
+  w: DualWeights,
+  idx: number[],
+  dim: number,
+  d: number,
+): { W: Float64Array; b: Float64Array } {
   const C = p.labels.length;
   const W = new Float64Array(dim * C);
   const w2 = p.domainWeight * p.domainWeight;

@@ -29,7 +29,14 @@ import { argmaxAt, plainDecision, predictedIndices } from './prediction';
 import { chooseThreshold, DEFAULT_PRECISION_TARGET } from './thresholds';
 import { combineTitleGram, titleRestGrams } from './title-scale';
 import { subsetTargets, type Prepared } from './training-data';
-import { AUTO_LOSSES, DEFAULT_LAMBDAS, DEFAULT_TITLE_SCALES, type ClassWeight, type TrainLoss, type TrainOptions } from './train-options';
+import {
+  AUTO_LOSSES,
+  DEFAULT_LAMBDAS,
+  DEFAULT_TITLE_SCALES,
+  type ClassWeight,
+  type TrainLoss,
+  type TrainOptions,
+} from './train-options';
 
 /** Grouped CV needs at least this many repos (train on ≥ 2, hold out 1); with fewer the trainer falls back. */
 export const MIN_REPOS_FOR_GROUPED_CV = 3;
@@ -102,12 +109,23 @@ export interface GroupedFit {
 }
 
 /** Mean over repos (folds) of macro-F1 of the out-of-fold scores, and the per-repo figures. */
-export function meanRepoMacroF1(labels: string[], kind: ModelKind, rows: readonly LabeledIssue[], fold: Int32Array, nFolds: number, oof: ArrayLike<number>): { mean: number; perRepo: number[] } {
+export function meanRepoMacroF1(
+  labels: string[],
+  kind: ModelKind,
+  rows: readonly LabeledIssue[],
+  fold: Int32Array,
+  nFolds: number,
+  oof: ArrayLike<number>,
+): { mean: number; perRepo: number[] } {
   const C = labels.length;
   const perRepo: number[] = [];
   for (let f = 0; f < nFolds; f++) {
     const idx = [...rows.keys()].filter((i) => fold[i] === f);
-    const m = computeMetrics(labels, idx.map((i) => rows[i]!.labels), idx.map((i) => plainDecision(kind, labels, oof, i * C)));
+    const m = computeMetrics(
+      labels,
+      idx.map((i) => rows[i]!.labels),
+      idx.map((i) => plainDecision(kind, labels, oof, i * C)),
+    );
     perRepo.push(m.macroF1);
   }
   return { mean: perRepo.reduce((a, b) => a + b, 0) / Math.max(1, nFolds), perRepo };
@@ -117,16 +135,34 @@ export function meanRepoMacroF1(labels: string[], kind: ModelKind, rows: readonl
  * Per-label thresholds (Kubeflow rule) from the scores of rows `idx`. Single-label: each label's threshold is chosen on
  * the rows where it is the top label (the served decision, predictedIndices).
  */
-export function thresholdsFrom(labels: string[], kind: ModelKind, rows: readonly LabeledIssue[], scores: ArrayLike<number>, idx: readonly number[], target: number): (number | null)[] {
+export function thresholdsFrom(
+  labels: string[],
+  kind: ModelKind,
+  rows: readonly LabeledIssue[],
+  scores: ArrayLike<number>,
+  idx: readonly number[],
+  target: number,
+): (number | null)[] {
   const C = labels.length;
   return labels.map((l, c) => {
     const cand = kind === 'single' ? idx.filter((i) => argmaxAt(scores, i * C, C) === c) : [...idx];
-    return chooseThreshold(cand.map((i) => scores[i * C + c]!), cand.map((i) => rows[i]!.labels.includes(l)), target);
+    return chooseThreshold(
+      cand.map((i) => scores[i * C + c]!),
+      cand.map((i) => rows[i]!.labels.includes(l)),
+      target,
+    );
   });
 }
 
 /** Applied labels under thresholds on rows `idx`: how many issues get ≥ 1 label, how many labels, how many right. */
-export function appliedLabels(labels: string[], kind: ModelKind, rows: readonly LabeledIssue[], scores: ArrayLike<number>, idx: readonly number[], thresholds: readonly (number | null)[]) {
+export function appliedLabels(
+  labels: string[],
+  kind: ModelKind,
+  rows: readonly LabeledIssue[],
+  scores: ArrayLike<number>,
+  idx: readonly number[],
+  thresholds: readonly (number | null)[],
+) {
   const C = labels.length;
   let issues = 0;
   let applied = 0;
@@ -137,14 +173,29 @@ export function appliedLabels(labels: string[], kind: ModelKind, rows: readonly 
     applied += p.length;
     for (const c of p) if (rows[i]!.labels.includes(labels[c]!)) correct++;
   }
-  return { n: idx.length, issues, applied, correct, coverage: idx.length ? issues / idx.length : 0, precision: applied ? correct / applied : 0 };
+  return {
+    n: idx.length,
+    issues,
+    applied,
+    correct,
+    coverage: idx.length ? issues / idx.length : 0,
+    precision: applied ? correct / applied : 0,
+  };
 }
 
 /**
  * For each repo: thresholds chosen from the OTHER repos' out-of-fold scores, applied to this repo's — how the
  * shipped thresholds behave on a repo that took no part in choosing them.
  */
-export function unseenRepoCheck(labels: string[], kind: ModelKind, rows: readonly LabeledIssue[], fold: Int32Array, repos: readonly string[], oof: ArrayLike<number>, target: number): UnseenRepoCheck {
+export function unseenRepoCheck(
+  labels: string[],
+  kind: ModelKind,
+  rows: readonly LabeledIssue[],
+  fold: Int32Array,
+  repos: readonly string[],
+  oof: ArrayLike<number>,
+  target: number,
+): UnseenRepoCheck {
   const { mean, perRepo: f1 } = meanRepoMacroF1(labels, kind, rows, fold, repos.length, oof);
   const perRepo: Record<string, RepoFigures> = {};
   let issues = 0;
@@ -159,7 +210,13 @@ export function unseenRepoCheck(labels: string[], kind: ModelKind, rows: readonl
     correct += a.correct;
     perRepo[repo] = { n: a.n, macroF1: f1[f]!, coverage: a.coverage, precision: a.precision };
   });
-  return { precisionTarget: target, meanMacroF1: mean, precision: applied ? correct / applied : 0, coverage: rows.length ? issues / rows.length : 0, perRepo };
+  return {
+    precisionTarget: target,
+    meanMacroF1: mean,
+    precision: applied ? correct / applied : 0,
+    coverage: rows.length ? issues / rows.length : 0,
+    perRepo,
+  };
 }
 
 /** n / (classes present · rows of the class) per row (single-label, balanced), else all 1. */
@@ -173,19 +230,41 @@ function classWeights(t: Targets, balanced: boolean): Float64Array {
 }
 
 /** Loss weights of the training documents `idx`, scaled to mean 1 (λ keeps its scale); undefined when all equal. */
-function docWeights(docs: readonly TrainingDoc[], idx: readonly number[], classW: Float64Array, titleOnlyWeight: number): Float64Array | undefined {
-  const w = Float64Array.from(idx, (d) => classW[docs[d]!.row]! * (docs[d]!.form === 'titleOnly' ? titleOnlyWeight : 1));
+function docWeights(
+  docs: readonly TrainingDoc[],
+  idx: readonly number[],
+  classW: Float64Array,
+  titleOnlyWeight: number,
+): Float64Array | undefined {
+  const w = Float64Array.from(
+    idx,
+    (d) => classW[docs[d]!.row]! * (docs[d]!.form === 'titleOnly' ? titleOnlyWeight : 1),
+  );
   const mean = w.reduce((a, b) => a + b, 0) / w.length;
   for (let i = 0; i < w.length; i++) w[i]! /= mean;
   return w.every((x) => Math.abs(x - 1) < 1e-15) ? undefined : w;
 }
 
 /** Fits λ largest first (warm starts) on the documents `idx` of the Gram matrix K (D×D). */
-function fitDocPath(K: Float64Array, D: number, idx: number[], y: Targets, lambdas: number[], loss: TrainLoss, rowWeights: Float64Array | undefined, noBias = false): DualWeights[] {
+function fitDocPath(
+  K: Float64Array,
+  D: number,
+  idx: number[],
+  y: Targets,
+  lambdas: number[],
+  loss: TrainLoss,
+  rowWeights: Float64Array | undefined,
+  noBias = false,
+): DualWeights[] {
   const Ks = idx.length === D ? K : subGram(K, D, idx);
   let prev: DualWeights | undefined;
   return lambdas.map((lambda) => {
-    const w = fitDual(Ks, idx.length, y, lambda, { loss: loss === 'sqhinge' ? 'sqhinge' : 'default', ...(prev ? { init: prev } : {}), ...(rowWeights ? { rowWeights } : {}), ...(noBias ? { noBias } : {}) });
+    const w = fitDual(Ks, idx.length, y, lambda, {
+      loss: loss === 'sqhinge' ? 'sqhinge' : 'default',
+      ...(prev ? { init: prev } : {}),
+      ...(rowWeights ? { rowWeights } : {}),
+      ...(noBias ? { noBias } : {}),
+    });
     prev = w;
     return w;
   });
@@ -198,14 +277,18 @@ function fitDocPath(K: Float64Array, D: number, idx: number[], y: Targets, lambd
  */
 export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): GroupedFit {
   const folds = repoFolds(input.rows);
-  if (!folds) throw new Error(`grouped (leave-one-repo-out) CV needs rows from at least ${MIN_REPOS_FOR_GROUPED_CV} repos`);
+  if (!folds)
+    throw new Error(`grouped (leave-one-repo-out) CV needs rows from at least ${MIN_REPOS_FOR_GROUPED_CV} repos`);
   const { fold, repos } = folds;
   const { rows, labels, kind } = input;
   const n = rows.length;
   const C = labels.length;
   const lambdas = [...opts.lambdas].sort((a, b) => b - a);
   const titleOnlyWeights = opts.titleOnlyWeights ?? DEFAULT_TITLE_ONLY_WEIGHTS;
-  const docs = trainingDocs(rows, { titleOnly: titleOnlyWeights.some((w) => w > 0), stripRecurringLines: opts.stripRecurringLines });
+  const docs = trainingDocs(rows, {
+    titleOnly: titleOnlyWeights.some((w) => w > 0),
+    stripRecurringLines: opts.stripRecurringLines,
+  });
   const D = docs.length;
   const cleaned = docs.some((d) => d.form === 'cleaned');
   /** Documents trained on for a row: its cleaned form (if any) instead of the row as written, plus its title copy. */
@@ -217,16 +300,22 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
 
   const total = opts.titleScales.length * titleOnlyWeights.length * opts.losses.length * repos.length + 1;
   let done = 0;
-  let best: { score: number; lambda: number; scale: number; tw: number; loss: TrainLoss; oof: Float64Array } | null = null;
+  let best: { score: number; lambda: number; scale: number; tw: number; loss: TrainLoss; oof: Float64Array } | null =
+    null;
   for (const scale of opts.titleScales) {
     const K = combineTitleGram(parts, scale);
     for (const tw of titleOnlyWeights) {
       for (const loss of opts.losses) {
         const oofs = lambdas.map(() => new Float64Array(n * C));
         for (let f = 0; f < repos.length; f++) {
-          const idx = [...docs.keys()].filter((d) => fold[docs[d]!.row] !== f && trainsOn(docs[d]!) && (docs[d]!.form !== 'titleOnly' || tw > 0));
+          const idx = [...docs.keys()].filter(
+            (d) => fold[docs[d]!.row] !== f && trainsOn(docs[d]!) && (docs[d]!.form !== 'titleOnly' || tw > 0),
+          );
           const test = [...rows.keys()].filter((i) => fold[i] === f);
-          const y = subsetTargets(input.targets, idx.map((d) => docs[d]!.row));
+          const y = subsetTargets(
+            input.targets,
+            idx.map((d) => docs[d]!.row),
+          );
           const path = fitDocPath(K, D, idx, y, lambdas, loss, docWeights(docs, idx, classW, tw), opts.noBias);
           const z = new Float64Array(C);
           path.forEach((dw, li) => {
@@ -258,8 +347,20 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
   const idx = [...docs.keys()].filter((d) => trainsOn(docs[d]!) && (docs[d]!.form !== 'titleOnly' || chosen.tw > 0));
   const vectors = idx.map((d) => featurize(docs[d]!, settings));
   const K = gramMatrix(vectors);
-  const y = subsetTargets(input.targets, idx.map((d) => docs[d]!.row));
-  const dw = fitDocPath(K, idx.length, [...idx.keys()], y, [chosen.lambda], chosen.loss, docWeights(docs, idx, classW, chosen.tw), opts.noBias)[0]!;
+  const y = subsetTargets(
+    input.targets,
+    idx.map((d) => docs[d]!.row),
+  );
+  const dw = fitDocPath(
+    K,
+    idx.length,
+    [...idx.keys()],
+    y,
+    [chosen.lambda],
+    chosen.loss,
+    docWeights(docs, idx, classW, chosen.tw),
+    opts.noBias,
+  )[0]!;
   const W = new Float64Array(settings.dim * C);
   vectors.forEach((v, a) => {
     for (let j = 0; j < v.indices.length; j++) {
@@ -296,7 +397,14 @@ export interface RepoSelectionExtras {
  */
 export function selectByRepo(p: Prepared, opts: TrainOptions): Selection & RepoSelectionExtras {
   const g = crossValidateByRepo(
-    { rows: p.rows, labels: p.labels, kind: p.kind, targets: p.targets, settings: p.settings, classWeight: p.classWeight },
+    {
+      rows: p.rows,
+      labels: p.labels,
+      kind: p.kind,
+      targets: p.targets,
+      settings: p.settings,
+      classWeight: p.classWeight,
+    },
     {
       lambdas: opts.lambdas ?? DEFAULT_LAMBDAS,
       titleScales: opts.titleScales ?? DEFAULT_TITLE_SCALES,
@@ -310,5 +418,12 @@ export function selectByRepo(p: Prepared, opts: TrainOptions): Selection & RepoS
   );
   p.settings = g.settings;
   p.loss = g.loss;
-  return { oof: g.oof, lambda: g.lambda, dense: [{ W: g.W, b: g.b }], folds: g.folds, unseenRepos: g.unseen, titleOnlyWeight: g.titleOnlyWeight };
+  return {
+    oof: g.oof,
+    lambda: g.lambda,
+    dense: [{ W: g.W, b: g.b }],
+    folds: g.folds,
+    unseenRepos: g.unseen,
+    titleOnlyWeight: g.titleOnlyWeight,
+  };
 }

@@ -13,8 +13,25 @@ import { cueKinds } from './lexicon';
 import { isWordChar } from './tokenizer';
 
 const QUESTION_STARTS = [
-  'how', 'what', 'why', 'is', 'are', 'can', 'could', 'does', 'do', 'should', 'where', 'which', 'when', 'who',
-  'will', 'would', 'any', 'help', 'question',
+  'how',
+  'what',
+  'why',
+  'is',
+  'are',
+  'can',
+  'could',
+  'does',
+  'do',
+  'should',
+  'where',
+  'which',
+  'when',
+  'who',
+  'will',
+  'would',
+  'any',
+  'help',
+  'question',
 ];
 /** Title-word hashes (as the tokenizer computes them) of the words that start a question. */
 const QUESTION_START_HASHES = new Set(QUESTION_STARTS.map((w) => hashString(NS_TITLE_WORD, w)));
@@ -86,14 +103,23 @@ function countOccurrences(text: string, needle: string, limit: number): number {
 }
 
 const VERSION_RE = /\bv?\d+\.\d+(?:\.\d+)?/;
-const STACK_RE = /(?:\n\s*at [\w$.<>]+ ?\(|traceback \(most recent call last\)|exception|error:|\.(?:js|ts|py|cs|cpp|h|java):\d+|segmentation fault|panic)/;
+const STACK_RE =
+  /(?:\n\s*at [\w$.<>]+ ?\(|traceback \(most recent call last\)|exception|error:|\.(?:js|ts|py|cs|cpp|h|java):\d+|segmentation fault|panic)/;
 
 /**
  * Indicator features of the (lower-cased, capped) title and body. `headings` is emitHeadings' count and
  * `titleFirstWord` the tokenizer's hash of the title's first word. `templateMeta` false (featurizer version 3) keeps
  * only the indicators about what the issue says, not how its repo's template lays it out (emitContentMeta).
  */
-export function emitMeta(s: FeatureCounts, title: string, body: string, headings: number, titleFirstWord: number, mask: number, templateMeta = true): void {
+export function emitMeta(
+  s: FeatureCounts,
+  title: string,
+  body: string,
+  headings: number,
+  titleFirstWord: number,
+  mask: number,
+  templateMeta = true,
+): void {
   const t = title.trimEnd();
   if (t.length === 0) meta(s, 'title:empty', mask);
   if (t.endsWith('?')) meta(s, 'title:endsq', mask);

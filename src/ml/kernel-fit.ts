@@ -137,7 +137,13 @@ export interface DualFitOptions {
   noBias?: boolean;
 }
 
-export function fitDual(K: Float64Array, n: number, y: Targets, lambda: number, opts: DualFitOptions = {}): DualWeights {
+export function fitDual(
+  K: Float64Array,
+  n: number,
+  y: Targets,
+  lambda: number,
+  opts: DualFitOptions = {},
+): DualWeights {
   const C = y.nClasses;
   const nC = n * C;
   const m = opts.memory ?? 5;
@@ -294,6 +300,7 @@ export function fitDual(K: Float64Array, n: number, y: Targets, lambda: number, 
       break;
     }
   }
-  if (process.env.LABEL_BOT_DEBUG_FIT) process.stderr.write(`fitDual n=${n} C=${C} λ=${lambda} iterations=${it} objective=${fx.toFixed(5)}\n`);
+  if (process.env.LABEL_BOT_DEBUG_FIT)
+    process.stderr.write(`fitDual n=${n} C=${C} λ=${lambda} iterations=${it} objective=${fx.toFixed(5)}\n`);
   return { A: x.a, b: x.b, iterations: it };
 }

@@ -49,14 +49,17 @@ export function parseInlineLabelMap(spec: string): LabelMapping {
     if (eq < 0) throw new LabelMapError(`--label-map: "${entry.trim()}" is not "repo label=model label"`);
     addPair(map, entry.slice(0, eq), entry.slice(eq + 1), `--label-map "${entry.trim()}"`);
   }
-  if (map.size === 0) throw new LabelMapError('--label-map: empty mapping (want e.g. "kind/bug=bug,enhancement=feature")');
+  if (map.size === 0)
+    throw new LabelMapError('--label-map: empty mapping (want e.g. "kind/bug=bug,enhancement=feature")');
   return map;
 }
 
 /** File form, already parsed: `{model label: [repo labels] | repo label}`. `source` names the file in errors. */
 export function labelMapFromObject(value: unknown, source: string): LabelMapping {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new LabelMapError(`${source}: expected an object {model label: [repo labels]}, e.g. {bug: [kind/bug], feature: [enhancement]}`);
+    throw new LabelMapError(
+      `${source}: expected an object {model label: [repo labels]}, e.g. {bug: [kind/bug], feature: [enhancement]}`,
+    );
   }
   const map = new Map<string, string>();
   for (const [target, sources] of Object.entries(value as Record<string, unknown>)) {
@@ -77,10 +80,15 @@ export function parseLabelMapFile(text: string, fileName: string): LabelMapping 
   try {
     if (ext === 'json') value = JSON.parse(text);
     else if (ext === 'yaml' || ext === 'yml') value = parseYaml(text);
-    else throw new LabelMapError(`${fileName}: unknown label-map format "${ext ?? '(no extension)'}"; use .json, .yaml or .yml`);
+    else
+      throw new LabelMapError(
+        `${fileName}: unknown label-map format "${ext ?? '(no extension)'}"; use .json, .yaml or .yml`,
+      );
   } catch (err) {
     if (err instanceof LabelMapError) throw err;
-    throw new LabelMapError(`${fileName}: cannot parse ${ext === 'json' ? 'JSON' : 'YAML'} (${(err as Error).message.split('\n')[0]})`);
+    throw new LabelMapError(
+      `${fileName}: cannot parse ${ext === 'json' ? 'JSON' : 'YAML'} (${(err as Error).message.split('\n')[0]})`,
+    );
   }
   return labelMapFromObject(value, fileName);
 }
@@ -136,7 +144,9 @@ export function labelFilter(mapping: LabelMapping | undefined, keep: readonly st
   const targets = [...new Set(candidates.map(finish).filter((l): l is string => l !== null))].sort();
   if ((mapping || keepNorm) && targets.length < 2) {
     const what = mapping && keepNorm ? '--label-map with --labels' : mapping ? '--label-map' : '--labels';
-    throw new LabelMapError(`${what} leaves ${targets.length === 0 ? 'no label' : `only "${targets[0]}"`}; a classifier needs at least 2 labels`);
+    throw new LabelMapError(
+      `${what} leaves ${targets.length === 0 ? 'no label' : `only "${targets[0]}"`}; a classifier needs at least 2 labels`,
+    );
   }
   return { map, targets };
 }

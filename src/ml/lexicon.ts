@@ -14,7 +14,10 @@ const CUES: readonly (readonly [name: string, re: RegExp])[] = [
     'wish',
     /\b(?:add|adding|support(?:s|ing)? for|allow\w*|feature|features|request\w*|option\w*|enable\w*|improv\w*|propos\w*|suggest\w*|ability|would be (?:nice|great|useful|good)|enhance\w*|make it possible|provide)\b/,
   ],
-  ['ask', /(?:^|\b)(?:how (?:do|can|to|does|should)|what (?:is|are|does)|why (?:is|does|do)|is (?:there|it possible)|can (?:i|we|you)|any way|help|question|clarif\w*|confus\w*|understand\w*)\b/],
+  [
+    'ask',
+    /(?:^|\b)(?:how (?:do|can|to|does|should)|what (?:is|are|does)|why (?:is|does|do)|is (?:there|it possible)|can (?:i|we|you)|any way|help|question|clarif\w*|confus\w*|understand\w*)\b/,
+  ],
 ];
 
 /** Names of the cue kinds present in `text` (already lower-cased), in a fixed order. */

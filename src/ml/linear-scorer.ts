@@ -10,7 +10,13 @@ import type { ModelKind } from './linear';
 import type { SparseVector } from './sparse-vector';
 
 /** Logits z → probabilities (softmax for single-label, per-label sigmoid for multi-label), written to out[offset…]. */
-export function scoresInto(kind: ModelKind, z: Float64Array, out: Float64Array, offset: number, nClasses: number): void {
+export function scoresInto(
+  kind: ModelKind,
+  z: Float64Array,
+  out: Float64Array,
+  offset: number,
+  nClasses: number,
+): void {
   if (kind === 'single') {
     let max = -Infinity;
     for (let c = 0; c < nClasses; c++) if (z[c]! > max) max = z[c]!;
@@ -27,7 +33,15 @@ export function scoresInto(kind: ModelKind, z: Float64Array, out: Float64Array, 
 }
 
 /** Scores v with row-major W [dim × C] and bias b, writing the C probabilities to out[offset…]. */
-export function scoreSparseInto(kind: ModelKind, W: ArrayLike<number>, b: ArrayLike<number>, C: number, v: SparseVector, out: Float64Array, offset: number): void {
+export function scoreSparseInto(
+  kind: ModelKind,
+  W: ArrayLike<number>,
+  b: ArrayLike<number>,
+  C: number,
+  v: SparseVector,
+  out: Float64Array,
+  offset: number,
+): void {
   const z = new Float64Array(C);
   for (let c = 0; c < C; c++) z[c] = b[c]!;
   for (let j = 0; j < v.indices.length; j++) {

@@ -19,7 +19,11 @@ export interface Metrics {
   unknownLabels: Record<string, number>;
 }
 
-export function computeMetrics(labels: readonly string[], truth: readonly (readonly string[])[], predicted: readonly (readonly string[])[]): Metrics {
+export function computeMetrics(
+  labels: readonly string[],
+  truth: readonly (readonly string[])[],
+  predicted: readonly (readonly string[])[],
+): Metrics {
   const known = new Set(labels);
   const tp = new Map<string, number>();
   const fp = new Map<string, number>();

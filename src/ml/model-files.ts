@@ -10,7 +10,10 @@ export function readModelFiles(dir: string): { onnx: Uint8Array; modelJson: unkn
   try {
     text = readFileSync(jsonPath, 'utf8');
   } catch (err) {
-    throw new ModelFileError(jsonPath, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ModelFileError(
+      jsonPath,
+      `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   let modelJson: unknown;
   try {
@@ -22,7 +25,10 @@ export function readModelFiles(dir: string): { onnx: Uint8Array; modelJson: unkn
   try {
     onnx = readFileSync(onnxPath);
   } catch (err) {
-    throw new ModelFileError(onnxPath, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ModelFileError(
+      onnxPath,
+      `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   return { onnx, modelJson };
 }

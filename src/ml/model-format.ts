@@ -4,7 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { FEATURIZER_VERSION, SUPPORTED_FEATURIZER_VERSIONS, usesVersion3Fields, type FeaturizerSettings } from './featurizer-settings';
+import {
+  FEATURIZER_VERSION,
+  SUPPORTED_FEATURIZER_VERSIONS,
+  usesVersion3Fields,
+  type FeaturizerSettings,
+} from './featurizer-settings';
 import { MODEL_FORMAT_VERSION } from './versions';
 
 const labelMetrics = z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() });
@@ -54,7 +59,11 @@ export const modelJsonSchema = z
     /** Per label, aligned with `labels`: score ≥ threshold predicts it; null = never predicted. */
     thresholds: z.array(z.number().min(0).max(1).nullable()),
     featurizer: featurizerSettingsSchema,
-    onnx: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), inputs: z.tuple([z.literal('indices'), z.literal('values')]), output: z.literal('scores') }),
+    onnx: z.object({
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      inputs: z.tuple([z.literal('indices'), z.literal('values')]),
+      output: z.literal('scores'),
+    }),
     metrics: z.object({
       source: z.literal('internal-cv'),
       folds: z.number().int(),
@@ -70,7 +79,10 @@ export const modelJsonSchema = z
           meanMacroF1: z.number(),
           precision: z.number(),
           coverage: z.number(),
-          perRepo: z.record(z.string(), z.object({ n: z.number(), macroF1: z.number(), precision: z.number(), coverage: z.number() })),
+          perRepo: z.record(
+            z.string(),
+            z.object({ n: z.number(), macroF1: z.number(), precision: z.number(), coverage: z.number() }),
+          ),
         })
         .optional(),
     }),
@@ -94,9 +106,14 @@ export const modelJsonSchema = z
   })
   .superRefine((m, ctx) => {
     if (m.thresholds.length !== m.labels.length) {
-      ctx.addIssue({ code: 'custom', path: ['thresholds'], message: `has ${m.thresholds.length} entries for ${m.labels.length} labels` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thresholds'],
+        message: `has ${m.thresholds.length} entries for ${m.labels.length} labels`,
+      });
     }
-    if (new Set(m.labels).size !== m.labels.length) ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels must be unique' });
+    if (new Set(m.labels).size !== m.labels.length)
+      ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels must be unique' });
     if (!SUPPORTED_FEATURIZER_VERSIONS.includes(m.featurizer.version)) {
       ctx.addIssue({
         code: 'custom',
@@ -104,9 +121,14 @@ export const modelJsonSchema = z
         message: `model was trained with featurizer version ${m.featurizer.version}, this build has ${FEATURIZER_VERSION} (and reads ${SUPPORTED_FEATURIZER_VERSIONS.join(', ')}): retrain the model`,
       });
     } else if (m.featurizer.version < 3 && usesVersion3Fields(m.featurizer)) {
-      ctx.addIssue({ code: 'custom', path: ['featurizer'], message: `stripTemplate/templateMeta need featurizer version 3, not ${m.featurizer.version}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['featurizer'],
+        message: `stripTemplate/templateMeta need featurizer version 3, not ${m.featurizer.version}`,
+      });
     }
-    if ((m.featurizer.dim & (m.featurizer.dim - 1)) !== 0) ctx.addIssue({ code: 'custom', path: ['featurizer', 'dim'], message: 'must be a power of two' });
+    if ((m.featurizer.dim & (m.featurizer.dim - 1)) !== 0)
+      ctx.addIssue({ code: 'custom', path: ['featurizer', 'dim'], message: 'must be a power of two' });
   });
 
 export type ModelCard = z.infer<typeof modelJsonSchema>;
@@ -125,9 +147,16 @@ export class ModelFileError extends Error {
 export function parseModelJson(value: unknown, file: string): ModelCard {
   const r = modelJsonSchema.safeParse(value);
   if (!r.success) {
-    const problems = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
+    const problems = r.error.issues
+      .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+      .join('; ');
     let hint = '';
-    if (typeof value === 'object' && value !== null && 'formatVersion' in value && (value as { formatVersion: unknown }).formatVersion !== MODEL_FORMAT_VERSION) {
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      'formatVersion' in value &&
+      (value as { formatVersion: unknown }).formatVersion !== MODEL_FORMAT_VERSION
+    ) {
       hint = ` (this build reads formatVersion ${MODEL_FORMAT_VERSION})`;
     }
     throw new ModelFileError(file, `invalid model.json${hint}: ${problems}`);

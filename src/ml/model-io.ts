@@ -14,13 +14,18 @@ export function resolveCreatedAt(env: NodeJS.ProcessEnv = process.env, now: () =
   const sde = env.SOURCE_DATE_EPOCH;
   if (sde !== undefined && sde !== '') {
     const secs = Number(sde);
-    if (!Number.isInteger(secs) || secs < 0) throw new Error(`SOURCE_DATE_EPOCH must be a non-negative integer, got "${sde}"`);
+    if (!Number.isInteger(secs) || secs < 0)
+      throw new Error(`SOURCE_DATE_EPOCH must be a non-negative integer, got "${sde}"`);
     return new Date(secs * 1000).toISOString();
   }
   return now().toISOString();
 }
 
-export function buildModelCard(model: TrainedModel, onnxBytes: Uint8Array, opts: { name: string; createdAt: string; seed: number }): ModelCard {
+export function buildModelCard(
+  model: TrainedModel,
+  onnxBytes: Uint8Array,
+  opts: { name: string; createdAt: string; seed: number },
+): ModelCard {
   const card: ModelCard = {
     formatVersion: MODEL_FORMAT_VERSION,
     name: opts.name,
@@ -63,10 +68,18 @@ function writeAtomic(file: string, data: Uint8Array | string): void {
 }
 
 /** Writes DIR/model.onnx and DIR/model.json (model.json last, so a half-written dir fails to load). */
-export function writeModelDir(dir: string, model: TrainedModel, opts: { name: string; createdAt?: string; seed?: number }): ModelCard {
+export function writeModelDir(
+  dir: string,
+  model: TrainedModel,
+  opts: { name: string; createdAt?: string; seed?: number },
+): ModelCard {
   mkdirSync(dir, { recursive: true });
   const onnxBytes = exportOnnx(model);
-  const card = buildModelCard(model, onnxBytes, { name: opts.name, createdAt: opts.createdAt ?? resolveCreatedAt(), seed: opts.seed ?? 1 });
+  const card = buildModelCard(model, onnxBytes, {
+    name: opts.name,
+    createdAt: opts.createdAt ?? resolveCreatedAt(),
+    seed: opts.seed ?? 1,
+  });
   writeAtomic(join(dir, 'model.onnx'), onnxBytes);
   writeAtomic(join(dir, 'model.json'), JSON.stringify(card, null, 2) + '\n');
   return card;

@@ -17,7 +17,14 @@ import { argmaxAt, plainDecision, thresholdDecision } from './prediction';
 import { chooseThreshold, DEFAULT_PRECISION_TARGET } from './thresholds';
 import { combineTitleGram } from './title-scale';
 import { boostDomains, type Prepared } from './training-data';
-import { AUTO_LOSSES, DEFAULT_LAMBDAS, DEFAULT_TITLE_SCALES, innerFolds, type TrainLoss, type TrainOptions } from './train-options';
+import {
+  AUTO_LOSSES,
+  DEFAULT_LAMBDAS,
+  DEFAULT_TITLE_SCALES,
+  innerFolds,
+  type TrainLoss,
+  type TrainOptions,
+} from './train-options';
 
 export interface Selection {
   /** Out-of-fold scores [nRows × C] for the chosen candidate. */
@@ -136,7 +143,8 @@ export function heldOut(p: Prepared, sel: Selection, d: number, opts: TrainOptio
   const target = opts.precisionTarget ?? DEFAULT_PRECISION_TARGET;
   // A single-label model only ever predicts its top label, so each label's threshold is chosen on the rows where that
   // label is on top: the same decision the served model makes (predictedIndices).
-  const candidates = (c: number) => (p.kind === 'single' ? rowsD.filter((i) => argmaxAt(sel.oof, i * C, C) === c) : rowsD);
+  const candidates = (c: number) =>
+    p.kind === 'single' ? rowsD.filter((i) => argmaxAt(sel.oof, i * C, C) === c) : rowsD;
   const thresholds = p.labels.map((_, c) =>
     chooseThreshold(
       candidates(c).map((i) => sel.oof[i * C + c]!),
@@ -145,10 +153,19 @@ export function heldOut(p: Prepared, sel: Selection, d: number, opts: TrainOptio
     ),
   );
   p.labels.forEach((l, c) => {
-    if (thresholds[c] === null) opts.onWarning?.(`label "${l}" cannot reach precision ${target} on held-out folds: it will never be predicted`);
+    if (thresholds[c] === null)
+      opts.onWarning?.(`label "${l}" cannot reach precision ${target} on held-out folds: it will never be predicted`);
   });
   const truth = rowsD.map((i) => p.rows[i]!.labels);
-  const metrics = computeMetrics(p.labels, truth, rowsD.map((i) => plainDecision(p.kind, p.labels, sel.oof, i * C)));
-  const thresholdMetrics = computeMetrics(p.labels, truth, rowsD.map((i) => thresholdDecision(p.kind, p.labels, sel.oof, thresholds, i * C)));
+  const metrics = computeMetrics(
+    p.labels,
+    truth,
+    rowsD.map((i) => plainDecision(p.kind, p.labels, sel.oof, i * C)),
+  );
+  const thresholdMetrics = computeMetrics(
+    p.labels,
+    truth,
+    rowsD.map((i) => thresholdDecision(p.kind, p.labels, sel.oof, thresholds, i * C)),
+  );
   return { rows: rowsD.length, thresholds, metrics, thresholdMetrics };
 }

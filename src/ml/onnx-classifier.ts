@@ -48,7 +48,10 @@ class OnnxClassifier implements LoadedClassifier {
         values: new ort.Tensor('float32', values, [B, K]),
       });
       const scores = result.scores!.data as Float32Array;
-      chunk.forEach((vi, r) => (out[vi] = toPrediction(this.card.kind, this.labels, this.card.thresholds, scores, r * this.labels.length)));
+      chunk.forEach(
+        (vi, r) =>
+          (out[vi] = toPrediction(this.card.kind, this.labels, this.card.thresholds, scores, r * this.labels.length)),
+      );
     }
     return out;
   }
@@ -58,20 +61,38 @@ class OnnxClassifier implements LoadedClassifier {
  * Builds a classifier from a model's bytes (e.g. downloaded from GCS). `source` names the model in errors
  * (a directory or gs:// prefix): problems are reported as `<source>/model.json: …` or `<source>/model.onnx: …`.
  */
-export async function classifierFromArtifacts(onnx: Uint8Array, modelJson: unknown, source: string): Promise<LoadedClassifier> {
+export async function classifierFromArtifacts(
+  onnx: Uint8Array,
+  modelJson: unknown,
+  source: string,
+): Promise<LoadedClassifier> {
   const card = parseModelJson(modelJson, `${source}/model.json`);
   if (sha256Hex(onnx) !== card.onnx.sha256) {
-    throw new ModelFileError(`${source}/model.onnx`, 'sha256 does not match model.json onnx.sha256 (corrupt or mismatched file)');
+    throw new ModelFileError(
+      `${source}/model.onnx`,
+      'sha256 does not match model.json onnx.sha256 (corrupt or mismatched file)',
+    );
   }
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(onnx, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1 });
+    session = await ort.InferenceSession.create(onnx, {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+    });
   } catch (err) {
     throw new ModelFileError(`${source}/model.onnx`, `onnxruntime cannot load it (${(err as Error).message})`);
   }
   const outDims = card.labels.length;
-  if (!session.inputNames.includes('indices') || !session.inputNames.includes('values') || !session.outputNames.includes('scores')) {
-    throw new ModelFileError(`${source}/model.onnx`, `graph inputs/outputs do not match model.json (want indices, values → scores for ${outDims} labels)`);
+  if (
+    !session.inputNames.includes('indices') ||
+    !session.inputNames.includes('values') ||
+    !session.outputNames.includes('scores')
+  ) {
+    throw new ModelFileError(
+      `${source}/model.onnx`,
+      `graph inputs/outputs do not match model.json (want indices, values → scores for ${outDims} labels)`,
+    );
   }
   return new OnnxClassifier(session, card, source);
 }

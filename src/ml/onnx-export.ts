@@ -35,7 +35,12 @@ function rawFloats(a: Float32Array): Uint8Array {
 }
 
 function int64Tensor(name: string, values: number[]) {
-  return onnx.TensorProto.create({ name, dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: values });
+  return onnx.TensorProto.create({
+    name,
+    dataType: onnx.TensorProto.DataType.INT64,
+    dims: [values.length],
+    int64Data: values,
+  });
 }
 
 function valueInfo(name: string, elemType: number, dims: (string | number)[]) {
@@ -46,7 +51,9 @@ function valueInfo(name: string, elemType: number, dims: (string | number)[]) {
         elemType,
         shape: onnx.TensorShapeProto.create({
           dim: dims.map((d) =>
-            typeof d === 'string' ? onnx.TensorShapeProto.Dimension.create({ dimParam: d }) : onnx.TensorShapeProto.Dimension.create({ dimValue: d }),
+            typeof d === 'string'
+              ? onnx.TensorShapeProto.Dimension.create({ dimParam: d })
+              : onnx.TensorShapeProto.Dimension.create({ dimValue: d }),
           ),
         }),
       }),
@@ -60,13 +67,40 @@ export function exportOnnx(model: ExportableModel): Uint8Array {
   if (model.W.length !== dim * C) throw new Error(`weight matrix has ${model.W.length} entries, expected ${dim}×${C}`);
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
   const nodes = [
-    onnx.NodeProto.create({ opType: 'Gather', input: [ONNX_WEIGHTS, ONNX_INPUT_INDICES], output: ['gathered'], name: 'gather', attribute: [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 })] }),
-    onnx.NodeProto.create({ opType: 'Unsqueeze', input: [ONNX_INPUT_VALUES, 'axis_k'], output: ['values_row'], name: 'unsqueeze' }),
-    onnx.NodeProto.create({ opType: 'MatMul', input: ['values_row', 'gathered'], output: ['weighted_sum'], name: 'matmul' }),
-    onnx.NodeProto.create({ opType: 'Squeeze', input: ['weighted_sum', 'axis_k'], output: ['summed'], name: 'squeeze' }),
+    onnx.NodeProto.create({
+      opType: 'Gather',
+      input: [ONNX_WEIGHTS, ONNX_INPUT_INDICES],
+      output: ['gathered'],
+      name: 'gather',
+      attribute: [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 })],
+    }),
+    onnx.NodeProto.create({
+      opType: 'Unsqueeze',
+      input: [ONNX_INPUT_VALUES, 'axis_k'],
+      output: ['values_row'],
+      name: 'unsqueeze',
+    }),
+    onnx.NodeProto.create({
+      opType: 'MatMul',
+      input: ['values_row', 'gathered'],
+      output: ['weighted_sum'],
+      name: 'matmul',
+    }),
+    onnx.NodeProto.create({
+      opType: 'Squeeze',
+      input: ['weighted_sum', 'axis_k'],
+      output: ['summed'],
+      name: 'squeeze',
+    }),
     onnx.NodeProto.create({ opType: 'Add', input: ['summed', ONNX_BIAS], output: ['logits'], name: 'add' }),
     model.kind === 'single'
-      ? onnx.NodeProto.create({ opType: 'Softmax', input: ['logits'], output: [ONNX_OUTPUT_SCORES], name: 'softmax', attribute: [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 })] })
+      ? onnx.NodeProto.create({
+          opType: 'Softmax',
+          input: ['logits'],
+          output: [ONNX_OUTPUT_SCORES],
+          name: 'softmax',
+          attribute: [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 })],
+        })
       : onnx.NodeProto.create({ opType: 'Sigmoid', input: ['logits'], output: [ONNX_OUTPUT_SCORES], name: 'sigmoid' }),
   ];
   const graph = onnx.GraphProto.create({
@@ -77,7 +111,10 @@ export function exportOnnx(model: ExportableModel): Uint8Array {
       onnx.TensorProto.create({ name: ONNX_BIAS, dataType: FLOAT, dims: [C], rawData: rawFloats(model.b) }),
       int64Tensor('axis_k', [1]),
     ],
-    input: [valueInfo(ONNX_INPUT_INDICES, onnx.TensorProto.DataType.INT32, ['batch', 'k']), valueInfo(ONNX_INPUT_VALUES, FLOAT, ['batch', 'k'])],
+    input: [
+      valueInfo(ONNX_INPUT_INDICES, onnx.TensorProto.DataType.INT32, ['batch', 'k']),
+      valueInfo(ONNX_INPUT_VALUES, FLOAT, ['batch', 'k']),
+    ],
     output: [valueInfo(ONNX_OUTPUT_SCORES, FLOAT, ['batch', C])],
   });
   const proto = onnx.ModelProto.create({
@@ -91,7 +128,12 @@ export function exportOnnx(model: ExportableModel): Uint8Array {
 }
 
 /** Reads the weights back out of an exported model (used by the TypeScript reference scorer). */
-export function readOnnxWeights(bytes: Uint8Array): { W: Float32Array; b: Float32Array; dims: number[]; kind: 'single' | 'multi' } {
+export function readOnnxWeights(bytes: Uint8Array): {
+  W: Float32Array;
+  b: Float32Array;
+  dims: number[];
+  kind: 'single' | 'multi';
+} {
   const model = onnx.ModelProto.decode(bytes);
   const init = model.graph?.initializer ?? [];
   const get = (name: string) => {

@@ -20,7 +20,12 @@ export function argmaxAt(scores: ArrayLike<number>, offset: number, n: number): 
  * can clear a low threshold (labels that are rarely confused get low ones) while the issue is plainly something
  * else: "crash on start" must never come out as `question` because `question` scored 0.22 against a 0.20 threshold.
  */
-export function predictedIndices(kind: ModelKind, scores: ArrayLike<number>, thresholds: readonly (number | null)[], offset = 0): number[] {
+export function predictedIndices(
+  kind: ModelKind,
+  scores: ArrayLike<number>,
+  thresholds: readonly (number | null)[],
+  offset = 0,
+): number[] {
   const n = thresholds.length;
   const clears = (c: number) => {
     const t = thresholds[c];
@@ -43,19 +48,37 @@ export function toPrediction(
   scores: ArrayLike<number>,
   offset = 0,
 ): Prediction {
-  const all: LabelScore[] = labels.map((label, c) => ({ label, score: scores[offset + c]!, threshold: thresholds[c] ?? null }));
+  const all: LabelScore[] = labels.map((label, c) => ({
+    label,
+    score: scores[offset + c]!,
+    threshold: thresholds[c] ?? null,
+  }));
   // Ties broken by label order so the output is deterministic.
-  const order = all.map((s, i) => ({ s, i })).sort((a, b) => b.s.score - a.s.score || a.i - b.i).map((x) => x.s);
+  const order = all
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => b.s.score - a.s.score || a.i - b.i)
+    .map((x) => x.s);
   return { scores: order, labels: predictedIndices(kind, scores, thresholds, offset).map((c) => labels[c]!) };
 }
 
 /** predictedIndices as label names: the labels the served model applies. */
-export function thresholdDecision(kind: ModelKind, labels: readonly string[], scores: ArrayLike<number>, thresholds: readonly (number | null)[], offset = 0): string[] {
+export function thresholdDecision(
+  kind: ModelKind,
+  labels: readonly string[],
+  scores: ArrayLike<number>,
+  thresholds: readonly (number | null)[],
+  offset = 0,
+): string[] {
   return predictedIndices(kind, scores, thresholds, offset).map((c) => labels[c]!);
 }
 
 /** Argmax for single-label, score ≥ 0.5 for multi-label: the threshold-free decision that compares CV candidates. */
-export function plainDecision(kind: ModelKind, labels: readonly string[], scores: ArrayLike<number>, offset: number): string[] {
+export function plainDecision(
+  kind: ModelKind,
+  labels: readonly string[],
+  scores: ArrayLike<number>,
+  offset: number,
+): string[] {
   const C = labels.length;
   if (kind === 'single') return [labels[argmaxAt(scores, offset, C)]!];
   const out: string[] = [];

@@ -17,7 +17,8 @@ export class ReferenceScorer {
     private readonly W: Float32Array,
     private readonly b: Float32Array,
   ) {
-    if (W.length !== card.featurizer.dim * card.labels.length) throw new Error('weight matrix does not match dim × labels');
+    if (W.length !== card.featurizer.dim * card.labels.length)
+      throw new Error('weight matrix does not match dim × labels');
   }
 
   scoreVector(v: SparseVector): Float64Array {
@@ -36,7 +37,8 @@ export class ReferenceScorer {
 /** Reference scorer over a model's artifacts (bytes of model.onnx, parsed model.json). */
 export function referenceScorerFromArtifacts(onnx: Uint8Array, modelJson: unknown, source: string): ReferenceScorer {
   const card = parseModelJson(modelJson, `${source}/model.json`);
-  if (sha256Hex(onnx) !== card.onnx.sha256) throw new ModelFileError(`${source}/model.onnx`, 'sha256 does not match model.json (corrupt or mismatched file)');
+  if (sha256Hex(onnx) !== card.onnx.sha256)
+    throw new ModelFileError(`${source}/model.onnx`, 'sha256 does not match model.json (corrupt or mismatched file)');
   let weights;
   try {
     weights = readOnnxWeights(onnx);

@@ -28,7 +28,7 @@ export function prCurve(rows: readonly ScoredRow[], label: string): PrPoint[] {
   const out: PrPoint[] = [];
   let tp = 0;
   let fp = 0;
-  for (let i = 0; i < pts.length; ) {
+  for (let i = 0; i < pts.length;) {
     const s = pts[i]!.s;
     while (i < pts.length && pts[i]!.s === s) {
       if (pts[i]!.y) tp++;
@@ -75,7 +75,10 @@ function pointAt(points: readonly PrPoint[], threshold: number): PrPoint | undef
 
 export async function prPlotSvg(label: string, points: PrPoint[], marked?: MarkedThreshold): Promise<string> {
   // A threshold above every score predicts nothing: recall 0, drawn at the top left.
-  const chosen = marked?.threshold != null ? (pointAt(points, marked.threshold) ?? { threshold: marked.threshold, recall: 0, precision: 1 }) : undefined;
+  const chosen =
+    marked?.threshold != null
+      ? (pointAt(points, marked.threshold) ?? { threshold: marked.threshold, recall: 0, precision: 1 })
+      : undefined;
   const target = `precision target ${DEFAULT_PRECISION_TARGET}`;
   const spec: vegaLite.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -95,22 +98,48 @@ export async function prPlotSvg(label: string, points: PrPoint[], marked?: Marke
       {
         data: { values: [{ p: DEFAULT_PRECISION_TARGET, text: target }] },
         layer: [
-          { mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { y: { field: 'p', type: 'quantitative' } } },
+          {
+            mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
+            encoding: { y: { field: 'p', type: 'quantitative' } },
+          },
           {
             mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: 'gray' },
-            encoding: { x: { datum: 0, type: 'quantitative' }, y: { field: 'p', type: 'quantitative' }, text: { field: 'text' } },
+            encoding: {
+              x: { datum: 0, type: 'quantitative' },
+              y: { field: 'p', type: 'quantitative' },
+              text: { field: 'text' },
+            },
           },
         ],
       },
       ...(chosen && marked
         ? [
             {
-              data: { values: [{ ...chosen, text: `${marked.source === 'model' ? 'threshold' : 'rule threshold'} ${marked.threshold!.toFixed(3)}${chosen.recall === 0 ? ' (above every score)' : ''}` }] },
+              data: {
+                values: [
+                  {
+                    ...chosen,
+                    text: `${marked.source === 'model' ? 'threshold' : 'rule threshold'} ${marked.threshold!.toFixed(3)}${chosen.recall === 0 ? ' (above every score)' : ''}`,
+                  },
+                ],
+              },
               layer: [
                 { mark: { type: 'point' as const, shape: 'diamond', size: 120, filled: true, color: 'firebrick' } },
-                { mark: { type: 'text' as const, align: (chosen.recall < 0.5 ? 'left' : 'right') as 'left' | 'right', dx: chosen.recall < 0.5 ? 8 : -8, dy: 12, color: 'firebrick' }, encoding: { text: { field: 'text' } } },
+                {
+                  mark: {
+                    type: 'text' as const,
+                    align: (chosen.recall < 0.5 ? 'left' : 'right') as 'left' | 'right',
+                    dx: chosen.recall < 0.5 ? 8 : -8,
+                    dy: 12,
+                    color: 'firebrick',
+                  },
+                  encoding: { text: { field: 'text' } },
+                },
               ],
-              encoding: { x: { field: 'recall', type: 'quantitative' as const }, y: { field: 'precision', type: 'quantitative' as const } },
+              encoding: {
+                x: { field: 'recall', type: 'quantitative' as const },
+                y: { field: 'precision', type: 'quantitative' as const },
+              },
             },
           ]
         : []),
@@ -133,7 +162,12 @@ function pct(x: number): string {
   return x.toFixed(3);
 }
 
-export async function writeEvalReport(dir: string, report: EvalReport, scored: readonly ScoredRow[], meta: { command: string; dataHash?: string }): Promise<string[]> {
+export async function writeEvalReport(
+  dir: string,
+  report: EvalReport,
+  scored: readonly ScoredRow[],
+  meta: { command: string; dataHash?: string },
+): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const labels = [...new Set(scored.flatMap((r) => r.labels))].sort();
   const written: string[] = [];
@@ -153,17 +187,29 @@ export async function writeEvalReport(dir: string, report: EvalReport, scored: r
     '',
     '| label | precision | recall | F1 | support |',
     '|---|---|---|---|---|',
-    ...Object.entries(report.perLabel).map(([l, m]) => `| ${l} | ${pct(m.precision)} | ${pct(m.recall)} | ${pct(m.f1)} | ${m.support} |`),
+    ...Object.entries(report.perLabel).map(
+      ([l, m]) => `| ${l} | ${pct(m.precision)} | ${pct(m.recall)} | ${pct(m.f1)} | ${m.support} |`,
+    ),
     '',
   ];
   if (Object.keys(report.repos).length > 1) {
     md.push('## Per repo', '', '| repo | macro-F1 | accuracy | n |', '|---|---|---|---|');
-    for (const [repo, g] of Object.entries(report.repos)) md.push(`| ${repo} | ${pct(g.macroF1)} | ${pct(g.accuracy)} | ${g.n} |`);
+    for (const [repo, g] of Object.entries(report.repos))
+      md.push(`| ${repo} | ${pct(g.macroF1)} | ${pct(g.accuracy)} | ${g.n} |`);
     md.push('');
   }
-  md.push('## Thresholds', '', `Rule: per label, the threshold with the highest recall among those with precision ≥ ${DEFAULT_PRECISION_TARGET} on held-out folds; \`never\` = the label cannot reach that precision and is never predicted.`, '');
+  md.push(
+    '## Thresholds',
+    '',
+    `Rule: per label, the threshold with the highest recall among those with precision ≥ ${DEFAULT_PRECISION_TARGET} on held-out folds; \`never\` = the label cannot reach that precision and is never predicted.`,
+    '',
+  );
   for (const [name, m] of Object.entries(report.models ?? {})) {
-    md.push(`- ${name === '*' ? 'model' : name}: ${Object.entries(m.thresholds).map(([l, t]) => `${l} ${t === null ? 'never' : t.toFixed(3)}`).join(', ')}${m.lambda ? ` (λ ${m.lambda})` : ''}`);
+    md.push(
+      `- ${name === '*' ? 'model' : name}: ${Object.entries(m.thresholds)
+        .map(([l, t]) => `${l} ${t === null ? 'never' : t.toFixed(3)}`)
+        .join(', ')}${m.lambda ? ` (λ ${m.lambda})` : ''}`,
+    );
   }
   const marks = new Map(labels.map((l) => [l, markedThreshold(scored, l)]));
   if (!report.models || Object.keys(report.models).length === 0) {
@@ -176,7 +222,12 @@ export async function writeEvalReport(dir: string, report: EvalReport, scored: r
   }
   md.push('');
   if (report.unknownLabelCount > 0) {
-    md.push(`Unknown test labels (never predictable): ${Object.entries(report.unknownLabels).map(([l, n]) => `${l} ×${n}`).join(', ')}.`, '');
+    md.push(
+      `Unknown test labels (never predictable): ${Object.entries(report.unknownLabels)
+        .map(([l, n]) => `${l} ×${n}`)
+        .join(', ')}.`,
+      '',
+    );
   }
   if (meta.dataHash) md.push(`Training data hash (sha256): \`${meta.dataHash}\``, '');
   md.push('## Precision-recall', '');

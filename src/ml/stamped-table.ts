@@ -35,7 +35,11 @@ export abstract class StampedTable {
   }
 
   /** Doubles the table: `allocate` makes the subclass's new arrays, `move` copies one entry to its new slot. */
-  protected rehash(allocate: (size: number) => void, hashAt: (oldSlot: number) => number, move: (oldSlot: number, newSlot: number) => void): void {
+  protected rehash(
+    allocate: (size: number) => void,
+    hashAt: (oldSlot: number) => number,
+    move: (oldSlot: number, newSlot: number) => void,
+  ): void {
     const oldUsed = this.used.subarray(0, this.n);
     const size = this.stamp.length * 2;
     allocate(size);

@@ -5,14 +5,18 @@
  */
 export const DEFAULT_PRECISION_TARGET = 0.7;
 
-export function chooseThreshold(scores: ArrayLike<number>, truth: ArrayLike<boolean | number>, precisionTarget = DEFAULT_PRECISION_TARGET): number | null {
+export function chooseThreshold(
+  scores: ArrayLike<number>,
+  truth: ArrayLike<boolean | number>,
+  precisionTarget = DEFAULT_PRECISION_TARGET,
+): number | null {
   const n = scores.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
   let tp = 0;
   let fp = 0;
   let bestTp = 0;
   let best: number | null = null;
-  for (let r = 0; r < n; ) {
+  for (let r = 0; r < n;) {
     const s = scores[order[r]!]!;
     // Consume all rows tied at this score: a threshold cannot separate them.
     while (r < n && scores[order[r]!] === s) {

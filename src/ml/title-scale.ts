@@ -37,7 +37,10 @@ const REST_GROUPS = [GROUP_BODY_WORDS, GROUP_BODY_CHARS, GROUP_HEADINGS, GROUP_M
  * Featurizes every row by group and builds the title/rest Gram matrices under the settings' group weights. Rows may
  * be any title/body documents (grouped-cv.ts passes the rows and their training copies).
  */
-export function titleRestGrams(rows: readonly Pick<LabeledIssue, 'title' | 'body'>[], settings: FeaturizerSettings): TitleParts {
+export function titleRestGrams(
+  rows: readonly Pick<LabeledIssue, 'title' | 'body'>[],
+  settings: FeaturizerSettings,
+): TitleParts {
   const gw = groupWeights(settings.weights);
   const title: SparseVector[] = [];
   const rest: SparseVector[] = [];
@@ -47,7 +50,12 @@ export function titleRestGrams(rows: readonly Pick<LabeledIssue, 'title' | 'body
     rest.push(mergeScaled(REST_GROUPS.map((g) => ({ v: groups[g]!, w: gw[g]! }))));
   }
   const sq = (v: SparseVector) => v.values.reduce((a, x) => a + x * x, 0);
-  return { Kt: gramMatrix(title), Kr: gramMatrix(rest), Nt: Float64Array.from(title, sq), Nr: Float64Array.from(rest, sq) };
+  return {
+    Kt: gramMatrix(title),
+    Kr: gramMatrix(rest),
+    Nt: Float64Array.from(title, sq),
+    Nr: Float64Array.from(rest, sq),
+  };
 }
 
 /** Gram matrix of the rows' normalised vectors with title weights × t (no domain copies: see boostDomains). */
@@ -60,6 +68,7 @@ export function combineTitleGram(parts: TitleParts, t: number): Float64Array {
     return norm > 0 ? 1 / Math.sqrt(norm) : 0;
   });
   const K = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) K[i * n + j] = (t2 * Kt[i * n + j]! + Kr[i * n + j]!) * inv[i]! * inv[j]!;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) K[i * n + j] = (t2 * Kt[i * n + j]! + Kr[i * n + j]!) * inv[i]! * inv[j]!;
   return K;
 }

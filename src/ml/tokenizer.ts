@@ -65,7 +65,11 @@ class WordTable extends StampedTable {
         this.occupy(slot);
         return;
       }
-      if (this.hashes[slot] === hash && this.lens[slot] === len && sameChars(text, this.starts[slot]!, start, len < 0 ? -len : len)) {
+      if (
+        this.hashes[slot] === hash &&
+        this.lens[slot] === len &&
+        sameChars(text, this.starts[slot]!, start, len < 0 ? -len : len)
+      ) {
         this.counts[slot]!++;
         return;
       }
@@ -206,7 +210,18 @@ export function emitText(
   }
   for (let u = 0; u < wordTable.n; u++) {
     const slot = wordTable.used[u]!;
-    emitCharNgrams(s, text, wordTable.starts[slot]!, wordTable.lens[slot]!, wordTable.counts[slot]!, nsChar, groupChars, charMin, charMax, mask);
+    emitCharNgrams(
+      s,
+      text,
+      wordTable.starts[slot]!,
+      wordTable.lens[slot]!,
+      wordTable.counts[slot]!,
+      nsChar,
+      groupChars,
+      charMin,
+      charMax,
+      mask,
+    );
   }
   return words === 0 ? 0 : firstWordHash;
 }

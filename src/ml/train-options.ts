@@ -8,7 +8,9 @@
 import { checkFeaturizerSettings, DEFAULT_FEATURIZER_SETTINGS, type FeaturizerSettings } from './featurizer-settings';
 
 export interface TrainOptions {
-  featurizer?: Partial<Omit<FeaturizerSettings, 'weights' | 'version'>> & { weights?: Partial<FeaturizerSettings['weights']> };
+  featurizer?: Partial<Omit<FeaturizerSettings, 'weights' | 'version'>> & {
+    weights?: Partial<FeaturizerSettings['weights']>;
+  };
   /** L2 strengths tried by internal CV (penalty λ/2·‖W‖² on the mean loss). */
   lambdas?: number[];
   /** Internal CV folds for λ and thresholds. */

@@ -48,7 +48,13 @@ export interface TrainedModel {
 }
 
 /** Domain d's model: its dense weights, and thresholds and metrics from the selection's out-of-fold scores. */
-function finishModel(p: Prepared & { dropped: Record<string, number> }, sel: Selection & Partial<RepoSelectionExtras>, d: number, opts: TrainOptions, hash: string): TrainedModel {
+function finishModel(
+  p: Prepared & { dropped: Record<string, number> },
+  sel: Selection & Partial<RepoSelectionExtras>,
+  d: number,
+  opts: TrainOptions,
+  hash: string,
+): TrainedModel {
   const h = heldOut(p, sel, d, opts);
   const dense = sel.dense[d]!;
   return {
@@ -104,7 +110,9 @@ export function trainPerRepo(rows: readonly LabeledIssue[], opts: TrainOptions =
   const repos = [...byRepo.keys()].sort();
   const out = new Map<string, TrainedModel>();
   const domainWeight = opts.domainWeight ?? 1;
-  const labelSets = new Set(repos.map((r) => [...new Set(byRepo.get(r)!.flatMap((x) => x.labels))].sort().join('\u0000')));
+  const labelSets = new Set(
+    repos.map((r) => [...new Set(byRepo.get(r)!.flatMap((x) => x.labels))].sort().join('\u0000')),
+  );
   if (repos.length > 1 && domainWeight > 0 && labelSets.size === 1) {
     const settings = resolveFeaturizer(opts.featurizer);
     const p = prepare(rows, opts, true);
@@ -117,7 +125,10 @@ export function trainPerRepo(rows: readonly LabeledIssue[], opts: TrainOptions =
   }
   for (const repo of repos) {
     const warn = opts.onWarning;
-    out.set(repo, trainModel(byRepo.get(repo)!, { ...opts, onWarning: warn ? (m) => warn(`${repo}: ${m}`) : undefined }));
+    out.set(
+      repo,
+      trainModel(byRepo.get(repo)!, { ...opts, onWarning: warn ? (m) => warn(`${repo}: ${m}`) : undefined }),
+    );
   }
   return out;
 }

@@ -19,8 +19,16 @@ export interface TrainingProvenance {
 const f3 = (x: number): string => x.toFixed(3);
 
 export function trainingCardMarkdown(card: ModelCard, p: TrainingProvenance): string {
-  const repos = Object.keys(p.repos).filter((r) => r !== '').sort();
-  const scope = card.training.domain ?? (repos.length === 1 ? repos[0]! : repos.length > 1 ? `${repos.length} repos (${repos.join(', ')})` : 'the repos of its data');
+  const repos = Object.keys(p.repos)
+    .filter((r) => r !== '')
+    .sort();
+  const scope =
+    card.training.domain ??
+    (repos.length === 1
+      ? repos[0]!
+      : repos.length > 1
+        ? `${repos.length} repos (${repos.join(', ')})`
+        : 'the repos of its data');
   const chosen = card.metrics.decision === 'thresholds' ? card.metrics.withThresholds : card.metrics.heldOut;
   const dropped = Object.entries(card.training.droppedLabels);
   const md = [
@@ -36,7 +44,10 @@ export function trainingCardMarkdown(card: ModelCard, p: TrainingProvenance): st
     '',
     `- File: \`${p.dataFile}\` (sha256 of the file \`${p.fileSha256}\`)`,
     `- Rows used: ${card.training.rows} (sha256 of the canonical rows \`${card.training.dataHash}\`, the \`training.dataHash\` of model.json)`,
-    `- Repos: ${Object.entries(p.repos).sort().map(([r, n]) => `${r || '(no repo)'} ${n}`).join(', ')}`,
+    `- Repos: ${Object.entries(p.repos)
+      .sort()
+      .map(([r, n]) => `${r || '(no repo)'} ${n}`)
+      .join(', ')}`,
     `- Labels dropped (too few examples): ${dropped.length ? dropped.map(([l, n]) => `${l} ×${n}`).join(', ') : 'none'}`,
     '',
     '## Training',
@@ -57,7 +68,9 @@ export function trainingCardMarkdown(card: ModelCard, p: TrainingProvenance): st
       return `| ${l} | ${m ? `${f3(m.precision)} | ${f3(m.recall)} | ${f3(m.f1)} | ${m.support}` : '– | – | – | –'} | ${t === null || t === undefined ? 'never' : f3(t)} |`;
     }),
     '',
-    card.neverPredicted.length ? `Never predicted (no threshold reaches the precision target): ${card.neverPredicted.join(', ')}.` : 'Every label can be predicted.',
+    card.neverPredicted.length
+      ? `Never predicted (no threshold reaches the precision target): ${card.neverPredicted.join(', ')}.`
+      : 'Every label can be predicted.',
     '',
   ];
   return md.join('\n');

@@ -12,7 +12,14 @@ import { gramMatrix } from './kernel-fit';
 import type { ModelKind, Targets } from './linear';
 import type { SparseVector } from './sparse-vector';
 import { titleRestGrams, type TitleParts } from './title-scale';
-import { DEFAULT_MIN_EXAMPLES, DEFAULT_TITLE_SCALES, resolveFeaturizer, type ClassWeight, type TrainLoss, type TrainOptions } from './train-options';
+import {
+  DEFAULT_MIN_EXAMPLES,
+  DEFAULT_TITLE_SCALES,
+  resolveFeaturizer,
+  type ClassWeight,
+  type TrainLoss,
+  type TrainOptions,
+} from './train-options';
 
 export interface Prepared {
   rows: LabeledIssue[];
@@ -47,7 +54,9 @@ function selectLabels(rows: LabeledIssue[], minExamples: number, warn: (m: strin
     } else labels.push(l);
   }
   const keep = new Set(labels);
-  const kept = rows.map((r) => ({ ...r, labels: r.labels.filter((l) => keep.has(l)) })).filter((r) => r.labels.length > 0);
+  const kept = rows
+    .map((r) => ({ ...r, labels: r.labels.filter((l) => keep.has(l)) }))
+    .filter((r) => r.labels.length > 0);
   if (kept.length < rows.length) warn(`${rows.length - kept.length} row(s) have no usable label and were skipped`);
   const kind: ModelKind = kept.every((r) => r.labels.length === 1) ? 'single' : 'multi';
   return { rows: kept, labels, kind, dropped };
@@ -81,7 +90,11 @@ export function boostDomains(K: Float64Array, domainOf: Int32Array, domainWeight
 }
 
 /** Prepares rows for training; `pooled` = one problem over all repos with repo-specific feature copies. */
-export function prepare(rowsIn: readonly LabeledIssue[], opts: TrainOptions, pooled: boolean): Prepared & { dropped: Record<string, number> } {
+export function prepare(
+  rowsIn: readonly LabeledIssue[],
+  opts: TrainOptions,
+  pooled: boolean,
+): Prepared & { dropped: Record<string, number> } {
   const domainWeight = pooled ? (opts.domainWeight ?? 1) : 0;
   const warn = opts.onWarning ?? (() => {});
   const minExamples = opts.minExamples ?? DEFAULT_MIN_EXAMPLES;

@@ -64,7 +64,8 @@ export async function openRowWriter(path: string): Promise<RowWriter> {
   if (ext === '.csv') await put(`${CSV_COLUMNS.join(',')}\n`);
   return {
     write: (row) => put(`${ext === '.csv' ? csvLine(row) : JSON.stringify(row)}\n`),
-    close: () => new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve()))),
   };
 }
 

@@ -25,7 +25,11 @@ export interface CliGitHubOptions {
 const CLI_DEFAULTS = { throttle: { enabled: false }, retry: { doNotRetry: [400, 401, 403, 404, 422, 429, 451] } };
 
 /** A client for a token, or for none (public data at the unauthenticated rate limit); `baseUrl` for GHE. */
-export function tokenOctokit(token: string | undefined, baseUrl: string | undefined, rateLimit: RateLimitOptions = {}): GitHubClient {
+export function tokenOctokit(
+  token: string | undefined,
+  baseUrl: string | undefined,
+  rateLimit: RateLimitOptions = {},
+): GitHubClient {
   const Octokit = ProbotOctokit.defaults({ ...CLI_DEFAULTS, ...(baseUrl ? { baseUrl } : {}) });
   const octokit: GitHubClient = token ? new Octokit({ auth: { token } }) : new Octokit();
   guardRateLimit(octokit, rateLimit);
@@ -47,7 +51,8 @@ export async function cliGitHub(owner: string, repo: string, opts: CliGitHubOpti
   const baseUrl = env.GITHUB_API_URL || undefined;
   const rateLimit = { ...(opts.sleep ? { sleep: opts.sleep } : {}), ...(opts.logger ? { logger: opts.logger } : {}) };
   if (env.GITHUB_TOKEN) return { octokit: tokenOctokit(env.GITHUB_TOKEN, baseUrl, rateLimit), botLogin: null };
-  if (!env.APP_ID) throw new Error('set GITHUB_TOKEN, or APP_ID with PRIVATE_KEY (or PRIVATE_KEY_PATH) for the app installation');
+  if (!env.APP_ID)
+    throw new Error('set GITHUB_TOKEN, or APP_ID with PRIVATE_KEY (or PRIVATE_KEY_PATH) for the app installation');
   const factory = createOctokitFactory(appCredentialsFromEnv(env), { octokitDefaults: CLI_DEFAULTS });
   const octokit: GitHubClient = env.INSTALLATION_ID
     ? await factory.installation(Number(env.INSTALLATION_ID))

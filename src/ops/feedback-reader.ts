@@ -39,7 +39,12 @@ function actorOf(a: RestActor | null): Actor | null {
   return a ? { login: a.login, type: a.type } : null;
 }
 
-export async function readLabelEvents(octokit: GitHubClient, owner: string, repo: string, number: number): Promise<LabelEvent[]> {
+export async function readLabelEvents(
+  octokit: GitHubClient,
+  owner: string,
+  repo: string,
+  number: number,
+): Promise<LabelEvent[]> {
   const events: LabelEvent[] = [];
   for await (const page of octokit.paginate.iterator('GET /repos/{owner}/{repo}/issues/{issue_number}/events', {
     owner,
@@ -78,12 +83,15 @@ export async function readCommentReactions(
   }
   if (!comment) return null;
   const counts: ReactionCounts = { up: 0, down: 0 };
-  for await (const page of octokit.paginate.iterator('GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions', {
-    owner,
-    repo,
-    comment_id: comment.id,
-    per_page: 100,
-  })) {
+  for await (const page of octokit.paginate.iterator(
+    'GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions',
+    {
+      owner,
+      repo,
+      comment_id: comment.id,
+      per_page: 100,
+    },
+  )) {
     for (const r of page.data as unknown as RestReaction[]) {
       if (!r.user || r.user.type === 'Bot' || isBot(actorOf(r.user))) continue;
       if (r.content === '+1') counts.up++;

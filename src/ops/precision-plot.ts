@@ -67,7 +67,11 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** File-system-safe, stable name: `area/ui` → `precision-area-ui.svg`. */
 export function plotFileName(label: string): string {
-  const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'label';
+  const slug =
+    label
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'label';
   return `precision-${slug}.svg`;
 }
 

@@ -35,7 +35,11 @@ export function createProgress(opts: ProgressOptions): Progress {
 
 function terminalBar(opts: ProgressOptions, stream: NodeJS.WriteStream): Progress {
   const bar = new cliProgress.SingleBar(
-    { format: `${opts.label} [{bar}] {value}/{total} {percentage}% | eta {eta_formatted} | {note}`, stream, hideCursor: true },
+    {
+      format: `${opts.label} [{bar}] {value}/{total} {percentage}% | eta {eta_formatted} | {note}`,
+      stream,
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let done = opts.start ?? 0;

@@ -103,9 +103,7 @@ async function shadowSection(
 ): Promise<ShadowSection> {
   const parsed = parseShadowLog(opts.shadowLog ?? '');
   const repoName = `${opts.owner}/${opts.repo}`.toLowerCase();
-  const predictions = parsed.predictions.filter(
-    (p) => p.repo === repoName && (!since || !p.at || p.at >= since),
-  );
+  const predictions = parsed.predictions.filter((p) => p.repo === repoName && (!since || !p.at || p.at >= since));
   const known = new Map(snapshots.map((s) => [s.number, s]));
   const truth = new Map<number, IssueTruth>();
   const truthOf = (snap: { labels: string[]; events: IssueSnapshot['events'] }): IssueTruth => {
@@ -173,7 +171,14 @@ export function renderReport(r: LiveReport): string {
           `${m.issuesMissing} missing`,
         renderTable(
           ['label', 'tp', 'fp', 'fn', 'precision', 'recall'],
-          m.labels.map((l) => [l.label, String(l.tp), String(l.fp), String(l.fn), fmtRatio(l.precision), fmtRatio(l.recall)]),
+          m.labels.map((l) => [
+            l.label,
+            String(l.tp),
+            String(l.fp),
+            String(l.fn),
+            fmtRatio(l.precision),
+            fmtRatio(l.recall),
+          ]),
         ),
       );
     }

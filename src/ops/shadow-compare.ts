@@ -41,15 +41,16 @@ function pick(obj: Record<string, unknown>, ...keys: string[]): unknown {
 function normaliseLine(raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null) return raw;
   const outer = raw as Record<string, unknown>;
-  const inner = (typeof outer.jsonPayload === 'object' && outer.jsonPayload !== null
-    ? outer.jsonPayload
-    : outer) as Record<string, unknown>;
-  const prediction = (typeof inner.prediction === 'object' && inner.prediction !== null
-    ? inner.prediction
-    : {}) as Record<string, unknown>;
-  const decision = (typeof inner.decision === 'object' && inner.decision !== null
-    ? inner.decision
-    : {}) as Record<string, unknown>;
+  const inner = (
+    typeof outer.jsonPayload === 'object' && outer.jsonPayload !== null ? outer.jsonPayload : outer
+  ) as Record<string, unknown>;
+  const prediction = (
+    typeof inner.prediction === 'object' && inner.prediction !== null ? inner.prediction : {}
+  ) as Record<string, unknown>;
+  const decision = (typeof inner.decision === 'object' && inner.decision !== null ? inner.decision : {}) as Record<
+    string,
+    unknown
+  >;
   return {
     repo: pick(inner, 'repo', 'repository', 'repo_full_name'),
     issue: pick(inner, 'issue', 'issue_number', 'issueNumber', 'number'),
@@ -67,9 +68,9 @@ function normaliseLine(raw: unknown): unknown {
 function isShadow(raw: unknown): boolean {
   if (typeof raw !== 'object' || raw === null) return false;
   const outer = raw as Record<string, unknown>;
-  const inner = (typeof outer.jsonPayload === 'object' && outer.jsonPayload !== null
-    ? outer.jsonPayload
-    : outer) as Record<string, unknown>;
+  const inner = (
+    typeof outer.jsonPayload === 'object' && outer.jsonPayload !== null ? outer.jsonPayload : outer
+  ) as Record<string, unknown>;
   const mode = inner.mode ?? (inner.decision as Record<string, unknown> | undefined)?.mode;
   return mode === undefined || mode === 'shadow';
 }

@@ -76,8 +76,21 @@ export class PubSubPublisher implements IssuePublisher {
       timer = setTimeout(() => reject(new Error(`publish timed out after ${Math.round(ms)} ms`)), ms);
     });
     try {
-      const id = await Promise.race([this.topic.publishMessage({ data, attributes: messageAttributes(valid) }), timeout]);
-      this.log.info({ delivery_id: valid.delivery_id, repo: `${valid.repo.owner}/${valid.repo.name}`, issue: valid.issue.number, message_id: id, mode: valid.cohort.mode, model: valid.model }, 'forwarded issue');
+      const id = await Promise.race([
+        this.topic.publishMessage({ data, attributes: messageAttributes(valid) }),
+        timeout,
+      ]);
+      this.log.info(
+        {
+          delivery_id: valid.delivery_id,
+          repo: `${valid.repo.owner}/${valid.repo.name}`,
+          issue: valid.issue.number,
+          message_id: id,
+          mode: valid.cohort.mode,
+          model: valid.model,
+        },
+        'forwarded issue',
+      );
       return id;
     } finally {
       clearTimeout(timer);

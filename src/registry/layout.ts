@@ -14,9 +14,7 @@
  * Versions are written once and never overwritten; only the pointer moves.
  */
 export type ModelScope =
-  | { kind: 'repo'; owner: string; repo: string }
-  | { kind: 'org'; owner: string }
-  | { kind: 'universal' };
+  { kind: 'repo'; owner: string; repo: string } | { kind: 'org'; owner: string } | { kind: 'universal' };
 
 export const MODELS_ROOT = 'models';
 export const ORG_DIR = '_org';
@@ -29,7 +27,8 @@ function segment(name: string): string {
   const s = name.toLowerCase();
   // GitHub caps owner names at 39 and repo names at 100 characters; a longer one (a forged message) would make a GCS
   // path beyond request-line limits, which was seen to hang the storage request instead of failing it.
-  if (s.length > 100 || !/^[a-z0-9._-]+$/.test(s) || s === '.' || s === '..') throw new Error(`invalid owner/repo name for a model path: ${name.slice(0, 120)}`);
+  if (s.length > 100 || !/^[a-z0-9._-]+$/.test(s) || s === '.' || s === '..')
+    throw new Error(`invalid owner/repo name for a model path: ${name.slice(0, 120)}`);
   return s;
 }
 

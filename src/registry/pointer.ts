@@ -16,6 +16,7 @@ export function parsePointer(text: string, where: string): ModelPointer {
     throw new Error(`${where}: pointer is not JSON`);
   }
   const parsed = pointerSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${where}: invalid pointer: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`${where}: invalid pointer: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   return parsed.data;
 }

@@ -14,7 +14,10 @@ export class PublishRefusedError extends Error {
   override readonly name = 'PublishRefusedError';
 }
 
-type Store = Pick<GcsModelStore, 'readPointer' | 'readModelJson' | 'listVersions' | 'uploadVersion' | 'writePointer' | 'bucketName'>;
+type Store = Pick<
+  GcsModelStore,
+  'readPointer' | 'readModelJson' | 'listVersions' | 'uploadVersion' | 'writePointer' | 'bucketName'
+>;
 
 /**
  * The held-out score a model.json reports: the out-of-fold macro-F1 of the decision rule the model uses
@@ -61,7 +64,9 @@ async function readModelFile(dir: string, name: string): Promise<Buffer> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
     const what = existsSync(dir) ? `${dir} has no ${name}` : `${dir} does not exist`;
-    throw new PublishRefusedError(`${what}: give the directory \`label-bot train --out\` wrote (model.onnx + model.json)`);
+    throw new PublishRefusedError(
+      `${what}: give the directory \`label-bot train --out\` wrote (model.onnx + model.json)`,
+    );
   }
 }
 
@@ -85,10 +90,19 @@ export async function publishModel(opts: PublishOptions): Promise<PublishResult>
   const location = `gs://${store.bucketName}/${pointerPath(scope)}`;
   const same = await identicalVersion(store, scope, hash, modelJson);
   if (same && same === current?.pointer.version) {
-    return { version: same, previous: current.pointer.previous ?? null, score, previousScore: score, location, unchanged: true };
+    return {
+      version: same,
+      previous: current.pointer.previous ?? null,
+      score,
+      previousScore: score,
+      location,
+      unchanged: true,
+    };
   }
   if (same) {
-    throw new PublishRefusedError(`this model is already published as ${same} (not current); to make it current: label-bot rollback ${scopeKey(scope)} --to ${same}`);
+    throw new PublishRefusedError(
+      `this model is already published as ${same} (not current); to make it current: label-bot rollback ${scopeKey(scope)} --to ${same}`,
+    );
   }
   let previousScore: number | null = null;
   if (current) {
@@ -110,12 +124,18 @@ export async function publishModel(opts: PublishOptions): Promise<PublishResult>
   const now = opts.now ?? new Date();
   const version = newVersionName(now, hash);
   await store.uploadVersion(scope, version, { onnx, modelJson: Buffer.from(jsonText) });
-  const pointer: ModelPointer = { version, published_at: now.toISOString(), ...(current ? { previous: current.pointer.version } : {}) };
+  const pointer: ModelPointer = {
+    version,
+    published_at: now.toISOString(),
+    ...(current ? { previous: current.pointer.version } : {}),
+  };
   try {
     await store.writePointer(scope, pointer, current ? current.generation : 0);
   } catch (err) {
     if (isPreconditionFailed(err)) {
-      throw new PublishRefusedError(`the pointer of ${scopeKey(scope)} moved while publishing (concurrent publish?); ${version} was uploaded but is not current — re-run`);
+      throw new PublishRefusedError(
+        `the pointer of ${scopeKey(scope)} moved while publishing (concurrent publish?); ${version} was uploaded but is not current — re-run`,
+      );
     }
     throw err;
   }
@@ -132,7 +152,12 @@ export async function publishModel(opts: PublishOptions): Promise<PublishResult>
  * A version of the scope with the same files: its name ends in the first 8 hex digits of the files' hash (see
  * newVersionName), and its model.json is the same document (which, for trained models, names model.onnx's sha256).
  */
-async function identicalVersion(store: Store, scope: ModelScope, hash: string, modelJson: unknown): Promise<string | null> {
+async function identicalVersion(
+  store: Store,
+  scope: ModelScope,
+  hash: string,
+  modelJson: unknown,
+): Promise<string | null> {
   const candidates = (await store.listVersions(scope)).filter((v) => v.endsWith(`-${hash.slice(0, 8)}`));
   for (const v of candidates.reverse()) {
     if (isDeepStrictEqual(await store.readModelJson(scope, v), modelJson)) return v;
@@ -162,7 +187,10 @@ export async function rollbackModel(opts: RollbackOptions): Promise<RollbackResu
   const current = await store.readPointer(scope);
   if (!current) throw new PublishRefusedError(`${scopeKey(scope)} has no published model to roll back`);
   const target = opts.to ?? current.pointer.previous;
-  if (!target) throw new PublishRefusedError(`${scopeKey(scope)}@${current.pointer.version} has no previous version; pass --to VERSION`);
+  if (!target)
+    throw new PublishRefusedError(
+      `${scopeKey(scope)}@${current.pointer.version} has no previous version; pass --to VERSION`,
+    );
   if (target === current.pointer.version) throw new PublishRefusedError(`${target} is already current`);
   const versions = await store.listVersions(scope);
   if (!versions.includes(target) || (await store.readModelJson(scope, target)) === null) {
@@ -178,7 +206,8 @@ export async function rollbackModel(opts: RollbackOptions): Promise<RollbackResu
   try {
     await store.writePointer(scope, pointer, current.generation);
   } catch (err) {
-    if (isPreconditionFailed(err)) throw new PublishRefusedError(`the pointer of ${scopeKey(scope)} moved during rollback; re-run`);
+    if (isPreconditionFailed(err))
+      throw new PublishRefusedError(`the pointer of ${scopeKey(scope)} moved during rollback; re-run`);
     throw err;
   }
   return { from: current.pointer.version, to: target };
@@ -192,12 +221,19 @@ export interface ModelVersionInfo {
   labels: string[];
 }
 
-export async function listModels(store: Store, scope: ModelScope): Promise<{ current: string | null; versions: ModelVersionInfo[] }> {
+export async function listModels(
+  store: Store,
+  scope: ModelScope,
+): Promise<{ current: string | null; versions: ModelVersionInfo[] }> {
   const [pointer, versions] = await Promise.all([store.readPointer(scope), store.listVersions(scope)]);
   const current = pointer?.pointer.version ?? null;
   const infos = await Promise.all(
     versions.map(async (version): Promise<ModelVersionInfo> => {
-      const json = (await store.readModelJson(scope, version)) as { createdAt?: unknown; created_at?: unknown; labels?: unknown } | null;
+      const json = (await store.readModelJson(scope, version)) as {
+        createdAt?: unknown;
+        created_at?: unknown;
+        labels?: unknown;
+      } | null;
       const created = json?.createdAt ?? json?.created_at;
       return {
         version,

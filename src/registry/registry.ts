@@ -111,7 +111,9 @@ export class ModelRegistry {
    */
   async resolve(owner: string, repo: string, opts: { universalOnly?: boolean } = {}): Promise<ResolvedModel> {
     let unavailable: StoreUnavailableError | null = null;
-    const chain = opts.universalOnly ? resolutionChain(owner, repo).filter((s) => s.kind === 'universal') : resolutionChain(owner, repo);
+    const chain = opts.universalOnly
+      ? resolutionChain(owner, repo).filter((s) => s.kind === 'universal')
+      : resolutionChain(owner, repo);
     for (const scope of chain) {
       let entry: PointerEntry;
       try {
@@ -159,11 +161,15 @@ export class ModelRegistry {
       const classifier = await this.bundled;
       return { classifier, source: 'bundled', scope: 'bundled', version: classifier.version };
     }
-    throw new NoModelError(`no loadable model for ${owner}/${repo} in gs://${this.store.bucketName} (repo, org, universal)`);
+    throw new NoModelError(
+      `no loadable model for ${owner}/${repo} in gs://${this.store.bucketName} (repo, org, universal)`,
+    );
   }
 
   /** True when at least one model can be resolved right now (readiness). */
-  async canLoadAny(probe: { owner: string; repo: string } = { owner: 'label-bot-readiness', repo: 'probe' }): Promise<boolean> {
+  async canLoadAny(
+    probe: { owner: string; repo: string } = { owner: 'label-bot-readiness', repo: 'probe' },
+  ): Promise<boolean> {
     try {
       await this.resolve(probe.owner, probe.repo);
       return true;
@@ -174,7 +180,10 @@ export class ModelRegistry {
 
   private countCorrupt(key: string, what: 'pointer' | 'model', err: Error): void {
     this.counters.corrupt++;
-    this.log.error({ model: key, what, err: errorFields(err) }, 'corrupt model artifact; falling back to the next level');
+    this.log.error(
+      { model: key, what, err: errorFields(err) },
+      'corrupt model artifact; falling back to the next level',
+    );
   }
 
   private async pointer(scope: ModelScope): Promise<PointerEntry> {
@@ -240,7 +249,11 @@ export class ModelRegistry {
         try {
           classifier = await this.loader(artifacts.onnx, artifacts.modelJson, `${scopeKey(scope)}/${version}`);
         } catch (err) {
-          throw new ModelCorruptError(`${scopeKey(scope)}@${version}`, `model failed to load: ${(err as Error).message}`, { cause: err });
+          throw new ModelCorruptError(
+            `${scopeKey(scope)}@${version}`,
+            `model failed to load: ${(err as Error).message}`,
+            { cause: err },
+          );
         }
         this.counters.loads++;
         this.models.set(key, classifier, artifacts.bytes);

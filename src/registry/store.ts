@@ -35,8 +35,10 @@ export class GcsModelStore {
       return data;
     } catch (err) {
       if (isNotFound(err)) return null;
-      if (isHashMismatch(err)) throw new ModelCorruptError(`gs://${this.bucketName}/${path}`, 'download failed its checksum', { cause: err });
-      if (isStoreUnavailable(err)) throw new StoreUnavailableError(`GCS unavailable reading gs://${this.bucketName}/${path}`, { cause: err });
+      if (isHashMismatch(err))
+        throw new ModelCorruptError(`gs://${this.bucketName}/${path}`, 'download failed its checksum', { cause: err });
+      if (isStoreUnavailable(err))
+        throw new StoreUnavailableError(`GCS unavailable reading gs://${this.bucketName}/${path}`, { cause: err });
       throw err;
     }
   }
@@ -54,8 +56,10 @@ export class GcsModelStore {
       text = data.toString('utf8');
     } catch (err) {
       if (isNotFound(err)) return null;
-      if (isHashMismatch(err)) throw new ModelCorruptError(`gs://${this.bucketName}/${path}`, 'download failed its checksum', { cause: err });
-      if (isStoreUnavailable(err)) throw new StoreUnavailableError(`GCS unavailable reading gs://${this.bucketName}/${path}`, { cause: err });
+      if (isHashMismatch(err))
+        throw new ModelCorruptError(`gs://${this.bucketName}/${path}`, 'download failed its checksum', { cause: err });
+      if (isStoreUnavailable(err))
+        throw new StoreUnavailableError(`GCS unavailable reading gs://${this.bucketName}/${path}`, { cause: err });
       throw err;
     }
     try {
@@ -68,8 +72,15 @@ export class GcsModelStore {
   async readArtifacts(scope: ModelScope, version: string): Promise<ModelArtifacts> {
     const prefix = versionPrefix(scope, version);
     const where = `gs://${this.bucketName}/${prefix}`;
-    const [onnx, jsonBytes] = await Promise.all([this.download(`${prefix}model.onnx`), this.download(`${prefix}model.json`)]);
-    if (!onnx || !jsonBytes) throw new ModelCorruptError(where, `pointer names version ${version} but ${!onnx ? 'model.onnx' : 'model.json'} is missing`);
+    const [onnx, jsonBytes] = await Promise.all([
+      this.download(`${prefix}model.onnx`),
+      this.download(`${prefix}model.json`),
+    ]);
+    if (!onnx || !jsonBytes)
+      throw new ModelCorruptError(
+        where,
+        `pointer names version ${version} but ${!onnx ? 'model.onnx' : 'model.json'} is missing`,
+      );
     let modelJson: unknown;
     try {
       modelJson = JSON.parse(jsonBytes.toString('utf8'));

@@ -19,7 +19,17 @@ const figures = new Figures('bad-input');
 const SEED = 20261122;
 const RUNS = 200;
 const EVENTS = ['issues', 'pull_request', 'issue_comment', 'installation', 'ping', 'push', 'x'] as const;
-const ACTIONS = ['opened', 'reopened', 'edited', 'labeled', 'unlabeled', 'synchronize', 'closed', 'transferred', 'deleted'] as const;
+const ACTIONS = [
+  'opened',
+  'reopened',
+  'edited',
+  'labeled',
+  'unlabeled',
+  'synchronize',
+  'closed',
+  'transferred',
+  'deleted',
+] as const;
 
 let unhandled = 0;
 const onUnhandled = () => {
@@ -31,12 +41,31 @@ function sign(secret: string, body: Buffer | string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-function event(opts: { body: Buffer | string; headers: Record<string, string>; base64?: boolean; method?: string; v2?: boolean }) {
+function event(opts: {
+  body: Buffer | string;
+  headers: Record<string, string>;
+  base64?: boolean;
+  method?: string;
+  v2?: boolean;
+}) {
   const body = opts.base64 ? Buffer.from(opts.body).toString('base64') : Buffer.from(opts.body).toString('utf8');
   if (opts.v2) {
-    return { version: '2.0', rawPath: '/webhook', headers: opts.headers, body, isBase64Encoded: !!opts.base64, requestContext: { http: { method: opts.method ?? 'POST' } } };
+    return {
+      version: '2.0',
+      rawPath: '/webhook',
+      headers: opts.headers,
+      body,
+      isBase64Encoded: !!opts.base64,
+      requestContext: { http: { method: opts.method ?? 'POST' } },
+    };
   }
-  return { httpMethod: opts.method ?? 'POST', path: '/webhook', headers: opts.headers, body, isBase64Encoded: !!opts.base64 };
+  return {
+    httpMethod: opts.method ?? 'POST',
+    path: '/webhook',
+    headers: opts.headers,
+    body,
+    isBase64Encoded: !!opts.base64,
+  };
 }
 
 /** Good config: `defaults: comment: false`, so a probe issue labeled *without* a comment proves it is still in force. */
@@ -94,9 +123,9 @@ describe('bad input', () => {
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
     // Nothing may end the process (a Lambda instance or a worker pod) on bad input.
-    vi.spyOn(process, 'exit').mockImplementation(((() => {
+    vi.spyOn(process, 'exit').mockImplementation((() => {
       exits++;
-    }) as unknown) as typeof process.exit);
+    }) as unknown as typeof process.exit);
     h = await startHarness({ configYaml: GOOD_CONFIG, instances: 2 });
     h.gh.createRepo('acme/probe');
     h.gh.createRepo('acme/fuzz');
@@ -135,10 +164,19 @@ describe('bad input', () => {
       const paths: string[][] = [];
       const walk = (o: unknown, path: string[]) => {
         if (path.length) paths.push(path);
-        if (o && typeof o === 'object' && path.length < 3) for (const [k, v] of Object.entries(o)) walk(v, [...path, k]);
+        if (o && typeof o === 'object' && path.length < 3)
+          for (const [k, v] of Object.entries(o)) walk(v, [...path, k]);
       };
       walk(real, []);
-      const wrong = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.string(), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }));
+      const wrong = fc.oneof(
+        fc.constant(undefined),
+        fc.constant(null),
+        fc.integer(),
+        fc.string(),
+        fc.boolean(),
+        fc.array(fc.integer(), { maxLength: 3 }),
+        fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }),
+      );
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom('issues', 'pull_request'),
@@ -170,13 +208,22 @@ describe('bad input', () => {
 
     it('invalid UTF-8 and random bytes, raw and base64-encoded, v1 and v2 events (signed over the exact bytes)', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 256 }), fc.boolean(), fc.boolean(), async (bytes, base64, v2) => {
-          const body = Buffer.from(bytes);
-          return ok(await call(event({ body, base64, v2, headers: signed('issues', body) })));
-        }),
+        fc.asyncProperty(
+          fc.uint8Array({ minLength: 0, maxLength: 256 }),
+          fc.boolean(),
+          fc.boolean(),
+          async (bytes, base64, v2) => {
+            const body = Buffer.from(bytes);
+            return ok(await call(event({ body, base64, v2, headers: signed('issues', body) })));
+          },
+        ),
         { seed: SEED, numRuns: 100 },
       );
-      for (const raw of [Buffer.from([0xff, 0xfe, 0xfd]), Buffer.from('{"action":"opened","x":"\ud800"}'), Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d])]) {
+      for (const raw of [
+        Buffer.from([0xff, 0xfe, 0xfd]),
+        Buffer.from('{"action":"opened","x":"\ud800"}'),
+        Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d]),
+      ]) {
         expect(ok(await call(event({ body: raw, base64: true, headers: signed('issues', raw) })))).toBe(true);
       }
     });
@@ -233,14 +280,27 @@ describe('bad input', () => {
         'too long': `${good}00`,
       };
       for (const [what, sig] of Object.entries(bad)) {
-        const headers: Record<string, string> = { 'X-GitHub-Event': 'issues', 'X-GitHub-Delivery': `sig-${what}`, 'Content-Type': 'application/json' };
+        const headers: Record<string, string> = {
+          'X-GitHub-Event': 'issues',
+          'X-GitHub-Delivery': `sig-${what}`,
+          'Content-Type': 'application/json',
+        };
         if (sig !== undefined) headers['X-Hub-Signature-256'] = sig;
         const res = await call(event({ body, headers }));
         expect({ what, status: res.statusCode }).toEqual({ what, status: 401 });
       }
       // A valid signature replayed on a modified body (an attacker editing a captured delivery).
       const tampered = body.replace('"reopened"', '"opened"');
-      expect((await call(event({ body: tampered, headers: { 'X-GitHub-Event': 'issues', 'X-GitHub-Delivery': 'replay-1', 'X-Hub-Signature-256': good } }))).statusCode).toBe(401);
+      expect(
+        (
+          await call(
+            event({
+              body: tampered,
+              headers: { 'X-GitHub-Event': 'issues', 'X-GitHub-Delivery': 'replay-1', 'X-Hub-Signature-256': good },
+            }),
+          )
+        ).statusCode,
+      ).toBe(401);
       // Nothing reached GitHub.
       expect(h.gh.counters.snapshot().total).toBe(requestsBefore);
       expect(h.writes('acme/fuzz')).toBe(writesBefore);
@@ -249,7 +309,9 @@ describe('bad input', () => {
     it('an exact replay of a captured delivery (same GUID, body and signature) is harmless: 200 and no writes', async () => {
       h.gh.createIssue('acme/fuzz', { title: 'Please add dark mode', body: 'please add', user: 'alice' });
       await h.gh.idle();
-      const original = h.gh.webhooks.deliveries.find((d) => d.event === 'issues' && d.action === 'opened' && d.issue === 'acme/fuzz#2')!;
+      const original = h.gh.webhooks.deliveries.find(
+        (d) => d.event === 'issues' && d.action === 'opened' && d.issue === 'acme/fuzz#2',
+      )!;
       const writes = h.writes('acme/fuzz', 2);
       for (let i = 0; i < 5; i++) {
         figures.add('bad_inputs_tried');
@@ -274,7 +336,13 @@ describe('bad input', () => {
     const hostile: [string, string, RegExp][] = [
       ['yaml bomb (anchors and aliases)', configBody(bomb), /alias|invalid YAML/i],
       ['huge body (70,000 characters)', configBody(`salt: huge\n# ${'x'.repeat(70_000)}`), /longer than/],
-      ['huge block (60,000 keys worth of YAML)', configBody(`salt: huge\nrollout:\n${Array.from({ length: 3000 }, (_, i) => `  acme/r${i}: 0.${i % 10}`).join('\n')}\nrollouts: typo`), /rollouts|longer than/],
+      [
+        'huge block (60,000 keys worth of YAML)',
+        configBody(
+          `salt: huge\nrollout:\n${Array.from({ length: 3000 }, (_, i) => `  acme/r${i}: 0.${i % 10}`).join('\n')}\nrollouts: typo`,
+        ),
+        /rollouts|longer than/,
+      ],
       ['salt of the wrong type', configBody('salt: [1, 2]\n'), /salt/],
       ['rollout of the wrong type', configBody('salt: s\nrollout: "everything"\n'), /rollout/],
       ['ratio as a string', configBody('salt: s\nrollout:\n  acme/probe: "half"\n'), /rollout/],
@@ -284,14 +352,26 @@ describe('bad input', () => {
       ['infinite ratio', configBody('salt: s\nrollout:\n  acme/probe: .inf\n'), /rollout/],
       ['unknown top-level key (typo)', configBody('salt: s\nrolout:\n  acme/probe: 1\n'), /rolout/],
       ['unknown nested key', configBody('salt: s\nrollout:\n  acme/probe: { ratio: 1, mood: happy }\n'), /mood/],
-      ['repo key with path traversal', configBody('salt: s\nrollout:\n  "../../etc/passwd": 1\n'), /Invalid key|owner\/repo/],
-      ['prototype pollution keys', configBody('salt: s\n__proto__:\n  polluted: true\nconstructor:\n  prototype:\n    polluted: true\n'), /__proto__|constructor|Unrecognized/i],
+      [
+        'repo key with path traversal',
+        configBody('salt: s\nrollout:\n  "../../etc/passwd": 1\n'),
+        /Invalid key|owner\/repo/,
+      ],
+      [
+        'prototype pollution keys',
+        configBody('salt: s\n__proto__:\n  polluted: true\nconstructor:\n  prototype:\n    polluted: true\n'),
+        /__proto__|constructor|Unrecognized/i,
+      ],
       ['duplicate keys', configBody('salt: s\nsalt: t\n'), /unique|duplicate/i],
       ['two yaml blocks', `${configBody('salt: a')}\n${configBody('salt: b')}`, /blocks/],
       ['no yaml block', 'just prose, no config at all', /no .{3}yaml block/],
       ['unclosed block', 'text\n```yaml\nsalt: s\n', /not closed/],
       ['not a mapping', configBody('- a\n- b'), /mapping/],
-      ['YAML tags and binary', configBody('salt: !!binary aGVsbG8=\nrollout: !!set { a, b }\n'), /salt|rollout|invalid/i],
+      [
+        'YAML tags and binary',
+        configBody('salt: !!binary aGVsbG8=\nrollout: !!set { a, b }\n'),
+        /salt|rollout|invalid/i,
+      ],
     ];
 
     for (const [name, body, reported] of hostile) {
@@ -309,7 +389,15 @@ describe('bad input', () => {
     }
 
     it('handles with injection attempts: warned about inside code spans (no mention, no markup), the rest of the entry works', async () => {
-      const evil = ['@alice; rm -rf /', '@bob<script>alert(1)</script>', '@../../etc/passwd', '@carol](https://evil.example)', '@dave\n@mallory', '@`whoami`', '@e'.padEnd(80, 'e')];
+      const evil = [
+        '@alice; rm -rf /',
+        '@bob<script>alert(1)</script>',
+        '@../../etc/passwd',
+        '@carol](https://evil.example)',
+        '@dave\n@mallory',
+        '@`whoami`',
+        '@e'.padEnd(80, 'e'),
+      ];
       const yaml = `${GOOD_CONFIG}repos:\n  acme/probe:\n    cc:\n      bug: ${JSON.stringify(['@alice', ...evil])}\n`;
       await editConfig(configBody(yaml));
       figures.add('bad_inputs_tried', evil.length);
@@ -331,7 +419,10 @@ describe('bad input', () => {
 
     it('hostile per-repo .github/issue_label_bot.yaml files: the issue is still labeled once, the webhook answers 200', async () => {
       const files: [string, string][] = [
-        ['bomb', `a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n`],
+        [
+          'bomb',
+          `a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n`,
+        ],
         ['huge', `comment: true\n# ${'x'.repeat(40_000)}\n`],
         ['types', 'comment: "sometimes"\nmin-confidence: 7\nlabel-alias: [1, 2]\npredicted-labels: bug\n'],
         ['unknown', 'coment: false\nlabel-alias:\n  bug: kind/bug\n'],
@@ -357,13 +448,40 @@ describe('bad input', () => {
       const yamlish = fc.oneof(
         fc.string({ maxLength: 200 }),
         fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-        fc.array(fc.constantFrom('salt: s', 'rollout:', '  acme/x: 0.5', '  a/*: 2', '&a [1]', '*a', '<<: *a', '- x', '? k', '!!str', '{', '}', '"', '\t', 'repos:', '  o/r:', '    cc: "@x"'), { maxLength: 12 }).map((l) => l.join('\n')),
+        fc
+          .array(
+            fc.constantFrom(
+              'salt: s',
+              'rollout:',
+              '  acme/x: 0.5',
+              '  a/*: 2',
+              '&a [1]',
+              '*a',
+              '<<: *a',
+              '- x',
+              '? k',
+              '!!str',
+              '{',
+              '}',
+              '"',
+              '\t',
+              'repos:',
+              '  o/r:',
+              '    cc: "@x"',
+            ),
+            { maxLength: 12 },
+          )
+          .map((l) => l.join('\n')),
       );
       fc.assert(
         fc.property(yamlish, (text) => {
           figures.add('bad_inputs_tried');
           const result = parseGlobalConfig(configBody(text));
-          if (result.ok) return typeof result.value.salt === 'string' && Object.values(result.value.rollout).every((r) => r.ratio >= 0 && r.ratio <= 1);
+          if (result.ok)
+            return (
+              typeof result.value.salt === 'string' &&
+              Object.values(result.value.rollout).every((r) => r.ratio >= 0 && r.ratio <= 1)
+            );
           return result.errors.length > 0;
         }),
         { seed: SEED, numRuns: RUNS },

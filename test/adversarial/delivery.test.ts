@@ -30,7 +30,8 @@ interface Scenario {
 
 const onlyOne = (ds: WebhookDelivery[], event: string, action: string): WebhookDelivery => {
   const found = ds.filter((d) => d.event === event && d.action === action);
-  if (found.length !== 1) throw new Error(`expected one ${event}.${action}, captured ${ds.map((d) => `${d.event}.${d.action}`).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${event}.${action}, captured ${ds.map((d) => `${d.event}.${d.action}`).join(', ')}`);
   return found[0]!;
 };
 
@@ -47,7 +48,14 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'issues.opened',
     kind: 'plain',
-    setup: async (h, repo) => onlyOne(await h.capture(() => void h.gh.createIssue(repo, { title: 'App crash on start', body: 'It crashes', user: 'alice' })), 'issues', 'opened'),
+    setup: async (h, repo) =>
+      onlyOne(
+        await h.capture(
+          () => void h.gh.createIssue(repo, { title: 'App crash on start', body: 'It crashes', user: 'alice' }),
+        ),
+        'issues',
+        'opened',
+      ),
   },
   {
     name: 'issues.reopened',
@@ -55,7 +63,11 @@ const SCENARIOS: Scenario[] = [
     setup: async (h, repo) => {
       h.gh.createIssue(repo, { title: 'Please add dark mode', body: 'would be nice', user: 'alice', webhook: false });
       h.gh.editIssue(repo, 1, { state: 'closed' }, { user: 'alice', webhook: false });
-      return onlyOne(await h.capture(() => h.gh.editIssue(repo, 1, { state: 'open' }, { user: 'alice' })), 'issues', 'reopened');
+      return onlyOne(
+        await h.capture(() => h.gh.editIssue(repo, 1, { state: 'open' }, { user: 'alice' })),
+        'issues',
+        'reopened',
+      );
     },
   },
   {
@@ -64,8 +76,14 @@ const SCENARIOS: Scenario[] = [
     subject: () => ({ repo: CONFIG_REPO, number: CONFIG_ISSUE }),
     setup: async (h, repo) => {
       // The helpers' `repos:` section stays; only the rollout changes, so the other scenarios keep their config.
-      const body = configBody(globalYaml().replace('rollout: {}', `rollout:\n  ${repo}: 0.5\n  acme/edit-${++configEdits}: 0`));
-      return onlyOne(await h.capture(() => h.gh.editIssue(CONFIG_REPO, CONFIG_ISSUE, { body }, { user: OPERATOR })), 'issues', 'edited');
+      const body = configBody(
+        globalYaml().replace('rollout: {}', `rollout:\n  ${repo}: 0.5\n  acme/edit-${++configEdits}: 0`),
+      );
+      return onlyOne(
+        await h.capture(() => h.gh.editIssue(CONFIG_REPO, CONFIG_ISSUE, { body }, { user: OPERATOR })),
+        'issues',
+        'edited',
+      );
     },
   },
   {
@@ -74,8 +92,14 @@ const SCENARIOS: Scenario[] = [
     subject: () => ({ repo: CONFIG_REPO, number: CONFIG_ISSUE }),
     setup: async (h) => {
       // A ratio outside [0, 1] and an unknown key: rejected, the last good config (with `repos:`) stays in force.
-      const body = configBody(`${globalYaml().replace('rollout: {}', `rollout:\n  acme/x: ${2 + ++configEdits}`)}\nunknown-key-${configEdits}: true\n`);
-      return onlyOne(await h.capture(() => h.gh.editIssue(CONFIG_REPO, CONFIG_ISSUE, { body }, { user: OPERATOR })), 'issues', 'edited');
+      const body = configBody(
+        `${globalYaml().replace('rollout: {}', `rollout:\n  acme/x: ${2 + ++configEdits}`)}\nunknown-key-${configEdits}: true\n`,
+      );
+      return onlyOne(
+        await h.capture(() => h.gh.editIssue(CONFIG_REPO, CONFIG_ISSUE, { body }, { user: OPERATOR })),
+        'issues',
+        'edited',
+      );
     },
   },
   {
@@ -83,7 +107,11 @@ const SCENARIOS: Scenario[] = [
     kind: 'helped',
     setup: async (h, repo) => {
       h.gh.createIssue(repo, { title: 'Slow start', body: 'Takes a minute', user: 'alice', webhook: false });
-      return onlyOne(await h.capture(() => h.gh.addLabels(repo, 1, ['high priority'], { user: 'maintainer' })), 'issues', 'labeled');
+      return onlyOne(
+        await h.capture(() => h.gh.addLabels(repo, 1, ['high priority'], { user: 'maintainer' })),
+        'issues',
+        'labeled',
+      );
     },
   },
   {
@@ -91,7 +119,11 @@ const SCENARIOS: Scenario[] = [
     kind: 'ci',
     setup: async (h, repo) => {
       h.gh.openPullRequest(repo, { title: 'Speed up the parser', user: 'alice', webhook: false });
-      return onlyOne(await h.capture(() => h.gh.addLabels(repo, 1, ['ciflow/trunk'], { user: 'maintainer' })), 'pull_request', 'labeled');
+      return onlyOne(
+        await h.capture(() => h.gh.addLabels(repo, 1, ['ciflow/trunk'], { user: 'maintainer' })),
+        'pull_request',
+        'labeled',
+      );
     },
   },
   {
@@ -99,7 +131,11 @@ const SCENARIOS: Scenario[] = [
     kind: 'ci',
     setup: async (h, repo) => {
       await labeledPr(h, repo);
-      return onlyOne(await h.capture(() => void h.gh.removeLabel(repo, 1, 'ciflow/trunk', { user: 'maintainer' })), 'pull_request', 'unlabeled');
+      return onlyOne(
+        await h.capture(() => void h.gh.removeLabel(repo, 1, 'ciflow/trunk', { user: 'maintainer' })),
+        'pull_request',
+        'unlabeled',
+      );
     },
   },
   {
@@ -107,7 +143,11 @@ const SCENARIOS: Scenario[] = [
     kind: 'ci',
     setup: async (h, repo) => {
       await labeledPr(h, repo);
-      return onlyOne(await h.capture(() => void h.gh.pushToPullRequest(repo, 1, { user: 'alice' })), 'pull_request', 'synchronize');
+      return onlyOne(
+        await h.capture(() => void h.gh.pushToPullRequest(repo, 1, { user: 'alice' })),
+        'pull_request',
+        'synchronize',
+      );
     },
   },
   {
@@ -115,7 +155,11 @@ const SCENARIOS: Scenario[] = [
     kind: 'ci',
     setup: async (h, repo) => {
       await labeledPr(h, repo);
-      return onlyOne(await h.capture(() => h.gh.editIssue(repo, 1, { state: 'closed' }, { user: 'maintainer' })), 'pull_request', 'closed');
+      return onlyOne(
+        await h.capture(() => h.gh.editIssue(repo, 1, { state: 'closed' }, { user: 'maintainer' })),
+        'pull_request',
+        'closed',
+      );
     },
   },
 ];
@@ -132,7 +176,14 @@ function globalYaml(): string {
     'repos:',
     ...repos.flatMap(([repo, kind]) =>
       kind === 'helped'
-        ? [`  ${repo}:`, '    cc:', '      high priority: "@alice @acme/triage"', '    label-rules:', '      - any: ["high priority"]', '        then: ["triage review"]']
+        ? [
+            `  ${repo}:`,
+            '    cc:',
+            '      high priority: "@alice @acme/triage"',
+            '    label-rules:',
+            '      - any: ["high priority"]',
+            '        then: ["triage review"]',
+          ]
         : [`  ${repo}:`, '    ciflow:', '      labels: [ciflow/trunk]'],
     ),
   ].join('\n');
@@ -148,7 +199,11 @@ function snapshot(h: Harness, repo: string, number: number) {
     labels: [...issue.labels].sort(),
     // The config issue's body is the edit under test itself (it differs per scenario by construction).
     body: repo === CONFIG_REPO ? null : issue.body,
-    botComments: h.gh.botComments(repo, number).map((c) => c.body.replace(/acme\/edit-\d+|acme\/s\d+-[sp]\d+|unknown-key-\d+|acme\/x: \d+|\b\d+(\.\d+)?\b/g, '…')),
+    botComments: h.gh
+      .botComments(repo, number)
+      .map((c) =>
+        c.body.replace(/acme\/edit-\d+|acme\/s\d+-[sp]\d+|unknown-key-\d+|acme\/x: \d+|\b\d+(\.\d+)?\b/g, '…'),
+      ),
     tags: Object.entries(refs)
       .filter(([k]) => k.startsWith('refs/tags/'))
       .map(([k, sha]) => `${k}@${sha === head ? 'head' : 'other'}`)
@@ -181,14 +236,16 @@ describe('duplicate and parallel deliveries across two handler instances', () =>
           // Simultaneous copies of a new issue each read "no bot comment yet": the race the labeler's comment
           // mutation must resolve (its payload lists the comments after the write). A slow issue read makes every
           // copy read before any writes, so the race happens on every run instead of depending on scheduling.
-          const racy = mode === 'parallel' && count > 1 && (sc.name === 'issues.opened' || sc.name === 'issues.reopened');
+          const racy =
+            mode === 'parallel' && count > 1 && (sc.name === 'issues.opened' || sc.name === 'issues.reopened');
           const title = `${count}× ${mode}`;
           const run = async () => {
             const repo = repoName(s, mode, count);
             const delivery = await sc.setup(h, repo);
             const subject = sc.subject?.(repo) ?? { repo, number: 1 };
             const writesBefore = h.writes(subject.repo, subject.repo === CONFIG_REPO ? subject.number : undefined);
-            const writesNow = () => h.writes(subject.repo, subject.repo === CONFIG_REPO ? subject.number : undefined) - writesBefore;
+            const writesNow = () =>
+              h.writes(subject.repo, subject.repo === CONFIG_REPO ? subject.number : undefined) - writesBefore;
             const statuses: number[] = [];
             let writesAfterFirst = -1;
             if (mode === 'sequential') {
@@ -199,8 +256,11 @@ describe('duplicate and parallel deliveries across two handler instances', () =>
                 if (i === 0) writesAfterFirst = writesNow();
               }
             } else {
-              if (racy) h.gh.faults.add({ kind: 'latency', latencyMs: 250, route: 'graphql:LabelBotIssueState', times: count });
-              const results = await Promise.all(Array.from({ length: count }, (_, i) => h.deliver({ ...delivery }, i % 2)));
+              if (racy)
+                h.gh.faults.add({ kind: 'latency', latencyMs: 250, route: 'graphql:LabelBotIssueState', times: count });
+              const results = await Promise.all(
+                Array.from({ length: count }, (_, i) => h.deliver({ ...delivery }, i % 2)),
+              );
               statuses.push(...results.map((r) => r.status));
               await h.gh.idle();
               h.gh.faults.clear();
@@ -216,7 +276,8 @@ describe('duplicate and parallel deliveries across two handler instances', () =>
             const base = baseline.get(key)!;
             const extraComments = Math.max(0, snap.botComments.length - Math.max(1, base.botComments.length));
             const extraLabelEvents = Math.max(0, snap.labeledEvents - base.labeledEvents);
-            const extraWrites = mode === 'sequential' ? writes - writesAfterFirst : Math.max(0, writes - baselineWrites.get(key)!);
+            const extraWrites =
+              mode === 'sequential' ? writes - writesAfterFirst : Math.max(0, writes - baselineWrites.get(key)!);
             const duplicates = extraComments + extraLabelEvents + (mode === 'sequential' ? extraWrites : 0);
             figures.add('duplicates_produced', duplicates);
             figures.add('crashes', statuses.filter((st) => st >= 500).length);
@@ -224,7 +285,8 @@ describe('duplicate and parallel deliveries across two handler instances', () =>
             expect(statuses.every((st) => st === 200)).toBe(true);
             expect(snap.botComments.length).toBeLessThanOrEqual(1);
             expect(snap).toEqual(base);
-            if (mode === 'sequential') expect({ writesAfterFirst, writes }).toEqual({ writesAfterFirst, writes: writesAfterFirst });
+            if (mode === 'sequential')
+              expect({ writesAfterFirst, writes }).toEqual({ writesAfterFirst, writes: writesAfterFirst });
           };
           it(racy ? `${title} (racing reads)` : title, run);
         }

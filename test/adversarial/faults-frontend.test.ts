@@ -60,20 +60,59 @@ describe('GitHub faults on the universal route (Lambda, one retry)', () => {
   const alsoOneWrite = (repo: string, n: number, rule: Omit<FaultRule, 'route' | 'issue' | 'path' | 'method'>) =>
     h.gh.faults.add({ ...rule, route: 'graphql:LabelBotApplyDecision', issue: `${repo}#${n}` });
   const cases: [string, (repo: string, n: number) => void][] = [
-    ['HTTP 500 on adding labels', (repo, n) => {
-      h.gh.faults.add({ kind: 'status', status: 500, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 1 });
-      alsoOneWrite(repo, n, { kind: 'status', status: 500, times: 1 });
-    }],
-    ['HTTP 502 on the issue read (GraphQL)', () => h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotIssueState', times: 1 })],
-    ['HTTP 502 on creating the comment', (repo, n) => {
-      h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotAddComment', issue: `${repo}#${n}`, times: 1 });
-      alsoOneWrite(repo, n, { kind: 'status', status: 502, times: 1 });
-    }],
-    ['secondary rate limit (403 + retry-after: 1) on adding labels', (repo, n) => {
-      h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 1 });
-      alsoOneWrite(repo, n, { kind: 'secondary-rate-limit', retryAfterSeconds: 1, times: 1 });
-    }],
-    ['secondary rate limit on the issue read', () => h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, route: 'graphql:LabelBotIssueState', times: 1 })],
+    [
+      'HTTP 500 on adding labels',
+      (repo, n) => {
+        h.gh.faults.add({
+          kind: 'status',
+          status: 500,
+          method: 'POST',
+          path: new RegExp(`/repos/${repo}/issues/${n}/labels$`),
+          times: 1,
+        });
+        alsoOneWrite(repo, n, { kind: 'status', status: 500, times: 1 });
+      },
+    ],
+    [
+      'HTTP 502 on the issue read (GraphQL)',
+      () => h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotIssueState', times: 1 }),
+    ],
+    [
+      'HTTP 502 on creating the comment',
+      (repo, n) => {
+        h.gh.faults.add({
+          kind: 'status',
+          status: 502,
+          route: 'graphql:LabelBotAddComment',
+          issue: `${repo}#${n}`,
+          times: 1,
+        });
+        alsoOneWrite(repo, n, { kind: 'status', status: 502, times: 1 });
+      },
+    ],
+    [
+      'secondary rate limit (403 + retry-after: 1) on adding labels',
+      (repo, n) => {
+        h.gh.faults.add({
+          kind: 'secondary-rate-limit',
+          retryAfterSeconds: 1,
+          method: 'POST',
+          path: new RegExp(`/repos/${repo}/issues/${n}/labels$`),
+          times: 1,
+        });
+        alsoOneWrite(repo, n, { kind: 'secondary-rate-limit', retryAfterSeconds: 1, times: 1 });
+      },
+    ],
+    [
+      'secondary rate limit on the issue read',
+      () =>
+        h.gh.faults.add({
+          kind: 'secondary-rate-limit',
+          retryAfterSeconds: 1,
+          route: 'graphql:LabelBotIssueState',
+          times: 1,
+        }),
+    ],
   ];
   for (const [name, inject] of cases) {
     it(`${name}: retried once, every issue labeled exactly once`, async () => {
@@ -95,16 +134,34 @@ describe('GitHub faults on the universal route (Lambda, one retry)', () => {
     // Every label write of the issue fails (REST or the one mutation) until fileWithFaults clears the faults: longer
     // than Octokit's one retry and the labeler's one re-read-and-retry.
     const { repo, outcomes } = await fileWithFaults((repo, n) => {
-      h.gh.faults.add({ kind: 'status', status: 502, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`) });
+      h.gh.faults.add({
+        kind: 'status',
+        status: 502,
+        method: 'POST',
+        path: new RegExp(`/repos/${repo}/issues/${n}/labels$`),
+      });
       alsoOneWrite(repo, n, { kind: 'status', status: 502 });
     });
     const handOffs = (n: number) =>
-      h.pubsub!.published(h.topic!.name)
-        .map((m) => JSON.parse(m.data.toString('utf8')) as { model?: string; repo: { owner: string; name: string }; issue: { number: number } })
-        .filter((d) => d.model === 'universal' && `${d.repo.owner}/${d.repo.name}` === repo && d.issue.number === n).length;
+      h
+        .pubsub!.published(h.topic!.name)
+        .map(
+          (m) =>
+            JSON.parse(m.data.toString('utf8')) as {
+              model?: string;
+              repo: { owner: string; name: string };
+              issue: { number: number };
+            },
+        )
+        .filter((d) => d.model === 'universal' && `${d.repo.owner}/${d.repo.name}` === repo && d.issue.number === n)
+        .length;
     const results = outcomes.map((o, i) => (o === 'labeled' ? 'labeled' : handOffs(i + 1) === 1 ? 'handed off' : o));
     // fileWithFaults counted every unlabeled issue as lost; an issue handed to the worker topic is not lost.
-    figures.add('issues_lost', results.filter((o) => o !== 'labeled' && o !== 'handed off').length - outcomes.filter((o) => o !== 'labeled').length);
+    figures.add(
+      'issues_lost',
+      results.filter((o) => o !== 'labeled' && o !== 'handed off').length -
+        outcomes.filter((o) => o !== 'labeled').length,
+    );
     expect(results).toEqual(Array(ISSUES_PER_CASE).fill('handed off'));
   });
 

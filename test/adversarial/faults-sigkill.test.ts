@@ -33,7 +33,11 @@ describe('a worker killed with SIGKILL mid-message', () => {
 
   beforeAll(async () => {
     // Ack deadline 10 s scaled to 1 s, so the dead pod's lease runs out quickly.
-    p = await startPipeline({ configYaml: 'salt: adversarial\nrollout:\n  fwd/*: 1.0\n', workers: 0, pubsubOptions: { deadlineScale: 0.1 } });
+    p = await startPipeline({
+      configYaml: 'salt: adversarial\nrollout:\n  fwd/*: 1.0\n',
+      workers: 0,
+      pubsubOptions: { deadlineScale: 0.1 },
+    });
     p.h.gh.createRepo('fwd/killed');
   });
   afterAll(async () => {

@@ -33,7 +33,13 @@ describe('worker route under GitHub, GCS and Pub/Sub faults (2 workers, dead-let
   let p: Pipeline;
   let seq = 0;
   beforeAll(async () => {
-    p = await startPipeline({ configYaml: CONFIG, workers: 2, repoModels: ['fwd/corrupt'], Octokit: RetryingOctokit, pubsubOptions: { maxNackBackoffMs: 50 } });
+    p = await startPipeline({
+      configYaml: CONFIG,
+      workers: 2,
+      repoModels: ['fwd/corrupt'],
+      Octokit: RetryingOctokit,
+      pubsubOptions: { maxNackBackoffMs: 50 },
+    });
   });
   afterAll(async () => {
     secrets.push(...p.h.secrets());
@@ -53,18 +59,66 @@ describe('worker route under GitHub, GCS and Pub/Sub faults (2 workers, dead-let
     }
     figures.add('faults_injected', faultsFired(p.h.gh) - before);
     figures.add('deliveries_tried', count);
-    return { repo, outcomes: score(p, repo, Array.from({ length: count }, (_, i) => i + 1)) };
+    return {
+      repo,
+      outcomes: score(
+        p,
+        repo,
+        Array.from({ length: count }, (_, i) => i + 1),
+      ),
+    };
   };
 
   const githubCases: [string, (repo: string, n: number) => void][] = [
-    ['HTTP 500 twice on adding labels', (repo, n) => p.h.gh.faults.add({ kind: 'status', status: 500, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 2 })],
-    ['HTTP 502 twice on the issue read', () => p.h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotIssueState', times: 2 })],
-    ['HTTP 502 twice on creating the comment (labels already applied, or in the same mutation)', (repo, n) => {
-      p.h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotAddComment', issue: `${repo}#${n}`, times: 2 });
-      p.h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotApplyDecision', issue: `${repo}#${n}`, times: 2 });
-    }],
-    ['secondary rate limit (403 + retry-after) twice on adding labels', (repo, n) => p.h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`), times: 2 })],
-    ['primary rate limit (403, x-ratelimit-remaining: 0) once on the issue read', () => p.h.gh.faults.add({ kind: 'rate-limit', route: 'graphql:LabelBotIssueState', times: 1 })],
+    [
+      'HTTP 500 twice on adding labels',
+      (repo, n) =>
+        p.h.gh.faults.add({
+          kind: 'status',
+          status: 500,
+          method: 'POST',
+          path: new RegExp(`/repos/${repo}/issues/${n}/labels$`),
+          times: 2,
+        }),
+    ],
+    [
+      'HTTP 502 twice on the issue read',
+      () => p.h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotIssueState', times: 2 }),
+    ],
+    [
+      'HTTP 502 twice on creating the comment (labels already applied, or in the same mutation)',
+      (repo, n) => {
+        p.h.gh.faults.add({
+          kind: 'status',
+          status: 502,
+          route: 'graphql:LabelBotAddComment',
+          issue: `${repo}#${n}`,
+          times: 2,
+        });
+        p.h.gh.faults.add({
+          kind: 'status',
+          status: 502,
+          route: 'graphql:LabelBotApplyDecision',
+          issue: `${repo}#${n}`,
+          times: 2,
+        });
+      },
+    ],
+    [
+      'secondary rate limit (403 + retry-after) twice on adding labels',
+      (repo, n) =>
+        p.h.gh.faults.add({
+          kind: 'secondary-rate-limit',
+          retryAfterSeconds: 1,
+          method: 'POST',
+          path: new RegExp(`/repos/${repo}/issues/${n}/labels$`),
+          times: 2,
+        }),
+    ],
+    [
+      'primary rate limit (403, x-ratelimit-remaining: 0) once on the issue read',
+      () => p.h.gh.faults.add({ kind: 'rate-limit', route: 'graphql:LabelBotIssueState', times: 1 }),
+    ],
   ];
   for (const [name, inject] of githubCases) {
     it(`${name}: nacked, redelivered, labeled exactly once`, async () => {
@@ -75,8 +129,18 @@ describe('worker route under GitHub, GCS and Pub/Sub faults (2 workers, dead-let
   }
 
   it('GitHub failing on every attempt: the message is dead-lettered, not lost and not acked as done', async () => {
-    const { outcomes } = await run(2, (repo, n) => p.h.gh.faults.add({ kind: 'status', status: 502, method: 'POST', path: new RegExp(`/repos/${repo}/issues/${n}/labels$`) }));
-    await p.h.pubsub!.waitFor(() => p.deadLettered.filter((d) => d.startsWith(`fwd/case-${seq}#`)).length === 2, 10_000);
+    const { outcomes } = await run(2, (repo, n) =>
+      p.h.gh.faults.add({
+        kind: 'status',
+        status: 502,
+        method: 'POST',
+        path: new RegExp(`/repos/${repo}/issues/${n}/labels$`),
+      }),
+    );
+    await p.h.pubsub!.waitFor(
+      () => p.deadLettered.filter((d) => d.startsWith(`fwd/case-${seq}#`)).length === 2,
+      10_000,
+    );
     expect(score(p, `fwd/case-${seq}`, [1, 2])).toEqual(['dead-lettered', 'dead-lettered']);
     figures.add('issues_lost', -outcomes.filter((o) => o === 'lost').length); // counted again just above, after the DLQ caught up
   });
@@ -100,7 +164,10 @@ describe('worker route under GitHub, GCS and Pub/Sub faults (2 workers, dead-let
     p.gcs.setOutage(true);
     try {
       const { outcomes } = await run(2, () => figures.add('faults_injected'));
-      await p.h.pubsub!.waitFor(() => p.deadLettered.filter((d) => d.startsWith(`fwd/case-${seq}#`)).length === 2, 10_000);
+      await p.h.pubsub!.waitFor(
+        () => p.deadLettered.filter((d) => d.startsWith(`fwd/case-${seq}#`)).length === 2,
+        10_000,
+      );
       expect(score(p, `fwd/case-${seq}`, [1, 2])).toEqual(['dead-lettered', 'dead-lettered']);
       figures.add('issues_lost', -outcomes.filter((o) => o === 'lost').length);
     } finally {
@@ -122,8 +189,19 @@ describe('worker route under GitHub, GCS and Pub/Sub faults (2 workers, dead-let
     p.gcs.corruptDownloads = true;
     try {
       const { repo, outcomes } = await run(2, () => figures.add('faults_injected'));
-      await p.h.pubsub!.waitFor(() => p.deadLettered.filter((d) => d.startsWith(`${repo}#`)).length + outcomes.filter((o) => o === 'labeled').length >= 2, 10_000).catch(() => undefined);
-      expect(score(p, repo, [1, 2]).map((o) => (o === 'dead-lettered' ? 'labeled' : o))).toEqual(['labeled', 'labeled']);
+      await p.h
+        .pubsub!.waitFor(
+          () =>
+            p.deadLettered.filter((d) => d.startsWith(`${repo}#`)).length +
+              outcomes.filter((o) => o === 'labeled').length >=
+            2,
+          10_000,
+        )
+        .catch(() => undefined);
+      expect(score(p, repo, [1, 2]).map((o) => (o === 'dead-lettered' ? 'labeled' : o))).toEqual([
+        'labeled',
+        'labeled',
+      ]);
       figures.add('issues_lost', -outcomes.filter((o) => o === 'lost').length);
     } finally {
       p.gcs.corruptDownloads = false;
@@ -140,13 +218,47 @@ describe('worker route under GitHub, GCS and Pub/Sub faults (2 workers, dead-let
       action: 'opened',
       installation_id: p.h.gh.installationId('fwd'),
       repo: { owner: 'fwd', name: 'fuzz', id: 1, private: false },
-      issue: { number: 1, id: 1, node_id: 'I_1', title: 'App crash', body: 'crash', labels: [], author: 'alice', author_association: 'NONE', created_at: '2026-01-01T00:00:00Z' },
+      issue: {
+        number: 1,
+        id: 1,
+        node_id: 'I_1',
+        title: 'App crash',
+        body: 'crash',
+        labels: [],
+        author: 'alice',
+        author_association: 'NONE',
+        created_at: '2026-01-01T00:00:00Z',
+      },
       forwarded_at: '2026-01-01T00:00:01Z',
       cohort: { ratio: 1, bucket: 0.1, mode: 'active' },
     };
-    const paths = ['v', 'installation_id', 'repo', 'repo.owner', 'repo.name', 'issue', 'issue.number', 'issue.body', 'issue.title', 'cohort', 'cohort.mode', 'cohort.ratio'];
-    const wrong = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer({ min: -5, max: 1e9 }), fc.string({ maxLength: 20 }), fc.constant('x'.repeat(70_000)), fc.constant({}), fc.constant([]));
-    const samples = fc.sample(fc.array(fc.tuple(fc.constantFrom(...paths), wrong), { minLength: 1, maxLength: 3 }), { seed: 20261122, numRuns: 30 });
+    const paths = [
+      'v',
+      'installation_id',
+      'repo',
+      'repo.owner',
+      'repo.name',
+      'issue',
+      'issue.number',
+      'issue.body',
+      'issue.title',
+      'cohort',
+      'cohort.mode',
+      'cohort.ratio',
+    ];
+    const wrong = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.integer({ min: -5, max: 1e9 }),
+      fc.string({ maxLength: 20 }),
+      fc.constant('x'.repeat(70_000)),
+      fc.constant({}),
+      fc.constant([]),
+    );
+    const samples = fc.sample(fc.array(fc.tuple(fc.constantFrom(...paths), wrong), { minLength: 1, maxLength: 3 }), {
+      seed: 20261122,
+      numRuns: 30,
+    });
     const acksBefore = p.h.pubsub!.acked(p.subscription).length;
     const dlqBefore = p.deadLettered.length;
     for (const [i, edits] of samples.entries()) {
@@ -154,7 +266,11 @@ describe('worker route under GitHub, GCS and Pub/Sub faults (2 workers, dead-let
       for (const [path, value] of edits) {
         const keys = path.split('.');
         let target = msg;
-        for (const k of keys.slice(0, -1)) target = (target[k] && typeof target[k] === 'object' ? target[k] : (target[k] = {})) as Record<string, unknown>;
+        for (const k of keys.slice(0, -1))
+          target = (target[k] && typeof target[k] === 'object' ? target[k] : (target[k] = {})) as Record<
+            string,
+            unknown
+          >;
         if (value === undefined) delete target[keys.at(-1)!];
         else target[keys.at(-1)!] = value;
       }
@@ -162,8 +278,13 @@ describe('worker route under GitHub, GCS and Pub/Sub faults (2 workers, dead-let
     }
     figures.add('bad_inputs_tried', samples.length);
     await p.settle();
-    await p.h.pubsub!.waitFor(() => p.h.pubsub!.acked(p.subscription).length - acksBefore + p.deadLettered.length - dlqBefore >= samples.length, 10_000);
-    expect(p.h.pubsub!.acked(p.subscription).length - acksBefore + p.deadLettered.length - dlqBefore).toBe(samples.length);
+    await p.h.pubsub!.waitFor(
+      () => p.h.pubsub!.acked(p.subscription).length - acksBefore + p.deadLettered.length - dlqBefore >= samples.length,
+      10_000,
+    );
+    expect(p.h.pubsub!.acked(p.subscription).length - acksBefore + p.deadLettered.length - dlqBefore).toBe(
+      samples.length,
+    );
     // Whatever the hints said, the live issue got at most one comment and each label once.
     expect(['labeled', 'lost']).toContain(issueOutcome(p.h.gh, 'fwd/fuzz', 1));
     for (const w of p.workers) expect((await w.ready()).ok).toBe(true);
@@ -172,11 +293,19 @@ describe('worker route under GitHub, GCS and Pub/Sub faults (2 workers, dead-let
   it('a poison message (not JSON, wrong version) is dead-lettered after 5 attempts and never crashes a worker', async () => {
     const before = p.deadLettered.length;
     await p.h.topic!.publishMessage({ data: Buffer.from('{not json'), attributes: { repo: 'fwd/poison', issue: '1' } });
-    await p.h.topic!.publishMessage({ json: { v: 99, hello: 'world' }, attributes: { repo: 'fwd/poison', issue: '2' } });
+    await p.h.topic!.publishMessage({
+      json: { v: 99, hello: 'world' },
+      attributes: { repo: 'fwd/poison', issue: '2' },
+    });
     figures.add('bad_inputs_tried', 2);
     await p.settle();
     await p.h.pubsub!.waitFor(() => p.deadLettered.filter((d) => d.startsWith('fwd/poison#')).length >= 2, 10_000);
-    expect(p.deadLettered.slice(before).filter((d) => d.startsWith('fwd/poison#')).sort()).toEqual(['fwd/poison#1', 'fwd/poison#2']);
+    expect(
+      p.deadLettered
+        .slice(before)
+        .filter((d) => d.startsWith('fwd/poison#'))
+        .sort(),
+    ).toEqual(['fwd/poison#1', 'fwd/poison#2']);
     for (const w of p.workers) expect((await w.ready()).ok).toBe(true);
   });
 });
@@ -208,7 +337,6 @@ describe('Pub/Sub redelivery to two workers at once', () => {
   });
 });
 
-
 describe('the same issue on two workers at once (no lease expiry)', () => {
   let p: Pipeline;
   beforeAll(async () => {
@@ -224,7 +352,12 @@ describe('the same issue on two workers at once (no lease expiry)', () => {
 
   for (const count of [1, 2, 3, 10]) {
     it(`a forwarded issue delivered ${count}× (alternating instances, each copy published) is labeled and commented once, no writes after the first`, async () => {
-      const issue = p.h.gh.createIssue('fwd/race', { title: `Crash number ${count}`, body: 'crash', user: 'bob', webhook: false });
+      const issue = p.h.gh.createIssue('fwd/race', {
+        title: `Crash number ${count}`,
+        body: 'crash',
+        user: 'bob',
+        webhook: false,
+      });
       const delivery = p.h.gh.buildWebhook('issues', p.h.gh.issuesPayload('fwd/race', issue.number, 'opened'));
       const publishedBefore = p.h.pubsub!.published(p.h.topic!.name).length;
       let afterFirst = -1;
@@ -246,7 +379,12 @@ describe('the same issue on two workers at once (no lease expiry)', () => {
   // Was a gap found by this suite: two pods racing on one issue left two comments. Fixed by the labeler's comment
   // mutation, whose payload lists the issue's comments after the write (the later racer deletes the younger one).
   it('the same issue published twice and processed by both workers at the same time leaves one comment', async () => {
-    const issue = p.h.gh.createIssue('fwd/race', { title: 'Please add dark mode', body: 'please add', user: 'bob', webhook: false });
+    const issue = p.h.gh.createIssue('fwd/race', {
+      title: 'Please add dark mode',
+      body: 'please add',
+      user: 'bob',
+      webhook: false,
+    });
     const delivery = p.h.gh.buildWebhook('issues', p.h.gh.issuesPayload('fwd/race', issue.number, 'opened'));
     // Slow label writes: both workers have read "no bot comment yet" before either can post one, so the two pods
     // race for real on every run (the stand-in sleeps before it answers, so a slow *read* would not do that).

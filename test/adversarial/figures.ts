@@ -12,11 +12,13 @@ import { fileURLToPath } from 'node:url';
 export const METRICS = {
   deliveries_tried: 'Webhook / Pub/Sub deliveries tried (incl. duplicates and redeliveries)',
   duplicates_produced: 'Duplicates produced (extra bot comments, extra label events, extra writes after the first)',
-  faults_injected: 'Faults injected (GitHub 5xx / timeouts / rate limits, GCS outage / corrupt model, Pub/Sub redelivery, SIGKILL, publish failure)',
+  faults_injected:
+    'Faults injected (GitHub 5xx / timeouts / rate limits, GCS outage / corrupt model, Pub/Sub redelivery, SIGKILL, publish failure)',
   issues_lost: 'Issues lost (neither labeled nor dead-lettered) or labeled twice',
   bad_inputs_tried: 'Bad inputs tried (fuzzed bodies, bad signatures, hostile config issues)',
   crashes: 'Crashes (5xx from a crash, thrown handler, process exit, bad config applied)',
-  log_lines_scanned: 'Log lines scanned for secrets and private issue text (each file rounded down to 100: the count varies by a few lines with timing)',
+  log_lines_scanned:
+    'Log lines scanned for secrets and private issue text (each file rounded down to 100: the count varies by a few lines with timing)',
   leaks: 'Secrets or private issue text found in logs',
 } as const;
 export type Metric = keyof typeof METRICS;
@@ -48,7 +50,11 @@ export class Figures {
     withLock(() => {
       const all = readAll();
       all[this.section] = { ...this.counts };
-      const sorted = Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]!]));
+      const sorted = Object.fromEntries(
+        Object.keys(all)
+          .sort()
+          .map((k) => [k, all[k]!]),
+      );
       writeAtomic(FIGURES_JSON, `${JSON.stringify(sorted, null, 2)}\n`);
       writeAtomic(FIGURES_MD, renderMarkdown(sorted));
       updateReadme(sorted);
@@ -110,7 +116,9 @@ function totalsTable(sum: Section): string[] {
   return [
     '| Figure | Count | Required |',
     '| --- | ---: | :---: |',
-    ...(Object.keys(METRICS) as Metric[]).map((m) => `| ${METRICS[m]} | ${sum[m] ?? 0} | ${MUST_BE_ZERO.includes(m) ? '0' : ''} |`),
+    ...(Object.keys(METRICS) as Metric[]).map(
+      (m) => `| ${METRICS[m]} | ${sum[m] ?? 0} | ${MUST_BE_ZERO.includes(m) ? '0' : ''} |`,
+    ),
   ];
 }
 
@@ -144,7 +152,9 @@ export function renderMarkdown(all: Record<string, Section>): string {
     '',
     `| Metric | ${sections.join(' | ')} |`,
     `| --- | ${sections.map(() => '---:').join(' | ')} |`,
-    ...(Object.keys(METRICS) as Metric[]).map((m) => `| \`${m}\` | ${sections.map((s) => all[s]![m] ?? 0).join(' | ')} |`),
+    ...(Object.keys(METRICS) as Metric[]).map(
+      (m) => `| \`${m}\` | ${sections.map((s) => all[s]![m] ?? 0).join(' | ')} |`,
+    ),
     '',
   ];
   return lines.join('\n');

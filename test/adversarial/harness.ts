@@ -43,7 +43,12 @@ export const RetryingOctokit = ProbotOctokit.defaults((o: Record<string, unknown
   // Time scale only: a "retry-after: 1" or a retry backoff unit waits 10 ms instead of 1 s. The decisions (retry or
   // not, how often, the runtime's 2 s cap on rate-limit waits) are production's.
   retry: { ...(o.retry as object | undefined), retryAfterBaseValue: 10 },
-  throttle: { ...(o.throttle as object | undefined), retryAfterBaseValue: 10, write: unthrottled, notifications: unthrottled },
+  throttle: {
+    ...(o.throttle as object | undefined),
+    retryAfterBaseValue: 10,
+    write: unthrottled,
+    notifications: unthrottled,
+  },
 }));
 
 export function configBody(yaml: string): string {
@@ -84,7 +89,12 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const gh = await startGitHubStandIn({ webhookSecret });
   gh.createRepo(CONFIG_REPO, { private: true });
   gh.setPermission(CONFIG_REPO, OPERATOR, 'admin');
-  gh.createIssue(CONFIG_REPO, { title: 'label-bot config', body: configBody(opts.configYaml), user: OPERATOR, webhook: false });
+  gh.createIssue(CONFIG_REPO, {
+    title: 'label-bot config',
+    body: configBody(opts.configYaml),
+    user: OPERATOR,
+    webhook: false,
+  });
 
   let pubsub: PubSubFake | null = null;
   let topic: Topic | null = null;
@@ -156,15 +166,17 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     secrets: () => [webhookSecret, ...pemNeedles(privateKey), ...tokens()],
     writes(repo, n) {
       const key = n === undefined ? null : `${repo}#${n}`.toLowerCase();
-      return gh.counters
-        .requests()
-        .filter((r) => r.write)
-        // GraphQL mutations all POST to /graphql: the stand-in attributes them to their issue instead.
-        .filter((r) =>
-          key
-            ? r.issue === key || (r.path.includes(`/repos/${repo}/git/`) && !r.issue)
-            : r.path.includes(`/repos/${repo}/`) || r.issue?.startsWith(`${repo.toLowerCase()}#`),
-        ).length;
+      return (
+        gh.counters
+          .requests()
+          .filter((r) => r.write)
+          // GraphQL mutations all POST to /graphql: the stand-in attributes them to their issue instead.
+          .filter((r) =>
+            key
+              ? r.issue === key || (r.path.includes(`/repos/${repo}/git/`) && !r.issue)
+              : r.path.includes(`/repos/${repo}/`) || r.issue?.startsWith(`${repo.toLowerCase()}#`),
+          ).length
+      );
     },
     async close() {
       await gh.close();

@@ -54,7 +54,13 @@ export interface Pipeline {
 }
 
 export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
-  const h = await startHarness({ configYaml: opts.configYaml, pubsub: true, pubsubOptions: opts.pubsubOptions, instances: 2, Octokit: opts.Octokit });
+  const h = await startHarness({
+    configYaml: opts.configYaml,
+    pubsub: true,
+    pubsubOptions: opts.pubsubOptions,
+    instances: 2,
+    Octokit: opts.Octokit,
+  });
   const id = randomUUID().slice(0, 8);
   const client = new PubSub({ apiEndpoint: h.pubsub!.host, projectId: PROJECT });
   const [dlqTopic] = await client.createTopic(`dlq-${id}`);
@@ -77,14 +83,21 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   const storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } });
   const store = new GcsModelStore(storage, BUCKET);
   await publishModel({ store, scope: parseScope('*'), dir: keywordModelDir(WORKER_UNIVERSAL_KEYWORDS, 0.7) });
-  for (const repo of opts.repoModels ?? []) await publishModel({ store, scope: parseScope(repo), dir: keywordModelDir(REPO_KEYWORDS, 0.8) });
+  for (const repo of opts.repoModels ?? [])
+    await publishModel({ store, scope: parseScope(repo), dir: keywordModelDir(REPO_KEYWORDS, 0.8) });
 
   const octokits = createOctokitFactory(
     { appId: String(h.gh.appId), privateKey: h.privateKey, baseUrl: h.gh.url },
     { octokitDefaults: { retry: { enabled: false }, throttle: { enabled: false } } },
   );
   const settings = localWorkerSettings(
-    { subscription, projectId: PROJECT, pubsubApiEndpoint: h.pubsub!.host, bucket: BUCKET, storageApiEndpoint: gcs.endpoint },
+    {
+      subscription,
+      projectId: PROJECT,
+      pubsubApiEndpoint: h.pubsub!.host,
+      bucket: BUCKET,
+      storageApiEndpoint: gcs.endpoint,
+    },
     { concurrency: opts.concurrency ?? 4, maxDeliveryAttempts },
   );
   const workers: RunningWorker[] = [];
@@ -94,7 +107,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const worker = await startWorker({
       settings,
       loader: keywordLoader,
-      installationClient: async (installationId) => (await octokits.installation(installationId)) as unknown as CountableClient,
+      installationClient: async (installationId) =>
+        (await octokits.installation(installationId)) as unknown as CountableClient,
       pubsub: new PubSub({ apiEndpoint: h.pubsub!.host, projectId: PROJECT }),
       storage: new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }),
       defaultMetrics: false,

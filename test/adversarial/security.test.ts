@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyWebhookSignature } from '../../src/lambda/signature';
 import { signWebhookBody } from '../lambda/lambda-events';
 import { Figures } from './figures';
-import { configBody, CONFIG_ISSUE, CONFIG_REPO, OPERATOR, RetryingOctokit, startHarness, type Harness } from './harness';
+import {
+  configBody,
+  CONFIG_ISSUE,
+  CONFIG_REPO,
+  OPERATOR,
+  RetryingOctokit,
+  startHarness,
+  type Harness,
+} from './harness';
 import { capturedLineCount, scanLogsIntoFigures } from './log-capture';
 
 vi.mock('../../src/log/logger', async (orig) => (await import('./log-capture')).captureLoggerModule(await orig()));
@@ -60,7 +68,10 @@ describe('constant-time signature comparison', () => {
     expect(src).not.toMatch(/digest\([^)]*\)\s*[!=]==?|[!=]==?\s*[\w.]*digest\(/);
     expect(src).not.toMatch(/(given|expected|signature)\s*[!=]==?\s*(given|expected|signature)/);
     // Probot's adapter verifies a second time through @octokit/webhooks-methods, also with timingSafeEqual.
-    const upstream = readFileSync(join(here, '..', '..', 'node_modules', '@octokit', 'webhooks-methods', 'dist-node', 'index.js'), 'utf8');
+    const upstream = readFileSync(
+      join(here, '..', '..', 'node_modules', '@octokit', 'webhooks-methods', 'dist-node', 'index.js'),
+      'utf8',
+    );
     expect(upstream).toMatch(/timingSafeEqual\)\(signatureBuffer, verificationBuffer\)/);
   });
 });
@@ -72,7 +83,13 @@ describe('who may steer the bot', () => {
     h = await startHarness({ configYaml: 'salt: security\ndefaults:\n  comment: false\n', instances: 1 });
     h.gh.createRepo('acme/probe');
     h.gh.createRepo('acme/rules');
-    for (const [login, perm] of [['tina', 'triage'], ['rita', 'read'], ['wendy', 'write'], ['mike', 'maintain']] as const) h.gh.setPermission(CONFIG_REPO, login, perm);
+    for (const [login, perm] of [
+      ['tina', 'triage'],
+      ['rita', 'read'],
+      ['wendy', 'write'],
+      ['mike', 'maintain'],
+    ] as const)
+      h.gh.setPermission(CONFIG_REPO, login, perm);
   });
   afterAll(async () => {
     secrets.push(...h.secrets());
@@ -108,7 +125,12 @@ describe('who may steer the bot', () => {
     h.gh.editIssue(CONFIG_REPO, CONFIG_ISSUE, { body: configBody('salt: security\n') }, { user: 'wendy' });
     await h.gh.idle();
     expect(await silent()).toBe(false);
-    h.gh.editIssue(CONFIG_REPO, CONFIG_ISSUE, { body: configBody('salt: security\ndefaults:\n  comment: false\n') }, { user: 'mike' });
+    h.gh.editIssue(
+      CONFIG_REPO,
+      CONFIG_ISSUE,
+      { body: configBody('salt: security\ndefaults:\n  comment: false\n') },
+      { user: 'mike' },
+    );
     await h.gh.idle();
     expect(await silent()).toBe(true);
   });
@@ -116,9 +138,19 @@ describe('who may steer the bot', () => {
   it("edits of a repo's tracking issue (CC subscriptions) by people without write access are ignored", async () => {
     h.gh.createRepo('acme/tracked', { files: { '.github/issue_label_bot.yaml': 'tracking-issue: 1\n' } });
     h.gh.setPermission('acme/tracked', 'wendy', 'write');
-    h.gh.createIssue('acme/tracked', { title: 'CC tracking', body: '* bug @alice', user: 'maintainer', webhook: false });
+    h.gh.createIssue('acme/tracked', {
+      title: 'CC tracking',
+      body: '* bug @alice',
+      user: 'maintainer',
+      webhook: false,
+    });
     const labelNew = async () => {
-      const issue = h.gh.createIssue('acme/tracked', { title: 'Slow start', body: 'slow', user: 'erin', webhook: false });
+      const issue = h.gh.createIssue('acme/tracked', {
+        title: 'Slow start',
+        body: 'slow',
+        user: 'erin',
+        webhook: false,
+      });
       h.gh.addLabels('acme/tracked', issue.number, ['bug'], { user: 'maintainer' });
       await h.gh.idle();
       return h.gh.issue('acme/tracked', issue.number).body;
@@ -139,7 +171,11 @@ describe('who may steer the bot', () => {
   // refresh took the body whoever wrote it. Fixed: a changed body is taken on refresh only when its last editor has
   // write access (GraphQL LabelBotIssueEditor). An instance's very first load still has no earlier value to keep.
   it("a non-writer's edit is still ignored after the config TTL refresh", async () => {
-    const t = await startHarness({ configYaml: 'salt: security\ndefaults:\n  comment: false\n', instances: 1, env: { CONFIG_TTL_SECONDS: '1' } });
+    const t = await startHarness({
+      configYaml: 'salt: security\ndefaults:\n  comment: false\n',
+      instances: 1,
+      env: { CONFIG_TTL_SECONDS: '1' },
+    });
     try {
       t.gh.createRepo('acme/probe');
       const silentProbe = async (n: number) => {
@@ -239,7 +275,11 @@ describe('no secrets or private-repo text in any log line', () => {
     // Labeled + cc'd (the cc PATCH sends the private body back to GitHub), with a 502 and a rate limit on the way.
     h.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotIssueState', times: 1 });
     h.gh.faults.add({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, method: 'PATCH', times: 1 });
-    h.gh.createIssue('hidden/secret', { title: `Crash ${PRIVATE_TEXT[0]}`, body: `crash ${PRIVATE_TEXT[1]}`, user: 'carol' });
+    h.gh.createIssue('hidden/secret', {
+      title: `Crash ${PRIVATE_TEXT[0]}`,
+      body: `crash ${PRIVATE_TEXT[1]}`,
+      user: 'carol',
+    });
     await h.gh.idle();
     h.gh.addLabels('hidden/secret', 1, ['urgent'], { user: 'maintainer' });
     h.gh.editIssue('hidden/secret', 1, { body: `crash ${PRIVATE_TEXT[1]} ${PRIVATE_TEXT[2]}` }, { user: 'carol' });

@@ -37,7 +37,11 @@ const worker = await startWorker({
   loader: keywordLoader,
   installationClient: async (id) => (await octokits.installation(id)) as unknown as CountableClient,
   pubsub: new PubSub({ apiEndpoint: need('PUBSUB_HOST'), projectId: need('GCP_PROJECT') }),
-  storage: new Storage({ apiEndpoint: need('GCS_ENDPOINT'), projectId: need('GCP_PROJECT'), retryOptions: { autoRetry: false } }),
+  storage: new Storage({
+    apiEndpoint: need('GCS_ENDPOINT'),
+    projectId: need('GCP_PROJECT'),
+    retryOptions: { autoRetry: false },
+  }),
   defaultMetrics: false,
   log: results.log,
 });

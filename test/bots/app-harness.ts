@@ -76,7 +76,11 @@ export function issuesPayload(o: IssuesPayloadOptions = {}) {
 }
 
 /** The app as Lambda runs it (the Lambda's settings, src/lambda/runtime.ts), talking to the GitHub stand-in `gh` over HTTP. */
-export async function createTestProbot(gh: GitHubStandIn, deps: Partial<AppDeps> & Pick<AppDeps, 'loadClassifier'>, secret = 'test-secret'): Promise<Probot> {
+export async function createTestProbot(
+  gh: GitHubStandIn,
+  deps: Partial<AppDeps> & Pick<AppDeps, 'loadClassifier'>,
+  secret = 'test-secret',
+): Promise<Probot> {
   const probot = standInProbot(gh, { secret, requestTimeoutMs: LAMBDA_GITHUB_REQUEST_TIMEOUT_MS, webhookWindow: true });
   await probot.load(createApp({ publisher: null, configStore: null, ...deps }));
   return probot;

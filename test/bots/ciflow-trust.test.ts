@@ -5,7 +5,15 @@ import type { WebhookDelivery } from '../support/github-stand-in';
 import { MAINTAINER, REPO, startHelpersStack, type HelpersStack } from './stand-in-helpers';
 
 const tracking = (forks?: string) =>
-  ['CI labels for this repo.', '', '```yaml', 'ciflow:', '  labels: [ciflow/trunk, ciflow/periodic]', ...(forks ? [`  forks: ${forks}`] : []), '```'].join('\n');
+  [
+    'CI labels for this repo.',
+    '',
+    '```yaml',
+    'ciflow:',
+    '  labels: [ciflow/trunk, ciflow/periodic]',
+    ...(forks ? [`  forks: ${forks}`] : []),
+    '```',
+  ].join('\n');
 
 let stack: HelpersStack;
 afterEach(async () => {
@@ -13,7 +21,8 @@ afterEach(async () => {
 });
 
 const TAG = (pr: number) => `refs/tags/ciflow/trunk/${pr}`;
-const reviewComments = (pr: number) => stack.gh.botComments(REPO, pr).filter((c) => c.body.includes(CIFLOW_REVIEW_MARKER));
+const reviewComments = (pr: number) =>
+  stack.gh.botComments(REPO, pr).filter((c) => c.body.includes(CIFLOW_REVIEW_MARKER));
 
 /** A fork PR by `outsider` (read access only), labeled `ciflow/trunk` by the maintainer. */
 async function forkPrLabeled(forks?: string): Promise<{ pr: number; head: string }> {

@@ -2,7 +2,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_INTEREST_MAX_AGE_MS } from '../../src/config/helpers-config';
 import { MAINTAINER, REPO, startHelpersStack, TRACKING, type HelpersStack } from './stand-in-helpers';
 
-const TRACKING_BODY = ['Subscriptions', '', '* bug @alice', '', '```yaml', 'label-rules:', '  - any: [high priority]', '    then: [triage review]', '```'].join('\n');
+const TRACKING_BODY = [
+  'Subscriptions',
+  '',
+  '* bug @alice',
+  '',
+  '```yaml',
+  'label-rules:',
+  '  - any: [high priority]',
+  '    then: [triage review]',
+  '```',
+].join('\n');
 
 let stack: HelpersStack;
 afterEach(async () => {
@@ -32,7 +42,12 @@ describe('no GitHub call for a label no helper could act on', () => {
     expect(gh.issue(REPO, issue).labels).toContain('triage review');
 
     // An edit delivered here drops the cached answer: the new subscription works at once.
-    gh.editIssue(REPO, TRACKING, { body: TRACKING_BODY.replace('* bug @alice', '* bug @alice\n* docs @dora') }, { user: MAINTAINER });
+    gh.editIssue(
+      REPO,
+      TRACKING,
+      { body: TRACKING_BODY.replace('* bug @alice', '* bug @alice\n* docs @dora') },
+      { user: MAINTAINER },
+    );
     await gh.idle();
     gh.addLabels(REPO, issue, ['docs'], { user: MAINTAINER });
     await gh.idle();
@@ -52,8 +67,16 @@ describe('a failed tracking-issue load', () => {
     let now = 5_000_000;
     stack = await startHelpersStack(TRACKING_BODY, { now: () => now });
     const { gh } = stack;
-    const trackingReads = () => gh.counters.requests().filter((r) => r.issue === `${REPO}#${TRACKING}` && r.method === 'GET').length;
-    gh.faults.add({ kind: 'status', status: 502, method: 'GET', route: '/repos/{owner}/{repo}/issues/{issue_number}', issue: `${REPO}#${TRACKING}`, times: 1 });
+    const trackingReads = () =>
+      gh.counters.requests().filter((r) => r.issue === `${REPO}#${TRACKING}` && r.method === 'GET').length;
+    gh.faults.add({
+      kind: 'status',
+      status: 502,
+      method: 'GET',
+      route: '/repos/{owner}/{repo}/issues/{issue_number}',
+      issue: `${REPO}#${TRACKING}`,
+      times: 1,
+    });
     const a = gh.createIssue(REPO, { title: 'a', body: 'a', user: 'reporter', webhook: false }).number;
     gh.addLabels(REPO, a, ['bug'], { user: MAINTAINER });
     await gh.idle();

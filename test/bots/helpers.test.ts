@@ -80,18 +80,40 @@ beforeEach(() => {
 });
 
 const addIssue = (number: number, o: { body?: string; user?: string; labels?: string[] } = {}) =>
-  gh.createIssue(FULL, { number, title: `issue ${number}`, body: o.body ?? '', user: o.user ?? 'reporter', labels: o.labels, webhook: false });
+  gh.createIssue(FULL, {
+    number,
+    title: `issue ${number}`,
+    body: o.body ?? '',
+    user: o.user ?? 'reporter',
+    labels: o.labels,
+    webhook: false,
+  });
 const addPull = (number: number, o: { body?: string; user?: string; fromFork?: string; headInBase?: boolean } = {}) =>
-  gh.openPullRequest(FULL, { number, title: `PR ${number}`, body: o.body ?? '', user: o.user ?? 'reporter', fromFork: o.fromFork, headInBase: o.headInBase, webhook: false });
+  gh.openPullRequest(FULL, {
+    number,
+    title: `PR ${number}`,
+    body: o.body ?? '',
+    user: o.user ?? 'reporter',
+    fromFork: o.fromFork,
+    headInBase: o.headInBase,
+    webhook: false,
+  });
 const headSha = (number: number) => gh.store.requireIssue(gh.repo(FULL), number).pull!.headSha;
 const body = (number: number) => gh.issue(FULL, number).body;
 const labels = (number: number) => gh.issue(FULL, number).labels;
 /** API calls of the helpers (not installation tokens), optionally those whose `METHOD path` matches. */
-const calls = (pattern?: RegExp) => gh.counters.requests().filter((r) => r.endpoint !== TOKENS && (!pattern || pattern.test(`${r.method} ${r.path}`)));
+const calls = (pattern?: RegExp) =>
+  gh.counters.requests().filter((r) => r.endpoint !== TOKENS && (!pattern || pattern.test(`${r.method} ${r.path}`)));
 const writes = (pattern?: RegExp) => calls(pattern).filter((r) => r.write);
 /** The ciflow tags, as `tags/…` → sha. */
-const tags = () => Object.fromEntries(Object.entries(gh.refs(FULL)).filter(([r]) => r.startsWith('refs/tags/')).map(([r, sha]) => [r.slice(5), sha]));
-const lastDelivery = (event: string, action: string) => gh.webhooks.deliveries.filter((d) => d.event === event && d.action === action).at(-1)!;
+const tags = () =>
+  Object.fromEntries(
+    Object.entries(gh.refs(FULL))
+      .filter(([r]) => r.startsWith('refs/tags/'))
+      .map(([r, sha]) => [r.slice(5), sha]),
+  );
+const lastDelivery = (event: string, action: string) =>
+  gh.webhooks.deliveries.filter((d) => d.event === event && d.action === action).at(-1)!;
 
 /**
  * Run a change on the stand-in and wait for its webhook (and what the app does about it, echoes included); then send
@@ -115,18 +137,23 @@ async function labelAndDeliver(number: number, label: string, actor = 'maintaine
 
 /** The last label event on an item happened `minutes` ago. */
 function backdateLastEvent(number: number, minutes: number): void {
-  gh.store.requireIssue(gh.repo(FULL), number).events.at(-1)!.createdAt = new Date(Date.now() - minutes * 60_000).toISOString();
+  gh.store.requireIssue(gh.repo(FULL), number).events.at(-1)!.createdAt = new Date(
+    Date.now() - minutes * 60_000,
+  ).toISOString();
 }
 
 describe('CC subscriptions', () => {
-  it.each([1, 2, 3])('issue labeled, delivered %i time(s): one PATCH, author and bots excluded, body preserved', async (times) => {
-    setup();
-    const text = 'Steps:\r\n1. run it\r\n\r\n```\r\ncc @nobody inside code\r\n```\r\n';
-    addIssue(1, { body: text, user: 'alice' });
-    await labelAndDeliver(1, 'bug', 'maintainer', times);
-    expect(body(1)).toBe(`${text}\r\ncc @org/triage`);
-    expect(writes(/^PATCH \/repos\/acme\/widgets\/issues\/1$/)).toHaveLength(1);
-  });
+  it.each([1, 2, 3])(
+    'issue labeled, delivered %i time(s): one PATCH, author and bots excluded, body preserved',
+    async (times) => {
+      setup();
+      const text = 'Steps:\r\n1. run it\r\n\r\n```\r\ncc @nobody inside code\r\n```\r\n';
+      addIssue(1, { body: text, user: 'alice' });
+      await labelAndDeliver(1, 'bug', 'maintainer', times);
+      expect(body(1)).toBe(`${text}\r\ncc @org/triage`);
+      expect(writes(/^PATCH \/repos\/acme\/widgets\/issues\/1$/)).toHaveLength(1);
+    },
+  );
 
   it('merges into an existing cc line and only writes when the set grows', async () => {
     setup();
@@ -170,22 +197,29 @@ describe('CC subscriptions', () => {
 });
 
 describe('label rules', () => {
-  it.each([1, 2, 3])('a chain converges in one write when delivered %i time(s), and bot echoes are ignored', async (times) => {
-    setup();
-    addIssue(10);
-    await labelAndDeliver(10, 'high priority', 'maintainer', times);
-    expect(labels(10)).toEqual(['high priority', 'triage review', 'needs discussion']);
-    expect(writes(/^POST \/repos\/acme\/widgets\/issues\/10\/labels$/)).toHaveLength(1);
-    const byBot = gh.issue(FULL, 10).events.filter((e) => e.actor === gh.botLogin);
-    expect(byBot.map((e) => [e.event, e.label])).toEqual([
-      ['labeled', 'triage review'],
-      ['labeled', 'needs discussion'],
-    ]);
-    // The bot's own labeled events came back as webhooks (sender: the bot) and changed nothing.
-    expect(gh.webhooks.deliveries.filter((d) => d.action === 'labeled' && d.payload.sender && (d.payload.sender as { type: string }).type === 'Bot')).toHaveLength(2);
-    // Author (@reporter) is excluded; subscribers of rule-added labels are cc'd in the same pass.
-    expect(body(10)).toBe('cc @hp-watcher @tom');
-  });
+  it.each([1, 2, 3])(
+    'a chain converges in one write when delivered %i time(s), and bot echoes are ignored',
+    async (times) => {
+      setup();
+      addIssue(10);
+      await labelAndDeliver(10, 'high priority', 'maintainer', times);
+      expect(labels(10)).toEqual(['high priority', 'triage review', 'needs discussion']);
+      expect(writes(/^POST \/repos\/acme\/widgets\/issues\/10\/labels$/)).toHaveLength(1);
+      const byBot = gh.issue(FULL, 10).events.filter((e) => e.actor === gh.botLogin);
+      expect(byBot.map((e) => [e.event, e.label])).toEqual([
+        ['labeled', 'triage review'],
+        ['labeled', 'needs discussion'],
+      ]);
+      // The bot's own labeled events came back as webhooks (sender: the bot) and changed nothing.
+      expect(
+        gh.webhooks.deliveries.filter(
+          (d) => d.action === 'labeled' && d.payload.sender && (d.payload.sender as { type: string }).type === 'Bot',
+        ),
+      ).toHaveLength(2);
+      // Author (@reporter) is excluded; subscribers of rule-added labels are cc'd in the same pass.
+      expect(body(10)).toBe('cc @hp-watcher @tom');
+    },
+  );
 
   it('all-rules fire only when every listed label is present', async () => {
     setup();
@@ -260,7 +294,9 @@ describe('ciflow tags', () => {
     let sha2 = '';
     await act('synchronize', () => (sha2 = gh.pushToPullRequest(FULL, 21, { user: 'contributor' })), 3);
     expect(tags()['tags/ciflow/trunk/21']).toBe(sha2);
-    expect(writes(/^PATCH \/repos\/acme\/widgets\/git\/refs\//).map((c) => decodeURIComponent(c.path))).toEqual(['/repos/acme/widgets/git/refs/tags/ciflow/trunk/21']);
+    expect(writes(/^PATCH \/repos\/acme\/widgets\/git\/refs\//).map((c) => decodeURIComponent(c.path))).toEqual([
+      '/repos/acme/widgets/git/refs/tags/ciflow/trunk/21',
+    ]);
     // a late, out-of-order synchronize for the old head does not move the tag back
     const sync = lastDelivery('pull_request', 'synchronize').payload;
     const pr = sync.pull_request as { head: Record<string, unknown> };
@@ -332,7 +368,9 @@ describe('ciflow tags', () => {
   });
 
   it('skips fork PRs with ciflow.forks: skip', async () => {
-    setup(trackingBody().replace('  labels: [ciflow/trunk, ciflow/periodic]', '  labels: [ciflow/trunk]\r\n  forks: skip'));
+    setup(
+      trackingBody().replace('  labels: [ciflow/trunk, ciflow/periodic]', '  labels: [ciflow/trunk]\r\n  forks: skip'),
+    );
     addPull(26, { fromFork: 'someone/widgets' });
     addPull(27);
     await labelAndDeliver(26, 'ciflow/trunk');
@@ -347,23 +385,35 @@ describe('ciflow tags', () => {
     expect(tags()['tags/ciflow/trunk/28']).toBe(headSha(28));
   });
 
-  it.each([1, 2, 3])('repository_dispatch mode, delivered %i time(s): one dispatch per (head SHA, label)', async (times) => {
-    setup(trackingBody().replace('  labels: [ciflow/trunk, ciflow/periodic]', '  labels: [ciflow/trunk]\r\n  mode: repository_dispatch'));
-    addPull(29);
-    const sha1 = headSha(29);
-    await labelAndDeliver(29, 'ciflow/trunk', 'maintainer', times);
-    expect(gh.repo(FULL).dispatches).toEqual([
-      { eventType: 'ciflow', clientPayload: { label: 'ciflow/trunk', pr: 29, head_sha: sha1, tag: 'ciflow/trunk/29' } },
-    ]);
-    expect(tags()).toEqual({});
-    let sha2 = '';
-    await act('synchronize', () => (sha2 = gh.pushToPullRequest(FULL, 29, { user: 'x' })));
-    expect(gh.repo(FULL).dispatches.map((d) => d.clientPayload.head_sha)).toEqual([sha1, sha2]);
-  });
+  it.each([1, 2, 3])(
+    'repository_dispatch mode, delivered %i time(s): one dispatch per (head SHA, label)',
+    async (times) => {
+      setup(
+        trackingBody().replace(
+          '  labels: [ciflow/trunk, ciflow/periodic]',
+          '  labels: [ciflow/trunk]\r\n  mode: repository_dispatch',
+        ),
+      );
+      addPull(29);
+      const sha1 = headSha(29);
+      await labelAndDeliver(29, 'ciflow/trunk', 'maintainer', times);
+      expect(gh.repo(FULL).dispatches).toEqual([
+        {
+          eventType: 'ciflow',
+          clientPayload: { label: 'ciflow/trunk', pr: 29, head_sha: sha1, tag: 'ciflow/trunk/29' },
+        },
+      ]);
+      expect(tags()).toEqual({});
+      let sha2 = '';
+      await act('synchronize', () => (sha2 = gh.pushToPullRequest(FULL, 29, { user: 'x' })));
+      expect(gh.repo(FULL).dispatches.map((d) => d.clientPayload.head_sha)).toEqual([sha1, sha2]);
+    },
+  );
 });
 
 describe('tracking issue config', () => {
-  const edit = (text: string, sender = 'maintainer', times = 1) => act('edited', () => gh.editIssue(FULL, TRACKING, { body: text }, { user: sender }), times);
+  const edit = (text: string, sender = 'maintainer', times = 1) =>
+    act('edited', () => gh.editIssue(FULL, TRACKING, { body: text }, { user: sender }), times);
   const statusComments = () => gh.issue(FULL, TRACKING).comments;
 
   it('reports invalid handles in one status comment while the valid subscriptions work', async () => {
@@ -391,7 +441,11 @@ describe('tracking issue config', () => {
 
   it('uses the global config `repos:` section together with the tracking issue', async () => {
     setup('* bug @from-issue\n', {
-      globalConfig: { get: async () => ({ repos: { [FULL]: { cc: { bug: ['@from-global'] }, 'label-rules': [{ any: ['bug'], then: ['triage'] }] } } }) },
+      globalConfig: {
+        get: async () => ({
+          repos: { [FULL]: { cc: { bug: ['@from-global'] }, 'label-rules': [{ any: ['bug'], then: ['triage'] }] } },
+        }),
+      },
     });
     addIssue(32);
     await labelAndDeliver(32, 'bug');

@@ -27,9 +27,20 @@ describe("Issue-Label-Bot's own .github/issue_label_bot.yaml", () => {
       Octokit: TestOctokit,
       log: createLogger('probot-test'),
     });
-    await probot.load(createApp({ publisher: null, configStore: null, loadClassifier: async () => new KeywordClassifier('universal/test') }));
+    await probot.load(
+      createApp({
+        publisher: null,
+        configStore: null,
+        loadClassifier: async () => new KeywordClassifier('universal/test'),
+      }),
+    );
     gh.setWebhookTarget(async (d) => {
-      await probot.webhooks.verifyAndReceive({ id: d.id, name: d.event as never, payload: d.body, signature: d.headers['x-hub-signature-256']! });
+      await probot.webhooks.verifyAndReceive({
+        id: d.id,
+        name: d.event as never,
+        payload: d.body,
+        signature: d.headers['x-hub-signature-256']!,
+      });
       return { status: 200 };
     });
     gh.createRepo(REPO, { files: { '.github/issue_label_bot.yaml': ILB_FILE } });
@@ -39,9 +50,17 @@ describe("Issue-Label-Bot's own .github/issue_label_bot.yaml", () => {
   });
 
   it('feature_request: enhancement gives `enhancement`, the empty value keeps `question`, the other aliases still apply', async () => {
-    const feature = gh.createIssue(REPO, { title: 'Please add dark mode', body: 'please add a toggle', user: 'alice' }).number;
+    const feature = gh.createIssue(REPO, {
+      title: 'Please add dark mode',
+      body: 'please add a toggle',
+      user: 'alice',
+    }).number;
     const bug = gh.createIssue(REPO, { title: 'Crash on start', body: 'it crashes', user: 'alice' }).number;
-    const question = gh.createIssue(REPO, { title: 'How do I configure it?', body: 'how do i set the port', user: 'alice' }).number;
+    const question = gh.createIssue(REPO, {
+      title: 'How do I configure it?',
+      body: 'how do i set the port',
+      user: 'alice',
+    }).number;
     await gh.idle();
     expect(gh.issue(REPO, feature).labels).toEqual(['enhancement']);
     expect(gh.issue(REPO, bug).labels).toEqual(['kind/bug']);
@@ -74,13 +93,19 @@ describe('repo-file problems in the tracking issue status comment', () => {
 
   it('an edit of the tracking issue reports the repo file’s unknown keys and alias keys the model never predicts', async () => {
     stack = await startHelpersStack('* bug @alice');
-    stack.gh.setFile(REPO, '.github/issue_label_bot.yaml', `tracking-issue: ${TRACKING}\nlabel-alias:\n  kind/bug: bug\n  feature_request: enhancement\ncoment: false\n`);
+    stack.gh.setFile(
+      REPO,
+      '.github/issue_label_bot.yaml',
+      `tracking-issue: ${TRACKING}\nlabel-alias:\n  kind/bug: bug\n  feature_request: enhancement\ncoment: false\n`,
+    );
     stack.gh.editIssue(REPO, TRACKING, { body: '* bug @alice @bob' }, { user: MAINTAINER });
     await stack.gh.idle();
     const status = stack.gh.botComments(REPO, TRACKING).filter((c) => c.body.includes(TRACKING_STATUS_MARKER));
     expect(status).toHaveLength(1);
     expect(status[0]!.body).toContain('`.github/issue_label_bot.yaml`: unknown key "coment" ignored');
-    expect(status[0]!.body).toContain('`.github/issue_label_bot.yaml`: label-alias.kind/bug: the model never predicts "kind/bug"');
+    expect(status[0]!.body).toContain(
+      '`.github/issue_label_bot.yaml`: label-alias.kind/bug: the model never predicts "kind/bug"',
+    );
     expect(status[0]!.body).not.toContain('feature_request');
   });
 });

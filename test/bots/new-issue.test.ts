@@ -7,7 +7,14 @@ import { decideCohort } from '../../src/rollout/cohort';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
 import { KeywordClassifier } from '../support/fake-classifier';
-import { configBody, createTestProbot as createProbot, issuesPayload, logSink, RecordingPublisher, testConfigStore } from './app-harness';
+import {
+  configBody,
+  createTestProbot as createProbot,
+  issuesPayload,
+  logSink,
+  RecordingPublisher,
+  testConfigStore,
+} from './app-harness';
 
 const classifier = new KeywordClassifier('universal/fake-1');
 const loadClassifier = async () => classifier;
@@ -35,10 +42,14 @@ const addIssue = (repo: string, o: { number: number; title?: string; body?: stri
   gh.createIssue(repo, { title: 'Something broke', body: 'It crashes', user: 'alice', ...o });
 /** API calls other than minting installation tokens. */
 const calls = () => gh.counters.requests().filter((r) => r.endpoint !== TOKENS);
-const failLabels = (status: number) => gh.faults.add({ kind: 'status', status, method: 'POST', route: LABELS.slice(5), times: 10 });
+const failLabels = (status: number) =>
+  gh.faults.add({ kind: 'status', status, method: 'POST', route: LABELS.slice(5), times: 10 });
 
-const receive = (probot: Awaited<ReturnType<typeof createTestProbot>>, payload: ReturnType<typeof issuesPayload>, id = 'd-1') =>
-  probot.receive({ id, name: 'issues', payload } as never);
+const receive = (
+  probot: Awaited<ReturnType<typeof createTestProbot>>,
+  payload: ReturnType<typeof issuesPayload>,
+  id = 'd-1',
+) => probot.receive({ id, name: 'issues', payload } as never);
 
 describe('universal labeling through probot.receive', () => {
   it('labels a new issue and keeps ONE comment after 3 deliveries of the same event', async () => {
@@ -57,7 +68,9 @@ describe('universal labeling through probot.receive', () => {
     addIssue('octo/widgets', { number: 30, title: 'crash' });
     const a = await createTestProbot({ loadClassifier });
     const b = await createTestProbot({ loadClassifier });
-    await Promise.all(Array.from({ length: 10 }, (_, i) => receive(i % 2 ? a : b, issuesPayload({ number: 30 }), 'dup')));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => receive(i % 2 ? a : b, issuesPayload({ number: 30 }), 'dup')),
+    );
     const issue = gh.issue('octo/widgets', 30);
     expect(issue.labels).toEqual(['bug']);
     expect(issue.comments).toHaveLength(1);
@@ -80,7 +93,11 @@ describe('universal labeling through probot.receive', () => {
   });
 
   it('applies repo aliases, the allowlist, silent mode and skip-if-labeled', async () => {
-    gh.setFile('octo/widgets', CONFIG, "label-alias:\n  bug: 'kind/bug'\n  feature: 'kind/feature'\npredicted-labels: [kind/bug]\ncomment: false\nskip-if-labeled: true\n");
+    gh.setFile(
+      'octo/widgets',
+      CONFIG,
+      "label-alias:\n  bug: 'kind/bug'\n  feature: 'kind/feature'\npredicted-labels: [kind/bug]\ncomment: false\nskip-if-labeled: true\n",
+    );
     addIssue('octo/widgets', { number: 4, title: 'crash', body: 'please add a fix' });
     addIssue('octo/widgets', { number: 5, title: 'crash', labels: ['needs-triage'] });
     const probot = await createTestProbot({ loadClassifier });
@@ -108,13 +125,16 @@ describe('universal labeling through probot.receive', () => {
     const log = createLogger('app-test', sink.stream);
     log.level = 'debug';
     const probot = await createTestProbot({ loadClassifier, log });
-    await receive(probot, issuesPayload({ number: 7, isPrivate: true, title: 'crash SECRET-TITLE', body: 'SECRET-BODY' }));
+    await receive(
+      probot,
+      issuesPayload({ number: 7, isPrivate: true, title: 'crash SECRET-TITLE', body: 'SECRET-BODY' }),
+    );
     expect(gh.issue('octo/widgets', 7).labels).toEqual(['bug']);
     expect(sink.lines.length).toBeGreaterThan(0);
     expect(sink.lines.join('\n')).not.toMatch(/SECRET-(TITLE|BODY)/);
   });
 
-  it('labels a transferred issue once: on the new repo\'s issues.opened, not on the old repo\'s issues.transferred', async () => {
+  it("labels a transferred issue once: on the new repo's issues.opened, not on the old repo's issues.transferred", async () => {
     gh.createRepo('acme/gadgets', { installationId: 78 }); // another owner, so another installation
     addIssue('acme/gadgets', { number: 40, title: 'crash' });
     const sink = logSink();
@@ -123,13 +143,29 @@ describe('universal labeling through probot.receive', () => {
     const probot = await createTestProbot({ loadClassifier, log });
     // The old repo's event: GitHub sends it to the old repo's installation; nothing is labeled from there.
     const old = issuesPayload({ number: 3, action: 'transferred' });
-    const transferred = { ...old, changes: { new_repository: { ...old.repository, id: 556, name: 'gadgets', full_name: 'acme/gadgets', owner: { login: 'acme', id: 2, type: 'Organization' } }, new_issue: { ...old.issue, number: 40 } } };
+    const transferred = {
+      ...old,
+      changes: {
+        new_repository: {
+          ...old.repository,
+          id: 556,
+          name: 'gadgets',
+          full_name: 'acme/gadgets',
+          owner: { login: 'acme', id: 2, type: 'Organization' },
+        },
+        new_issue: { ...old.issue, number: 40 },
+      },
+    };
     await probot.receive({ id: 't-1', name: 'issues', payload: transferred } as never);
     expect(gh.issue('acme/gadgets', 40).labels).toEqual([]);
     expect(sink.lines.join('\n')).toMatch(/"decision":"ignored","reason":"transferred"/);
     // The new repo's event, through the new repo's installation.
     const opened = issuesPayload({ number: 40, repo: 'acme/gadgets', installationId: 78 });
-    await probot.receive({ id: 't-2', name: 'issues', payload: { ...opened, changes: { old_issue: old.issue, old_repository: old.repository } } } as never);
+    await probot.receive({
+      id: 't-2',
+      name: 'issues',
+      payload: { ...opened, changes: { old_issue: old.issue, old_repository: old.repository } },
+    } as never);
     expect(gh.issue('acme/gadgets', 40).labels).toEqual(['bug']);
     expect(gh.issue('acme/gadgets', 40).comments).toHaveLength(1);
     expect(sink.lines.join('\n')).toMatch(/"decision":"universal"/);
@@ -155,12 +191,21 @@ describe('universal route: hand-off to the worker topic when GitHub fails transi
     expect(publisher.messages).toHaveLength(1);
     const [message] = publisher.messages;
     expect(forwardedIssueSchema.parse(message)).toEqual(message);
-    expect(message).toMatchObject({ model: 'universal', delivery_id: 'outage-1', repo: { owner: 'octo', name: 'widgets' }, issue: { number: 1 }, cohort: { ratio: 0, mode: 'active' } });
+    expect(message).toMatchObject({
+      model: 'universal',
+      delivery_id: 'outage-1',
+      repo: { owner: 'octo', name: 'widgets' },
+      issue: { number: 1 },
+      cohort: { ratio: 0, mode: 'active' },
+    });
     expect(sink.lines.join('\n')).toMatch(/"decision":"handed_off"/);
   });
 
   it('a repo in a shadow rollout is handed off with model: universal too, with its cohort', async () => {
-    addIssue('ops/control', { number: 1, body: configBody('salt: s\nrollout:\n  octo/widgets: { ratio: 1, mode: shadow }\n') });
+    addIssue('ops/control', {
+      number: 1,
+      body: configBody('salt: s\nrollout:\n  octo/widgets: { ratio: 1, mode: shadow }\n'),
+    });
     addIssue('octo/widgets', { number: 1, title: 'crash' });
     failLabels(500);
     const publisher = new RecordingPublisher();
@@ -188,9 +233,15 @@ describe('universal route: hand-off to the worker topic when GitHub fails transi
     const publisher = new RecordingPublisher();
     publisher.fail = new Error('UNAVAILABLE');
     const withTopic = logged();
-    await receive(await createTestProbot({ loadClassifier, publisher, log: withTopic.log }), issuesPayload({ number: 1 }));
+    await receive(
+      await createTestProbot({ loadClassifier, publisher, log: withTopic.log }),
+      issuesPayload({ number: 1 }),
+    );
     const noTopic = logged();
-    await receive(await createTestProbot({ loadClassifier, publisher: null, log: noTopic.log }), issuesPayload({ number: 1 }));
+    await receive(
+      await createTestProbot({ loadClassifier, publisher: null, log: noTopic.log }),
+      issuesPayload({ number: 1 }),
+    );
     for (const { sink } of [withTopic, noTopic]) {
       const line = sink.lines.find((l) => l.includes('ISSUE LEFT UNLABELED'));
       expect(line).toBeDefined();
@@ -223,7 +274,14 @@ describe('rollout through the config issue', () => {
     expect(publisher.messages).toHaveLength(2);
     const msg = publisher.messages[0]!;
     expect(forwardedIssueSchema.parse(msg)).toEqual(msg);
-    expect(msg).toMatchObject({ v: 1, delivery_id: 'in-1', installation_id: 77, repo: { owner: 'octo', name: 'widgets' }, issue: { number: inside }, cohort: { ratio: 0.5, mode: 'active' } });
+    expect(msg).toMatchObject({
+      v: 1,
+      delivery_id: 'in-1',
+      installation_id: 77,
+      repo: { owner: 'octo', name: 'widgets' },
+      issue: { number: inside },
+      cohort: { ratio: 0.5, mode: 'active' },
+    });
     expect(msg.cohort.bucket).toBe(decideCohort(salt, 'octo/widgets', inside, 0.5).bucket);
     expect(msg).not.toHaveProperty('defaults'); // none in this config issue: left out, as older frontends did
     expect(gh.issue('octo/widgets', inside).labels).toEqual([]);
@@ -234,7 +292,10 @@ describe('rollout through the config issue', () => {
   });
 
   it('owner/* applies, an exact repo entry beats it, and shadow mode forwards AND labels', async () => {
-    addIssue('ops/control', { number: 1, body: configBody(`salt: ${salt}\nrollout:\n  octo/*: { ratio: 1, mode: shadow }\n  octo/gadgets: 0\n`) });
+    addIssue('ops/control', {
+      number: 1,
+      body: configBody(`salt: ${salt}\nrollout:\n  octo/*: { ratio: 1, mode: shadow }\n  octo/gadgets: 0\n`),
+    });
     gh.createRepo('octo/gadgets');
     addIssue('octo/widgets', { number: 1, title: 'crash' });
     addIssue('octo/gadgets', { number: 1, title: 'crash' });
@@ -251,7 +312,10 @@ describe('rollout through the config issue', () => {
   it('does not label the config issue itself', async () => {
     addIssue('ops/control', { number: 1, title: 'crash config', body: configBody(`salt: ${salt}\n`) });
     const probot = await createTestProbot({ loadClassifier, configStore: testConfigStore() });
-    await receive(probot, issuesPayload({ repo: 'ops/control', number: 1, sender: 'operator', installationId: gh.installationId('ops') }));
+    await receive(
+      probot,
+      issuesPayload({ repo: 'ops/control', number: 1, sender: 'operator', installationId: gh.installationId('ops') }),
+    );
     expect(gh.issue('ops/control', 1).labels).toEqual([]);
     expect(calls().filter((c) => c.path === '/graphql')).toHaveLength(0);
   });
@@ -260,12 +324,20 @@ describe('rollout through the config issue', () => {
     gh.store.deleteRepo('ops', 'control'); // GET /repos/ops/control/installation: 404
     addIssue('octo/widgets', { number: 1, title: 'crash' });
     addIssue('octo/widgets', { number: 2, title: 'crash' });
-    const probot = await createTestProbot({ loadClassifier, publisher: new RecordingPublisher(), configStore: testConfigStore() });
+    const probot = await createTestProbot({
+      loadClassifier,
+      publisher: new RecordingPublisher(),
+      configStore: testConfigStore(),
+    });
     await receive(probot, issuesPayload({ number: 1 }), 'n-1');
     await receive(probot, issuesPayload({ number: 2 }), 'n-2');
     expect(gh.issue('octo/widgets', 1).labels).toEqual(['bug']);
     expect(gh.issue('octo/widgets', 2).labels).toEqual(['bug']);
-    expect(calls().filter((c) => c.path === '/repos/ops/control/installation').map((c) => c.status)).toEqual([404]);
+    expect(
+      calls()
+        .filter((c) => c.path === '/repos/ops/control/installation')
+        .map((c) => c.status),
+    ).toEqual([404]);
   });
 
   it('falls back to universal labels when publishing fails', async () => {
@@ -279,7 +351,10 @@ describe('rollout through the config issue', () => {
   });
 
   it('uses the operator defaults for repos without their own file', async () => {
-    addIssue('ops/control', { number: 1, body: configBody(`salt: ${salt}\ndefaults:\n  comment: false\n  label-alias: { bug: 'type: bug' }\n`) });
+    addIssue('ops/control', {
+      number: 1,
+      body: configBody(`salt: ${salt}\ndefaults:\n  comment: false\n  label-alias: { bug: 'type: bug' }\n`),
+    });
     addIssue('octo/widgets', { number: 1, title: 'crash' });
     const probot = await createTestProbot({ loadClassifier, configStore: testConfigStore() });
     await receive(probot, issuesPayload({ number: 1 }));
@@ -288,10 +363,18 @@ describe('rollout through the config issue', () => {
   });
 
   it('forwards the operator defaults with the issue, so the worker applies the same settings', async () => {
-    addIssue('ops/control', { number: 1, body: configBody(`salt: ${salt}\nrollout:\n  octo/widgets: 1\ndefaults:\n  min-confidence: 0.9\n  comment: false\n`) });
+    addIssue('ops/control', {
+      number: 1,
+      body: configBody(
+        `salt: ${salt}\nrollout:\n  octo/widgets: 1\ndefaults:\n  min-confidence: 0.9\n  comment: false\n`,
+      ),
+    });
     addIssue('octo/widgets', { number: 1, title: 'crash' });
     const publisher = new RecordingPublisher();
-    await receive(await createTestProbot({ loadClassifier, publisher, configStore: testConfigStore() }), issuesPayload({ number: 1 }));
+    await receive(
+      await createTestProbot({ loadClassifier, publisher, configStore: testConfigStore() }),
+      issuesPayload({ number: 1 }),
+    );
     expect(publisher.messages[0]!.defaults).toEqual({ 'min-confidence': 0.9, comment: false });
   });
 
@@ -306,16 +389,35 @@ describe('rollout through the config issue', () => {
     expect(publisher.messages).toHaveLength(0);
 
     const edit = (body: string, sender: string) => ({
-      ...issuesPayload({ repo: 'ops/control', number: 1, action: 'edited', sender, body, installationId: gh.installationId('ops') }),
+      ...issuesPayload({
+        repo: 'ops/control',
+        number: 1,
+        action: 'edited',
+        sender,
+        body,
+        installationId: gh.installationId('ops'),
+      }),
       changes: { body: { from: 'old' } },
     });
-    await probot.receive({ id: 'e-1', name: 'issues', payload: edit(configBody(`salt: ${salt}\nrollout:\n  octo/widgets: 1\n`), 'reader') } as never);
+    await probot.receive({
+      id: 'e-1',
+      name: 'issues',
+      payload: edit(configBody(`salt: ${salt}\nrollout:\n  octo/widgets: 1\n`), 'reader'),
+    } as never);
     expect(store.current()?.rollout['octo/widgets']?.ratio).toBe(0);
-    await probot.receive({ id: 'e-2', name: 'issues', payload: edit(configBody(`salt: ${salt}\nrollout:\n  octo/widgets: 7\n`), 'operator') } as never);
+    await probot.receive({
+      id: 'e-2',
+      name: 'issues',
+      payload: edit(configBody(`salt: ${salt}\nrollout:\n  octo/widgets: 7\n`), 'operator'),
+    } as never);
     expect(store.current()?.rollout['octo/widgets']?.ratio).toBe(0);
     expect(gh.issue('ops/control', 1).comments).toHaveLength(1);
     expect(gh.issue('ops/control', 1).comments[0]!.body).toMatch(/invalid/);
-    await probot.receive({ id: 'e-3', name: 'issues', payload: edit(configBody(`salt: ${salt}\nrollout:\n  octo/widgets: 1\n`), 'operator') } as never);
+    await probot.receive({
+      id: 'e-3',
+      name: 'issues',
+      payload: edit(configBody(`salt: ${salt}\nrollout:\n  octo/widgets: 1\n`), 'operator'),
+    } as never);
     expect(store.current()?.rollout['octo/widgets']?.ratio).toBe(1);
     expect(gh.issue('ops/control', 1).comments).toHaveLength(1);
     expect(gh.issue('ops/control', 1).comments[0]!.body).toMatch(/valid\.\*\*/);
@@ -356,7 +458,12 @@ describe('publishing with the real @google-cloud/pubsub client (in-process gRPC 
   it('a publish error (missing topic) falls back to universal labels', async () => {
     addIssue('ops/control', { number: 1, body: configBody('salt: s\nrollout:\n  octo/widgets: 1\n') });
     addIssue('octo/widgets', { number: 13, title: 'crash' });
-    const publisher = new PubSubPublisher({ topic: 'no-such-topic', projectId: project, apiEndpoint: fake.host, timeoutMs: 2_000 });
+    const publisher = new PubSubPublisher({
+      topic: 'no-such-topic',
+      projectId: project,
+      apiEndpoint: fake.host,
+      timeoutMs: 2_000,
+    });
     const probot = await createTestProbot({ loadClassifier, publisher, configStore: testConfigStore() });
     await receive(probot, issuesPayload({ number: 13 }));
     await publisher.close();

@@ -3,8 +3,30 @@ import { CONFIG_STATUS_MARKER, createGlobalConfigStore } from '../../src/config/
 import { TRACKING_STATUS_MARKER } from '../../src/config/helpers-config';
 import { MAINTAINER, REPO, startHelpersStack, TRACKING, type HelpersStack } from './stand-in-helpers';
 
-const TRACKING_BODY = ['Subscriptions', '', '* bug @alice', '* docs @dora', '', '```yaml', 'label-rules:', '  - all: [bug, regression]', '    then: [high priority]', '```'].join('\n');
-const CONFIG_BODY = ['Operator config', '', '```yaml', 'salt: s', 'defaults:', '  label-alias: { bug: bug }', 'repos:', `  ${REPO}:`, '    cc: { bug: "@ops" }', '```'].join('\n');
+const TRACKING_BODY = [
+  'Subscriptions',
+  '',
+  '* bug @alice',
+  '* docs @dora',
+  '',
+  '```yaml',
+  'label-rules:',
+  '  - all: [bug, regression]',
+  '    then: [high priority]',
+  '```',
+].join('\n');
+const CONFIG_BODY = [
+  'Operator config',
+  '',
+  '```yaml',
+  'salt: s',
+  'defaults:',
+  '  label-alias: { bug: bug }',
+  'repos:',
+  `  ${REPO}:`,
+  '    cc: { bug: "@ops" }',
+  '```',
+].join('\n');
 
 let stack: HelpersStack;
 afterEach(async () => {
@@ -17,7 +39,11 @@ async function setup() {
     configIssue: { store: configStore, octokit: () => stack.probot.auth(stack.gh.installationId('acme')) },
   });
   const { gh } = stack;
-  gh.setFile(REPO, '.github/issue_label_bot.yaml', `tracking-issue: ${TRACKING}\nlabel-alias:\n  bug: bug\npredicted-labels: [bug, enhancement]\n`);
+  gh.setFile(
+    REPO,
+    '.github/issue_label_bot.yaml',
+    `tracking-issue: ${TRACKING}\nlabel-alias:\n  bug: bug\npredicted-labels: [bug, enhancement]\n`,
+  );
   gh.createRepo('acme/ops');
   gh.createIssue('acme/ops', { title: 'config', body: CONFIG_BODY, user: MAINTAINER, number: 1, webhook: false });
   return gh;

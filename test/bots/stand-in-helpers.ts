@@ -23,7 +23,10 @@ export interface HelpersStack {
   close(): Promise<void>;
 }
 
-export async function startHelpersStack(trackingBody: string, deps: Partial<HelperBotDeps> = {}): Promise<HelpersStack> {
+export async function startHelpersStack(
+  trackingBody: string,
+  deps: Partial<HelperBotDeps> = {},
+): Promise<HelpersStack> {
   const gh = await startGitHubStandIn();
   const probot = standInProbot(gh, { secret: gh.webhookSecret, requestTimeoutMs: 5000 });
   await probot.load((app: Probot) => helperBots(app, { trackingIssue: readTrackingIssueFromRepoFile, ...deps }));
@@ -39,14 +42,21 @@ export async function startHelpersStack(trackingBody: string, deps: Partial<Help
   gh.setWebhookTarget(receive);
   gh.createRepo(REPO, { files: { '.github/issue_label_bot.yaml': `tracking-issue: ${TRACKING}\n` } });
   gh.setPermission(REPO, MAINTAINER, 'admin');
-  gh.createIssue(REPO, { title: 'label-bot subscriptions', body: trackingBody, user: MAINTAINER, number: TRACKING, webhook: false });
+  gh.createIssue(REPO, {
+    title: 'label-bot subscriptions',
+    body: trackingBody,
+    user: MAINTAINER,
+    number: TRACKING,
+    webhook: false,
+  });
   return {
     gh,
     probot,
     redeliver: async (d) => {
       await receive(d);
     },
-    deliveries: (event, action) => gh.webhooks.deliveries.filter((d) => d.event === event && (action === undefined || d.action === action)),
+    deliveries: (event, action) =>
+      gh.webhooks.deliveries.filter((d) => d.event === event && (action === undefined || d.action === action)),
     calls: () => gh.counters.requests().map((r) => r.endpoint),
     close: () => gh.close(),
   };

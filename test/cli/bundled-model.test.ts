@@ -7,7 +7,7 @@ import { cliAsync, ROOT } from './helpers';
 describe('the bundled universal model, from outside the repository', () => {
   const env = useSeededStandIn('bundled-model-');
 
-  it('backfill without --model or a bucket, run from another directory, uses the package\'s models/universal', async () => {
+  it("backfill without --model or a bucket, run from another directory, uses the package's models/universal", async () => {
     const r = await cliAsync(['backfill', REPO, '--dry-run', '--state', 'all', '--no-checkpoint', '--no-table'], {
       cwd: env.dir,
       env: { GITHUB_TOKEN: 'cli-test-token', GITHUB_API_URL: env.standIn.url },
@@ -19,7 +19,7 @@ describe('the bundled universal model, from outside the repository', () => {
     expect(apiWrites(env.standIn)).toEqual([]);
   }, 120_000);
 
-  it('--version from another directory reads the package\'s own package.json', async () => {
+  it("--version from another directory reads the package's own package.json", async () => {
     const r = await cliAsync(['--version'], { cwd: env.dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);

@@ -24,7 +24,9 @@ describe('label-bot check-config', () => {
   });
 
   it('a broken copy exits 1 with file:line and the reason, for each error', () => {
-    const broken = template.replace('your-org/big-repo: 0.1', 'your-org/big-repo: 7').replace('mode: tag ', 'mode: tagz');
+    const broken = template
+      .replace('your-org/big-repo: 0.1', 'your-org/big-repo: 7')
+      .replace('mode: tag ', 'mode: tagz');
     const file = write('broken.md', broken);
     const r = cli(['check-config', file]);
     expect(r.status).toBe(1);
@@ -41,12 +43,19 @@ describe('label-bot check-config', () => {
     const repoFile = write('issue_label_bot.yaml', 'label-alias:\n  kind/bug: x\ncoment: false\n');
     const warned = cli(['check-config', repoFile]);
     expect(warned.status).toBe(0);
-    expect(warned.stdout).toContain(`${repoFile}:2: warning: label-alias.kind/bug: the model never predicts "kind/bug"`);
+    expect(warned.stdout).toContain(
+      `${repoFile}:2: warning: label-alias.kind/bug: the model never predicts "kind/bug"`,
+    );
     expect(warned.stdout).toContain(`${repoFile}:3: warning: unknown key "coment" ignored`);
-    const tracking = write('tracking.md', 'Subscriptions\n\n* bug @alice\n\n```yaml\nlabel-rules:\n  - any: [a]\n```\n');
+    const tracking = write(
+      'tracking.md',
+      'Subscriptions\n\n* bug @alice\n\n```yaml\nlabel-rules:\n  - any: [a]\n```\n',
+    );
     const bad = cli(['check-config', '--kind', 'tracking-issue', tracking]);
     expect(bad.status).toBe(1);
-    expect(bad.stdout.trim()).toBe(`${tracking}:7: error: yaml block: label-rules.0.then: Invalid input: expected array, received undefined`);
+    expect(bad.stdout.trim()).toBe(
+      `${tracking}:7: error: yaml block: label-rules.0.then: Invalid input: expected array, received undefined`,
+    );
   });
 });
 
@@ -55,7 +64,12 @@ describe('label-bot check-config owner/repo#N', () => {
   beforeAll(async () => {
     gh = await startGitHubStandIn();
     gh.createRepo('acme/ops');
-    gh.createIssue('acme/ops', { title: 'config', body: template.replace('salt: "change-me-once"', 'salt: ""'), number: 3, webhook: false });
+    gh.createIssue('acme/ops', {
+      title: 'config',
+      body: template.replace('salt: "change-me-once"', 'salt: ""'),
+      number: 3,
+      webhook: false,
+    });
   });
   afterAll(async () => {
     await gh.close();
@@ -71,7 +85,9 @@ describe('label-bot check-config owner/repo#N', () => {
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.on('close', (status) => resolve({ status, stdout }));
     });
-    expect(r.stdout.trim()).toBe(`acme/ops#3:${lineOf(template, 'salt: "change-me-once"')}: error: salt: salt must be a non-empty string`);
+    expect(r.stdout.trim()).toBe(
+      `acme/ops#3:${lineOf(template, 'salt: "change-me-once"')}: error: salt: salt must be a non-empty string`,
+    );
     expect(r.status).toBe(1);
   });
 });

@@ -17,7 +17,10 @@ describe('label-bot eval', () => {
     expect(typeof j.score).toBe('number');
     expect(j.perRepo).toBe(true);
     expect(j.n).toBe(4);
-    const repos = j.repos as Record<string, { macroF1: number; perLabel: Record<string, { precision: number; recall: number; f1: number; support: number }> }>;
+    const repos = j.repos as Record<
+      string,
+      { macroF1: number; perLabel: Record<string, { precision: number; recall: number; f1: number; support: number }> }
+    >;
     expect(Object.keys(repos).sort()).toEqual(['acme/gadgets', 'acme/widgets']);
     expect(j.score).toBeCloseTo((repos['acme/gadgets']!.macroF1 + repos['acme/widgets']!.macroF1) / 2, 10);
     const perLabel = j.perLabel as Record<string, { support: number }>;
@@ -58,9 +61,12 @@ describe('label-bot eval', () => {
     expect(card).toContain('documentation ×1');
     expect(readFileSync(join(report, 'pr-bug.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
     // One model scored every row: its own thresholds, in the card and marked on each curve.
-    const own = (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { thresholds: (number | null)[] }).thresholds[0]!;
+    const own = (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { thresholds: (number | null)[] })
+      .thresholds[0]!;
     expect(card).toMatch(new RegExp(`^- fixture@[0-9a-f]{12}: bug ${own.toFixed(3)}, `, 'm'));
-    expect(readFileSync(join(report, 'pr-bug.svg'), 'utf8')).toMatch(new RegExp(`>threshold ${own.toFixed(3)}( \\(above every score\\))?<`));
+    expect(readFileSync(join(report, 'pr-bug.svg'), 'utf8')).toMatch(
+      new RegExp(`>threshold ${own.toFixed(3)}( \\(above every score\\))?<`),
+    );
 
     const p = cli(['predict', '--model', dir, '--title', 'How can I configure the cache?', '--body', 'Any docs?']);
     expect(p.status, p.stderr).toBe(0);
@@ -68,7 +74,11 @@ describe('label-bot eval', () => {
     expect(pj.model).toMatch(/^fixture@[0-9a-f]{12}$/);
     expect((pj.scores as unknown[]).length).toBe(3);
 
-    const stdin = ['{"title":"Parser crashes on save","body":null}', '', '{"title":"Add dark mode","body":"It would be nice"}'].join('\n');
+    const stdin = [
+      '{"title":"Parser crashes on save","body":null}',
+      '',
+      '{"title":"Add dark mode","body":"It would be nice"}',
+    ].join('\n');
     const ps = cli(['predict', '--model', dir], stdin);
     expect(ps.status, ps.stderr).toBe(0);
     expect(ps.stdout.trim().split('\n')).toHaveLength(2);
@@ -133,7 +143,9 @@ describe('label-bot eval', () => {
     // Per-command help in-process (spawning tsx per command is slow on a shared box).
     const { Command } = await import('commander');
     for (const c of ['train', 'eval', 'predict', 'fetch-issues']) {
-      const mod = (await import(`../../src/cli/commands/${c}.ts`)) as { register: (p: InstanceType<typeof Command>) => void };
+      const mod = (await import(`../../src/cli/commands/${c}.ts`)) as {
+        register: (p: InstanceType<typeof Command>) => void;
+      };
       const program = new Command('label-bot');
       mod.register(program);
       const sub = program.commands.find((x) => x.name() === c)!;

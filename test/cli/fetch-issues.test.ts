@@ -31,7 +31,10 @@ const issue = (n: number, extra: Record<string, unknown> = {}) => ({
 async function fetched(repo: string, opts: FetchIssuesOptions): Promise<number[]> {
   const file = join(tmp.dir, `${Math.random().toString(36).slice(2)}.jsonl`);
   await fetchIssuesToFile(repo, file, opts);
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { number: number }).number);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { number: number }).number);
 }
 
 /** A local port nothing listens on (bound, then released). */
@@ -49,16 +52,29 @@ describe('fetch-issues', () => {
     const scope = nock(API, { reqheaders: { authorization: /secret-token$/ } })
       .get('/repos/acme/widgets/issues')
       .query({ state: 'all', per_page: '100', sort: 'created', direction: 'asc' })
-      .reply(200, [issue(1), issue(2, { pull_request: { url: 'x' } }), issue(3)], { link: `<${page2}>; rel="next", <${page2}>; rel="last"` })
+      .reply(200, [issue(1), issue(2, { pull_request: { url: 'x' } }), issue(3)], {
+        link: `<${page2}>; rel="next", <${page2}>; rel="last"`,
+      })
       .get('/repositories/1/issues')
       .query({ state: 'all', per_page: '100', page: '2' })
       .reply(200, [issue(4), issue(6)]);
     const file = join(tmp.dir, 'out.jsonl');
     const n = await fetchIssuesToFile('acme/widgets', file, { token: 'secret-token' });
     expect(n).toBe(4);
-    const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.map((r) => r.number)).toEqual([1, 3, 4, 6]);
-    expect(rows[0]).toEqual({ repo: 'acme/widgets', number: 1, title: 'Issue 1', body: 'body 1', labels: ['bug'], state: 'open', created_at: '2026-01-01T00:00:00Z' });
+    expect(rows[0]).toEqual({
+      repo: 'acme/widgets',
+      number: 1,
+      title: 'Issue 1',
+      body: 'body 1',
+      labels: ['bug'],
+      state: 'open',
+      created_at: '2026-01-01T00:00:00Z',
+    });
     expect(rows.find((r) => r.number === 6).state).toBe('closed');
     expect(rows.find((r) => r.number === 4).body).toBe('');
     expect(scope.isDone()).toBe(true);
@@ -69,7 +85,11 @@ describe('fetch-issues', () => {
     const scope = nock(API)
       .get('/repos/acme/widgets/issues')
       .query(true)
-      .reply(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 30) })
+      .reply(
+        403,
+        { message: 'API rate limit exceeded' },
+        { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 30) },
+      )
       .get('/repos/acme/widgets/issues')
       .query(true)
       .reply(200, [issue(1)]);
@@ -88,21 +108,31 @@ describe('fetch-issues', () => {
       .reply(429, { message: 'secondary rate limit' }, { 'retry-after': '7' })
       .get('/repos/acme/widgets/issues')
       .query((q) => q.page === undefined)
-      .reply(200, [issue(1)], { link: `<${next}>; rel="next"`, 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 10) })
+      .reply(200, [issue(1)], {
+        link: `<${next}>; rel="next"`,
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(now / 1000 + 10),
+      })
       .get('/repos/acme/widgets/issues')
       .query({ page: '2' })
       .reply(200, [issue(2)]);
     const sleeps: number[] = [];
-    expect(await fetched('acme/widgets', { sleep: async (ms) => void sleeps.push(ms), now: () => now })).toEqual([1, 2]);
+    expect(await fetched('acme/widgets', { sleep: async (ms) => void sleeps.push(ms), now: () => now })).toEqual([
+      1, 2,
+    ]);
     expect(sleeps).toEqual([7_000, 11_000]);
     expect(scope.isDone()).toBe(true);
   });
 
   it('fails clearly on a 404 and never puts the token in the message', async () => {
     nock(API).get('/repos/acme/nope/issues').query(true).reply(404, { message: 'Not Found' });
-    await expect(fetchIssuesToFile('acme/nope', join(tmp.dir, 'x.jsonl'), { token: 'secret-token' })).rejects.toThrow(/HTTP 404/);
+    await expect(fetchIssuesToFile('acme/nope', join(tmp.dir, 'x.jsonl'), { token: 'secret-token' })).rejects.toThrow(
+      /HTTP 404/,
+    );
     nock(API).get('/repos/acme/nope/issues').query(true).reply(404, { message: 'Not Found' });
-    await expect(fetchIssuesToFile('acme/nope', join(tmp.dir, 'x.jsonl'), { token: 'secret-token' })).rejects.not.toThrow(/secret-token/);
+    await expect(
+      fetchIssuesToFile('acme/nope', join(tmp.dir, 'x.jsonl'), { token: 'secret-token' }),
+    ).rejects.not.toThrow(/secret-token/);
   });
 
   it('a failed run leaves no output file (not even an empty one) and says that GITHUB_TOKEN is unset', async () => {
@@ -119,7 +149,12 @@ describe('fetch-issues', () => {
     const r = cli(['fetch-issues', 'acme/widgets', '--out', file, '--api-url', `http://127.0.0.1:${port}`]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^warning: GITHUB_TOKEN is not set/m);
-    expect(r.stderr).toMatch(new RegExp(`^label-bot: cannot reach http://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED .*\\); check the network or --api-url; GITHUB_TOKEN is not set`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^label-bot: cannot reach http://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED .*\\); check the network or --api-url; GITHUB_TOKEN is not set`,
+        'm',
+      ),
+    );
     expect(existsSync(file)).toBe(false);
   });
 

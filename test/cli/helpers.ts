@@ -21,9 +21,15 @@ export function cli(args: string[], input?: string): { status: number | null; st
  * The real bin, without blocking this process: for commands that talk to a stand-in running in the test process.
  * Only PATH is inherited, so no token or endpoint leaks in from the caller's environment.
  */
-export function cliAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function cliAsync(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/label-bot.mjs'), ...args], { cwd: opts.cwd ?? ROOT, env: { PATH: process.env.PATH, ...opts.env } });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/label-bot.mjs'), ...args], {
+      cwd: opts.cwd ?? ROOT,
+      env: { PATH: process.env.PATH, ...opts.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

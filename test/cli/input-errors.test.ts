@@ -21,7 +21,9 @@ describe('label-bot input errors', () => {
     writeFileSync(file, '\n\n');
     const r = cli(['train', '--data', file, '--out', join(tmp.dir, 'm1')]);
     expect(r.status).toBe(1);
-    expect(oneLine(r.stderr)).toBe(`label-bot: ${file} is empty (no rows): expected JSONL, one JSON object per line, {"repo": …, "title": …, "body": …, "labels": [...]}`);
+    expect(oneLine(r.stderr)).toBe(
+      `label-bot: ${file} is empty (no rows): expected JSONL, one JSON object per line, {"repo": …, "title": …, "body": …, "labels": [...]}`,
+    );
   });
 
   it('a CSV file is recognised as CSV, not reported as a JSON syntax error', () => {
@@ -45,7 +47,9 @@ describe('label-bot input errors', () => {
     writeFileSync(file, 'x');
     const r = cli(['train', '--data', SMALL, '--out', file]);
     expect(r.status).toBe(1);
-    expect(oneLine(r.stderr)).toBe(`label-bot: --out ${file} is a file; give a directory (train writes model.onnx and model.json inside it)`);
+    expect(oneLine(r.stderr)).toBe(
+      `label-bot: --out ${file} is a file; give a directory (train writes model.onnx and model.json inside it)`,
+    );
     expect(r.stderr).not.toMatch(/EEXIST|ENOTDIR/);
   });
 
@@ -54,7 +58,9 @@ describe('label-bot input errors', () => {
     mkdirSync(dir);
     const r = cli(['publish', 'acme/widgets', dir, '--bucket', 'no-such-bucket']);
     expect(r.status).toBe(2);
-    expect(oneLine(r.stderr)).toBe(`publish failed: ${dir} has no model.onnx: give the directory \`label-bot train --out\` wrote (model.onnx + model.json)`);
+    expect(oneLine(r.stderr)).toBe(
+      `publish failed: ${dir} has no model.onnx: give the directory \`label-bot train --out\` wrote (model.onnx + model.json)`,
+    );
     const missing = cli(['publish', 'acme/widgets', join(tmp.dir, 'typo'), '--bucket', 'no-such-bucket']);
     expect(missing.status).toBe(2);
     expect(oneLine(missing.stderr)).toMatch(/typo does not exist: give the directory/);

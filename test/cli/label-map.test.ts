@@ -6,17 +6,35 @@ import { cli, FAST_FLAGS, FIXTURES, oneJson } from './helpers';
 
 /** 63 rows in a repo's own vocabulary: kind/bug, Type: Bug, enhancement, Feature_Request, support, kind/question, plus noise. */
 const REPO_LABELS = join(FIXTURES, 'issues-repo-labels.jsonl');
-const INLINE = 'kind/bug=bug,type: bug=bug,enhancement=feature,feature_request=feature,support=question,kind/question=question';
+const INLINE =
+  'kind/bug=bug,type: bug=bug,enhancement=feature,feature_request=feature,support=question,kind/question=question';
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 describe('label-bot train/eval --label-map --labels', () => {
   it('train with an inline map: repo labels become bug/feature/question, unmapped rows are dropped and counted', () => {
     const dir = join(tmp.dir, 'model');
-    const r = cli(['train', '--data', REPO_LABELS, '--out', dir, '--label-map', INLINE, '--labels', 'bug,feature,question', ...FAST_FLAGS]);
+    const r = cli([
+      'train',
+      '--data',
+      REPO_LABELS,
+      '--out',
+      dir,
+      '--label-map',
+      INLINE,
+      '--labels',
+      'bug,feature,question',
+      ...FAST_FLAGS,
+    ]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`${REPO_LABELS}: kept 60 of 63 rows (bug 20, feature 20, question 20); dropped 3 left with no label`);
-    const card = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { labels: string[]; kind: string; training: { rows: number } };
+    expect(r.stderr).toContain(
+      `${REPO_LABELS}: kept 60 of 63 rows (bug 20, feature 20, question 20); dropped 3 left with no label`,
+    );
+    const card = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
+      labels: string[];
+      kind: string;
+      training: { rows: number };
+    };
     expect(card.labels).toEqual(['bug', 'feature', 'question']);
     expect(card.kind).toBe('single');
     expect(card.training.rows).toBe(60);
@@ -31,8 +49,23 @@ describe('label-bot train/eval --label-map --labels', () => {
 
   it('eval --cv with a YAML map file and --labels keeping two of the three', () => {
     const map = join(tmp.dir, 'labels.yaml');
-    writeFileSync(map, 'bug: [kind/bug, "Type: Bug"]\nfeature: [enhancement, feature_request]\nquestion: [support, kind/question]\n');
-    const r = cli(['eval', '--train', REPO_LABELS, '--cv', '3', '--label-map', map, '--labels', 'Bug,Feature', '--json', ...FAST_FLAGS]);
+    writeFileSync(
+      map,
+      'bug: [kind/bug, "Type: Bug"]\nfeature: [enhancement, feature_request]\nquestion: [support, kind/question]\n',
+    );
+    const r = cli([
+      'eval',
+      '--train',
+      REPO_LABELS,
+      '--cv',
+      '3',
+      '--label-map',
+      map,
+      '--labels',
+      'Bug,Feature',
+      '--json',
+      ...FAST_FLAGS,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('kept 40 of 63 rows (Bug 20, Feature 20); dropped 23 left with no label');
     const j = oneJson(r.stdout);
@@ -48,7 +81,10 @@ describe('label-bot train/eval --label-map --labels', () => {
     // Two through the real bin (exit code, one stderr line, nothing trained) …
     for (const [flags, message] of [
       [['--label-map', toml], `label-bot: ${toml}: unknown label-map format "toml"; use .json, .yaml or .yml\n`],
-      [['--label-map', 'kind/bug=bug,type: bug=bug'], 'label-bot: --label-map leaves only "bug"; a classifier needs at least 2 labels\n'],
+      [
+        ['--label-map', 'kind/bug=bug,type: bug=bug'],
+        'label-bot: --label-map leaves only "bug"; a classifier needs at least 2 labels\n',
+      ],
     ] as [string[], string][]) {
       const r = cli(['train', '--data', REPO_LABELS, '--out', join(tmp.dir, 'never'), ...flags]);
       expect(r.status, r.stderr).toBe(1);
@@ -58,15 +94,21 @@ describe('label-bot train/eval --label-map --labels', () => {
     // … the rest in-process (a tsx start-up costs seconds on a loaded box), through the same flag handling.
     const { labelFilterFrom } = await import('../../src/cli/label-options');
     expect(() => labelFilterFrom({ labelMap: empty })).toThrow(`${empty}: empty mapping`);
-    expect(() => labelFilterFrom({ labelMap: 'kind/bug' })).toThrow('--label-map: "kind/bug" is neither a file nor an inline mapping');
-    expect(() => labelFilterFrom({ labelMap: INLINE, labels: 'bug,docs' })).toThrow('--label-map with --labels leaves only "bug"');
+    expect(() => labelFilterFrom({ labelMap: 'kind/bug' })).toThrow(
+      '--label-map: "kind/bug" is neither a file nor an inline mapping',
+    );
+    expect(() => labelFilterFrom({ labelMap: INLINE, labels: 'bug,docs' })).toThrow(
+      '--label-map with --labels leaves only "bug"',
+    );
     expect(() => labelFilterFrom({ labels: ',' })).toThrow('--labels: empty list');
   }, 120_000);
 
   it('--help of train and eval documents both flags and the map format', async () => {
     const { Command } = await import('commander');
     for (const c of ['train', 'eval']) {
-      const mod = (await import(`../../src/cli/commands/${c}.ts`)) as { register: (p: InstanceType<typeof Command>) => void };
+      const mod = (await import(`../../src/cli/commands/${c}.ts`)) as {
+        register: (p: InstanceType<typeof Command>) => void;
+      };
       const program = new Command('label-bot');
       mod.register(program);
       const help = program.commands.find((x) => x.name() === c)!.helpInformation();

@@ -27,17 +27,26 @@ describe('progress when stderr is a pipe', () => {
   it('eval --cv prints a line per fold', () => {
     const r = cli(['eval', '--train', SMALL, '--cv', '3', '--json', ...FAST_FLAGS]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr.split('\n').filter((l) => l.startsWith('evaluating: '))).toEqual(['evaluating: 1/3 (33%)', 'evaluating: 2/3 (66%)', 'evaluating: 3/3 (100%)']);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('evaluating: '))).toEqual([
+      'evaluating: 1/3 (33%)',
+      'evaluating: 2/3 (66%)',
+      'evaluating: 3/3 (100%)',
+    ]);
   });
 
   describe('fetch-issues', () => {
     const env = useSeededStandIn('fetch-progress-');
     it('reports the issues read through the same module, then the total', async () => {
       const out = join(env.dir, 'issues.jsonl');
-      const r = await cliAsync(['fetch-issues', REPO, '--out', out, '--api-url', env.standIn.url], { env: { GITHUB_TOKEN: 'cli-test-token' } });
+      const r = await cliAsync(['fetch-issues', REPO, '--out', out, '--api-url', env.standIn.url], {
+        env: { GITHUB_TOKEN: 'cli-test-token' },
+      });
       expect(r.code, r.stderr).toBe(0);
       const rows = readFileSync(out, 'utf8').trim().split('\n');
-      expect(r.stderr.trim().split('\n')).toEqual([`fetch-issues: ${rows.length} issues (page 1)`, `${out}: ${rows.length} issues`]);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `fetch-issues: ${rows.length} issues (page 1)`,
+        `${out}: ${rows.length} issues`,
+      ]);
     });
   });
 });

@@ -21,7 +21,11 @@ describe('registry CLI commands', () => {
     gcs = await startGcsStandIn({ buckets: ['cli-bucket'] });
     out = [];
     err = [];
-    io = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), env: { LABEL_BOT_BUCKET: 'cli-bucket', STORAGE_API_ENDPOINT: gcs.endpoint } };
+    io = {
+      stdout: (t) => out.push(t),
+      stderr: (t) => err.push(t),
+      env: { LABEL_BOT_BUCKET: 'cli-bucket', STORAGE_API_ENDPOINT: gcs.endpoint },
+    };
   });
   afterAll(async () => gcs?.stop());
 
@@ -61,7 +65,12 @@ describe('registry CLI commands', () => {
       new Promise<{ code: number | null; out: string; err: string }>((resolveRun) => {
         const child = spawn(process.execPath, [join(ROOT, 'bin/label-bot.mjs'), ...args], {
           cwd: ROOT,
-          env: { PATH: process.env.PATH, METADATA_SERVER_DETECTION: 'none', LABEL_BOT_BUCKET: 'cli-bucket', STORAGE_API_ENDPOINT: gcs.endpoint },
+          env: {
+            PATH: process.env.PATH,
+            METADATA_SERVER_DETECTION: 'none',
+            LABEL_BOT_BUCKET: 'cli-bucket',
+            STORAGE_API_ENDPOINT: gcs.endpoint,
+          },
         });
         let o = '';
         let e = '';
@@ -72,7 +81,9 @@ describe('registry CLI commands', () => {
     const published = await run(['publish', 'acme/bin', keywordModelDir({ bug: 'crash' }, 0.8)]);
     expect(published.err).toBe('');
     expect(published.code).toBe(0);
-    expect(published.out).toMatch(/^published acme\/bin \S+ \(score 0\.8000\) → gs:\/\/cli-bucket\/models\/acme\/bin\/current\.json/);
+    expect(published.out).toMatch(
+      /^published acme\/bin \S+ \(score 0\.8000\) → gs:\/\/cli-bucket\/models\/acme\/bin\/current\.json/,
+    );
     const listed = await run(['models', 'list', 'acme/bin']);
     expect(listed.code).toBe(0);
     expect(listed.out).toMatch(/^\*\s+\S+\s+0\.8000/m);
@@ -86,12 +97,16 @@ describe('registry CLI commands', () => {
     const first = /^published acme\/same (\S+)/.exec(out.join(''))![1]!;
     out.length = 0;
     expect(await publishCli('acme/same', keywordModelDir({ bug: 'same' }, 0.8123456789), {}, io)).toBe(0);
-    expect(out.join('')).toBe(`unchanged: acme/same is already at ${first}, the same model (score 0.8123); nothing published\n`);
+    expect(out.join('')).toBe(
+      `unchanged: acme/same is already at ${first}, the same model (score 0.8123); nothing published\n`,
+    );
 
     expect(await publishCli('acme/same', keywordModelDir({ bug: 'other' }, 0.9), {}, io)).toBe(0);
     err.length = 0;
     expect(await publishCli('acme/same', a, { force: true }, io)).toBe(2);
-    expect(err.join('')).toBe(`publish failed: this model is already published as ${first} (not current); to make it current: label-bot rollback acme/same --to ${first}\n`);
+    expect(err.join('')).toBe(
+      `publish failed: this model is already published as ${first} (not current); to make it current: label-bot rollback acme/same --to ${first}\n`,
+    );
     out.length = 0;
     await modelsListCli('acme/same', { json: true }, io);
     expect((JSON.parse(out.join('')) as { versions: unknown[] }).versions).toHaveLength(2);
@@ -99,7 +114,12 @@ describe('registry CLI commands', () => {
 
   it('fails clearly without a bucket', async () => {
     const errs: string[] = [];
-    const code = await publishCli('a/b', keywordModelDir({ bug: 'x' }), {}, { stdout: () => undefined, stderr: (t) => errs.push(t), env: {} });
+    const code = await publishCli(
+      'a/b',
+      keywordModelDir({ bug: 'x' }),
+      {},
+      { stdout: () => undefined, stderr: (t) => errs.push(t), env: {} },
+    );
     expect(code).toBe(1);
     expect(errs.join('')).toMatch(/--bucket or set LABEL_BOT_BUCKET/);
   });

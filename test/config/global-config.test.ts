@@ -20,7 +20,9 @@ const body = (yaml: string) => `Operator notes: keep this short.\n\n\`\`\`yaml\n
 describe('parseGlobalConfig', () => {
   it('parses salt, rollout (number and {ratio, mode}), defaults; prose outside the block is ignored', () => {
     const r = parseGlobalConfig(
-      body(`salt: s1\nrollout:\n  octo/widgets: 0.25\n  octo/*: { ratio: 0.1, mode: shadow }\n  Kube/Flow: 1\ndefaults:\n  comment: false\n`),
+      body(
+        `salt: s1\nrollout:\n  octo/widgets: 0.25\n  octo/*: { ratio: 0.1, mode: shadow }\n  Kube/Flow: 1\ndefaults:\n  comment: false\n`,
+      ),
     );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -34,7 +36,9 @@ describe('parseGlobalConfig', () => {
   });
 
   it('reports unknown keys, bad ratios and bad repo keys instead of ignoring them', () => {
-    const r = parseGlobalConfig(body(`salt: s\nrolout: {}\nrollout:\n  octo/widgets: 1.5\n  not-a-repo: 0.1\ndefaults:\n  coment: true\n`));
+    const r = parseGlobalConfig(
+      body(`salt: s\nrolout: {}\nrollout:\n  octo/widgets: 1.5\n  not-a-repo: 0.1\ndefaults:\n  coment: true\n`),
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     const all = r.errors.join('\n');
@@ -45,18 +49,41 @@ describe('parseGlobalConfig', () => {
   });
 
   it('requires exactly one yaml block, a salt, and valid YAML', () => {
-    expect(parseGlobalConfig('no block here')).toMatchObject({ ok: false, errors: [expect.stringMatching(/no ```yaml block/)] });
-    expect(parseGlobalConfig(body('salt: a') + body('salt: b'))).toMatchObject({ ok: false, errors: [expect.stringMatching(/2 ```yaml blocks/)] });
+    expect(parseGlobalConfig('no block here')).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/no ```yaml block/)],
+    });
+    expect(parseGlobalConfig(body('salt: a') + body('salt: b'))).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/2 ```yaml blocks/)],
+    });
     expect(parseGlobalConfig(body('rollout: {}'))).toMatchObject({ ok: false });
-    expect(parseGlobalConfig(body('salt: [unclosed'))).toMatchObject({ ok: false, errors: [expect.stringMatching(/invalid YAML/)] });
-    expect(parseGlobalConfig('```yaml\nsalt: x\n')).toMatchObject({ ok: false, errors: [expect.stringMatching(/not closed/)] });
+    expect(parseGlobalConfig(body('salt: [unclosed'))).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/invalid YAML/)],
+    });
+    expect(parseGlobalConfig('```yaml\nsalt: x\n')).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/not closed/)],
+    });
   });
 
   it('rejects YAML alias bombs and oversized bodies', () => {
     const bomb = ['salt: s', 'a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (let i = 0; i < 12; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`);
-    expect(parseGlobalConfig(body(bomb.join('\n')))).toMatchObject({ ok: false, errors: [expect.stringMatching(/alias count/)] });
-    expect(parseGlobalConfig(body(`salt: s\n# ${'x'.repeat(70_000)}`))).toMatchObject({ ok: false, errors: [expect.stringMatching(/longer than/)] });
+    for (let i = 0; i < 12; i++)
+      bomb.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(', ')}]`,
+      );
+    expect(parseGlobalConfig(body(bomb.join('\n')))).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/alias count/)],
+    });
+    expect(parseGlobalConfig(body(`salt: s\n# ${'x'.repeat(70_000)}`))).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/longer than/)],
+    });
   });
 
   it('embeds the helpers schema under repos:', () => {
@@ -102,7 +129,12 @@ describe('IssueBackedConfig with the global config', () => {
     gh.createRepo('octo/ops');
     const roles = { operator: 'admin', writer: 'write', maint: 'maintain', reader: 'read', triager: 'triage' } as const;
     for (const [login, role] of Object.entries(roles)) gh.setPermission('octo/ops', login, role);
-    gh.createIssue('octo/ops', { number: 7, title: 'label-bot config', user: 'alice', body: body('salt: s1\nrollout:\n  octo/widgets: 0.5\n') });
+    gh.createIssue('octo/ops', {
+      number: 7,
+      title: 'label-bot config',
+      user: 'alice',
+      body: body('salt: s1\nrollout:\n  octo/widgets: 0.5\n'),
+    });
   });
 
   const store = () => createGlobalConfigStore({ ref, ttlMs: 60_000, now: () => now });
@@ -153,7 +185,9 @@ describe('IssueBackedConfig with the global config', () => {
     editBody(body('salt: s1\nrollout: nope\n'), 'operator');
     now += 61_000;
     expect((await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio).toBe(0.5);
-    const invalid = sink.lines.map((l) => JSON.parse(l) as { msg: string; errors?: string[] }).find((l) => l.msg.startsWith('invalid config'));
+    const invalid = sink.lines
+      .map((l) => JSON.parse(l) as { msg: string; errors?: string[] })
+      .find((l) => l.msg.startsWith('invalid config'));
     expect(invalid?.errors?.join()).toMatch(/rollout/);
   });
 
@@ -163,7 +197,10 @@ describe('IssueBackedConfig with the global config', () => {
     for (const editor of ['reader', 'triager', 'stranger', 'some-app[bot]']) {
       editBody(body('salt: s1\nrollout:\n  octo/widgets: 0.1\n'), editor);
       now += 61_000;
-      expect({ editor, ratio: (await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio }).toEqual({ editor, ratio: 0.5 });
+      expect({ editor, ratio: (await s.get(testOctokit()))?.rollout['octo/widgets']?.ratio }).toEqual({
+        editor,
+        ratio: 0.5,
+      });
     }
     // The rejected body's ETag is kept: the next refresh is a 304, with no editor lookup.
     const lookups = graphqlCalls();
@@ -197,15 +234,27 @@ describe('IssueBackedConfig with the global config', () => {
   it('applies edits from writers at once, ignores users without write access and bots', async () => {
     const s = store();
     await s.get(testOctokit());
-    expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.1\n'), 'reader'))).toBe('ignored-no-permission');
-    expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.1\n'), 'triager'))).toBe('ignored-no-permission');
-    expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.1\n'), 'stranger'))).toBe('ignored-no-permission');
-    expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.1\n'), 'some-app[bot]', 'Bot'))).toBe('ignored-bot');
+    expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.1\n'), 'reader'))).toBe(
+      'ignored-no-permission',
+    );
+    expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.1\n'), 'triager'))).toBe(
+      'ignored-no-permission',
+    );
+    expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.1\n'), 'stranger'))).toBe(
+      'ignored-no-permission',
+    );
+    expect(
+      await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.1\n'), 'some-app[bot]', 'Bot')),
+    ).toBe('ignored-bot');
     expect(s.current()?.rollout['octo/widgets']?.ratio).toBe(0.5);
 
-    expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.2\n'), 'maint'))).toBe('applied');
+    expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.2\n'), 'maint'))).toBe(
+      'applied',
+    );
     expect(s.current()?.rollout['octo/widgets']?.ratio).toBe(0.2);
-    expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.3\n'), 'writer'))).toBe('applied');
+    expect(await s.onIssueEdited(editContext(body('salt: s1\nrollout:\n  octo/widgets: 0.3\n'), 'writer'))).toBe(
+      'applied',
+    );
     expect(s.current()?.rollout['octo/widgets']?.ratio).toBe(0.3);
     // No status comment when nothing was ever wrong.
     expect(gh.issue('octo/ops', 7).comments).toHaveLength(0);
@@ -265,7 +314,13 @@ describe('config-issue.md (the copy-paste template)', () => {
   });
 
   it('documents every key of the schema', () => {
-    for (const key of [...Object.keys(globalConfigSchema.shape), ...Object.keys(repoConfigFileSchema.shape), 'ratio', 'mode', 'shadow']) {
+    for (const key of [
+      ...Object.keys(globalConfigSchema.shape),
+      ...Object.keys(repoConfigFileSchema.shape),
+      'ratio',
+      'mode',
+      'shadow',
+    ]) {
       expect(template, key).toContain(`${key}`);
     }
   });

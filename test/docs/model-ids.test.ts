@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../..');
-const current = (JSON.parse(readFileSync(join(ROOT, 'models/universal/model.json'), 'utf8')) as { onnx: { sha256: string } }).onnx.sha256.slice(0, 12);
+const current = (
+  JSON.parse(readFileSync(join(ROOT, 'models/universal/model.json'), 'utf8')) as { onnx: { sha256: string } }
+).onnx.sha256.slice(0, 12);
 
 describe('universal model ids quoted in the docs', () => {
   it.each(['README.md', 'docs/ops.md'])('%s quotes only the committed model', (file) => {

@@ -33,7 +33,9 @@ describe('demo inputs', () => {
   });
 
   it('the config issue the demo writes parses, with the ratios it prints', () => {
-    const parsed = parseGlobalConfig(configIssueBody('salt: demo-salt\nrollout:\n  demo/widgets: 1.0\n  demo/gadgets: 0.3\n'));
+    const parsed = parseGlobalConfig(
+      configIssueBody('salt: demo-salt\nrollout:\n  demo/widgets: 1.0\n  demo/gadgets: 0.3\n'),
+    );
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(rolloutFor(parsed.value, 'demo/widgets')?.ratio).toBe(1);

@@ -40,27 +40,47 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
   });
 
   it('routes a rolled-out repo through the worker (repo model) and the rest through the universal model', async () => {
-    const fwd = s.gh.createIssue('acme/widgets', { title: 'App crash on start', body: 'Segfault after update', user: 'alice' });
-    const uni = s.gh.createIssue('acme/gadgets', { title: 'App crash on start', body: 'Segfault after update', user: 'alice' });
+    const fwd = s.gh.createIssue('acme/widgets', {
+      title: 'App crash on start',
+      body: 'Segfault after update',
+      user: 'alice',
+    });
+    const uni = s.gh.createIssue('acme/gadgets', {
+      title: 'App crash on start',
+      body: 'Segfault after update',
+      user: 'alice',
+    });
     await s.settle();
 
     expect(s.gh.issue('acme/widgets', fwd.number).labels).toEqual(['kind/bug']);
     expect(s.gh.issue('acme/gadgets', uni.number).labels).toEqual(['bug']);
     expect(s.published().filter((m) => m.repo === 'acme/widgets' && m.issue === fwd.number)).toHaveLength(1);
     expect(s.published().filter((m) => m.repo === 'acme/gadgets')).toHaveLength(0);
-    for (const [repo, n] of [['acme/widgets', fwd.number], ['acme/gadgets', uni.number]] as const) {
+    for (const [repo, n] of [
+      ['acme/widgets', fwd.number],
+      ['acme/gadgets', uni.number],
+    ] as const) {
       const comments = s.gh.botComments(repo, n);
       expect(comments).toHaveLength(1);
       expect(comments[0]!.body).toContain('<!-- label-bot');
     }
     // The bot's own labeled events came back as webhooks (sender: Bot) and were ignored: no loop.
-    expect(s.gh.webhooks.deliveries.some((d) => d.action === 'labeled' && (d.payload.sender as { type: string }).type === 'Bot')).toBe(true);
+    expect(
+      s.gh.webhooks.deliveries.some(
+        (d) => d.action === 'labeled' && (d.payload.sender as { type: string }).type === 'Bot',
+      ),
+    ).toBe(true);
     expect([...s.gh.webhooks.loopSuspects]).toEqual([]);
     expect(s.gh.webhooks.deliveries.every((d) => d.status === 200)).toBe(true);
   });
 
   const duplicateCheck = async (repo: string, parallel: boolean) => {
-    const issue = s.gh.createIssue(repo, { title: 'Please add dark mode', body: 'Would be nice', user: 'bob', webhook: false });
+    const issue = s.gh.createIssue(repo, {
+      title: 'Please add dark mode',
+      body: 'Would be nice',
+      user: 'bob',
+      webhook: false,
+    });
     const delivery = s.gh.buildWebhook('issues', s.gh.issuesPayload(repo, issue.number, 'opened'));
     if (parallel) {
       // Five copies at once, as when two Lambda instances (or two bot deployments) get the same event.
@@ -73,7 +93,11 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
     await s.settle();
     s.gh.faults.clear();
     // Converged right away, not only after a later event re-reads the issue.
-    expect({ repo, comments: s.gh.botComments(repo, issue.number).length, stage: 'after the first deliveries' }).toEqual({
+    expect({
+      repo,
+      comments: s.gh.botComments(repo, issue.number).length,
+      stage: 'after the first deliveries',
+    }).toEqual({
       repo,
       comments: 1,
       stage: 'after the first deliveries',
@@ -149,7 +173,13 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
   it('a transient GitHub failure on the universal route hands the issue to the worker, which labels it with the universal model', async () => {
     // Twice: the labeler retries a 5xx once by itself after a re-read. The repo may already have the label: then labels
     // and comment go in one mutation, so that fails too.
-    s.gh.faults.add({ kind: 'status', status: 502, method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/labels', times: 2 });
+    s.gh.faults.add({
+      kind: 'status',
+      status: 502,
+      method: 'POST',
+      route: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+      times: 2,
+    });
     s.gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotApplyDecision', times: 2 });
     const issue = s.gh.createIssue('acme/gadgets', { title: 'Crash after login', body: 'It crashes.', user: 'gina' });
     await s.settle();
@@ -161,9 +191,14 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
     expect(s.gh.botComments('acme/gadgets', issue.number)).toHaveLength(1);
   });
 
-  it('ciflow: labeling a fork PR tags its head; the outsider\'s push withdraws the tag until a maintainer re-labels; unlabeling removes it', async () => {
+  it("ciflow: labeling a fork PR tags its head; the outsider's push withdraws the tag until a maintainer re-labels; unlabeling removes it", async () => {
     s.gh.setPermission('acme/helped', 'maintainer', 'write');
-    const pr = s.gh.openPullRequest('acme/helped', { title: 'Speed up the parser', user: 'eve', fromFork: 'eve/helped', head: 'fast-parser' });
+    const pr = s.gh.openPullRequest('acme/helped', {
+      title: 'Speed up the parser',
+      user: 'eve',
+      fromFork: 'eve/helped',
+      head: 'fast-parser',
+    });
     await s.settle();
     s.gh.addLabels('acme/helped', pr.number, ['ciflow/trunk'], { user: 'maintainer' });
     await s.settle();
@@ -194,7 +229,12 @@ describe('end to end: stand-in → handler → Pub/Sub → worker', () => {
     await s.settle();
     expect(s.gh.issue('acme/gadgets', before.number).labels).toEqual(['bug']);
 
-    s.gh.editIssue(CONFIG_REPO, CONFIG_ISSUE_NUMBER, { body: configBody(BASE_CONFIG.replace('acme/gadgets: 0', 'acme/gadgets: 1.0')) }, { user: OPERATOR });
+    s.gh.editIssue(
+      CONFIG_REPO,
+      CONFIG_ISSUE_NUMBER,
+      { body: configBody(BASE_CONFIG.replace('acme/gadgets: 0', 'acme/gadgets: 1.0')) },
+      { user: OPERATOR },
+    );
     await s.settle();
     const after = s.gh.createIssue('acme/gadgets', { title: 'Crash in lexer', user: 'frank' });
     await s.settle();
@@ -247,7 +287,12 @@ describe('end to end: forwarded share', () => {
     }
     s.gh.faults.clear();
 
-    const forwarded = new Set(s.published().filter((m) => m.repo === 'acme/share' && !m.universal).map((m) => m.issue));
+    const forwarded = new Set(
+      s
+        .published()
+        .filter((m) => m.repo === 'acme/share' && !m.universal)
+        .map((m) => m.issue),
+    );
     const sd = Math.sqrt(N * ratio * (1 - ratio));
     expect(Math.abs(forwarded.size - N * ratio)).toBeLessThanOrEqual(4 * sd);
     // Exactly the issues the cohort function puts in, so redeliveries take the same path.

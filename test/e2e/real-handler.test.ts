@@ -82,7 +82,9 @@ describe('end to end: the real handler.ts with the committed universal model', (
     expect(comments[0]!.body).toMatch(/<!-- label-bot[\s\S]*Model `universal@/);
     expect(gh.webhooks.deliveries.every((d) => d.status === 200)).toBe(true);
     // Redelivering changes nothing.
-    const opened = gh.webhooks.deliveries.find((d) => d.action === 'opened' && d.issue === `acme/plain#${issue.number}`)!;
+    const opened = gh.webhooks.deliveries.find(
+      (d) => d.action === 'opened' && d.issue === `acme/plain#${issue.number}`,
+    )!;
     await gh.redeliver(opened.id);
     await gh.idle();
     expect(gh.issue('acme/plain', issue.number).labels).toEqual(snap.labels);
@@ -90,11 +92,19 @@ describe('end to end: the real handler.ts with the committed universal model', (
   });
 
   it('forwards an issue of a rolled-out repo to Pub/Sub and writes nothing to GitHub itself', async () => {
-    const issue = gh.createIssue('acme/rolled', { title: 'Please add a dark mode', body: 'Would be nice.', user: 'bob' });
+    const issue = gh.createIssue('acme/rolled', {
+      title: 'Please add a dark mode',
+      body: 'Would be nice.',
+      user: 'bob',
+    });
     await gh.idle();
     const published = pubsub.published(topicName).filter((m) => m.attributes.repo === 'acme/rolled');
     expect(published.map((m) => m.attributes.issue)).toEqual([String(issue.number)]);
-    const message = JSON.parse(published[0]!.data.toString()) as { v: number; issue: { title: string }; cohort: { ratio: number } };
+    const message = JSON.parse(published[0]!.data.toString()) as {
+      v: number;
+      issue: { title: string };
+      cohort: { ratio: number };
+    };
     expect(message).toMatchObject({ v: 1, issue: { title: 'Please add a dark mode' }, cohort: { ratio: 1 } });
     expect(gh.issue('acme/rolled', issue.number)).toMatchObject({ labels: [], comments: [] });
   });
@@ -102,7 +112,9 @@ describe('end to end: the real handler.ts with the committed universal model', (
   it('answers a bad signature with 401 and touches nothing', async () => {
     const before = gh.counters.snapshot().total;
     const d = gh.buildWebhook('issues', gh.issuesPayload('acme/plain', 1, 'opened'));
-    const res = await handler(apiGatewayEvent({ ...d, headers: { ...d.headers, 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } }));
+    const res = await handler(
+      apiGatewayEvent({ ...d, headers: { ...d.headers, 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } }),
+    );
     expect(res.statusCode).toBe(401);
     expect(gh.counters.snapshot().total).toBe(before);
   });

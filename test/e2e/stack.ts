@@ -97,7 +97,12 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
   // The operator's config repo and issue; the operator may edit it (write access is checked on edits).
   gh.createRepo(CONFIG_REPO, { private: true });
   gh.setPermission(CONFIG_REPO, OPERATOR, 'admin');
-  gh.createIssue(CONFIG_REPO, { title: 'label-bot config', body: configBody(opts.configYaml), user: OPERATOR, webhook: false });
+  gh.createIssue(CONFIG_REPO, {
+    title: 'label-bot config',
+    body: configBody(opts.configYaml),
+    user: OPERATOR,
+    webhook: false,
+  });
 
   // The publisher is built from the environment, and the Google client reads PUBSUB_EMULATOR_HOST itself.
   process.env.PUBSUB_EMULATOR_HOST = pubsub.host;
@@ -109,8 +114,16 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
   const storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } });
   const modelStore = new GcsModelStore(storage, BUCKET);
   await publishModel({ store: modelStore, scope: parseScope('*'), dir: keywordModelDir(UNIVERSAL_KEYWORDS, 0.7) });
-  await publishModel({ store: modelStore, scope: parseScope('acme/widgets'), dir: keywordModelDir(REPO_KEYWORDS, 0.8) });
-  await publishModel({ store: modelStore, scope: parseScope('acme/gadgets'), dir: keywordModelDir(REPO_KEYWORDS, 0.8) });
+  await publishModel({
+    store: modelStore,
+    scope: parseScope('acme/widgets'),
+    dir: keywordModelDir(REPO_KEYWORDS, 0.8),
+  });
+  await publishModel({
+    store: modelStore,
+    scope: parseScope('acme/gadgets'),
+    dir: keywordModelDir(REPO_KEYWORDS, 0.8),
+  });
 
   const privateKey = testPrivateKey();
   const { handler } = createRuntime({
@@ -145,7 +158,13 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
       { octokitDefaults: { retry: { enabled: false }, throttle: { enabled: false } } },
     );
     const settings = localWorkerSettings(
-      { subscription, projectId: PROJECT, pubsubApiEndpoint: pubsub.host, bucket: BUCKET, storageApiEndpoint: gcs.endpoint },
+      {
+        subscription,
+        projectId: PROJECT,
+        pubsubApiEndpoint: pubsub.host,
+        bucket: BUCKET,
+        storageApiEndpoint: gcs.endpoint,
+      },
       { concurrency: opts.workerConcurrency ?? 4, reopenInitialDelayMs: undefined },
     );
     for (let i = 0; i < workerCount; i++) {
@@ -154,7 +173,8 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
       const worker = await startWorker({
         settings,
         loader: keywordLoader,
-        installationClient: async (installationId) => (await octokits.installation(installationId)) as unknown as CountableClient,
+        installationClient: async (installationId) =>
+          (await octokits.installation(installationId)) as unknown as CountableClient,
         pubsub: new PubSub({ apiEndpoint: pubsub.host, projectId: PROJECT }),
         storage: new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }),
         defaultMetrics: false,
@@ -178,7 +198,8 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
     // Webhooks cause messages, messages cause label changes, label changes cause webhooks: loop until all is quiet.
     for (;;) {
       await gh.idle();
-      if (workers.length) await pubsub.waitFor(() => pubsub.pending(subscription) === 0, Math.max(deadline - Date.now(), 1));
+      if (workers.length)
+        await pubsub.waitFor(() => pubsub.pending(subscription) === 0, Math.max(deadline - Date.now(), 1));
       await gh.idle();
       if (!workers.length || pubsub.pending(subscription) === 0) return;
       if (Date.now() > deadline) throw new Error('stack did not settle');

@@ -36,7 +36,10 @@ describe('skaffold.yaml', () => {
     kind: string;
     profiles: (SkaffoldSection & { name: string })[];
   };
-  const sections: [string, SkaffoldSection][] = [['default', skaffold], ...skaffold.profiles.map((p): [string, SkaffoldSection] => [p.name, p])];
+  const sections: [string, SkaffoldSection][] = [
+    ['default', skaffold],
+    ...skaffold.profiles.map((p): [string, SkaffoldSection] => [p.name, p]),
+  ];
 
   it('is a skaffold Config with staging and prod profiles', () => {
     expect(skaffold.apiVersion).toMatch(/^skaffold\/v\d/);
@@ -87,7 +90,8 @@ function checkKustomization(dir: string, seen = new Set<string>()): string[] {
       }
     }
   }
-  for (const p of k.patches ?? []) if (p.path && !existsSync(resolve(dir, p.path))) problems.push(`${file}: patch ${p.path} missing`);
+  for (const p of k.patches ?? [])
+    if (p.path && !existsSync(resolve(dir, p.path))) problems.push(`${file}: patch ${p.path} missing`);
   return problems;
 }
 
@@ -98,42 +102,78 @@ describe('kustomize overlays', () => {
 
   it('base Deployment: probes, resources, grace period above the worker drain time, non-root', () => {
     const d = parse(readFileSync(join(WORKER, 'k8s/base/deployment.yaml'), 'utf8')) as {
-      spec: { template: { spec: { terminationGracePeriodSeconds: number; securityContext: { runAsNonRoot: boolean }; containers: Record<string, unknown>[] } } };
+      spec: {
+        template: {
+          spec: {
+            terminationGracePeriodSeconds: number;
+            securityContext: { runAsNonRoot: boolean };
+            containers: Record<string, unknown>[];
+          };
+        };
+      };
     };
     const pod = d.spec.template.spec;
-    const c = pod.containers[0] as { resources: { requests: object; limits: object }; livenessProbe: object; readinessProbe: { httpGet: { path: string } } };
+    const c = pod.containers[0] as {
+      resources: { requests: object; limits: object };
+      livenessProbe: object;
+      readinessProbe: { httpGet: { path: string } };
+    };
     expect(c.resources.requests).toBeDefined();
     expect(c.resources.limits).toBeDefined();
     expect(c.livenessProbe).toBeDefined();
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     expect(pod.securityContext.runAsNonRoot).toBe(true);
-    const base = parse(readFileSync(join(WORKER, 'k8s/base/kustomization.yaml'), 'utf8')) as { configMapGenerator: { literals: string[] }[] };
-    const grace = Number(base.configMapGenerator[0]!.literals.find((l) => l.startsWith('WORKER_SHUTDOWN_GRACE_SECONDS='))!.split('=')[1]);
+    const base = parse(readFileSync(join(WORKER, 'k8s/base/kustomization.yaml'), 'utf8')) as {
+      configMapGenerator: { literals: string[] }[];
+    };
+    const grace = Number(
+      base.configMapGenerator[0]!.literals.find((l) => l.startsWith('WORKER_SHUTDOWN_GRACE_SECONDS='))!.split('=')[1],
+    );
     // main.ts hard-exits at grace + 8 s; kubelet must not SIGKILL before that.
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(grace + 8);
   });
 
   const kubectl = kubectlAvailable();
-  describe.skipIf(!kubectl)(kubectl ? 'kubectl kustomize' : 'kubectl kustomize: SKIPPED — kubectl not installed', () => {
-    it.each([
-      ['staging', 'label-bot-staging', 1, 'label-bot-issues-worker-staging'],
-      ['prod', 'label-bot', 2, 'label-bot-issues-worker-prod'],
-    ])('%s renders with its namespace, replicas and subscription', (env, namespace, replicas, subscription) => {
-      const out = execFileSync('kubectl', ['kustomize', join(WORKER, 'k8s/overlays', env)], { encoding: 'utf8' });
-      const docs = parseAllDocuments(out).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: Record<string, unknown>; data?: Record<string, string> });
-      const kinds = docs.map((d) => d.kind).sort();
-      expect(kinds).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Namespace', 'PodDisruptionBudget', 'ServiceAccount']);
-      for (const d of docs.filter((x) => x.kind !== 'Namespace')) expect(d.metadata.namespace).toBe(namespace);
-      const deployment = docs.find((d) => d.kind === 'Deployment')!;
-      expect(deployment.spec?.replicas).toBe(replicas);
-      const cm = docs.find((d) => d.kind === 'ConfigMap')!;
-      expect(cm.data?.PUBSUB_SUBSCRIPTION).toBe(subscription);
-      // The Deployment references the generated (hashed) ConfigMap name.
-      expect(out).toContain(`name: ${cm.metadata.name}`);
-      const sa = docs.find((d) => d.kind === 'ServiceAccount')!;
-      expect(sa.metadata.annotations?.['iam.gke.io/gcp-service-account']).toMatch(/@label-bot-(staging|prod)\.iam\.gserviceaccount\.com$/);
-    });
-  });
+  describe.skipIf(!kubectl)(
+    kubectl ? 'kubectl kustomize' : 'kubectl kustomize: SKIPPED — kubectl not installed',
+    () => {
+      it.each([
+        ['staging', 'label-bot-staging', 1, 'label-bot-issues-worker-staging'],
+        ['prod', 'label-bot', 2, 'label-bot-issues-worker-prod'],
+      ])('%s renders with its namespace, replicas and subscription', (env, namespace, replicas, subscription) => {
+        const out = execFileSync('kubectl', ['kustomize', join(WORKER, 'k8s/overlays', env)], { encoding: 'utf8' });
+        const docs = parseAllDocuments(out).map(
+          (d) =>
+            d.toJS() as {
+              kind: string;
+              metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+              spec?: Record<string, unknown>;
+              data?: Record<string, string>;
+            },
+        );
+        const kinds = docs.map((d) => d.kind).sort();
+        expect(kinds).toEqual([
+          'ConfigMap',
+          'Deployment',
+          'HorizontalPodAutoscaler',
+          'Namespace',
+          'PodDisruptionBudget',
+          'ServiceAccount',
+        ]);
+        for (const d of docs.filter((x) => x.kind !== 'Namespace')) expect(d.metadata.namespace).toBe(namespace);
+        const deployment = docs.find((d) => d.kind === 'Deployment')!;
+        expect(deployment.spec?.replicas).toBe(replicas);
+        const cm = docs.find((d) => d.kind === 'ConfigMap')!;
+        expect(cm.data?.PUBSUB_SUBSCRIPTION).toBe(subscription);
+        // The Deployment references the generated (hashed) ConfigMap name.
+        expect(out).toContain(`name: ${cm.metadata.name}`);
+        const sa = docs.find((d) => d.kind === 'ServiceAccount')!;
+        expect(sa.metadata.annotations?.['iam.gke.io/gcp-service-account']).toMatch(
+          /@label-bot-(staging|prod)\.iam\.gserviceaccount\.com$/,
+        );
+      });
+    },
+  );
 });
 
 describe('Dockerfile', () => {
@@ -180,7 +220,9 @@ describe('update-image digest pinning (offline)', () => {
     expect(parsed.namespace).toBe('label-bot');
     expect(pinned).toContain('# `npm run update-image -- prod`');
     // Idempotent: pinning again with a new digest replaces it.
-    const again = parse(pinImageDigest(pinned, repo, `sha256:${'cd'.repeat(32)}`)) as { images: Record<string, string>[] };
+    const again = parse(pinImageDigest(pinned, repo, `sha256:${'cd'.repeat(32)}`)) as {
+      images: Record<string, string>[];
+    };
     expect(again.images).toHaveLength(1);
     expect(again.images[0]!.digest).toBe(`sha256:${'cd'.repeat(32)}`);
   });

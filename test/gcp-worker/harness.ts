@@ -56,11 +56,19 @@ export const keywordLoader: ArtifactLoader = async (onnx, modelJson, source) => 
 export function keywordModelDir(keywords: Record<string, string>, score = 0.8): string {
   const dir = mkdtempSync(join(tmpdir(), 'lb-kw-'));
   writeFileSync(join(dir, 'model.onnx'), Buffer.concat([MAGIC, Buffer.from(JSON.stringify(keywords))]));
-  writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 1, labels: Object.keys(keywords), metrics: { score } }));
+  writeFileSync(
+    join(dir, 'model.json'),
+    JSON.stringify({ format: 1, labels: Object.keys(keywords), metrics: { score } }),
+  );
   return dir;
 }
 
-export function forwardedIssue(owner: string, name: string, number: number, over: Partial<ForwardedIssue> = {}): ForwardedIssue {
+export function forwardedIssue(
+  owner: string,
+  name: string,
+  number: number,
+  over: Partial<ForwardedIssue> = {},
+): ForwardedIssue {
   return {
     v: 1,
     delivery_id: randomUUID(),
@@ -134,7 +142,11 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
   const gcs = await startGcsStandIn({ buckets: [BUCKET] });
   const storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } });
   const store = new GcsModelStore(storage, BUCKET);
-  await publishModel({ store, scope: parseScope('*'), dir: keywordModelDir({ bug: 'crash', question: 'how do i' }, 0.7) });
+  await publishModel({
+    store,
+    scope: parseScope('*'),
+    dir: keywordModelDir({ bug: 'crash', question: 'how do i' }, 0.7),
+  });
 
   const github = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
   const octokits = createOctokitFactory(
@@ -143,7 +155,13 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
   );
 
   const settings = localWorkerSettings(
-    { subscription: subscriptionName, projectId: PROJECT, pubsubApiEndpoint: pubsubHost, bucket: BUCKET, storageApiEndpoint: gcs.endpoint },
+    {
+      subscription: subscriptionName,
+      projectId: PROJECT,
+      pubsubApiEndpoint: pubsubHost,
+      bucket: BUCKET,
+      storageApiEndpoint: gcs.endpoint,
+    },
     { maxDeliveryAttempts: opts.maxDeliveryAttempts ?? 5, shutdownGraceSeconds: 10, maxLeaseMinutes: 10 },
   );
   const workers: TestWorker[] = [];
@@ -158,7 +176,10 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
     store,
     github,
     addRepo(fullName, config) {
-      github.createRepo(fullName, { installationId: INSTALLATION_ID, files: config === undefined ? {} : { '.github/issue_label_bot.yaml': config } });
+      github.createRepo(fullName, {
+        installationId: INSTALLATION_ID,
+        files: config === undefined ? {} : { '.github/issue_label_bot.yaml': config },
+      });
     },
     addIssue(fullName, number, title) {
       github.createIssue(fullName, { number, title, body: 'It crashes', user: 'alice' });
@@ -173,7 +194,8 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
       const running = await startWorker({
         settings: { ...settings, ...over },
         loader: keywordLoader,
-        installationClient: async (installationId) => (await octokits.installation(installationId)) as unknown as CountableClient,
+        installationClient: async (installationId) =>
+          (await octokits.installation(installationId)) as unknown as CountableClient,
         storage,
         defaultMetrics: false,
         log: results.log,
@@ -184,10 +206,15 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
       return worker;
     },
     async publish(message) {
-      if (typeof message === 'string') return topic.publishMessage({ data: Buffer.from(message), attributes: { delivery_id: 'poison' } });
+      if (typeof message === 'string')
+        return topic.publishMessage({ data: Buffer.from(message), attributes: { delivery_id: 'poison' } });
       return topic.publishMessage({
         json: message,
-        attributes: { repo: `${message.repo.owner}/${message.repo.name}`, issue: String(message.issue.number), delivery_id: message.delivery_id },
+        attributes: {
+          repo: `${message.repo.owner}/${message.repo.name}`,
+          issue: String(message.issue.number),
+          delivery_id: message.delivery_id,
+        },
       });
     },
     async close() {

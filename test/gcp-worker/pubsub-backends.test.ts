@@ -154,7 +154,9 @@ describe('Pub/Sub fake: deadline expiry', () => {
     try {
       const [topic] = await client.createTopic('expiry');
       const [dlq] = await client.createTopic('expiry-dlq');
-      await topic.createSubscription('expiry-sub', { deadLetterPolicy: { deadLetterTopic: dlq.name, maxDeliveryAttempts: 5 } });
+      await topic.createSubscription('expiry-sub', {
+        deadLetterPolicy: { deadLetterTopic: dlq.name, maxDeliveryAttempts: 5 },
+      });
       // Lease management off (no extension), so the deadline really passes.
       const first = client.subscription('expiry-sub', { maxExtensionTime: Duration.from({ seconds: 0 }) });
       const seen: number[] = [];
@@ -181,7 +183,9 @@ describe('Pub/Sub fake: retry policy backoff', () => {
     const client = new PubSub({ apiEndpoint: fake.host, projectId: PROJECT });
     try {
       const [topic] = await client.createTopic('backoff');
-      const [sub] = await topic.createSubscription('backoff-sub', { retryPolicy: { minimumBackoff: { seconds: 10 }, maximumBackoff: { seconds: 600 } } });
+      const [sub] = await topic.createSubscription('backoff-sub', {
+        retryPolicy: { minimumBackoff: { seconds: 10 }, maximumBackoff: { seconds: 600 } },
+      });
       let calls = 0;
       sub.on('message', (m: Message) => {
         calls++;

@@ -21,14 +21,24 @@ let model: Classifier;
 beforeEach(async () => {
   gh = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
   gh.createRepo('acme/widgets');
-  gh.createIssue('acme/widgets', { title: 'App crashes on start', body: 'It crashes', user: 'alice', number: 1, webhook: false });
+  gh.createIssue('acme/widgets', {
+    title: 'App crashes on start',
+    body: 'It crashes',
+    user: 'alice',
+    number: 1,
+    webhook: false,
+  });
   created = 0;
   const create = gh.store.createComment.bind(gh.store);
   vi.spyOn(gh.store, 'createComment').mockImplementation((...args) => {
     created++;
     return create(...args);
   });
-  model = await keywordLoader(Buffer.concat([Buffer.from('KWMODEL1'), Buffer.from('{"bug":"crash"}')]), { labels: ['bug'] }, 'acme/widgets/v1');
+  model = await keywordLoader(
+    Buffer.concat([Buffer.from('KWMODEL1'), Buffer.from('{"bug":"crash"}')]),
+    { labels: ['bug'] },
+    'acme/widgets/v1',
+  );
 });
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -36,9 +46,14 @@ afterEach(async () => {
 });
 
 function deps(requestTimeoutMs?: number): ProcessDeps {
-  const factory = createOctokitFactory({ appId: String(gh.appId), privateKey: testPrivateKey(), baseUrl: gh.url }, { requestTimeoutMs });
+  const factory = createOctokitFactory(
+    { appId: String(gh.appId), privateKey: testPrivateKey(), baseUrl: gh.url },
+    { requestTimeoutMs },
+  );
   return {
-    registry: { resolve: async () => ({ classifier: model, source: 'repo' as const, scope: 'acme/widgets', version: 'v1' }) },
+    registry: {
+      resolve: async () => ({ classifier: model, source: 'repo' as const, scope: 'acme/widgets', version: 'v1' }),
+    },
     installationClient: async (id) => (await factory.installation(id)) as unknown as CountableClient,
     metrics: createWorkerMetrics(() => null, false),
     log: createLogger('test'),
@@ -66,18 +81,22 @@ describe('worker route', () => {
     expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
   });
 
-  it('a comment write committed after the deadline is not retried blind: nack, and the redelivery finds it', { timeout: 20_000 }, async () => {
-    gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
-    gh.faults.add({ kind: 'latency', route: 'graphql:LabelBotApplyDecision', latencyMs: 900, times: 1 });
-    const d = deps(300);
-    expect(await processMessage(message(), d)).toMatchObject({ outcome: 'transient_error', action: 'nack' });
-    const end = Date.now() + 5_000;
-    // Until GitHub has committed and answered the slow write the worker gave up on.
-    const answered = () => gh.counters.requests().some((r) => r.fault === 'latency' && r.status === 200);
-    while (!answered() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    expect(answered()).toBe(true);
-    expect(await processMessage(message(), d)).toMatchObject({ outcome: 'labeled', action: 'ack', githubCalls: 1 });
-    expect(created).toBe(1);
-    expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
-  });
+  it(
+    'a comment write committed after the deadline is not retried blind: nack, and the redelivery finds it',
+    { timeout: 20_000 },
+    async () => {
+      gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
+      gh.faults.add({ kind: 'latency', route: 'graphql:LabelBotApplyDecision', latencyMs: 900, times: 1 });
+      const d = deps(300);
+      expect(await processMessage(message(), d)).toMatchObject({ outcome: 'transient_error', action: 'nack' });
+      const end = Date.now() + 5_000;
+      // Until GitHub has committed and answered the slow write the worker gave up on.
+      const answered = () => gh.counters.requests().some((r) => r.fault === 'latency' && r.status === 200);
+      while (!answered() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(answered()).toBe(true);
+      expect(await processMessage(message(), d)).toMatchObject({ outcome: 'labeled', action: 'ack', githubCalls: 1 });
+      expect(created).toBe(1);
+      expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
+    },
+  );
 });

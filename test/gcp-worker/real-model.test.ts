@@ -64,7 +64,10 @@ describe('real ONNX models through the registry', () => {
     universalDir = trainTiny('universal');
     repoDir = trainTiny('acme-widgets', { bug: 'kind/bug', feature: 'kind/feature', question: 'kind/question' });
     gcs = await startGcsStandIn({ buckets: [BUCKET] });
-    store = new GcsModelStore(new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }), BUCKET);
+    store = new GcsModelStore(
+      new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }),
+      BUCKET,
+    );
   });
   afterAll(async () => gcs?.stop());
 
@@ -91,16 +94,28 @@ describe('real ONNX models through the registry', () => {
 
 const BUNDLED = join(ROOT, 'models/universal');
 describe.skipIf(!existsSync(join(BUNDLED, 'model.json')))(
-  existsSync(join(BUNDLED, 'model.json')) ? 'bundled universal model' : 'bundled universal model: SKIPPED — models/universal not present',
+  existsSync(join(BUNDLED, 'model.json'))
+    ? 'bundled universal model'
+    : 'bundled universal model: SKIPPED — models/universal not present',
   () => {
     it('is the last resort when GCS has no model at all', async () => {
       const gcs = await startGcsStandIn({ buckets: ['empty'] });
       try {
-        const store = new GcsModelStore(new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }), 'empty');
-        const registry = new ModelRegistry({ store, loader: artifactLoader(), pointerTtlMs: 0, bundledFallback: () => loadBundledModel(BUNDLED) });
+        const store = new GcsModelStore(
+          new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }),
+          'empty',
+        );
+        const registry = new ModelRegistry({
+          store,
+          loader: artifactLoader(),
+          pointerTtlMs: 0,
+          bundledFallback: () => loadBundledModel(BUNDLED),
+        });
         const resolved = await registry.resolve('acme', 'widgets');
         expect(resolved.source).toBe('bundled');
-        const [p] = await resolved.classifier.predict([{ title: 'App crashes with a null pointer exception on start', body: 'stack trace attached' }]);
+        const [p] = await resolved.classifier.predict([
+          { title: 'App crashes with a null pointer exception on start', body: 'stack trace attached' },
+        ]);
         expect(p?.scores.length).toBeGreaterThan(0);
         expect(await registry.canLoadAny()).toBe(true);
       } finally {
@@ -122,7 +137,10 @@ describe('worker process (the esbuild bundle of gcp-worker/src/main.ts) with SIG
     gcs = await startGcsStandIn({ buckets: [BUCKET] });
     gh = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
     client = new PubSub({ apiEndpoint: pubsub.host, projectId: PROJECT });
-    const store = new GcsModelStore(new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }), BUCKET);
+    const store = new GcsModelStore(
+      new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } }),
+      BUCKET,
+    );
     await publishModel({ store, scope: parseScope('*'), dir: trainTiny('universal') });
   });
   afterAll(async () => {
@@ -151,7 +169,9 @@ describe('worker process (the esbuild bundle of gcp-worker/src/main.ts) with SIG
   afterAll(() => rmSync(dirname(bundle), { recursive: true, force: true }));
 
   function startWorkerProcess(subscription: string, logs: string[]): ChildProcess {
-    const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const key = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString();
     const child = spawn(process.execPath, [bundle], {
       cwd: ROOT,
       env: {
@@ -198,25 +218,42 @@ describe('worker process (the esbuild bundle of gcp-worker/src/main.ts) with SIG
     gh.createRepo('acme/widgets');
     const installation = gh.installationId('acme');
     const total = 6;
-    for (let n = 1; n <= total; n++) gh.createIssue('acme/widgets', { title: `crash server ${n}`, body: 'details error', number: n, webhook: false });
+    for (let n = 1; n <= total; n++)
+      gh.createIssue('acme/widgets', { title: `crash server ${n}`, body: 'details error', number: n, webhook: false });
     // Slow label writes so the SIGTERM lands while messages are being processed: on both write paths (REST while the
     // label is new to the repo, then labels and comment in one mutation).
-    gh.faults.add({ kind: 'latency', method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/labels', latencyMs: 1000 });
+    gh.faults.add({
+      kind: 'latency',
+      method: 'POST',
+      route: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+      latencyMs: 1000,
+    });
     gh.faults.add({ kind: 'latency', route: 'graphql:LabelBotApplyDecision', latencyMs: 1000 });
 
     const logs1: string[] = [];
     const first = startWorkerProcess(subscription, logs1);
     for (let n = 1; n <= total; n++) {
       const m = forwardedIssue('acme', 'widgets', n, { installation_id: installation });
-      await topic.publishMessage({ json: m, attributes: { repo: 'acme/widgets', issue: String(n), delivery_id: m.delivery_id } });
+      await topic.publishMessage({
+        json: m,
+        attributes: { repo: 'acme/widgets', issue: String(n), delivery_id: m.delivery_id },
+      });
     }
-    await waitUntil(() => gh.counters.snapshot().total > 0 && pubsub.leased(subscription) > 0, 60_000, 'worker processing');
-    await waitUntil(() => logs1.some((l) => l.includes('"label decision"') || l.includes('label decision')), 60_000, 'first decision');
+    await waitUntil(
+      () => gh.counters.snapshot().total > 0 && pubsub.leased(subscription) > 0,
+      60_000,
+      'worker processing',
+    );
+    await waitUntil(
+      () => logs1.some((l) => l.includes('"label decision"') || l.includes('label decision')),
+      60_000,
+      'first decision',
+    );
     const exited = new Promise<number | null>((r) => first.once('exit', (code) => r(code)));
     first.kill('SIGTERM');
     const code = await exited;
     expect(code).toBe(0);
-    if (process.env.DEBUG_WORKER_TEST) console.error(logs1.join("\n"));
+    if (process.env.DEBUG_WORKER_TEST) console.error(logs1.join('\n'));
     const firstAcked = handled(logs1).filter((h) => h.action === 'ack');
     expect(firstAcked.length).toBeGreaterThan(0);
     expect(firstAcked.length).toBeLessThan(total);
@@ -233,7 +270,7 @@ describe('worker process (the esbuild bundle of gcp-worker/src/main.ts) with SIG
     }
     const secondAcked = handled(logs2).filter((h) => h.action === 'ack');
     expect(firstAcked.length + secondAcked.length).toBeGreaterThanOrEqual(total);
-    if (process.env.DEBUG_WORKER_TEST) console.error(logs2.join("\n"));
+    if (process.env.DEBUG_WORKER_TEST) console.error(logs2.join('\n'));
     second.kill('SIGTERM');
     await new Promise((r) => second.once('exit', r));
     // Two process start-ups plus Octokit's production write throttling (≥ 1 s between writes) on a shared CI box.

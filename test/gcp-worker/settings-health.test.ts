@@ -26,10 +26,21 @@ describe('settingsFromEnv', () => {
   });
 
   it('reads overrides and names every bad or missing variable', () => {
-    const s = settingsFromEnv({ PUBSUB_SUBSCRIPTION: 'projects/p/subscriptions/s', LABEL_BOT_BUCKET: 'b', WORKER_CONCURRENCY: '3', GOOGLE_CLOUD_PROJECT: 'p', BUNDLED_MODEL_DIR: '/m', WORKER_ACK_BATCH_MS: '0' });
+    const s = settingsFromEnv({
+      PUBSUB_SUBSCRIPTION: 'projects/p/subscriptions/s',
+      LABEL_BOT_BUCKET: 'b',
+      WORKER_CONCURRENCY: '3',
+      GOOGLE_CLOUD_PROJECT: 'p',
+      BUNDLED_MODEL_DIR: '/m',
+      WORKER_ACK_BATCH_MS: '0',
+    });
     expect(s).toMatchObject({ concurrency: 3, projectId: 'p', bundledModelDir: '/m', ackBatchMs: 0 });
-    expect(() => settingsFromEnv({ WORKER_CONCURRENCY: '0' })).toThrow(/PUBSUB_SUBSCRIPTION: is required.*LABEL_BOT_BUCKET: is required|WORKER_CONCURRENCY/);
-    expect(() => settingsFromEnv({ PUBSUB_SUBSCRIPTION: 's', LABEL_BOT_BUCKET: 'b', WORKER_CONCURRENCY: 'many' })).toThrow(/WORKER_CONCURRENCY: must be a number ≥ 1/);
+    expect(() => settingsFromEnv({ WORKER_CONCURRENCY: '0' })).toThrow(
+      /PUBSUB_SUBSCRIPTION: is required.*LABEL_BOT_BUCKET: is required|WORKER_CONCURRENCY/,
+    );
+    expect(() =>
+      settingsFromEnv({ PUBSUB_SUBSCRIPTION: 's', LABEL_BOT_BUCKET: 'b', WORKER_CONCURRENCY: 'many' }),
+    ).toThrow(/WORKER_CONCURRENCY: must be a number ≥ 1/);
   });
 });
 
@@ -50,7 +61,9 @@ describe('health server', () => {
       }
       const blocked = await fetch(`${base}/healthz`);
       expect(blocked.status).toBe(503);
-      expect(((await blocked.json()) as { event_loop_max_delay_ms: number }).event_loop_max_delay_ms).toBeGreaterThanOrEqual(100);
+      expect(
+        ((await blocked.json()) as { event_loop_max_delay_ms: number }).event_loop_max_delay_ms,
+      ).toBeGreaterThanOrEqual(100);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       ready = false;

@@ -7,7 +7,15 @@ import { parseScope, publishModel } from '../../src/registry';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
 import { pubSubEmulatorSkipReason, startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
 import type { WorkerResult } from '../support/worker-results';
-import { forwardedIssue, keywordModelDir, LABELS_ENDPOINT, startStack, waitUntil, type Stack, type TestWorker } from './harness';
+import {
+  forwardedIssue,
+  keywordModelDir,
+  LABELS_ENDPOINT,
+  startStack,
+  waitUntil,
+  type Stack,
+  type TestWorker,
+} from './harness';
 
 function collect(worker: TestWorker): WorkerResult[] {
   const results: WorkerResult[] = [];
@@ -115,7 +123,13 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       stack.addIssue('acme/widgets', 5, 'Crash at boot');
       // Twice, on both write paths (REST labels when a label is new to the repo, else labels and comment in one
       // mutation): the labeler re-reads and retries a write GitHub answered with a 5xx once by itself.
-      stack.github.faults.add({ kind: 'status', status: 502, method: 'POST', route: LABELS_ENDPOINT.slice(5), times: 2 });
+      stack.github.faults.add({
+        kind: 'status',
+        status: 502,
+        method: 'POST',
+        route: LABELS_ENDPOINT.slice(5),
+        times: 2,
+      });
       stack.github.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotApplyDecision', times: 2 });
       await stack.publish(forwardedIssue('acme', 'widgets', 5));
       await waitUntil(() => results.some((r) => r.action === 'ack'));
@@ -165,7 +179,13 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       const worker = await stack.startWorker();
       const results = collect(worker);
       stack.addIssue('acme/widgets', 12, 'Crash forever');
-      stack.github.faults.add({ kind: 'status', status: 502, method: 'POST', route: LABELS_ENDPOINT.slice(5), times: 1000 });
+      stack.github.faults.add({
+        kind: 'status',
+        status: 502,
+        method: 'POST',
+        route: LABELS_ENDPOINT.slice(5),
+        times: 1000,
+      });
       const m = forwardedIssue('acme', 'widgets', 12);
       await stack.publish(m);
       await waitUntil(() => stack.deadLettered.length === 1, 45_000, 'dead-lettered after max attempts');
@@ -195,17 +215,35 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
     });
 
     it('a universal-route hand-off (model: universal) gets the universal model, never the repo model', async () => {
-      await publishModel({ store: stack.store, scope: parseScope('acme/widgets'), dir: keywordModelDir({ enhancement: 'crash' }, 0.9) });
+      await publishModel({
+        store: stack.store,
+        scope: parseScope('acme/widgets'),
+        dir: keywordModelDir({ enhancement: 'crash' }, 0.9),
+      });
       const worker = await stack.startWorker();
       const results = collect(worker);
       stack.addIssue('acme/widgets', 14, 'Crash on start');
       stack.addIssue('acme/widgets', 15, 'Crash on start');
-      await stack.publish(forwardedIssue('acme', 'widgets', 14, { model: 'universal', cohort: { ratio: 0, bucket: 0.4, mode: 'active' } }));
+      await stack.publish(
+        forwardedIssue('acme', 'widgets', 14, {
+          model: 'universal',
+          cohort: { ratio: 0, bucket: 0.4, mode: 'active' },
+        }),
+      );
       await waitUntil(() => results.length === 1);
       await stack.publish(forwardedIssue('acme', 'widgets', 15));
       await waitUntil(() => results.length === 2);
-      expect(results[0]).toMatchObject({ outcome: 'labeled', action: 'ack', labels: ['bug'], modelVersion: expect.stringMatching(/^\*\//) });
-      expect(results[1]).toMatchObject({ outcome: 'labeled', labels: ['enhancement'], modelVersion: expect.stringMatching(/^acme\/widgets\//) });
+      expect(results[0]).toMatchObject({
+        outcome: 'labeled',
+        action: 'ack',
+        labels: ['bug'],
+        modelVersion: expect.stringMatching(/^\*\//),
+      });
+      expect(results[1]).toMatchObject({
+        outcome: 'labeled',
+        labels: ['enhancement'],
+        modelVersion: expect.stringMatching(/^acme\/widgets\//),
+      });
       expect(stack.github.issue('acme/widgets', 14).labels).toEqual(['bug']);
     });
 
@@ -213,7 +251,9 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
       const worker = await stack.startWorker();
       const results = collect(worker);
       stack.addIssue('acme/widgets', 10, 'Crash');
-      await stack.publish(forwardedIssue('acme', 'widgets', 10, { cohort: { ratio: 0.5, bucket: 0.1, mode: 'shadow' } }));
+      await stack.publish(
+        forwardedIssue('acme', 'widgets', 10, { cohort: { ratio: 0.5, bucket: 0.1, mode: 'shadow' } }),
+      );
       await waitUntil(() => results.length === 1);
       expect(results[0]).toMatchObject({ outcome: 'shadow', action: 'ack', labels: ['bug'] });
       expect(stack.githubWrites()).toEqual([]);
@@ -236,12 +276,22 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
 
       const second = await stack.startWorker({ concurrency: 6 });
       const secondResults = collect(second);
-      await waitUntil(() => {
-        const labeled = new Set<number>();
-        for (let n = 1; n <= total; n++) if (stack.github.issue('acme/widgets', 100 + n).labels.includes('bug')) labeled.add(n);
-        return labeled.size === total;
-      }, 45_000, 'every issue labeled');
-      await waitUntil(() => firstResults.filter((r) => r.action === 'ack').length + secondResults.filter((r) => r.action === 'ack').length >= total);
+      await waitUntil(
+        () => {
+          const labeled = new Set<number>();
+          for (let n = 1; n <= total; n++)
+            if (stack.github.issue('acme/widgets', 100 + n).labels.includes('bug')) labeled.add(n);
+          return labeled.size === total;
+        },
+        45_000,
+        'every issue labeled',
+      );
+      await waitUntil(
+        () =>
+          firstResults.filter((r) => r.action === 'ack').length +
+            secondResults.filter((r) => r.action === 'ack').length >=
+          total,
+      );
       for (let n = 1; n <= total; n++) {
         expect(stack.github.issue('acme/widgets', 100 + n).comments.length).toBe(1);
       }

@@ -4,7 +4,10 @@ import { classifyGitHubError } from '../../src/github/errors';
 
 const req = { method: 'GET' as const, url: 'https://api.github.com/x', headers: {} };
 function httpError(status: number, headers: Record<string, string> = {}, message = 'boom') {
-  return new RequestError(message, status, { request: req, response: { status, url: req.url, headers, data: { message } } });
+  return new RequestError(message, status, {
+    request: req,
+    response: { status, url: req.url, headers, data: { message } },
+  });
 }
 
 describe('classifyGitHubError', () => {
@@ -34,9 +37,15 @@ describe('classifyGitHubError', () => {
     expect(classifyGitHubError(gql('NOT_FOUND'))).toBe('permanent');
     expect(classifyGitHubError(gql('FORBIDDEN'))).toBe('permanent');
     // GitHub's GraphQL timeout comes back untyped ("Something went wrong while executing your query"): retry it.
-    const untyped = Object.assign(new Error('Something went wrong while executing your query'), { name: 'GraphqlResponseError', errors: [{ message: 'Something went wrong' }] });
+    const untyped = Object.assign(new Error('Something went wrong while executing your query'), {
+      name: 'GraphqlResponseError',
+      errors: [{ message: 'Something went wrong' }],
+    });
     expect(classifyGitHubError(untyped)).toBe('transient');
-    const mixed = Object.assign(new Error('gql'), { name: 'GraphqlResponseError', errors: [{ type: 'NOT_FOUND' }, { type: 'INTERNAL' }] });
+    const mixed = Object.assign(new Error('gql'), {
+      name: 'GraphqlResponseError',
+      errors: [{ type: 'NOT_FOUND' }, { type: 'INTERNAL' }],
+    });
     expect(classifyGitHubError(mixed)).toBe('transient');
   });
 });

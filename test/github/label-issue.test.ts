@@ -29,7 +29,10 @@ function state(partial: Partial<IssueState> = {}, configYaml?: string): IssueSta
 
 describe('decideLabels (pure)', () => {
   it('applies label-alias (ILB/KLM format)', () => {
-    const d = decideLabels(state({}, "label-alias:\n  bug: 'kind/bug'\n"), fixedPrediction({ bug: 0.9, question: 0.1 }));
+    const d = decideLabels(
+      state({}, "label-alias:\n  bug: 'kind/bug'\n"),
+      fixedPrediction({ bug: 0.9, question: 0.1 }),
+    );
     expect(d.action).toBe('label');
     expect(d.toAdd).toEqual(['kind/bug']);
     expect(d.chosen[0]).toMatchObject({ label: 'kind/bug', modelLabel: 'bug' });
@@ -38,7 +41,9 @@ describe('decideLabels (pure)', () => {
   it('keeps only allowlisted predicted-labels (list and KLM map forms, aliased or model names)', () => {
     const p = fixedPrediction({ bug: 0.9, feature: 0.8 });
     expect(decideLabels(state({}, 'predicted-labels: [feature]\n'), p).toAdd).toEqual(['feature']);
-    expect(decideLabels(state({}, "label-alias: {bug: kind/bug}\npredicted-labels:\n  kind/bug:\n"), p).toAdd).toEqual(['kind/bug']);
+    expect(decideLabels(state({}, 'label-alias: {bug: kind/bug}\npredicted-labels:\n  kind/bug:\n'), p).toAdd).toEqual([
+      'kind/bug',
+    ]);
     const perLabel = decideLabels(state({}, 'predicted-labels:\n  bug: {min-confidence: 0.95}\n  feature:\n'), p);
     expect(perLabel.toAdd).toEqual(['feature']);
   });
@@ -76,7 +81,10 @@ describe('decideLabels (pure)', () => {
 
   it('skip-if-labeled skips issues carrying human labels but not the ones bots put there', () => {
     const p = fixedPrediction({ bug: 0.9 });
-    expect(decideLabels(state({ labels: ['needs-info'] }, 'skip-if-labeled: true\n'), p)).toMatchObject({ action: 'skip', reason: 'skip-if-labeled' });
+    expect(decideLabels(state({ labels: ['needs-info'] }, 'skip-if-labeled: true\n'), p)).toMatchObject({
+      action: 'skip',
+      reason: 'skip-if-labeled',
+    });
     const ours = decideLabels(state({ labels: ['bug'], botApplied: new Set(['bug']) }, 'skip-if-labeled: true\n'), p);
     expect(ours).toMatchObject({ action: 'label', toAdd: [] });
     expect(decideLabels(state({ labels: ['needs-info'] }), p).toAdd).toEqual(['bug']);
@@ -87,7 +95,10 @@ describe('decideLabels (pure)', () => {
     const d = decideLabels(state({ humanRemoved: new Set(['bug']) }), p);
     expect(d.toAdd).toEqual(['feature']);
     expect(d.suppressed).toEqual(['bug']);
-    const only = decideLabels(state({ humanRemoved: new Set(['bug']) }, 'not-confident-comment: true\n'), fixedPrediction({ bug: 0.9 }));
+    const only = decideLabels(
+      state({ humanRemoved: new Set(['bug']) }, 'not-confident-comment: true\n'),
+      fixedPrediction({ bug: 0.9 }),
+    );
     expect(only).toMatchObject({ action: 'skip', reason: 'only-human-removed', comment: 'none' });
   });
 
@@ -127,9 +138,16 @@ describe('labelIssue against the GitHub stand-in', () => {
 
   it('labels with at most 3 calls (the comment mutation checks for racers itself), then is a no-op with 1 call on redelivery', async () => {
     addIssue(1, { title: 'App crash on start' });
-    const first = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 1 }, classifier, { mode: 'act', source: 'universal' });
+    const first = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 1 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     expect(first).toMatchObject({ status: 'done', added: ['bug'], comment: 'created', githubCalls: 3 });
-    expect(requests().map((r) => r.endpoint)).toEqual(['POST graphql:LabelBotIssueState', LABELS, 'POST graphql:LabelBotAddComment']);
+    expect(requests().map((r) => r.endpoint)).toEqual([
+      'POST graphql:LabelBotIssueState',
+      LABELS,
+      'POST graphql:LabelBotAddComment',
+    ]);
     const issue = gh.issue('o/r', 1);
     expect(issue.labels).toEqual(['bug']);
     expect(issue.comments).toHaveLength(1);
@@ -139,7 +157,10 @@ describe('labelIssue against the GitHub stand-in', () => {
     expect(issue.comments[0]!.body).toContain('universal/test-1');
 
     for (let i = 0; i < 2; i++) {
-      const again = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 1 }, classifier, { mode: 'act', source: 'universal' });
+      const again = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 1 }, classifier, {
+        mode: 'act',
+        source: 'universal',
+      });
       expect(again).toMatchObject({ status: 'done', added: [], comment: 'unchanged', githubCalls: 1 });
     }
     expect(gh.issue('o/r', 1).comments).toHaveLength(1);
@@ -148,14 +169,20 @@ describe('labelIssue against the GitHub stand-in', () => {
 
   it('parallel deliveries converge on ONE comment, the oldest', async () => {
     addIssue(20, { title: 'crash' });
-    const run = () => labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 20 }, classifier, { mode: 'act', source: 'universal' });
+    const run = () =>
+      labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 20 }, classifier, {
+        mode: 'act',
+        source: 'universal',
+      });
     const outcomes = await Promise.all([run(), run(), run()]);
     const issue = gh.issue('o/r', 20);
     expect(issue.comments).toHaveLength(1);
     expect(issue.labels).toEqual(['bug']);
     // All three read "no comment yet" and created one; the first created is the one kept.
     expect(gh.counters.count('POST graphql:LabelBotAddComment')).toBe(3);
-    const deleted = requests().filter((r) => r.endpoint === DELETE_COMMENT).map((r) => Number(r.path.split('/').pop()));
+    const deleted = requests()
+      .filter((r) => r.endpoint === DELETE_COMMENT)
+      .map((r) => Number(r.path.split('/').pop()));
     // Racers may delete the same duplicate (one gets a 404); what goes is always younger than what stays.
     expect(new Set(deleted).size).toBe(2);
     expect(Math.min(...deleted)).toBeGreaterThan(issue.comments[0]!.id);
@@ -167,22 +194,35 @@ describe('labelIssue against the GitHub stand-in', () => {
   it('a racing duplicate in the mutation payload is deleted, whichever is younger: one extra call only then', async () => {
     addIssue(22, { title: 'crash' });
     gh.raceNextComment('o/r', 22, 'before');
-    const lost = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 22 }, classifier, { mode: 'act', source: 'universal' });
+    const lost = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 22 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     // Read, labels, mutation, and the DELETE of our own comment: the racer's is older and stays.
     expect(lost).toMatchObject({ comment: 'created', githubCalls: 4 });
     const [racer] = gh.issue('o/r', 22).comments;
     expect(gh.issue('o/r', 22).comments).toHaveLength(1);
-    const deletes = () => requests().filter((r) => r.endpoint === DELETE_COMMENT).map((r) => Number(r.path.split('/').pop()));
+    const deletes = () =>
+      requests()
+        .filter((r) => r.endpoint === DELETE_COMMENT)
+        .map((r) => Number(r.path.split('/').pop()));
     expect(deletes()).toHaveLength(1);
     expect(deletes()[0]).toBeGreaterThan(racer!.id);
 
     addIssue(23, { title: 'crash' });
     gh.raceNextComment('o/r', 23, 'after');
-    const won = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 23 }, classifier, { mode: 'act', source: 'universal' });
+    const won = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 23 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     // `bug` exists now (issue 22 created it), so the read returns its id and labels and comment go in one mutation:
     // read, that mutation, and the DELETE of the racer's younger comment.
     expect(won).toMatchObject({ comment: 'created', githubCalls: 3 });
-    expect(requests().slice(-3).map((r) => r.endpoint)).toEqual(['POST graphql:LabelBotIssueState', 'POST graphql:LabelBotApplyDecision', DELETE_COMMENT]);
+    expect(
+      requests()
+        .slice(-3)
+        .map((r) => r.endpoint),
+    ).toEqual(['POST graphql:LabelBotIssueState', 'POST graphql:LabelBotApplyDecision', DELETE_COMMENT]);
     const [ours] = gh.issue('o/r', 23).comments;
     expect(gh.issue('o/r', 23).comments).toHaveLength(1);
     expect(deletes()).toHaveLength(2);
@@ -192,7 +232,10 @@ describe('labelIssue against the GitHub stand-in', () => {
   it('duplicates left by an earlier race are removed on the next run', async () => {
     addIssue(21, { title: 'crash' });
     const ids = [1, 2, 3].map(() => gh.comment('o/r', 21, `${BOT_COMMENT_MARKER}\nold`, { user: gh.botLogin }));
-    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 21 }, classifier, { mode: 'act', source: 'universal' });
+    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 21 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     expect(out).toMatchObject({ comment: 'updated' });
     expect(gh.issue('o/r', 21).comments.map((c) => c.id)).toEqual([ids[0]]);
     expect(gh.counters.count(DELETE_COMMENT)).toBe(2);
@@ -201,19 +244,31 @@ describe('labelIssue against the GitHub stand-in', () => {
   it('finds its comment on a busy issue where it came after the first 100 comments', async () => {
     addIssue(24, { title: 'crash' });
     for (let i = 1; i <= 150; i++) gh.comment('o/r', 24, `comment ${i}`, { user: 'someone' });
-    const first = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 24 }, classifier, { mode: 'act', source: 'universal' });
+    const first = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 24 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     expect(first).toMatchObject({ comment: 'created', githubCalls: 3 });
     // A redelivery reads it from the last 100 comments: nothing is created, deleted or edited.
-    const again = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 24 }, classifier, { mode: 'act', source: 'universal' });
+    const again = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 24 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     expect(again).toMatchObject({ comment: 'unchanged', githubCalls: 1 });
     expect(gh.issue('o/r', 24).comments.filter((c) => c.body.includes(BOT_COMMENT_MARKER))).toHaveLength(1);
   });
 
   it('edits its one comment in place when the model version changes', async () => {
     addIssue(2, { title: 'crash' });
-    await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 2 }, classifier, { mode: 'act', source: 'universal' });
+    await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 2 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     const v2 = new KeywordClassifier('universal/test-2');
-    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 2 }, v2, { mode: 'act', source: 'repo' });
+    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 2 }, v2, {
+      mode: 'act',
+      source: 'repo',
+    });
     expect(out).toMatchObject({ comment: 'updated', githubCalls: 2 });
     expect(gh.issue('o/r', 2).comments).toHaveLength(1);
     expect(gh.issue('o/r', 2).comments[0]!.body).toContain('universal/test-2');
@@ -221,10 +276,16 @@ describe('labelIssue against the GitHub stand-in', () => {
 
   it('does not re-add a label a human removed (read from the timeline)', async () => {
     addIssue(3, { title: 'crash', body: 'please add a retry' });
-    await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 3 }, classifier, { mode: 'act', source: 'universal' });
+    await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 3 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     expect(gh.issue('o/r', 3).labels.sort()).toEqual(['bug', 'feature']);
     gh.removeLabel('o/r', 3, 'bug', { user: 'maintainer' });
-    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 3 }, classifier, { mode: 'act', source: 'universal' });
+    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 3 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     expect(out).toMatchObject({ added: [] });
     expect(gh.issue('o/r', 3).labels).toEqual(['feature']);
     expect(gh.counters.count(LABELS)).toBe(1);
@@ -232,7 +293,10 @@ describe('labelIssue against the GitHub stand-in', () => {
 
   it('never removes human labels (POST union, never PUT/DELETE)', async () => {
     addIssue(4, { title: 'crash', labels: ['p1'] });
-    await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 4 }, classifier, { mode: 'act', source: 'universal' });
+    await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 4 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     expect(gh.issue('o/r', 4).labels).toEqual(['p1', 'bug']);
     expect(requests().some((r) => r.method === 'PUT' || r.method === 'DELETE')).toBe(false);
   });
@@ -240,16 +304,24 @@ describe('labelIssue against the GitHub stand-in', () => {
   it('silent mode labels without commenting', async () => {
     gh.setFile('o/r', CONFIG, 'comment: false\n');
     addIssue(5, { title: 'crash' });
-    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 5 }, classifier, { mode: 'act', source: 'universal' });
+    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 5 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     expect(out).toMatchObject({ added: ['bug'], comment: 'none', githubCalls: 2 });
     expect(gh.issue('o/r', 5).comments).toHaveLength(0);
   });
 
   it('merges the org .github file under the repo file', async () => {
-    gh.createRepo('o/.github', { files: { [CONFIG]: "label-alias:\n  bug: 'kind/bug'\n  feature: 'kind/feature'\ncomment: false\n" } });
+    gh.createRepo('o/.github', {
+      files: { [CONFIG]: "label-alias:\n  bug: 'kind/bug'\n  feature: 'kind/feature'\ncomment: false\n" },
+    });
     gh.setFile('o/r', CONFIG, "label-alias:\n  feature: 'enhancement'\n");
     addIssue(6, { title: 'crash', body: 'please add x' });
-    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 6 }, classifier, { mode: 'act', source: 'universal' });
+    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 6 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     expect(out).toMatchObject({ comment: 'none' });
     expect(gh.issue('o/r', 6).labels.sort()).toEqual(['enhancement', 'kind/bug']);
   });
@@ -268,10 +340,17 @@ describe('labelIssue against the GitHub stand-in', () => {
 
   it('does nothing when no label clears the threshold, except the optional note', async () => {
     addIssue(8, { title: 'hello', body: 'nothing to see' });
-    const quiet = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 8 }, classifier, { mode: 'act', source: 'universal' });
+    const quiet = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 8 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     expect(quiet).toMatchObject({ added: [], comment: 'none', githubCalls: 1 });
     gh.setFile('o/r', CONFIG, 'not-confident-comment: true\n');
-    for (let i = 0; i < 2; i++) await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 8 }, classifier, { mode: 'act', source: 'universal' });
+    for (let i = 0; i < 2; i++)
+      await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 8 }, classifier, {
+        mode: 'act',
+        source: 'universal',
+      });
     expect(gh.issue('o/r', 8).comments).toHaveLength(1);
     expect(gh.issue('o/r', 8).comments[0]!.body).toMatch(/not confident/);
     expect(gh.issue('o/r', 8).labels).toEqual([]);
@@ -280,7 +359,10 @@ describe('labelIssue against the GitHub stand-in', () => {
   it('shadow and dry-run modes never write', async () => {
     addIssue(9, { title: 'crash' });
     for (const mode of ['shadow', 'dry-run'] as const) {
-      const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 9 }, classifier, { mode, source: 'repo' });
+      const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 9 }, classifier, {
+        mode,
+        source: 'repo',
+      });
       expect(out).toMatchObject({ status: 'done', added: [], githubCalls: 1 });
       if (out.status === 'done') expect(out.decision.toAdd).toEqual(['bug']);
     }
@@ -288,11 +370,17 @@ describe('labelIssue against the GitHub stand-in', () => {
   });
 
   it('returns gone for a missing issue and ignores a lookalike comment by a human', async () => {
-    const gone = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 404 }, classifier, { mode: 'act', source: 'universal' });
+    const gone = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 404 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     expect(gone.status).toBe('gone');
     addIssue(10, { title: 'crash' });
     gh.comment('o/r', 10, `${BOT_COMMENT_MARKER} fake`, { user: 'mallory' });
-    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 10 }, classifier, { mode: 'act', source: 'universal' });
+    const out = await labelIssue(testOctokit(), { owner: 'o', repo: 'r', number: 10 }, classifier, {
+      mode: 'act',
+      source: 'universal',
+    });
     expect(out).toMatchObject({ comment: 'created' });
     expect(gh.issue('o/r', 10).comments.map((c) => [c.author, c.body.includes('fake')])).toEqual([
       ['mallory', true],

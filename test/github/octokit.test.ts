@@ -21,10 +21,14 @@ describe('octokit factory (worker / CLI)', () => {
   it('reads credentials from env: escaped-newline PEM, base64 PEM, or PRIVATE_KEY_PATH; never echoes them', () => {
     const pem = testPrivateKey();
     expect(appCredentialsFromEnv({ APP_ID: '7', PRIVATE_KEY: pem.replace(/\n/g, '\\n') }).privateKey).toBe(pem);
-    expect(appCredentialsFromEnv({ APP_ID: '7', PRIVATE_KEY: Buffer.from(pem).toString('base64') }).privateKey).toBe(pem);
+    expect(appCredentialsFromEnv({ APP_ID: '7', PRIVATE_KEY: Buffer.from(pem).toString('base64') }).privateKey).toBe(
+      pem,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'fe-key-'));
     writeFileSync(join(dir, 'k.pem'), pem);
-    expect(appCredentialsFromEnv({ APP_ID: '7', PRIVATE_KEY_PATH: join(dir, 'k.pem'), GITHUB_API_URL: 'http://x' })).toMatchObject({ appId: '7', baseUrl: 'http://x' });
+    expect(
+      appCredentialsFromEnv({ APP_ID: '7', PRIVATE_KEY_PATH: join(dir, 'k.pem'), GITHUB_API_URL: 'http://x' }),
+    ).toMatchObject({ appId: '7', baseUrl: 'http://x' });
     expect(() => appCredentialsFromEnv({})).toThrow('APP_ID is not set');
     let message = '';
     try {

@@ -32,8 +32,12 @@ describe('GITHUB_REQUEST_TIMEOUT_MS', () => {
     expect(githubRequestTimeoutFromEnv({}, 10_000)).toBe(10_000);
     expect(githubRequestTimeoutFromEnv({ GITHUB_REQUEST_TIMEOUT_MS: '2500' }, 10_000)).toBe(2500);
     expect(githubRequestTimeoutFromEnv({ GITHUB_REQUEST_TIMEOUT_MS: '0' }, 10_000)).toBe(0);
-    expect(() => githubRequestTimeoutFromEnv({ GITHUB_REQUEST_TIMEOUT_MS: 'soon' }, 10_000)).toThrow(/GITHUB_REQUEST_TIMEOUT_MS/);
-    expect(() => githubRequestTimeoutFromEnv({ GITHUB_REQUEST_TIMEOUT_MS: '-1' }, 10_000)).toThrow(/GITHUB_REQUEST_TIMEOUT_MS/);
+    expect(() => githubRequestTimeoutFromEnv({ GITHUB_REQUEST_TIMEOUT_MS: 'soon' }, 10_000)).toThrow(
+      /GITHUB_REQUEST_TIMEOUT_MS/,
+    );
+    expect(() => githubRequestTimeoutFromEnv({ GITHUB_REQUEST_TIMEOUT_MS: '-1' }, 10_000)).toThrow(
+      /GITHUB_REQUEST_TIMEOUT_MS/,
+    );
   });
 
   it('a wrapped fetch still honours the caller’s own abort signal', async () => {
@@ -65,7 +69,10 @@ describe('octokit factory (worker / CLI): per-request deadline', () => {
   it('with retries on, the retry of a hung request gets through', async () => {
     const factory = createOctokitFactory(
       { appId: String(gh.appId), privateKey: testPrivateKey(), baseUrl: gh.url },
-      { octokitDefaults: { retry: { retries: 1, retryAfterBaseValue: 10 }, throttle: { enabled: false } }, requestTimeoutMs: 300 },
+      {
+        octokitDefaults: { retry: { retries: 1, retryAfterBaseValue: 10 }, throttle: { enabled: false } },
+        requestTimeoutMs: 300,
+      },
     );
     const octokit = await factory.forRepo('acme', 'widgets');
     hangIssueRead(1);

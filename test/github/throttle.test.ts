@@ -15,8 +15,12 @@ describe('request classes', () => {
   });
 
   it('recognises an installation-token request, on github.com and under a GHES prefix', () => {
-    expect(isTokenFetch({ method: 'POST', url: 'https://api.github.com/app/installations/7/access_tokens' })).toBe(true);
-    expect(isTokenFetch({ method: 'POST', url: 'https://ghe.example/api/v3/app/installations/7/access_tokens' })).toBe(true);
+    expect(isTokenFetch({ method: 'POST', url: 'https://api.github.com/app/installations/7/access_tokens' })).toBe(
+      true,
+    );
+    expect(isTokenFetch({ method: 'POST', url: 'https://ghe.example/api/v3/app/installations/7/access_tokens' })).toBe(
+      true,
+    );
     expect(isTokenFetch({ method: 'GET', url: '/app/installations/7' })).toBe(false);
   });
 });
@@ -35,7 +39,9 @@ describe('installationBudget', () => {
     const b = held();
     const slotA = budget.key('installation:1').schedule({}, a.fn, { method: 'GET', url: '/a' });
     const slotB = budget.key('installation:1').schedule({}, b.fn, { method: 'GET', url: '/b' });
-    const token = await budget.key('installation:1').schedule({}, async () => 'token', { method: 'POST', url: '/app/installations/1/access_tokens' });
+    const token = await budget
+      .key('installation:1')
+      .schedule({}, async () => 'token', { method: 'POST', url: '/app/installations/1/access_tokens' });
     expect(token).toBe('token');
     a.release();
     b.release();
@@ -65,10 +71,13 @@ describe('installationBudget', () => {
     const budget = installationBudget({ perMinute: 5, perHour: 500, maxWaitMs: 2_000, now: () => now });
     const write = { method: 'POST', url: '/repos/o/r/issues/1/labels' };
     for (let k = 0; k < 5; k++) expect(await budget.key('i').schedule({}, async () => k, write)).toBe(k);
-    const err = await budget.key('i').schedule({}, async () => 'late', write).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await budget
+      .key('i')
+      .schedule({}, async () => 'late', write)
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(err).toMatchObject({ status: 403, response: { headers: { 'retry-after': '12' } } });
     expect(classifyGitHubError(err)).toBe('transient');
     // Reads are not writes: they do not wait for the write budget.

@@ -44,14 +44,19 @@ describe('mergeCcLine', () => {
   });
 
   const handle = fc
-    .tuple(fc.stringMatching(/^[a-zA-Z0-9]{1,5}(-[a-z0-9]{1,5}){0,2}$/), fc.option(fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,8}$/)))
+    .tuple(
+      fc.stringMatching(/^[a-zA-Z0-9]{1,5}(-[a-z0-9]{1,5}){0,2}$/),
+      fc.option(fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,8}$/)),
+    )
     .map(([u, t]) => (t ? `@${u}/${t}` : `@${u}`));
   const line = fc.oneof(
     fc.string({ maxLength: 40 }).map((s) => s.replace(/[\r\n]/g, ' ')),
     fc.array(handle, { minLength: 1, maxLength: 3 }).map((hs) => `cc ${hs.join(' ')}`),
     fc.constant(''),
   );
-  const body = fc.tuple(fc.array(line, { maxLength: 8 }), fc.constantFrom('\n', '\r\n'), fc.boolean()).map(([ls, eol, trailing]) => ls.join(eol) + (trailing ? eol : ''));
+  const body = fc
+    .tuple(fc.array(line, { maxLength: 8 }), fc.constantFrom('\n', '\r\n'), fc.boolean())
+    .map(([ls, eol, trailing]) => ls.join(eol) + (trailing ? eol : ''));
 
   it('is idempotent and changes only the cc line (property)', () => {
     fc.assert(

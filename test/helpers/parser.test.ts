@@ -11,21 +11,38 @@ const asObject = (m: Map<string, string[]>) => Object.fromEntries(m);
 
 describe('parseSubscriptionBullets', () => {
   const cases: Array<{ name: string; text: string; cc: Record<string, string[]>; warnings?: number }> = [
-    { name: 'PTP star bullet', text: '* high priority @alice @org/triage', cc: { 'high priority': ['@alice', '@org/triage'] } },
+    {
+      name: 'PTP star bullet',
+      text: '* high priority @alice @org/triage',
+      cc: { 'high priority': ['@alice', '@org/triage'] },
+    },
     { name: 'dash bullet', text: '- bug @bob', cc: { bug: ['@bob'] } },
     { name: 'plus bullet', text: '+ bug @bob', cc: { bug: ['@bob'] } },
     { name: '"label - @user" separator', text: '* module: nn - @carol', cc: { 'module: nn': ['@carol'] } },
     { name: '"label: @user" separator', text: '* oncall: jit: @dave', cc: { 'oncall: jit': ['@dave'] } },
     { name: 'label with colon kept', text: '* module: nn @carol', cc: { 'module: nn': ['@carol'] } },
     { name: 'backticked label', text: '* `needs: repro` @erin', cc: { 'needs: repro': ['@erin'] } },
-    { name: 'CRLF and extra spaces', text: '*   bug    @a   @b  \r\n*  feature\t@c\r\n', cc: { bug: ['@a', '@b'], feature: ['@c'] } },
+    {
+      name: 'CRLF and extra spaces',
+      text: '*   bug    @a   @b  \r\n*  feature\t@c\r\n',
+      cc: { bug: ['@a', '@b'], feature: ['@c'] },
+    },
     { name: 'commas between handles', text: '* bug @a, @b,@c', cc: { bug: ['@a', '@b', '@c'] } },
     { name: 'label twice merges people', text: '* bug @a\n* Bug @b @A', cc: { bug: ['@a', '@b'] } },
     { name: 'indented bullet', text: '  * bug @a', cc: { bug: ['@a'] } },
-    { name: 'prose bullets without handles are ignored silently', text: '* add yourself below\n* bug @a', cc: { bug: ['@a'] } },
+    {
+      name: 'prose bullets without handles are ignored silently',
+      text: '* add yourself below\n* bug @a',
+      cc: { bug: ['@a'] },
+    },
     { name: 'bullets inside code fences are not read', text: '```\n* bug @evil\n```\n* bug @a', cc: { bug: ['@a'] } },
     { name: 'non-bullet lines are prose', text: 'bug @a\n* bug @b', cc: { bug: ['@b'] } },
-    { name: 'invalid handles reported, rest kept', text: '* bug @-bad @good @x--y @toolongtoolongtoolongtoolongtoolongtoolong', cc: { bug: ['@good'] }, warnings: 3 },
+    {
+      name: 'invalid handles reported, rest kept',
+      text: '* bug @-bad @good @x--y @toolongtoolongtoolongtoolongtoolongtoolong',
+      cc: { bug: ['@good'] },
+      warnings: 3,
+    },
     { name: 'html injection rejected', text: '* bug @a<img/src=x> @b', cc: { bug: ['@b'] }, warnings: 1 },
     { name: 'markdown link injection rejected', text: '* bug @a](https://evil) @b', cc: { bug: ['@b'] }, warnings: 1 },
     { name: 'words between handles are reported', text: '* bug @a and @b', cc: { bug: ['@a', '@b'] }, warnings: 1 },
@@ -64,7 +81,10 @@ describe('checkHandle', () => {
 
 describe('schema and normalizeHelpers', () => {
   it('rejects unknown keys and malformed rules', () => {
-    const r = repoHelpersSchema.safeParse({ 'label-rule': [], 'label-rules': [{ any: ['a'], all: ['b'], then: ['c'] }] });
+    const r = repoHelpersSchema.safeParse({
+      'label-rule': [],
+      'label-rules': [{ any: ['a'], all: ['b'], then: ['c'] }],
+    });
     expect(r.success).toBe(false);
     const paths = r.error?.issues.map((i) => i.path.join('.'));
     expect(paths).toContain('label-rules.0');
@@ -74,7 +94,10 @@ describe('schema and normalizeHelpers', () => {
   it('normalises map and string forms of cc, rules and ciflow, warning about bad handles and ref-unsafe labels', () => {
     const raw = repoHelpersSchema.parse({
       cc: { bug: '@a @b', 'module: nn': ['@c', 'not-a-handle'] },
-      'label-rules': [{ any: ['high priority'], then: ['triage review'] }, { all: ['a', 'b'], then: ['c'] }],
+      'label-rules': [
+        { any: ['high priority'], then: ['triage review'] },
+        { all: ['a', 'b'], then: ['c'] },
+      ],
       ciflow: { labels: ['ciflow/trunk', 'has space', 'periodic'] },
       'respect-removal-minutes': 30,
     });
@@ -84,7 +107,12 @@ describe('schema and normalizeHelpers', () => {
       { kind: 'any', labels: ['high priority'], then: ['triage review'] },
       { kind: 'all', labels: ['a', 'b'], then: ['c'] },
     ]);
-    expect(value.ciflow).toEqual({ labels: ['ciflow/trunk', 'periodic'], mode: 'tag', eventType: 'ciflow', forks: 'review' });
+    expect(value.ciflow).toEqual({
+      labels: ['ciflow/trunk', 'periodic'],
+      mode: 'tag',
+      eventType: 'ciflow',
+      forks: 'review',
+    });
     expect(value.respectRemovalMinutes).toBe(30);
     expect(warnings).toHaveLength(2);
   });

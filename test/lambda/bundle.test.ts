@@ -59,13 +59,21 @@ beforeAll(async () => {
   const admin = new PubSub({ apiEndpoint: pubsub.host, projectId: project });
   await admin.createTopic('issues');
   await admin.close();
-  gh = await startGitHubStandIn({ webhookTarget: async (d) => {
-    const res = await webhooks(toV2(d));
-    return { status: res.statusCode, body: res.body };
-  } });
+  gh = await startGitHubStandIn({
+    webhookTarget: async (d) => {
+      const res = await webhooks(toV2(d));
+      return { status: res.statusCode, body: res.body };
+    },
+  });
   gh.createRepo('acme/ops');
   gh.createRepo('acme/widgets');
-  gh.createIssue('acme/ops', { number: 1, title: 'config', user: 'acme', body: configBody(`salt: ${salt}\nrollout:\n  acme/widgets: 0.5\n`), webhook: false });
+  gh.createIssue('acme/ops', {
+    number: 1,
+    title: 'config',
+    user: 'acme',
+    body: configBody(`salt: ${salt}\nrollout:\n  acme/widgets: 0.5\n`),
+    webhook: false,
+  });
 
   Object.assign(process.env, {
     APP_ID: String(gh.appId),
@@ -95,8 +103,14 @@ const pick = (want: boolean, from = 2) => {
 describe('bundled handler.js', () => {
   it('rejects a bad signature with 401 and garbage with 400', async () => {
     const d = gh.buildWebhook('issues', gh.issuesPayload('acme/ops', 1, 'opened'));
-    expect((await webhooks(toV2({ ...d, headers: { ...d.headers, 'X-Hub-Signature-256': `sha256=${'1'.repeat(64)}` } }))).statusCode).toBe(401);
-    expect((await webhooks({ version: '2.0', headers: {}, requestContext: { http: { method: 'POST' } }, body: 'x' })).statusCode).toBe(401);
+    expect(
+      (await webhooks(toV2({ ...d, headers: { ...d.headers, 'X-Hub-Signature-256': `sha256=${'1'.repeat(64)}` } })))
+        .statusCode,
+    ).toBe(401);
+    expect(
+      (await webhooks({ version: '2.0', headers: {}, requestContext: { http: { method: 'POST' } }, body: 'x' }))
+        .statusCode,
+    ).toBe(401);
   });
 
   it('publishes an in-cohort issue to Pub/Sub over gRPC from inside the bundle', async () => {
@@ -106,7 +120,11 @@ describe('bundled handler.js', () => {
     await pubsub.waitFor(() => pubsub.published(`projects/${project}/topics/issues`).length > 0, 20_000);
     const [msg] = pubsub.published(`projects/${project}/topics/issues`);
     const data = forwardedIssueSchema.parse(JSON.parse(msg!.data.toString('utf8')));
-    expect(data).toMatchObject({ repo: { owner: 'acme', name: 'widgets' }, issue: { number: n }, cohort: { ratio: 0.5, mode: 'active' } });
+    expect(data).toMatchObject({
+      repo: { owner: 'acme', name: 'widgets' },
+      issue: { number: n },
+      cohort: { ratio: 0.5, mode: 'active' },
+    });
     expect(gh.issue('acme/widgets', n).labels).toEqual([]);
   });
 
@@ -129,13 +147,30 @@ describe('bundled handler.js', () => {
     expect(gh.webhooks.deliveries.filter((d) => d.status !== 200)).toEqual([]);
   });
 
-  it.skipIf(!hasModel)('handles an API Gateway v1 event (mixed-case headers, plain body) with the real model', async () => {
-    const n = pick(false, 1000);
-    gh.createIssue('acme/widgets', { number: n, title: 'Add support for dark mode', body: 'It would be great to have a dark theme option.', user: 'bob', webhook: false });
-    const d = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', n, 'opened', 'bob'));
-    const headers = Object.fromEntries(Object.entries(d.headers).map(([k, v]) => [k.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase()), v]));
-    const res = await webhooks({ httpMethod: 'POST', path: '/webhook', headers, body: d.body, isBase64Encoded: false });
-    expect(res.statusCode).toBe(200);
-    expect(gh.issue('acme/widgets', n).labels).toEqual(['feature']);
-  });
+  it.skipIf(!hasModel)(
+    'handles an API Gateway v1 event (mixed-case headers, plain body) with the real model',
+    async () => {
+      const n = pick(false, 1000);
+      gh.createIssue('acme/widgets', {
+        number: n,
+        title: 'Add support for dark mode',
+        body: 'It would be great to have a dark theme option.',
+        user: 'bob',
+        webhook: false,
+      });
+      const d = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', n, 'opened', 'bob'));
+      const headers = Object.fromEntries(
+        Object.entries(d.headers).map(([k, v]) => [k.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase()), v]),
+      );
+      const res = await webhooks({
+        httpMethod: 'POST',
+        path: '/webhook',
+        headers,
+        body: d.body,
+        isBase64Encoded: false,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(gh.issue('acme/widgets', n).labels).toEqual(['feature']);
+    },
+  );
 });

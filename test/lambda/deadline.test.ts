@@ -13,7 +13,12 @@ import { createWebhookHandler } from '../../src/lambda/webhook-handler';
 import { createLogger } from '../../src/log/logger';
 import type { ForwardedIssue } from '../../src/pubsub/message';
 import type { IssuePublisher } from '../../src/pubsub/publisher';
-import { startGitHubStandIn, type FaultRule, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
+import {
+  startGitHubStandIn,
+  type FaultRule,
+  type GitHubStandIn,
+  type WebhookDelivery,
+} from '../support/github-stand-in';
 import { KeywordClassifier } from '../support/fake-classifier';
 import { configBody, logSink } from '../bots/app-harness';
 import { standInProbot } from '../support/test-octokit';
@@ -57,16 +62,32 @@ async function setUp(publisher: Publisher) {
     webhookWindow: true,
     log: createLogger('probot', sink.stream),
   });
-  const configStore = createGlobalConfigStore({ ref: { owner: 'ops', repo: 'control', number: 1 }, ttlMs: 60_000, log });
-  await probot.load(createApp({ loadClassifier: async () => new KeywordClassifier('universal/stand-in'), publisher, configStore, log }));
-  const handler = createWebhookHandler({ init: async () => ({ secret: gh.webhookSecret, probot }), log, handOffReserveMs: HAND_OFF_RESERVE_MS });
+  const configStore = createGlobalConfigStore({
+    ref: { owner: 'ops', repo: 'control', number: 1 },
+    ttlMs: 60_000,
+    log,
+  });
+  await probot.load(
+    createApp({ loadClassifier: async () => new KeywordClassifier('universal/stand-in'), publisher, configStore, log }),
+  );
+  const handler = createWebhookHandler({
+    init: async () => ({ secret: gh.webhookSecret, probot }),
+    log,
+    handOffReserveMs: HAND_OFF_RESERVE_MS,
+  });
   return { handler, lines: sink.lines };
 }
 
 beforeEach(async () => {
   gh = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
   gh.createRepo('ops/control', { private: true });
-  gh.createIssue('ops/control', { title: 'config', body: configBody('salt: s\nrollout: {}\n'), user: 'operator', number: 1, webhook: false });
+  gh.createIssue('ops/control', {
+    title: 'config',
+    body: configBody('salt: s\nrollout: {}\n'),
+    user: 'operator',
+    number: 1,
+    webhook: false,
+  });
   gh.createRepo('acme/widgets');
   gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
   gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'trace', user: 'alice', number: 1, webhook: false });
@@ -78,7 +99,10 @@ afterEach(async () => {
 
 type Outcome = 'labeled' | 'handed off' | 'left unlabeled (logged)' | 'nothing';
 
-async function deliverWithHang(hang: Omit<FaultRule, 'kind'>[], publisher = new Publisher()): Promise<{ answer: number | 'timed out'; outcome: Outcome }> {
+async function deliverWithHang(
+  hang: Omit<FaultRule, 'kind'>[],
+  publisher = new Publisher(),
+): Promise<{ answer: number | 'timed out'; outcome: Outcome }> {
   const { handler, lines } = await setUp(publisher);
   for (const rule of hang) gh.faults.add({ kind: 'hang', ...rule });
   const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1, 'opened'));
@@ -106,17 +130,25 @@ describe('a hang at any one call, with the time left from Lambda', () => {
     ['the issue read (GraphQL)', [{ route: 'graphql:LabelBotIssueState' }]],
     ['the labels-and-comment write', [{ route: 'graphql:LabelBotApplyDecision' }]],
   ];
-  it.each(cases)('%s: answered in time, and the issue is labeled or handed off', { timeout: 15_000 }, async (_name, hang) => {
-    const { answer, outcome } = await deliverWithHang(hang);
-    expect(answer).toBe(200);
-    expect(['labeled', 'handed off']).toContain(outcome);
-  });
+  it.each(cases)(
+    '%s: answered in time, and the issue is labeled or handed off',
+    { timeout: 15_000 },
+    async (_name, hang) => {
+      const { answer, outcome } = await deliverWithHang(hang);
+      expect(answer).toBe(200);
+      expect(['labeled', 'handed off']).toContain(outcome);
+    },
+  );
 
-  it('the write and then the hand-off publish: answered in time, with the loud unlabeled line', { timeout: 15_000 }, async () => {
-    const publisher = new Publisher();
-    publisher.hang = true;
-    const { answer, outcome } = await deliverWithHang([{ route: 'graphql:LabelBotApplyDecision' }], publisher);
-    expect(answer).toBe(200);
-    expect(outcome).toBe('left unlabeled (logged)');
-  });
+  it(
+    'the write and then the hand-off publish: answered in time, with the loud unlabeled line',
+    { timeout: 15_000 },
+    async () => {
+      const publisher = new Publisher();
+      publisher.hang = true;
+      const { answer, outcome } = await deliverWithHang([{ route: 'graphql:LabelBotApplyDecision' }], publisher);
+      expect(answer).toBe(200);
+      expect(outcome).toBe('left unlabeled (logged)');
+    },
+  );
 });

@@ -25,7 +25,8 @@ function headers(body: string, o: SignedEventOptions): Record<string, string> {
   };
   for (const k of o.omit ?? []) delete h[k];
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) out[o.headerCase === 'lower' ? k.toLowerCase() : o.headerCase === 'upper' ? k.toUpperCase() : k] = v;
+  for (const [k, v] of Object.entries(h))
+    out[o.headerCase === 'lower' ? k.toLowerCase() : o.headerCase === 'upper' ? k.toUpperCase() : k] = v;
   return out;
 }
 
@@ -54,7 +55,10 @@ export function v2Event(payload: unknown, o: SignedEventOptions & { base64?: boo
     rawPath: '/webhook',
     rawQueryString: '',
     headers: headers(body, { headerCase: 'lower', ...o }),
-    requestContext: { http: { method: 'POST', path: '/webhook', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1' }, stage: '$default' },
+    requestContext: {
+      http: { method: 'POST', path: '/webhook', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1' },
+      stage: '$default',
+    },
     body: o.base64 ? Buffer.from(body, 'utf8').toString('base64') : body,
     isBase64Encoded: Boolean(o.base64),
   };

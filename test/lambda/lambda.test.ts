@@ -54,7 +54,9 @@ describe('signature', () => {
     expect(verifyWebhookSignature('s', body, 'sha256=abc')).toBe(false);
     expect(verifyWebhookSignature('s', body, undefined)).toBe(false);
     expect(verifyWebhookSignature('', body, signWebhookBody('', body))).toBe(false);
-    expect(verifyWebhookSignature('s', body, signWebhookBody('s', body).toUpperCase().replace('SHA256', 'sha256'))).toBe(true);
+    expect(
+      verifyWebhookSignature('s', body, signWebhookBody('s', body).toUpperCase().replace('SHA256', 'sha256')),
+    ).toBe(true);
   });
 });
 
@@ -78,7 +80,10 @@ describe('Lambda handler (adapter wrapped)', () => {
     addIssue({ number: 4, title: 'how do i x', body: null });
     const { handler } = runtime();
     expect((await handler(v2Event(issuesPayload({ number: 2 }), { base64: true }))).statusCode).toBe(200);
-    expect((await handler(v1Event(issuesPayload({ number: 3, body: 'ünïcödé ✓' }), { base64: true, headerCase: 'upper' }))).statusCode).toBe(200);
+    expect(
+      (await handler(v1Event(issuesPayload({ number: 3, body: 'ünïcödé ✓' }), { base64: true, headerCase: 'upper' })))
+        .statusCode,
+    ).toBe(200);
     expect((await handler(v2Event(issuesPayload({ number: 4 }), { headerCase: 'canonical' }))).statusCode).toBe(200);
     expect(gh.issue('octo/widgets', 2).labels).toEqual(['bug']);
     expect(gh.issue('octo/widgets', 3).labels).toEqual(['feature']);
@@ -105,7 +110,8 @@ describe('Lambda handler (adapter wrapped)', () => {
     addIssue({ number: 7, title: 'crash' });
     const { handler } = runtime();
     const payload = issuesPayload({ number: 7 });
-    const upper = 'sha256=' + signWebhookBody(WEBHOOK_SECRET, JSON.stringify(payload)).slice('sha256='.length).toUpperCase();
+    const upper =
+      'sha256=' + signWebhookBody(WEBHOOK_SECRET, JSON.stringify(payload)).slice('sha256='.length).toUpperCase();
     const res = await handler(v1Event(payload, { signature: upper }));
     expect(res.statusCode).toBe(200);
     expect(gh.issue('octo/widgets', 7).labels).toEqual(['bug']);
@@ -126,11 +132,17 @@ describe('Lambda handler (adapter wrapped)', () => {
         },
       },
     };
-    const handler = createWebhookHandler({ init: async () => ({ secret: WEBHOOK_SECRET, probot: probot as never }), log });
+    const handler = createWebhookHandler({
+      init: async () => ({ secret: WEBHOOK_SECRET, probot: probot as never }),
+      log,
+    });
     expect((await handler(event)).statusCode).toBe(500);
     const text = sink.lines.join('\n');
     expect(text).toContain('delivery-boom');
-    expect(JSON.parse(sink.lines.at(-1)!)).toMatchObject({ event: 'issues', err: { class: 'AggregateError', status: 502, message: 'boom' } });
+    expect(JSON.parse(sink.lines.at(-1)!)).toMatchObject({
+      event: 'issues',
+      err: { class: 'AggregateError', status: 502, message: 'boom' },
+    });
     expect(text).not.toMatch(/SECRET-(TITLE|BODY)|sha256=/);
   });
 
@@ -151,7 +163,13 @@ describe('Lambda handler (adapter wrapped)', () => {
     addIssue({ number: 6, title: 'crash' });
     // Twice, on both write paths (REST labels when a label is new to the repo, else labels and comment in one
     // mutation): the labeler re-reads and retries a write GitHub answered with a 5xx once by itself.
-    gh.faults.add({ kind: 'status', status: 502, method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/labels', times: 2 });
+    gh.faults.add({
+      kind: 'status',
+      status: 502,
+      method: 'POST',
+      route: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+      times: 2,
+    });
     gh.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotApplyDecision', times: 2 });
     const { handler } = runtime();
     expect((await handler(v1Event(issuesPayload({ number: 6 })))).statusCode).toBe(200);
@@ -184,7 +202,9 @@ describe('secrets from SSM via the Parameters and Secrets extension', () => {
         res.writeHead(400).end('ParameterNotFound');
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ Parameter: { Name: url.searchParams.get('name'), Value: value } }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ Parameter: { Name: url.searchParams.get('name'), Value: value } }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
@@ -192,23 +212,44 @@ describe('secrets from SSM via the Parameters and Secrets extension', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('reads missing values from the prefix with the session token; env values win; optional ones may be absent', async () => {
-    const fetchLocal = (url: string, init: { headers: Record<string, string> }) => fetch(url.replace('localhost', '127.0.0.1'), init);
+    const fetchLocal = (url: string, init: { headers: Record<string, string> }) =>
+      fetch(url.replace('localhost', '127.0.0.1'), init);
     const s = await loadSecrets(
-      { SSM_PARAMETER_PREFIX: '/label-bot/prod/', PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port), AWS_SESSION_TOKEN: 'sess', WEBHOOK_SECRET: 'from-env' },
+      {
+        SSM_PARAMETER_PREFIX: '/label-bot/prod/',
+        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port),
+        AWS_SESSION_TOKEN: 'sess',
+        WEBHOOK_SECRET: 'from-env',
+      },
       fetchLocal,
     );
-    expect(s).toMatchObject({ appId: '42', privateKey: testPrivateKey(), webhookSecret: 'from-env', gcpCredentialsJson: undefined });
+    expect(s).toMatchObject({
+      appId: '42',
+      privateKey: testPrivateKey(),
+      webhookSecret: 'from-env',
+      gcpCredentialsJson: undefined,
+    });
     expect(seen.every((x) => x.token === 'sess')).toBe(true);
     expect(seen.some((x) => x.url.includes('GCP_CREDENTIALS_JSON'))).toBe(true);
     delete params['/label-bot/prod/APP_ID'];
-    await expect(loadSecrets({ SSM_PARAMETER_PREFIX: '/label-bot/prod', PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port) }, fetchLocal)).rejects.toThrow(/APP_ID.*HTTP 400/);
+    await expect(
+      loadSecrets(
+        { SSM_PARAMETER_PREFIX: '/label-bot/prod', PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port) },
+        fetchLocal,
+      ),
+    ).rejects.toThrow(/APP_ID.*HTTP 400/);
     await expect(loadSecrets({})).rejects.toThrow(/missing secrets: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET/);
     // No extension running (serverless-offline): required secrets from the shell are enough.
     const unreachable = async () => {
       throw new TypeError('fetch failed');
     };
-    const offline = await loadSecrets({ SSM_PARAMETER_PREFIX: '/p', APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'w' }, unreachable);
+    const offline = await loadSecrets(
+      { SSM_PARAMETER_PREFIX: '/p', APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'w' },
+      unreachable,
+    );
     expect(offline).toMatchObject({ appId: '1', webhookSecret: 'w', gcpCredentialsJson: undefined });
-    await expect(loadSecrets({ SSM_PARAMETER_PREFIX: '/p', APP_ID: '1', PRIVATE_KEY: testPrivateKey() }, unreachable)).rejects.toThrow(/WEBHOOK_SECRET: Parameters and Secrets extension unreachable/);
+    await expect(
+      loadSecrets({ SSM_PARAMETER_PREFIX: '/p', APP_ID: '1', PRIVATE_KEY: testPrivateKey() }, unreachable),
+    ).rejects.toThrow(/WEBHOOK_SECRET: Parameters and Secrets extension unreachable/);
   });
 });

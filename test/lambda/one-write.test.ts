@@ -30,35 +30,68 @@ afterEach(async () => {
 });
 
 describe('one write per labeling', () => {
-  it('labels and comments in 2 calls (read, one mutation); a redelivery is the read alone', { timeout: 20_000 }, async () => {
-    gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
-    const handler = createRuntime({
-      env: { APP_ID: String(gh.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: gh.webhookSecret, GITHUB_API_URL: gh.url, LOG_LEVEL: 'silent' },
-      loadClassifier: async () => new KeywordClassifier('universal/stand-in'),
-    }).handler;
-    gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'trace', user: 'alice', number: 1, webhook: false });
-    const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1));
-    expect((await handler(toV2(delivery))).statusCode).toBe(200);
-    expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
-    expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
-    expect(gh.counters.snapshot().byIssue['acme/widgets#1']).toEqual({
-      total: 2,
-      byEndpoint: { 'POST graphql:LabelBotIssueState': 1, 'POST graphql:LabelBotApplyDecision': 1 },
-    });
-    // The bot's label event and comment are attributed to the bot, as with the REST calls.
-    expect(gh.issue('acme/widgets', 1).events.filter((e) => e.event === 'labeled').map((e) => e.actor)).toEqual([gh.botLogin]);
+  it(
+    'labels and comments in 2 calls (read, one mutation); a redelivery is the read alone',
+    { timeout: 20_000 },
+    async () => {
+      gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
+      const handler = createRuntime({
+        env: {
+          APP_ID: String(gh.appId),
+          PRIVATE_KEY: testPrivateKey(),
+          WEBHOOK_SECRET: gh.webhookSecret,
+          GITHUB_API_URL: gh.url,
+          LOG_LEVEL: 'silent',
+        },
+        loadClassifier: async () => new KeywordClassifier('universal/stand-in'),
+      }).handler;
+      gh.createIssue('acme/widgets', {
+        title: 'Crash on start',
+        body: 'trace',
+        user: 'alice',
+        number: 1,
+        webhook: false,
+      });
+      const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1));
+      expect((await handler(toV2(delivery))).statusCode).toBe(200);
+      expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
+      expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
+      expect(gh.counters.snapshot().byIssue['acme/widgets#1']).toEqual({
+        total: 2,
+        byEndpoint: { 'POST graphql:LabelBotIssueState': 1, 'POST graphql:LabelBotApplyDecision': 1 },
+      });
+      // The bot's label event and comment are attributed to the bot, as with the REST calls.
+      expect(
+        gh
+          .issue('acme/widgets', 1)
+          .events.filter((e) => e.event === 'labeled')
+          .map((e) => e.actor),
+      ).toEqual([gh.botLogin]);
 
-    expect((await handler(toV2(delivery))).statusCode).toBe(200);
-    expect(gh.counters.forIssue('acme/widgets', 1)).toBe(3);
-    expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
-  });
+      expect((await handler(toV2(delivery))).statusCode).toBe(200);
+      expect(gh.counters.forIssue('acme/widgets', 1)).toBe(3);
+      expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
+    },
+  );
 
   it('still creates a label the repo does not have (REST), then comments: 3 calls', { timeout: 20_000 }, async () => {
     const handler = createRuntime({
-      env: { APP_ID: String(gh.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: gh.webhookSecret, GITHUB_API_URL: gh.url, LOG_LEVEL: 'silent' },
+      env: {
+        APP_ID: String(gh.appId),
+        PRIVATE_KEY: testPrivateKey(),
+        WEBHOOK_SECRET: gh.webhookSecret,
+        GITHUB_API_URL: gh.url,
+        LOG_LEVEL: 'silent',
+      },
       loadClassifier: async () => new KeywordClassifier('universal/stand-in'),
     }).handler;
-    gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'trace', user: 'alice', number: 1, webhook: false });
+    gh.createIssue('acme/widgets', {
+      title: 'Crash on start',
+      body: 'trace',
+      user: 'alice',
+      number: 1,
+      webhook: false,
+    });
     expect((await handler(toV2(gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1))))).statusCode).toBe(200);
     expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
     expect(Object.keys(gh.counters.snapshot().byIssue['acme/widgets#1']!.byEndpoint)).toEqual([

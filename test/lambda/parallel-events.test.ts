@@ -27,14 +27,27 @@ function toV2(delivery: WebhookDelivery) {
 /** A fresh process: the production runtime with its shipped Octokit (no `Octokit` override). */
 function freshRuntime() {
   return createRuntime({
-    env: { APP_ID: String(gh.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: gh.webhookSecret, GITHUB_API_URL: gh.url, LOG_LEVEL: 'silent' },
+    env: {
+      APP_ID: String(gh.appId),
+      PRIVATE_KEY: testPrivateKey(),
+      WEBHOOK_SECRET: gh.webhookSecret,
+      GITHUB_API_URL: gh.url,
+      LOG_LEVEL: 'silent',
+    },
     loadClassifier: async () => new KeywordClassifier('universal/stand-in'),
   }).handler;
 }
 
 /** Files one issue per entry (no webhook), then delivers every `issues.opened` at once. */
 async function fireAtOnce(issues: { repo: string; number: number }[], handler = freshRuntime()) {
-  for (const i of issues) gh.createIssue(i.repo, { title: `Crash on start ${i.number}`, body: 'stack trace', user: 'alice', number: i.number, webhook: false });
+  for (const i of issues)
+    gh.createIssue(i.repo, {
+      title: `Crash on start ${i.number}`,
+      body: 'stack trace',
+      user: 'alice',
+      number: i.number,
+      webhook: false,
+    });
   const deliveries = issues.map((i) => gh.buildWebhook('issues', gh.issuesPayload(i.repo, i.number, 'opened')));
   const results = await Promise.all(deliveries.map((d) => handler(toV2(d))));
   return results.map((r) => r.statusCode);

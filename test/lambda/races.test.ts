@@ -25,7 +25,14 @@ function toV2(delivery: WebhookDelivery) {
 
 function runtime(env: Record<string, string> = {}) {
   return createRuntime({
-    env: { APP_ID: String(gh.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: gh.webhookSecret, GITHUB_API_URL: gh.url, LOG_LEVEL: 'silent', ...env },
+    env: {
+      APP_ID: String(gh.appId),
+      PRIVATE_KEY: testPrivateKey(),
+      WEBHOOK_SECRET: gh.webhookSecret,
+      GITHUB_API_URL: gh.url,
+      LOG_LEVEL: 'silent',
+      ...env,
+    },
     loadClassifier: async () => new KeywordClassifier('universal/stand-in'),
   }).handler;
 }
@@ -59,50 +66,82 @@ describe('ten racing deliveries of one new issue', () => {
   it.each([
     ['a repo that lacks the label (labels by REST, then the comment mutation)', false],
     ['a repo that has the label (labels and comment in one mutation)', true],
-  ])('create one comment, not ten, in %s: fresh GUIDs and the same GUID', { timeout: 20_000 }, async (_name, hasLabel) => {
-    if (hasLabel) gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
-    const handler = runtime();
-    gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'trace', user: 'alice', number: 1, webhook: false });
-    gh.createIssue('acme/widgets', { title: 'Crash on exit', body: 'trace', user: 'alice', number: 2, webhook: false });
-    const fresh = Array.from({ length: 10 }, () => gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1)));
-    const one = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 2));
-    const same = Array.from({ length: 10 }, () => one);
-    const answers = await Promise.all([...fresh, ...same].map((d) => handler(toV2(d))));
-    expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 200));
-    for (const n of [1, 2]) {
-      expect(creations('acme/widgets', n)).toBe(1);
-      expect(gh.botComments('acme/widgets', n)).toHaveLength(1);
-      expect(gh.issue('acme/widgets', n).labels).toEqual(['bug']);
-    }
-  });
+  ])(
+    'create one comment, not ten, in %s: fresh GUIDs and the same GUID',
+    { timeout: 20_000 },
+    async (_name, hasLabel) => {
+      if (hasLabel) gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
+      const handler = runtime();
+      gh.createIssue('acme/widgets', {
+        title: 'Crash on start',
+        body: 'trace',
+        user: 'alice',
+        number: 1,
+        webhook: false,
+      });
+      gh.createIssue('acme/widgets', {
+        title: 'Crash on exit',
+        body: 'trace',
+        user: 'alice',
+        number: 2,
+        webhook: false,
+      });
+      const fresh = Array.from({ length: 10 }, () => gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1)));
+      const one = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 2));
+      const same = Array.from({ length: 10 }, () => one);
+      const answers = await Promise.all([...fresh, ...same].map((d) => handler(toV2(d))));
+      expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 200));
+      for (const n of [1, 2]) {
+        expect(creations('acme/widgets', n)).toBe(1);
+        expect(gh.botComments('acme/widgets', n)).toHaveLength(1);
+        expect(gh.issue('acme/widgets', n).labels).toEqual(['bug']);
+      }
+    },
+  );
 });
 
 describe('a comment write GitHub commits after the caller gave up', () => {
   it.each([
     ['the comment mutation', 'graphql:LabelBotAddComment', false],
     ['the labels-and-comment mutation', 'graphql:LabelBotApplyDecision', true],
-  ])('through %s is not retried blind: one creation, one comment, and a redelivery re-reads instead of writing', { timeout: 20_000 }, async (_name, route, hasLabel) => {
-    if (hasLabel) gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
-    // Each GitHub request may take 300 ms; the comment write is answered (and committed) only after 900 ms.
-    const handler = runtime({ GITHUB_REQUEST_TIMEOUT_MS: '300' });
-    gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'trace', user: 'alice', number: 1, webhook: false });
-    gh.faults.add({ kind: 'latency', route, latencyMs: 900, times: 1 });
-    const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1));
-    expect((await handler(toV2(delivery))).statusCode).toBe(200);
-    // Until GitHub has committed and answered the slow write the caller gave up on.
-    await until(() => gh.counters.requests().some((r) => r.fault === 'latency' && r.status === 200), 5_000);
-    expect(creations('acme/widgets', 1)).toBe(1);
-    expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
+  ])(
+    'through %s is not retried blind: one creation, one comment, and a redelivery re-reads instead of writing',
+    { timeout: 20_000 },
+    async (_name, route, hasLabel) => {
+      if (hasLabel) gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
+      // Each GitHub request may take 300 ms; the comment write is answered (and committed) only after 900 ms.
+      const handler = runtime({ GITHUB_REQUEST_TIMEOUT_MS: '300' });
+      gh.createIssue('acme/widgets', {
+        title: 'Crash on start',
+        body: 'trace',
+        user: 'alice',
+        number: 1,
+        webhook: false,
+      });
+      gh.faults.add({ kind: 'latency', route, latencyMs: 900, times: 1 });
+      const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1));
+      expect((await handler(toV2(delivery))).statusCode).toBe(200);
+      // Until GitHub has committed and answered the slow write the caller gave up on.
+      await until(() => gh.counters.requests().some((r) => r.fault === 'latency' && r.status === 200), 5_000);
+      expect(creations('acme/widgets', 1)).toBe(1);
+      expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
 
-    const before = gh.counters.forIssue('acme/widgets', 1);
-    expect((await handler(toV2(delivery))).statusCode).toBe(200);
-    expect(gh.counters.forIssue('acme/widgets', 1) - before).toBe(1); // the read; no write
-    expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
-  });
+      const before = gh.counters.forIssue('acme/widgets', 1);
+      expect((await handler(toV2(delivery))).statusCode).toBe(200);
+      expect(gh.counters.forIssue('acme/widgets', 1) - before).toBe(1); // the read; no write
+      expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
+    },
+  );
 
   it('a late duplicate found on a later read is removed, oldest kept', { timeout: 20_000 }, async () => {
     const handler = runtime();
-    gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'trace', user: 'alice', number: 1, webhook: false });
+    gh.createIssue('acme/widgets', {
+      title: 'Crash on start',
+      body: 'trace',
+      user: 'alice',
+      number: 1,
+      webhook: false,
+    });
     const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1));
     expect((await handler(toV2(delivery))).statusCode).toBe(200);
     const [kept] = gh.botComments('acme/widgets', 1);

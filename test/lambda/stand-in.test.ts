@@ -53,7 +53,12 @@ afterEach(async () => {
 
 describe('Lambda handler against the GitHub stand-in', () => {
   it('labels a new issue with exactly 3 calls (read, labels, comment mutation), one comment, and no loop', async () => {
-    gh.createIssue('acme/ops', { title: 'config', body: configBody('salt: s\nrollout: {}\n'), user: 'operator', number: 1 });
+    gh.createIssue('acme/ops', {
+      title: 'config',
+      body: configBody('salt: s\nrollout: {}\n'),
+      user: 'operator',
+      number: 1,
+    });
     gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'stack trace', user: 'alice' });
     await gh.idle();
     const issue = gh.issue('acme/widgets', 1);
@@ -67,10 +72,16 @@ describe('Lambda handler against the GitHub stand-in', () => {
         'POST graphql:LabelBotAddComment': 1,
       },
     });
-    expect(gh.webhooks.deliveries.filter((d) => d.status !== 200).map((d) => [d.event, d.action, d.status, d.responseBody, d.error])).toEqual([]);
+    expect(
+      gh.webhooks.deliveries
+        .filter((d) => d.status !== 200)
+        .map((d) => [d.event, d.action, d.status, d.responseBody, d.error]),
+    ).toEqual([]);
 
     // Redeliver the opened event twice: still one comment, no new writes.
-    const opened = gh.webhooks.deliveries.find((d) => d.event === 'issues' && d.action === 'opened' && d.issue === 'acme/widgets#1')!;
+    const opened = gh.webhooks.deliveries.find(
+      (d) => d.event === 'issues' && d.action === 'opened' && d.issue === 'acme/widgets#1',
+    )!;
     const before = gh.counters.forIssue('acme/widgets', 1);
     await gh.redeliver(opened.id);
     await gh.redeliver(opened.id);
@@ -81,7 +92,12 @@ describe('Lambda handler against the GitHub stand-in', () => {
   });
 
   it('a racing delivery that committed its comment first wins: the mutation payload shows it, ours is deleted', async () => {
-    gh.createIssue('acme/ops', { title: 'config', body: configBody('salt: s\nrollout: {}\n'), user: 'operator', number: 1 });
+    gh.createIssue('acme/ops', {
+      title: 'config',
+      body: configBody('salt: s\nrollout: {}\n'),
+      user: 'operator',
+      number: 1,
+    });
     await gh.idle();
     // Another instance's identical comment lands between our read and our write.
     const builtin = gh.graphql.get('LabelBotAddComment')!;
@@ -94,7 +110,9 @@ describe('Lambda handler against the GitHub stand-in', () => {
     const [racer, ...rest] = gh.botComments('acme/widgets', 1);
     expect(rest).toEqual([]);
     expect(racer!.body).toContain('| `bug` |');
-    const deleted = gh.counters.requests().filter((r) => r.endpoint === 'DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}');
+    const deleted = gh.counters
+      .requests()
+      .filter((r) => r.endpoint === 'DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}');
     expect(deleted.map((r) => r.status)).toEqual([204]);
     expect(Number(deleted[0]!.path.split('/').pop())).toBeGreaterThan(racer!.id);
     expect(gh.counters.forIssue('acme/widgets', 1)).toBe(4); // the race costs one call: the DELETE
@@ -112,7 +130,12 @@ describe('Lambda handler against the GitHub stand-in', () => {
   });
 
   it('applies config edits by writers, ignores others, and keeps one status comment', async () => {
-    gh.createIssue('acme/ops', { title: 'config', body: configBody('salt: s\ndefaults:\n  comment: true\n'), user: 'operator', number: 1 });
+    gh.createIssue('acme/ops', {
+      title: 'config',
+      body: configBody('salt: s\ndefaults:\n  comment: true\n'),
+      user: 'operator',
+      number: 1,
+    });
     gh.createIssue('acme/widgets', { title: 'crash', user: 'alice' }); // loads and caches the config
     await gh.idle();
     // The stand-in lets anyone edit; on GitHub only the author and writers can. The webhook path checks anyway.
@@ -140,7 +163,9 @@ describe('Lambda handler against the GitHub stand-in', () => {
   it('answers 401 to a delivery signed with another secret', async () => {
     gh.createIssue('acme/widgets', { title: 'crash', user: 'alice', webhook: false });
     const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1, 'opened'));
-    const res = await handler(toV2({ ...delivery, headers: { ...delivery.headers, 'X-Hub-Signature-256': 'sha256=' + '0'.repeat(64) } }));
+    const res = await handler(
+      toV2({ ...delivery, headers: { ...delivery.headers, 'X-Hub-Signature-256': 'sha256=' + '0'.repeat(64) } }),
+    );
     expect(res.statusCode).toBe(401);
     expect(gh.counters.forIssue('acme/widgets', 1)).toBe(0);
   });

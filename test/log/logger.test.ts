@@ -9,14 +9,22 @@ describe('errors in logs', () => {
     const log = createLogger('log-test', sink.stream);
     log.level = 'info';
     const event = { id: 'd-1', name: 'issues', payload: { issue: { title: 'SECRET-TITLE', body: 'SECRET-BODY' } } };
-    const inner = Object.assign(new Error('Bad credentials'), { status: 401, event, request: { headers: { authorization: 'token SECRET-TOKEN' } } });
+    const inner = Object.assign(new Error('Bad credentials'), {
+      status: 401,
+      event,
+      request: { headers: { authorization: 'token SECRET-TOKEN' } },
+    });
     // What Probot's webhook error handler does with each error of the AggregateError.
     log.error(inner);
     log.error({ err: Object.assign(new AggregateError([inner], 'boom'), { event }) }, 'failed');
     const text = sink.lines.join('\n');
     expect(text).not.toMatch(/SECRET-/);
-    expect(JSON.parse(sink.lines[0]!)).toMatchObject({ err: { class: 'Error', status: 401, message: 'Bad credentials' } });
-    expect(JSON.parse(sink.lines[1]!)).toMatchObject({ err: { class: 'AggregateError', status: 401, message: 'boom' } });
+    expect(JSON.parse(sink.lines[0]!)).toMatchObject({
+      err: { class: 'Error', status: 401, message: 'Bad credentials' },
+    });
+    expect(JSON.parse(sink.lines[1]!)).toMatchObject({
+      err: { class: 'AggregateError', status: 401, message: 'boom' },
+    });
   });
 
   it('errorFields truncates long messages and accepts non-errors', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkFeaturizerSettings, DEFAULT_FEATURIZER_SETTINGS, FEATURIZER_VERSION, featurize, featurizeGroups, type FeaturizerSettings } from '../../src/ml/featurizer';
+import {
+  checkFeaturizerSettings,
+  DEFAULT_FEATURIZER_SETTINGS,
+  FEATURIZER_VERSION,
+  featurize,
+  featurizeGroups,
+  type FeaturizerSettings,
+} from '../../src/ml/featurizer';
 
 const small: FeaturizerSettings = { ...DEFAULT_FEATURIZER_SETTINGS, dim: 1 << 12 };
 
@@ -21,7 +28,10 @@ function valid(v: { indices: Int32Array; values: Float32Array }, dim: number): v
 
 describe('featurizer', () => {
   it('is deterministic and L2-normalised with sorted indices in [1, dim)', () => {
-    const issue = { title: 'App crashes on start', body: '### Steps to reproduce\n1. run it\n```\nError: boom\n  at main (a.js:1:2)\n```' };
+    const issue = {
+      title: 'App crashes on start',
+      body: '### Steps to reproduce\n1. run it\n```\nError: boom\n  at main (a.js:1:2)\n```',
+    };
     const a = featurize(issue, small);
     const b = featurize({ ...issue }, small);
     expect(Array.from(a.indices)).toEqual(Array.from(b.indices));
@@ -47,7 +57,13 @@ describe('featurizer', () => {
   });
 
   it('survives null, missing and non-string fields', () => {
-    for (const issue of [{ title: 'only a title', body: null }, { title: 'x' }, { title: '', body: '' }, { title: null, body: undefined }, { title: 42, body: { a: 1 } }]) {
+    for (const issue of [
+      { title: 'only a title', body: null },
+      { title: 'x' },
+      { title: '', body: '' },
+      { title: null, body: undefined },
+      { title: 42, body: { a: 1 } },
+    ]) {
       const v = featurize(issue as { title?: unknown; body?: unknown }, small);
       valid(v, small.dim);
       expect(v.indices.length).toBeGreaterThan(0); // meta features (e.g. empty body) are always present
@@ -99,12 +115,17 @@ describe('featurizer', () => {
 describe('featurizeGroups', () => {
   it('recombines into featurize(): Σ w_g·group_g, normalised', async () => {
     const { featurizeGroups } = await import('../../src/ml/featurizer');
-    const issue = { title: 'HttpClient throws in System.Net.Http 4.3.1', body: '### Repro\n```\nat Foo.Bar()\n```\nHow do I fix it?' };
+    const issue = {
+      title: 'HttpClient throws in System.Net.Http 4.3.1',
+      body: '### Repro\n```\nat Foo.Bar()\n```\nHow do I fix it?',
+    };
     const groups = featurizeGroups(issue, small);
     const w = small.weights;
     const gw = [w.titleWords, w.titleChars, w.bodyWords, w.bodyChars, w.headings, w.meta, w.code];
     const acc = new Map<number, number>();
-    groups.forEach((g, gi) => g.indices.forEach((idx, j) => acc.set(idx, (acc.get(idx) ?? 0) + gw[gi]! * g.values[j]!)));
+    groups.forEach((g, gi) =>
+      g.indices.forEach((idx, j) => acc.set(idx, (acc.get(idx) ?? 0) + gw[gi]! * g.values[j]!)),
+    );
     let norm = 0;
     for (const v of acc.values()) norm += v * v;
     const direct = featurize(issue, small);
@@ -125,15 +146,27 @@ describe('featurizer output is pinned (FEATURIZER_VERSION 2)', () => {
   // they were trained with, and only a version bump may change what a given text maps to.
   // If this fails after an intended change, bump FEATURIZER_VERSION and retrain models/universal.
   const texts = [
-    { title: 'App crashes on start', body: '### Steps to reproduce\n1. run it\n```\nError: boom\n  at main (a.js:1:2)\n```' },
-    { title: 'How do I use System.Net.Http 4.3.1?', body: '**Question**\nIs there a way to set a proxy? https://example.com ![img](x.png)' },
-    { title: 'Feature request: dark mode', body: 'It would be nice to have a dark theme.\n- [ ] checklist\n_No response_' },
+    {
+      title: 'App crashes on start',
+      body: '### Steps to reproduce\n1. run it\n```\nError: boom\n  at main (a.js:1:2)\n```',
+    },
+    {
+      title: 'How do I use System.Net.Http 4.3.1?',
+      body: '**Question**\nIs there a way to set a proxy? https://example.com ![img](x.png)',
+    },
+    {
+      title: 'Feature request: dark mode',
+      body: 'It would be nice to have a dark theme.\n- [ ] checklist\n_No response_',
+    },
     { title: '', body: '' },
     { title: '🐛 Программа падает 如何配置', body: '\ud800 lone surrogate \u0000 junk '.repeat(50) },
     { title: 'x'.repeat(30), body: 'lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(400) },
     // Thousands of distinct words (the word table grows), and words that share their first 24 chars.
     { title: 'many words', body: Array.from({ length: 3000 }, (_, i) => `w${(i * 7919) % 100_003}`).join(' ') },
-    { title: 'abcdefghijklmnopqrstuvwx abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxy', body: 'abcdefghijklmnopqrstuvwx abcdefghijklmnopqrstuvwxyz' },
+    {
+      title: 'abcdefghijklmnopqrstuvwx abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxy',
+      body: 'abcdefghijklmnopqrstuvwx abcdefghijklmnopqrstuvwxyz',
+    },
   ];
   const fingerprint = async (dim: number, code: number): Promise<string> => {
     const { createHash } = await import('node:crypto');
@@ -149,7 +182,13 @@ describe('featurizer output is pinned (FEATURIZER_VERSION 2)', () => {
 
   it('maps the fixed texts to the same indices and values at every supported dim', async () => {
     const got: Record<string, string> = {};
-    for (const [dim, code] of [[1 << 4, 0], [1 << 12, 0], [1 << 18, 0], [1 << 18, 1], [1 << 24, 0]] as const) {
+    for (const [dim, code] of [
+      [1 << 4, 0],
+      [1 << 12, 0],
+      [1 << 18, 0],
+      [1 << 18, 1],
+      [1 << 24, 0],
+    ] as const) {
       got[`${dim}/${code}`] = await fingerprint(dim, code);
     }
     expect(got).toEqual(PINNED);
@@ -188,7 +227,12 @@ describe('featurizer version 3 settings (universal model, issue #14)', () => {
 
   it('stripTemplate, templateMeta: false and normalizeBody each change the output; off = default output', () => {
     const base = featurize(issue, DEFAULT_FEATURIZER_SETTINGS);
-    const off = featurize(issue, { ...DEFAULT_FEATURIZER_SETTINGS, stripTemplate: false, templateMeta: true, normalizeBody: false });
+    const off = featurize(issue, {
+      ...DEFAULT_FEATURIZER_SETTINGS,
+      stripTemplate: false,
+      templateMeta: true,
+      normalizeBody: false,
+    });
     expect(Array.from(off.indices)).toEqual(Array.from(base.indices));
     for (const s of [{ stripTemplate: true }, { templateMeta: false }, { normalizeBody: true }]) {
       const v = featurize(issue, { ...DEFAULT_FEATURIZER_SETTINGS, ...s });

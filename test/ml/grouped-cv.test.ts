@@ -65,7 +65,10 @@ describe("trainModel with cvBy 'repo'", () => {
     expect(m.unseenRepos).toBeDefined();
     expect(Object.keys(m.unseenRepos!.perRepo)).toEqual(['o/a', 'o/b', 'o/c']);
     expect([0, 0.5]).toContain(m.titleOnlyWeight);
-    const card = parseModelJson(JSON.parse(JSON.stringify(buildModelCard(m, new Uint8Array([1]), { name: 'u', createdAt: 'x', seed: 1 }))), 'model.json');
+    const card = parseModelJson(
+      JSON.parse(JSON.stringify(buildModelCard(m, new Uint8Array([1]), { name: 'u', createdAt: 'x', seed: 1 }))),
+      'model.json',
+    );
     expect(card.metrics.cvBy).toBe('repo');
     expect(card.metrics.unseenRepos!.perRepo['o/a']!.n).toBe(rows.filter((r) => r.repo === 'o/a').length);
     const again = trainModel([...rows].reverse(), opts);
@@ -80,7 +83,9 @@ describe("trainModel with cvBy 'repo'", () => {
     expect(card.training.intercept).toBe(false);
     const withB = trainModel(threeRepos(), { ...FAST, cvBy: 'repo', titleScales: [1], loss: 'logistic' });
     expect(Array.from(withB.b).some((x) => x !== 0)).toBe(true);
-    expect(buildModelCard(withB, new Uint8Array([1]), { name: 'u', createdAt: 'x', seed: 1 }).training.intercept).toBeUndefined();
+    expect(
+      buildModelCard(withB, new Uint8Array([1]), { name: 'u', createdAt: 'x', seed: 1 }).training.intercept,
+    ).toBeUndefined();
   });
 
   it('falls back to stratified CV, with a warning, below three repos', () => {

@@ -29,8 +29,15 @@ describe('linear scorer', () => {
 
   it('the reference scorer scores through it, bit for bit', () => {
     for (const kind of ['single', 'multi'] as const) {
-      const card = { kind, labels: ['a', 'c'], thresholds: [0.5, 0.5], featurizer: { ...DEFAULT_FEATURIZER_SETTINGS, dim: 16 } };
-      expect(Array.from(new ReferenceScorer(card, W, b).scoreVector(v))).toEqual(Array.from(scoreVector({ kind, labels: card.labels, W, b }, v)));
+      const card = {
+        kind,
+        labels: ['a', 'c'],
+        thresholds: [0.5, 0.5],
+        featurizer: { ...DEFAULT_FEATURIZER_SETTINGS, dim: 16 },
+      };
+      expect(Array.from(new ReferenceScorer(card, W, b).scoreVector(v))).toEqual(
+        Array.from(scoreVector({ kind, labels: card.labels, W, b }, v)),
+      );
     }
   });
 });

@@ -8,7 +8,10 @@ import { trainModel, type TrainedModel } from '../../src/ml/train';
 import { FAST, multi, small, tempDir } from './helpers';
 
 const GOLDEN_TEXTS = [
-  { title: 'Parser crashes when saving a file', body: '### Steps to reproduce\n1. save\n```\nTypeError: x\n  at f (a.js:1:1)\n```' },
+  {
+    title: 'Parser crashes when saving a file',
+    body: '### Steps to reproduce\n1. save\n```\nTypeError: x\n  at f (a.js:1:1)\n```',
+  },
   { title: 'How do I configure the cache offline?', body: 'Is there any documentation?' },
   { title: 'Add support for plugins in the CLI', body: 'It would be nice to have a flag.' },
   { title: '', body: null },
@@ -36,7 +39,11 @@ describe('ONNX export and inference', () => {
       for (const s of preds[i]!.scores) expect(Math.abs(s.score - r[c.labels.indexOf(s.label)]!)).toBeLessThan(1e-5);
     });
     // The reference can also be rebuilt from the files alone.
-    const fromFiles = referenceScorerFromArtifacts(readFileSync(join(singleDir.dir, 'model.onnx')), JSON.parse(readFileSync(join(singleDir.dir, 'model.json'), 'utf8')), singleDir.dir);
+    const fromFiles = referenceScorerFromArtifacts(
+      readFileSync(join(singleDir.dir, 'model.onnx')),
+      JSON.parse(readFileSync(join(singleDir.dir, 'model.json'), 'utf8')),
+      singleDir.dir,
+    );
     expect(Array.from(fromFiles.score(GOLDEN_TEXTS[0]!))).toEqual(Array.from(ref.score(GOLDEN_TEXTS[0]!)));
   });
 
@@ -75,7 +82,9 @@ describe('ONNX export and inference', () => {
     const c = await loadClassifier(singleDir.dir);
     expect(c.version).toMatch(/^fixture@[0-9a-f]{12}$/);
     expect(c.labels).toEqual(['bug', 'feature', 'question']);
-    const [p] = await c.predict([{ title: 'How can I use the scheduler offline?', body: 'Any docs would help, thanks!' }]);
+    const [p] = await c.predict([
+      { title: 'How can I use the scheduler offline?', body: 'Any docs would help, thanks!' },
+    ]);
     expect(p!.scores.map((s) => s.label).sort()).toEqual(['bug', 'feature', 'question']);
     expect(p!.scores[0]!.score).toBeGreaterThanOrEqual(p!.scores[1]!.score);
     for (const l of p!.labels) {
@@ -89,10 +98,18 @@ describe('ONNX export and inference', () => {
   it('model.json validation errors name the file and the problem', async () => {
     const onnx = readFileSync(join(singleDir.dir, 'model.onnx'));
     const json = JSON.parse(readFileSync(join(singleDir.dir, 'model.json'), 'utf8'));
-    await expect(classifierFromArtifacts(onnx, { ...json, formatVersion: 99 }, 'gs://b/models/x/v1')).rejects.toThrow(/gs:\/\/b\/models\/x\/v1\/model\.json: .*formatVersion/);
-    await expect(classifierFromArtifacts(onnx, { ...json, thresholds: [0.5] }, 'dir')).rejects.toThrow(/dir\/model\.json: .*thresholds/);
-    await expect(classifierFromArtifacts(onnx, { ...json, featurizer: { ...json.featurizer, version: 999 } }, 'dir')).rejects.toThrow(/dir\/model\.json: .*featurizer version 999/);
-    await expect(classifierFromArtifacts(onnx, { ...json, labels: undefined }, 'dir')).rejects.toThrow(/dir\/model\.json: .*labels/);
+    await expect(classifierFromArtifacts(onnx, { ...json, formatVersion: 99 }, 'gs://b/models/x/v1')).rejects.toThrow(
+      /gs:\/\/b\/models\/x\/v1\/model\.json: .*formatVersion/,
+    );
+    await expect(classifierFromArtifacts(onnx, { ...json, thresholds: [0.5] }, 'dir')).rejects.toThrow(
+      /dir\/model\.json: .*thresholds/,
+    );
+    await expect(
+      classifierFromArtifacts(onnx, { ...json, featurizer: { ...json.featurizer, version: 999 } }, 'dir'),
+    ).rejects.toThrow(/dir\/model\.json: .*featurizer version 999/);
+    await expect(classifierFromArtifacts(onnx, { ...json, labels: undefined }, 'dir')).rejects.toThrow(
+      /dir\/model\.json: .*labels/,
+    );
   });
 
   it('missing or corrupt files: the error names the file', async () => {
@@ -115,7 +132,9 @@ describe('ONNX export and inference', () => {
     const json = JSON.parse(readFileSync(join(singleDir.dir, 'model.json'), 'utf8'));
     const junk = new Uint8Array([1, 2, 3, 4, 5]);
     const { sha256Hex } = await import('../../src/ml/model-format');
-    await expect(classifierFromArtifacts(junk, { ...json, onnx: { ...json.onnx, sha256: sha256Hex(junk) } }, 'x')).rejects.toThrow(/x\/model\.onnx: onnxruntime cannot load it/);
+    await expect(
+      classifierFromArtifacts(junk, { ...json, onnx: { ...json.onnx, sha256: sha256Hex(junk) } }, 'x'),
+    ).rejects.toThrow(/x\/model\.onnx: onnxruntime cannot load it/);
   });
 });
 
@@ -125,7 +144,11 @@ describe('committed universal model', () => {
     const c = await loadClassifier(dir);
     expect(c.labels).toEqual(['bug', 'feature', 'question']);
     expect(c.version).toMatch(/^universal@[0-9a-f]{12}$/);
-    const ref = referenceScorerFromArtifacts(readFileSync(join(dir, 'model.onnx')), JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')), dir);
+    const ref = referenceScorerFromArtifacts(
+      readFileSync(join(dir, 'model.onnx')),
+      JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')),
+      dir,
+    );
     const preds = await c.predict(GOLDEN_TEXTS);
     GOLDEN_TEXTS.forEach((t, i) => {
       const r = ref.score(t);
@@ -133,8 +156,14 @@ describe('committed universal model', () => {
     });
     // Sanity: an obvious question and an obvious bug land where they should.
     const [q, b] = await c.predict([
-      { title: 'How do I configure the proxy settings?', body: 'I could not find it in the docs. Is it possible? Thanks!' },
-      { title: 'Crash on startup after upgrading', body: '### Steps to reproduce\n1. upgrade\n\n### Actual behavior\n```\nTypeError: undefined is not a function\n    at run (index.js:10:5)\n```' },
+      {
+        title: 'How do I configure the proxy settings?',
+        body: 'I could not find it in the docs. Is it possible? Thanks!',
+      },
+      {
+        title: 'Crash on startup after upgrading',
+        body: '### Steps to reproduce\n1. upgrade\n\n### Actual behavior\n```\nTypeError: undefined is not a function\n    at run (index.js:10:5)\n```',
+      },
     ]);
     expect(q!.scores[0]!.label).toBe('question');
     expect(b!.scores[0]!.label).toBe('bug');

@@ -30,7 +30,16 @@ describe('template boilerplate removal (serving-safe, static rules)', () => {
     const out = stripTemplateBoilerplate(body);
     expect(out).toContain('The app crashes when I click save.');
     expect(out).toContain('It worked in 1.2.');
-    for (const gone of ['Please fill', 'Describe the bug', 'Expected behavior', 'searched', 'read the docs', 'No response', 'N/A']) expect(out).not.toContain(gone);
+    for (const gone of [
+      'Please fill',
+      'Describe the bug',
+      'Expected behavior',
+      'searched',
+      'read the docs',
+      'No response',
+      'N/A',
+    ])
+      expect(out).not.toContain(gone);
   });
 
   it('leaves fenced code alone, even lines that look like headings', () => {
@@ -39,7 +48,9 @@ describe('template boilerplate removal (serving-safe, static rules)', () => {
   });
 
   it('keeps a body without boilerplate unchanged, and the empty body empty', () => {
-    expect(stripTemplateBoilerplate('Just words.\n\nMore words: yes, really.')).toBe('Just words.\n\nMore words: yes, really.');
+    expect(stripTemplateBoilerplate('Just words.\n\nMore words: yes, really.')).toBe(
+      'Just words.\n\nMore words: yes, really.',
+    );
     expect(stripTemplateBoilerplate('')).toBe('');
   });
 
@@ -54,7 +65,10 @@ describe('recurring lines (training-time, per repo)', () => {
   });
 
   it('finds lines in at least minShare / minCount of the bodies, counting each body once', () => {
-    const bodies = Array.from({ length: 10 }, (_, i) => `### Environment\nOS: any\nissue ${i} words ${i}\n### Environment`);
+    const bodies = Array.from(
+      { length: 10 },
+      (_, i) => `### Environment\nOS: any\nissue ${i} words ${i}\n### Environment`,
+    );
     const lines = recurringLines(bodies, 0.3, 3);
     expect(lines.has('environment')).toBe(true);
     expect(lines.has('os any')).toBe(true);
@@ -71,14 +85,28 @@ describe('training documents', () => {
   ];
   it('lists the rows first (document i = row i), then cleaned forms, then title-only copies', () => {
     const docs = trainingDocs(rows, { titleOnly: true, stripRecurringLines: 0.5 });
-    expect(docs.map((d) => d.form)).toEqual(['row', 'row', 'row', 'cleaned', 'cleaned', 'cleaned', 'titleOnly', 'titleOnly', 'titleOnly']);
+    expect(docs.map((d) => d.form)).toEqual([
+      'row',
+      'row',
+      'row',
+      'cleaned',
+      'cleaned',
+      'cleaned',
+      'titleOnly',
+      'titleOnly',
+      'titleOnly',
+    ]);
     expect(docs.slice(0, 3).map((d) => d.body)).toEqual(rows.map((r) => r.body));
     // "### Env" recurs in both a/x bodies (minCount 3 is not reached with 2 bodies, so nothing is removed)...
     expect(docs[3]!.body).toBe(rows[0]!.body);
     expect(docs.slice(6).every((d) => d.body === '' && d.title === rows[d.row]!.title)).toBe(true);
   });
   it('without options is just the rows', () => {
-    expect(trainingDocs(rows).map((d) => [d.row, d.form])).toEqual([[0, 'row'], [1, 'row'], [2, 'row']]);
+    expect(trainingDocs(rows).map((d) => [d.row, d.form])).toEqual([
+      [0, 'row'],
+      [1, 'row'],
+      [2, 'row'],
+    ]);
   });
 });
 
@@ -97,7 +125,15 @@ describe('body normalisation (featurizer setting normalizeBody)', () => {
 
 describe('reading rules of featurizer version 3: courtesy lines and an empty title', () => {
   it('drops lines that are only courtesy, keeps a line that also says something', () => {
-    for (const line of ['Thanks!', 'Any help appreciated.', 'Any help would be greatly appreciated', 'Thanks in advance', '**Thank you so much for your help**', 'Cheers, Bob', 'please help'])
+    for (const line of [
+      'Thanks!',
+      'Any help appreciated.',
+      'Any help would be greatly appreciated',
+      'Thanks in advance',
+      '**Thank you so much for your help**',
+      'Cheers, Bob',
+      'please help',
+    ])
       expect(dropCourtesyLines(`it crashes\n\n${line.toLowerCase()}`), line).toBe('it crashes\n');
     for (const line of ['Thanks, but the fix breaks saving', 'Help!', 'How can I get help with the CLI?'])
       expect(dropCourtesyLines(`it crashes\n${line}`), line).toBe(`it crashes\n${line}`);
@@ -105,14 +141,23 @@ describe('reading rules of featurizer version 3: courtesy lines and an empty tit
   });
 
   it('an empty title takes the first non-blank body line, which leaves the body', () => {
-    expect(titleOrFirstLine('', '\n  App crashes on start \nsegfault')).toEqual({ title: 'App crashes on start', body: 'segfault' });
+    expect(titleOrFirstLine('', '\n  App crashes on start \nsegfault')).toEqual({
+      title: 'App crashes on start',
+      body: 'segfault',
+    });
     expect(titleOrFirstLine('Crash', 'body')).toEqual({ title: 'Crash', body: 'body' });
     expect(titleOrFirstLine('  ', '')).toEqual({ title: '  ', body: '' });
     expect(titleOrFirstLine('', '\n\n')).toEqual({ title: '', body: '\n\n' });
   });
 
   it('with both settings, the forms users write come out as the same vector', () => {
-    const s = { ...DEFAULT_FEATURIZER_SETTINGS, version: 3, templateMeta: false, titleFromBody: true, dropCourtesy: true };
+    const s = {
+      ...DEFAULT_FEATURIZER_SETTINGS,
+      version: 3,
+      templateMeta: false,
+      titleFromBody: true,
+      dropCourtesy: true,
+    };
     expect(checkFeaturizerSettings(s)).toBeNull();
     const same = (a: { title: string; body: string }, b: { title: string; body: string }) => {
       const x = featurize(a, s);
@@ -125,11 +170,17 @@ describe('reading rules of featurizer version 3: courtesy lines and an empty tit
     same({ title: 'App crashes on start', body: '' }, { title: 'App crashes on start', body: 'Any help appreciated.' });
     // Off (version-2 behaviour): the courtesy line and the empty title are features like any other.
     const off = { ...s, titleFromBody: undefined, dropCourtesy: undefined };
-    expect([...featurize({ title: 'App crashes on start', body: 'Thanks!' }, off).indices]).not.toEqual([...featurize({ title: 'App crashes on start', body: '' }, off).indices]);
+    expect([...featurize({ title: 'App crashes on start', body: 'Thanks!' }, off).indices]).not.toEqual([
+      ...featurize({ title: 'App crashes on start', body: '' }, off).indices,
+    ]);
   });
 
   it('version 2 refuses the new settings', () => {
-    expect(checkFeaturizerSettings({ ...DEFAULT_FEATURIZER_SETTINGS, version: 2, titleFromBody: true })).toMatch(/version 3/);
-    expect(checkFeaturizerSettings({ ...DEFAULT_FEATURIZER_SETTINGS, version: 2, dropCourtesy: true })).toMatch(/version 3/);
+    expect(checkFeaturizerSettings({ ...DEFAULT_FEATURIZER_SETTINGS, version: 2, titleFromBody: true })).toMatch(
+      /version 3/,
+    );
+    expect(checkFeaturizerSettings({ ...DEFAULT_FEATURIZER_SETTINGS, version: 2, dropCourtesy: true })).toMatch(
+      /version 3/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseThreshold } from '../../src/ml/thresholds';
 
-describe("Kubeflow threshold rule (highest recall with precision ≥ 0.7)", () => {
+describe('Kubeflow threshold rule (highest recall with precision ≥ 0.7)', () => {
   it('picks the lowest cut that keeps precision ≥ 0.7, midway to the next score', () => {
     // Sorted by score: P P N P P N N P N N
     const scores = [0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2];
@@ -27,6 +27,11 @@ describe("Kubeflow threshold rule (highest recall with precision ≥ 0.7)", () =
     const s = [0.2, 0.95, 0.6, 0.85, 0.7];
     const y = [0, 1, 0, 1, 1];
     const perm = [4, 2, 0, 3, 1];
-    expect(chooseThreshold(s, y)).toBe(chooseThreshold(perm.map((i) => s[i]!), perm.map((i) => y[i]!)));
+    expect(chooseThreshold(s, y)).toBe(
+      chooseThreshold(
+        perm.map((i) => s[i]!),
+        perm.map((i) => y[i]!),
+      ),
+    );
   });
 });

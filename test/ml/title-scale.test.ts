@@ -20,7 +20,8 @@ describe('title scale without re-featurizing', () => {
       let offDiagonal = 0;
       for (let i = 0; i < n; i++) {
         expect(K[i * n + i]).toBeCloseTo(exact[i * n + i]!, 6);
-        for (let j = 0; j < n; j++) if (i !== j) offDiagonal = Math.max(offDiagonal, Math.abs(K[i * n + j]! - exact[i * n + j]!));
+        for (let j = 0; j < n; j++)
+          if (i !== j) offDiagonal = Math.max(offDiagonal, Math.abs(K[i * n + j]! - exact[i * n + j]!));
       }
       expect(offDiagonal).toBeLessThan(0.02);
     }

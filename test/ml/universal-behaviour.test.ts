@@ -16,7 +16,16 @@ import { join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, type LoadedClassifier } from '../../src/ml/onnx-classifier';
 import type { IssueText, Prediction } from '../../src/ml/types';
-import { BUGS, FEATURES, FULL_REPORTS, QUESTIONS, invariances, type BehaviourCase, type InvarianceCase, type InvarianceKind } from '../fixtures/ml/universal-behaviour';
+import {
+  BUGS,
+  FEATURES,
+  FULL_REPORTS,
+  QUESTIONS,
+  invariances,
+  type BehaviourCase,
+  type InvarianceCase,
+  type InvarianceKind,
+} from '../fixtures/ml/universal-behaviour';
 
 // ── Bars (the acceptance criteria of issue #14) ───────────────────────────────────────────────────────────────────
 /**
@@ -35,7 +44,9 @@ const INVARIANCE_MIN_PASS = 0.9;
 const MUST_BE_BUG: IssueText = { title: 'App crashes on start', body: '' };
 
 /** The committed model; BEHAVIOUR_MODEL_DIR points the suite at a candidate instead (e.g. models/my-universal). */
-const MODEL_DIR = process.env.BEHAVIOUR_MODEL_DIR ? resolve(process.env.BEHAVIOUR_MODEL_DIR) : join(import.meta.dirname, '../../models/universal');
+const MODEL_DIR = process.env.BEHAVIOUR_MODEL_DIR
+  ? resolve(process.env.BEHAVIOUR_MODEL_DIR)
+  : join(import.meta.dirname, '../../models/universal');
 
 let model: LoadedClassifier;
 const cache = new Map<string, Prediction>();
@@ -74,11 +85,21 @@ function minimumFunctionality(name: string, cases: readonly BehaviourCase[]): nu
   for (const k of cases) {
     const p = predicted(k);
     if (top(p) === k.expected) hits++;
-    else misses.push({ id: k.id, text: show(k), expected: k.expected, got: top(p), scores: fmtScores(p), 'threshold applies': applied(p) });
+    else
+      misses.push({
+        id: k.id,
+        text: show(k),
+        expected: k.expected,
+        got: top(p),
+        scores: fmtScores(p),
+        'threshold applies': applied(p),
+      });
     if (applied(p) === k.expected) appliedRight++;
   }
   const acc = hits / cases.length;
-  summary.push(`${name}: argmax ${hits}/${cases.length} = ${pct(acc)}; the threshold applies the right label to ${appliedRight}/${cases.length} = ${pct(appliedRight / cases.length)}`);
+  summary.push(
+    `${name}: argmax ${hits}/${cases.length} = ${pct(acc)}; the threshold applies the right label to ${appliedRight}/${cases.length} = ${pct(appliedRight / cases.length)}`,
+  );
   if (misses.length > 0) {
     console.log(`\n${name}: ${misses.length} of ${cases.length} missed (argmax ≠ expected)`);
     console.table(misses);
@@ -100,7 +121,16 @@ describe(`universal model behaviour (CheckList) — ${relative(join(import.meta.
   it(`"App crashes on start" with an empty body → bug, applied`, () => {
     const p = predicted(MUST_BE_BUG);
     summary.push(`"App crashes on start" (empty body): ${top(p)} (${fmtScores(p)}; threshold applies: ${applied(p)})`);
-    if (top(p) !== 'bug') console.table([{ text: show(MUST_BE_BUG), expected: 'bug', got: top(p), scores: fmtScores(p), 'threshold applies': applied(p) }]);
+    if (top(p) !== 'bug')
+      console.table([
+        {
+          text: show(MUST_BE_BUG),
+          expected: 'bug',
+          got: top(p),
+          scores: fmtScores(p),
+          'threshold applies': applied(p),
+        },
+      ]);
     expect(top(p)).toBe('bug');
     // And the bot applies it: its score clears the label's threshold (the user sees `bug`, not a silent abstention).
     expect(applied(p)).toBe('bug');
@@ -133,14 +163,30 @@ describe(`universal model behaviour (CheckList) — ${relative(join(import.meta.
       const before = predicted(inv.base);
       const after = predicted(inv.perturbed);
       if (top(before) !== top(after)) {
-        const direction = top(after) === inv.expected ? 'to expected' : top(before) === inv.expected ? 'away from expected' : 'wrong → wrong';
-        misses.push({ id: inv.id, perturbed: show(inv.perturbed), expected: inv.expected, before: top(before), after: top(after), direction, 'scores after': fmtScores(after), 'threshold applies': applied(after) });
+        const direction =
+          top(after) === inv.expected
+            ? 'to expected'
+            : top(before) === inv.expected
+              ? 'away from expected'
+              : 'wrong → wrong';
+        misses.push({
+          id: inv.id,
+          perturbed: show(inv.perturbed),
+          expected: inv.expected,
+          before: top(before),
+          after: top(after),
+          direction,
+          'scores after': fmtScores(after),
+          'threshold applies': applied(after),
+        });
       }
     }
     const rate = (cases.length - misses.length) / cases.length;
     invFailures[kind] = misses.length;
     const away = misses.filter((m) => m.direction === 'away from expected').length;
-    summary.push(`invariance ${kind}: ${cases.length - misses.length}/${cases.length} = ${pct(rate)} hold (of the ${misses.length} changes, ${away} away from the expected label)`);
+    summary.push(
+      `invariance ${kind}: ${cases.length - misses.length}/${cases.length} = ${pct(rate)} hold (of the ${misses.length} changes, ${away} away from the expected label)`,
+    );
     if (misses.length > 0) {
       console.log(`\ninvariance ${kind}: ${misses.length} of ${cases.length} changed the label`);
       console.table(misses);
@@ -150,7 +196,8 @@ describe(`universal model behaviour (CheckList) — ${relative(join(import.meta.
 
   it('invariance totals (informational)', () => {
     const failed = Object.values(invFailures).reduce((a, b) => a + b, 0);
-    summary.push(`invariances overall: ${INV.length - failed}/${INV.length} = ${pct((INV.length - failed) / INV.length)} hold`);
+    summary.push(
+      `invariances overall: ${INV.length - failed}/${INV.length} = ${pct((INV.length - failed) / INV.length)} hold`,
+    );
   });
 });
-

@@ -22,24 +22,49 @@ describe('cue words', () => {
 
 describe('a model trained with the universal recipe (featurizer version 3)', () => {
   it('keeps its featurizer settings in model.json, and ONNX Runtime scores equal the TypeScript reference', async () => {
-    const m = trainModel(threeRepos(), { ...FAST, ...UNIVERSAL_TRAIN_OPTIONS, featurizer: { ...UNIVERSAL_TRAIN_OPTIONS.featurizer, dim: 1 << 12 }, lambdas: [1e-2, 1e-3], titleScales: [0.5] });
-    expect(m.featurizer).toMatchObject({ version: 3, stripTemplate: true, templateMeta: false, cueMeta: true, titleInBody: true, titleFromBody: true, dropCourtesy: true, maxBodyChars: 1000 });
+    const m = trainModel(threeRepos(), {
+      ...FAST,
+      ...UNIVERSAL_TRAIN_OPTIONS,
+      featurizer: { ...UNIVERSAL_TRAIN_OPTIONS.featurizer, dim: 1 << 12 },
+      lambdas: [1e-2, 1e-3],
+      titleScales: [0.5],
+    });
+    expect(m.featurizer).toMatchObject({
+      version: 3,
+      stripTemplate: true,
+      templateMeta: false,
+      cueMeta: true,
+      titleInBody: true,
+      titleFromBody: true,
+      dropCourtesy: true,
+      maxBodyChars: 1000,
+    });
     const t = tempDir();
     try {
       writeModelDir(t.dir, m, { name: 'universal-test', createdAt: '2026-01-01T00:00:00.000Z' });
       const c = await loadClassifier(t.dir);
-      expect(c.card.featurizer).toMatchObject({ stripTemplate: true, templateMeta: false, cueMeta: true, titleFromBody: true, dropCourtesy: true });
+      expect(c.card.featurizer).toMatchObject({
+        stripTemplate: true,
+        templateMeta: false,
+        cueMeta: true,
+        titleFromBody: true,
+        dropCourtesy: true,
+      });
       expect(c.card.metrics.unseenRepos?.precisionTarget).toBe(0.8);
       const texts = [
         { title: 'App crashes on start', body: '' },
-        { title: 'How do I export?', body: '<!-- template -->\n### Describe\nI want to know how. https://x.io 1.2.3\n- [ ] done' },
+        {
+          title: 'How do I export?',
+          body: '<!-- template -->\n### Describe\nI want to know how. https://x.io 1.2.3\n- [ ] done',
+        },
         { title: 'Add dark mode', body: null },
         { title: '', body: 'Crash when saving\n\nThanks in advance!' },
       ];
       const preds = await c.predict(texts);
       texts.forEach((x, i) => {
         const ref = scoreVector(m, featurize(x, m.featurizer));
-        for (const s of preds[i]!.scores) expect(Math.abs(s.score - ref[m.labels.indexOf(s.label)]!)).toBeLessThan(1e-5);
+        for (const s of preds[i]!.scores)
+          expect(Math.abs(s.score - ref[m.labels.indexOf(s.label)]!)).toBeLessThan(1e-5);
       });
     } finally {
       t.cleanup();

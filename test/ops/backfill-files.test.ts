@@ -14,7 +14,14 @@ describe('checkpoint file', () => {
   it('round-trips, is absent as null, and refuses another repo or selection', async () => {
     const path = join(dir, 'sub', 'cp.json');
     expect(await readCheckpoint(path)).toBeNull();
-    const cp = { version: 1 as const, repo: 'o/r', selection: { state: 'open', since: null }, lastCompleted: 7, completed: 3, updatedAt: 'x' };
+    const cp = {
+      version: 1 as const,
+      repo: 'o/r',
+      selection: { state: 'open', since: null },
+      lastCompleted: 7,
+      completed: 3,
+      updatedAt: 'x',
+    };
     await writeCheckpoint(path, cp);
     expect(await readCheckpoint(path)).toEqual(cp);
     expect(() => assertResumable(cp, 'O/R', { state: 'open', since: null }, path)).not.toThrow();
@@ -49,8 +56,14 @@ describe('backfill output files', () => {
       await csv.write(row);
       await csv.close();
       const lines = (await readFile(join(dir, 'q.csv'), 'utf8')).trim().split('\n').slice(1);
-      expect(lines.slice(0, 3).map((l) => l.slice(l.indexOf(',false,') + 7))).toEqual(['plain', '"a,b"', '"say ""hi"""']);
-      expect(lines[3]).toBe('12,open,label,labels,bug,bug:0.912,,needs triage,create,universal/v1,false,"\'=HYPERLINK(""x""), crash"');
+      expect(lines.slice(0, 3).map((l) => l.slice(l.indexOf(',false,') + 7))).toEqual([
+        'plain',
+        '"a,b"',
+        '"say ""hi"""',
+      ]);
+      expect(lines[3]).toBe(
+        '12,open,label,labels,bug,bug:0.912,,needs triage,create,universal/v1,false,"\'=HYPERLINK(""x""), crash"',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -63,13 +76,18 @@ describe('backfill output files', () => {
       await csv.write(row);
       await csv.close();
       const csvText = await readFile(join(dir, 'a.csv'), 'utf8');
-      expect(csvText.split('\n')[0]).toBe('issue,state,action,reason,add,chosen,suppressed,labels_before,comment,model_version,applied,title');
+      expect(csvText.split('\n')[0]).toBe(
+        'issue,state,action,reason,add,chosen,suppressed,labels_before,comment,model_version,applied,title',
+      );
       expect(csvText.split('\n')).toHaveLength(3);
       const jsonl = await openRowWriter(join(dir, 'a.jsonl'));
       await jsonl.write(row);
       await jsonl.write({ ...row, issue: 13 });
       await jsonl.close();
-      const lines = (await readFile(join(dir, 'a.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as BackfillRow);
+      const lines = (await readFile(join(dir, 'a.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as BackfillRow);
       expect(lines.map((l) => l.issue)).toEqual([12, 13]);
       await expect(openRowWriter(join(dir, 'a.txt'))).rejects.toThrow(/\.csv or \.jsonl/);
     } finally {

@@ -87,7 +87,9 @@ describe('backfill that acts', () => {
 
   it('interrupted after 3 issues and resumed: each issue is labeled exactly once and done issues are not re-read', async () => {
     const crashing = new KeywordClassifier('test/keywords-v1', 4);
-    await expect(runBackfill(octokitFor(env.standIn), options({ classifier: crashing }))).rejects.toThrow('simulated crash');
+    await expect(runBackfill(octokitFor(env.standIn), options({ classifier: crashing }))).rejects.toThrow(
+      'simulated crash',
+    );
     const cp = await readCheckpoint(join(env.dir, 'cp.json'));
     expect(cp).toMatchObject({ repo: REPO, lastCompleted: 3, completed: 3 });
     expect(env.standIn.issue(REPO, 1).labels).toEqual(['bug']);
@@ -99,7 +101,8 @@ describe('backfill that acts', () => {
     expect(resumed).toMatchObject({ listed: 7, resumedPast: 3, processed: 4 });
     expect(resumed.rows.map((r) => r.issue)).toEqual([5, 6, 7, 8]);
     // the resumed run did not even read the issues the first run finished
-    for (const n of [1, 2, 3]) expect(env.standIn.counters.forIssue(REPO, n, 'POST graphql:LabelBotIssueState')).toBe(1);
+    for (const n of [1, 2, 3])
+      expect(env.standIn.counters.forIssue(REPO, n, 'POST graphql:LabelBotIssueState')).toBe(1);
     expect(progress.text()).toContain('backfill: 7/7 (100%)');
 
     const writes = [...firstRunWrites, ...apiWrites(env.standIn).slice(firstRunWrites.length)];
@@ -112,7 +115,13 @@ describe('backfill that acts', () => {
   });
 
   it('a failure between the label write and the comment write is finished on resume without a second label write', async () => {
-    env.standIn.faults.add({ kind: 'status', status: 502, route: 'graphql:LabelBotAddComment', issue: `${REPO}#2`, times: 1 });
+    env.standIn.faults.add({
+      kind: 'status',
+      status: 502,
+      route: 'graphql:LabelBotAddComment',
+      issue: `${REPO}#2`,
+      times: 1,
+    });
     await expect(runBackfill(octokitFor(env.standIn), options())).rejects.toMatchObject({ status: 502 });
     expect(env.standIn.issue(REPO, 2).labels).toEqual(['enhancement']);
     expect((await readCheckpoint(join(env.dir, 'cp.json')))?.lastCompleted).toBe(1);
@@ -128,7 +137,13 @@ describe('backfill that acts', () => {
   });
 
   it('waits out a secondary rate limit through the guard (injected sleep) and finishes', async () => {
-    env.standIn.faults.add({ kind: 'secondary-rate-limit', method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/labels', times: 1, retryAfterSeconds: 42 });
+    env.standIn.faults.add({
+      kind: 'secondary-rate-limit',
+      method: 'POST',
+      route: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+      times: 1,
+      retryAfterSeconds: 42,
+    });
     const octokit = octokitFor(env.standIn);
     const sleeps: number[] = [];
     guardRateLimit(octokit, { sleep: async (ms) => void sleeps.push(ms) });

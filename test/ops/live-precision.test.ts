@@ -94,6 +94,10 @@ describe('live precision from human feedback', () => {
       { kind: 'labeled' as const, label: 'question', at: '2026-01-01T00:00:00Z', actor: BOT },
       { kind: 'labeled' as const, label: 'question', at: '2026-01-03T00:00:00Z', actor: ALICE },
     ];
-    expect(humanAppliedLabels(['bug', 'ui', 'lint', 'question', 'old'], events, isBot)).toEqual(['ui', 'question', 'old']);
+    expect(humanAppliedLabels(['bug', 'ui', 'lint', 'question', 'old'], events, isBot)).toEqual([
+      'ui',
+      'question',
+      'old',
+    ]);
   });
 });

@@ -54,11 +54,24 @@ async function backfill(args: string[]): Promise<{ code: number; stderr: string;
   out.resume();
   const outFile = join(dir, `rows-${Math.random().toString(36).slice(2)}.jsonl`);
   const program = new Command().exitOverride();
-  registerBackfill(program, { env: { GITHUB_TOKEN: 't', GITHUB_API_URL: github.url }, stdout: out, stderr: err, storage });
-  await program.parseAsync(['backfill', REPO, '--dry-run', '--state', 'all', '--out', outFile, ...args], { from: 'user' });
+  registerBackfill(program, {
+    env: { GITHUB_TOKEN: 't', GITHUB_API_URL: github.url },
+    stdout: out,
+    stderr: err,
+    storage,
+  });
+  await program.parseAsync(['backfill', REPO, '--dry-run', '--state', 'all', '--out', outFile, ...args], {
+    from: 'user',
+  });
   const code = Number(process.exitCode ?? 0);
   process.exitCode = undefined;
-  const rows = code === 0 ? (await readFile(outFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as BackfillRow) : [];
+  const rows =
+    code === 0
+      ? (await readFile(outFile, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as BackfillRow)
+      : [];
   return { code, stderr, rows };
 }
 

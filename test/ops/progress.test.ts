@@ -16,7 +16,9 @@ describe('progress on a non-TTY', () => {
     const p = createProgress({ total: 7, label: 'backfill', stream: out.stream, every: 3 });
     for (let i = 1; i <= 7; i++) p.tick(`labeled ${i}`);
     p.stop();
-    expect(out.text()).toBe('backfill: 3/7 (42%) labeled 3\nbackfill: 6/7 (85%) labeled 6\nbackfill: 7/7 (100%) labeled 7\n');
+    expect(out.text()).toBe(
+      'backfill: 3/7 (42%) labeled 3\nbackfill: 6/7 (85%) labeled 6\nbackfill: 7/7 (100%) labeled 7\n',
+    );
     expect(out.text()).not.toContain('\u001b[');
   });
 

@@ -15,14 +15,20 @@ describe('the wait before the next request, from the last response', () => {
   async function waitsAfter(headers: Record<string, string>, reserve?: number): Promise<number[]> {
     const sleeps: number[] = [];
     const octokit = new TestOctokit({ auth: { token: 'test' } });
-    guardRateLimit(octokit, { sleep: async (ms) => void sleeps.push(ms), now: () => now, ...(reserve !== undefined ? { reserve } : {}) });
+    guardRateLimit(octokit, {
+      sleep: async (ms) => void sleeps.push(ms),
+      now: () => now,
+      ...(reserve !== undefined ? { reserve } : {}),
+    });
     nock(API).get('/a').reply(200, {}, headers).get('/b').reply(200, {});
     await octokit.request('GET /a');
     await octokit.request('GET /b');
     return sleeps;
   }
   it('waits until the reset (+1 s) when the budget is spent', async () => {
-    expect(await waitsAfter({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 60) })).toEqual([61_000]);
+    expect(await waitsAfter({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 60) })).toEqual([
+      61_000,
+    ]);
   });
   it('goes on while budget remains, or pauses at the reserve', async () => {
     const h = { 'x-ratelimit-remaining': '10', 'x-ratelimit-reset': String(now / 1000 + 5) };
@@ -68,7 +74,9 @@ describe('guardRateLimit on a real Octokit', () => {
     guardRateLimit(octokit, { sleep: async (ms) => void sleeps.push(ms) });
     nock(API)
       .get('/repos/o/r')
-      .reply(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' })
+      .reply(403, {
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+      })
       .get('/repos/o/r')
       .reply(200, {});
     await octokit.request('GET /repos/{owner}/{repo}', { owner: 'o', repo: 'r' });
@@ -80,10 +88,14 @@ describe('guardRateLimit on a real Octokit', () => {
     const octokit = new TestOctokit({ auth: { token: 'test' } });
     guardRateLimit(octokit, { sleep: async (ms) => void sleeps.push(ms), maxRetries: 2 });
     nock(API).get('/repos/o/r').times(3).reply(429, {}, { 'retry-after': '1' });
-    await expect(octokit.request('GET /repos/{owner}/{repo}', { owner: 'o', repo: 'r' })).rejects.toMatchObject({ status: 429 });
+    await expect(octokit.request('GET /repos/{owner}/{repo}', { owner: 'o', repo: 'r' })).rejects.toMatchObject({
+      status: 429,
+    });
     expect(sleeps).toEqual([1_000, 1_000]);
     nock(API).get('/repos/o/x').reply(403, { message: 'Resource not accessible by integration' });
-    await expect(octokit.request('GET /repos/{owner}/{repo}', { owner: 'o', repo: 'x' })).rejects.toMatchObject({ status: 403 });
+    await expect(octokit.request('GET /repos/{owner}/{repo}', { owner: 'o', repo: 'x' })).rejects.toMatchObject({
+      status: 403,
+    });
     expect(sleeps).toHaveLength(2);
   });
 });

@@ -23,11 +23,46 @@ afterAll(async () => {
 });
 
 const SHADOW_LOG = [
-  { time: '2026-02-02T00:00:00Z', repo: REPO, issue: 3, model_version: 'acme/widgets/v3', mode: 'shadow', labels: [{ label: 'question', score: 0.8 }] },
-  { time: '2026-02-02T00:00:00Z', repo: REPO, issue: 5, model_version: 'acme/widgets/v3', mode: 'shadow', labels: [{ label: 'feature', score: 0.7 }] },
-  { time: '2026-02-02T00:00:00Z', repo: REPO, issue: 1, model_version: 'acme/widgets/v3', mode: 'shadow', labels: [{ label: 'bug', score: 0.9 }] },
-  { time: '2026-02-02T00:00:00Z', repo: REPO, issue: 99, model_version: 'acme/widgets/v3', mode: 'shadow', labels: [{ label: 'bug', score: 0.9 }] },
-  { time: '2026-02-02T00:00:00Z', repo: 'acme/other', issue: 3, model_version: 'acme/other/v1', mode: 'shadow', labels: [] },
+  {
+    time: '2026-02-02T00:00:00Z',
+    repo: REPO,
+    issue: 3,
+    model_version: 'acme/widgets/v3',
+    mode: 'shadow',
+    labels: [{ label: 'question', score: 0.8 }],
+  },
+  {
+    time: '2026-02-02T00:00:00Z',
+    repo: REPO,
+    issue: 5,
+    model_version: 'acme/widgets/v3',
+    mode: 'shadow',
+    labels: [{ label: 'feature', score: 0.7 }],
+  },
+  {
+    time: '2026-02-02T00:00:00Z',
+    repo: REPO,
+    issue: 1,
+    model_version: 'acme/widgets/v3',
+    mode: 'shadow',
+    labels: [{ label: 'bug', score: 0.9 }],
+  },
+  {
+    time: '2026-02-02T00:00:00Z',
+    repo: REPO,
+    issue: 99,
+    model_version: 'acme/widgets/v3',
+    mode: 'shadow',
+    labels: [{ label: 'bug', score: 0.9 }],
+  },
+  {
+    time: '2026-02-02T00:00:00Z',
+    repo: 'acme/other',
+    issue: 3,
+    model_version: 'acme/other/v1',
+    mode: 'shadow',
+    labels: [],
+  },
   { time: '2025-12-02T00:00:00Z', repo: REPO, issue: 3, model_version: 'acme/widgets/v2', mode: 'shadow', labels: [] },
 ]
   .map((l) => JSON.stringify(l))
@@ -62,7 +97,11 @@ describe('report against the GitHub stand-in', () => {
     ]);
 
     // one plot per label, rendered by vega (real SVG with the label in its title)
-    expect((await readdir(dir)).sort()).toEqual(['precision-bug.svg', 'precision-feature.svg', 'precision-question.svg']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'precision-bug.svg',
+      'precision-feature.svg',
+      'precision-question.svg',
+    ]);
     const svg = await readFile(join(dir, 'precision-bug.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('label-bot precision: bug');
@@ -70,7 +109,12 @@ describe('report against the GitHub stand-in', () => {
     // shadow: #3 question ✓; #5 feature ✗ (human said bug); #1 untriaged (only the bot's label); #99 missing
     const [model, ...others] = report.shadow?.models ?? [];
     expect(others).toEqual([]); // other repo and lines before --since are left out
-    expect(model).toMatchObject({ modelVersion: 'acme/widgets/v3', issuesEvaluated: 2, issuesUntriaged: 1, issuesMissing: 1 });
+    expect(model).toMatchObject({
+      modelVersion: 'acme/widgets/v3',
+      issuesEvaluated: 2,
+      issuesUntriaged: 1,
+      issuesMissing: 1,
+    });
     expect(model?.labels).toEqual([
       { label: 'bug', tp: 0, fp: 0, fn: 1, precision: null, recall: 0 },
       { label: 'feature', tp: 0, fp: 1, fn: 0, precision: 0, recall: null },

@@ -32,12 +32,17 @@ describe('shadow mode → shadow log → report', () => {
     const log = createLogger('worker', sink);
     log.level = 'info';
     for (const number of [1, 2, 7]) {
-      await labelIssue(octokitFor(standIn), { owner: 'acme', repo: 'widgets', number }, new KeywordClassifier('acme/widgets/v9'), {
-        mode: 'shadow',
-        source: 'repo',
-        log,
-        logContext: { delivery_id: `d-${number}` },
-      });
+      await labelIssue(
+        octokitFor(standIn),
+        { owner: 'acme', repo: 'widgets', number },
+        new KeywordClassifier('acme/widgets/v9'),
+        {
+          mode: 'shadow',
+          source: 'repo',
+          log,
+          logContext: { delivery_id: `d-${number}` },
+        },
+      );
     }
     expect(apiWrites(standIn)).toEqual([]);
     expect(standIn.issue(REPO, 1).labels).toEqual([]);

@@ -11,7 +11,9 @@ interface JsonSchemaNode {
   required?: string[];
 }
 
-const documented = JSON.parse(readFileSync(new URL('../../docs/forwarded-issue.schema.json', import.meta.url), 'utf8')) as JsonSchemaNode;
+const documented = JSON.parse(
+  readFileSync(new URL('../../docs/forwarded-issue.schema.json', import.meta.url), 'utf8'),
+) as JsonSchemaNode;
 const fromZod = z.toJSONSchema(forwardedIssueSchema, { io: 'input' }) as JsonSchemaNode;
 
 /** Every object's property names and required list, keyed by path. */
@@ -35,9 +37,19 @@ describe('docs/forwarded-issue.schema.json', () => {
 
 describe('buildForwardedIssue', () => {
   it('builds a zod-valid message from a webhook payload, with attributes', () => {
-    const msg = buildForwardedIssue(issuesPayload({ number: 9, labels: ['p1'] }), 'del-9', { ratio: 0.3, bucket: 0.12, mode: 'shadow' }, new Date('2026-11-22T08:00:00Z'));
+    const msg = buildForwardedIssue(
+      issuesPayload({ number: 9, labels: ['p1'] }),
+      'del-9',
+      { ratio: 0.3, bucket: 0.12, mode: 'shadow' },
+      new Date('2026-11-22T08:00:00Z'),
+    );
     expect(forwardedIssueSchema.parse(msg)).toEqual(msg);
-    expect(msg).toMatchObject({ v: 1, action: 'opened', issue: { number: 9, labels: ['p1'], author: 'alice' }, forwarded_at: '2026-11-22T08:00:00.000Z' });
+    expect(msg).toMatchObject({
+      v: 1,
+      action: 'opened',
+      issue: { number: 9, labels: ['p1'], author: 'alice' },
+      forwarded_at: '2026-11-22T08:00:00.000Z',
+    });
     expect(messageAttributes(msg)).toEqual({ repo: 'octo/widgets', issue: '9', delivery_id: 'del-9', mode: 'shadow' });
   });
 

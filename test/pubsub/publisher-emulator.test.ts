@@ -32,7 +32,12 @@ describe.skipIf(skip !== null)(`publisher vs the official Pub/Sub emulator${skip
 
   it('publishes the v1 message with repo/issue/delivery_id attributes', async () => {
     const publisher = new PubSubPublisher({ topic: 'issues', projectId: project, apiEndpoint: emulator.host });
-    const sent = buildForwardedIssue(issuesPayload({ number: 77 }), 'emu-1', { ratio: 0.2, bucket: 0.05, mode: 'active' }, new Date());
+    const sent = buildForwardedIssue(
+      issuesPayload({ number: 77 }),
+      'emu-1',
+      { ratio: 0.2, bucket: 0.05, mode: 'active' },
+      new Date(),
+    );
     const id = await publisher.publish(sent);
     expect(id).toMatch(/\d+/);
     await publisher.close();
@@ -51,8 +56,18 @@ describe.skipIf(skip !== null)(`publisher vs the official Pub/Sub emulator${skip
   });
 
   it('rejects a publish to a missing topic (the app then labels with the universal model)', async () => {
-    const publisher = new PubSubPublisher({ topic: 'missing', projectId: project, apiEndpoint: emulator.host, timeoutMs: 5_000 });
-    const msg = buildForwardedIssue(issuesPayload({ number: 78 }), 'emu-2', { ratio: 1, bucket: 0.5, mode: 'active' }, new Date());
+    const publisher = new PubSubPublisher({
+      topic: 'missing',
+      projectId: project,
+      apiEndpoint: emulator.host,
+      timeoutMs: 5_000,
+    });
+    const msg = buildForwardedIssue(
+      issuesPayload({ number: 78 }),
+      'emu-2',
+      { ratio: 1, bucket: 0.5, mode: 'active' },
+      new Date(),
+    );
     await expect(publisher.publish(msg)).rejects.toThrow();
     await publisher.close();
   });

@@ -20,8 +20,12 @@ describe('GCS stand-in with the real storage client', () => {
   it('uploads (multipart), downloads, reads metadata, lists and deletes', async () => {
     const bucket = storage.bucket('models-bucket');
     const payload = Buffer.from([0, 1, 2, 250, 251, 252, 10, 13, 45, 45]);
-    await bucket.file('models/o/r/v1/model.onnx').save(payload, { resumable: false, contentType: 'application/octet-stream' });
-    await bucket.file('models/o/r/v1/model.json').save('{"a":1}', { resumable: false, contentType: 'application/json' });
+    await bucket
+      .file('models/o/r/v1/model.onnx')
+      .save(payload, { resumable: false, contentType: 'application/octet-stream' });
+    await bucket
+      .file('models/o/r/v1/model.json')
+      .save('{"a":1}', { resumable: false, contentType: 'application/json' });
     await bucket.file('models/o/r/current.json').save('{"version":"v1"}', { resumable: false });
 
     expect(gcs.get('models-bucket', 'models/o/r/v1/model.onnx')?.data.equals(payload)).toBe(true);
@@ -33,7 +37,11 @@ describe('GCS stand-in with the real storage client', () => {
     expect(meta.contentType).toBe('application/json');
 
     const [files] = await bucket.getFiles({ prefix: 'models/o/r/' });
-    expect(files.map((f) => f.name)).toEqual(['models/o/r/current.json', 'models/o/r/v1/model.json', 'models/o/r/v1/model.onnx']);
+    expect(files.map((f) => f.name)).toEqual([
+      'models/o/r/current.json',
+      'models/o/r/v1/model.json',
+      'models/o/r/v1/model.onnx',
+    ]);
 
     const [, , apiResponse] = await bucket.getFiles({ prefix: 'models/o/r/', delimiter: '/', autoPaginate: false });
     expect((apiResponse as { prefixes?: string[] }).prefixes).toEqual(['models/o/r/v1/']);
@@ -55,7 +63,9 @@ describe('GCS stand-in with the real storage client', () => {
   it('enforces ifGenerationMatch preconditions (create-only and compare-and-swap)', async () => {
     const file = storage.bucket('models-bucket').file('cas/current.json');
     await file.save('one', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
-    await expect(file.save('two', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } })).rejects.toMatchObject({ code: 412 });
+    await expect(
+      file.save('two', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }),
+    ).rejects.toMatchObject({ code: 412 });
     const [meta] = await file.getMetadata();
     await file.save('two', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(meta.generation) } });
     expect(gcs.get('models-bucket', 'cas/current.json')?.data.toString()).toBe('two');

@@ -33,7 +33,8 @@ function stubLoader(calls: string[]): ArtifactLoader {
     const classifier: Classifier = {
       version: source,
       labels,
-      predict: async (issues) => issues.map(() => ({ labels: [labels[0]!], scores: [{ label: labels[0]!, score: 0.9, threshold: 0.5 }] })),
+      predict: async (issues) =>
+        issues.map(() => ({ labels: [labels[0]!], scores: [{ label: labels[0]!, score: 0.9, threshold: 0.5 }] })),
     };
     return classifier;
   };
@@ -41,10 +42,18 @@ function stubLoader(calls: string[]): ArtifactLoader {
 
 function modelDir(score: number | null, padding = 0, label = 'bug'): string {
   const dir = mkdtempSync(join(tmpdir(), 'lb-model-'));
-  writeFileSync(join(dir, 'model.onnx'), Buffer.concat([Buffer.from(MAGIC), Buffer.alloc(padding, 1), Buffer.from(String(Math.random()))]));
+  writeFileSync(
+    join(dir, 'model.onnx'),
+    Buffer.concat([Buffer.from(MAGIC), Buffer.alloc(padding, 1), Buffer.from(String(Math.random()))]),
+  );
   writeFileSync(
     join(dir, 'model.json'),
-    JSON.stringify({ format: 1, labels: [label, 'feature'], created_at: new Date().toISOString(), ...(score === null ? {} : { metrics: { score } }) }),
+    JSON.stringify({
+      format: 1,
+      labels: [label, 'feature'],
+      created_at: new Date().toISOString(),
+      ...(score === null ? {} : { metrics: { score } }),
+    }),
   );
   return dir;
 }
@@ -64,8 +73,17 @@ describe('model registry on GCS', () => {
     store = new GcsModelStore(storage, name);
   });
 
-  const publish = (scope: string, score: number | null, extra: { force?: boolean; padding?: number; label?: string } = {}) =>
-    publishModel({ store, scope: parseScope(scope), dir: modelDir(score, extra.padding, extra.label), force: extra.force });
+  const publish = (
+    scope: string,
+    score: number | null,
+    extra: { force?: boolean; padding?: number; label?: string } = {},
+  ) =>
+    publishModel({
+      store,
+      scope: parseScope(scope),
+      dir: modelDir(score, extra.padding, extra.label),
+      force: extra.force,
+    });
 
   it('resolves repo → org → universal, and documents the layout in object names', async () => {
     const calls: string[] = [];
@@ -73,10 +91,18 @@ describe('model registry on GCS', () => {
     await expect(registry.resolve('Acme', 'Widgets')).rejects.toBeInstanceOf(NoModelError);
 
     const u = await publish('*', 0.7);
-    expect(await registry.resolve('acme', 'widgets')).toMatchObject({ source: 'universal', scope: '*', version: u.version });
+    expect(await registry.resolve('acme', 'widgets')).toMatchObject({
+      source: 'universal',
+      scope: '*',
+      version: u.version,
+    });
 
     const o = await publish('acme/*', 0.7);
-    expect(await registry.resolve('acme', 'widgets')).toMatchObject({ source: 'org', scope: 'acme/*', version: o.version });
+    expect(await registry.resolve('acme', 'widgets')).toMatchObject({
+      source: 'org',
+      scope: 'acme/*',
+      version: o.version,
+    });
     expect(await registry.resolve('other', 'repo')).toMatchObject({ source: 'universal' });
 
     const r = await publish('Acme/Widgets', 0.8);
@@ -124,7 +150,12 @@ describe('model registry on GCS', () => {
 
   it('uses the bundled model only when GCS has nothing usable', async () => {
     const bundled: Classifier = { version: 'bundled/universal', labels: ['bug'], predict: async () => [] };
-    const registry = new ModelRegistry({ store, loader: stubLoader([]), pointerTtlMs: 0, bundledFallback: async () => bundled });
+    const registry = new ModelRegistry({
+      store,
+      loader: stubLoader([]),
+      pointerTtlMs: 0,
+      bundledFallback: async () => bundled,
+    });
     expect(await registry.resolve('a', 'b')).toMatchObject({ source: 'bundled', version: 'bundled/universal' });
   });
 
@@ -136,9 +167,13 @@ describe('model registry on GCS', () => {
     const results = await Promise.all(Array.from({ length: 12 }, () => registry.resolve('acme', 'widgets')));
     expect(new Set(results.map((x) => x.classifier)).size).toBe(1);
     expect(calls).toEqual([`acme/widgets/${r.version}`]);
-    const onnxDownloads = gcs.requests.slice(before).filter((q) => q.path.endsWith('model.onnx') && q.query.alt === 'media');
+    const onnxDownloads = gcs.requests
+      .slice(before)
+      .filter((q) => q.path.endsWith('model.onnx') && q.query.alt === 'media');
     expect(onnxDownloads).toHaveLength(1);
-    const pointerReads = gcs.requests.slice(before).filter((q) => q.path.endsWith('current.json') && q.query.alt === 'media');
+    const pointerReads = gcs.requests
+      .slice(before)
+      .filter((q) => q.path.endsWith('current.json') && q.query.alt === 'media');
     expect(pointerReads).toHaveLength(1);
     expect(registry.stats.cacheMisses).toBe(1);
     expect(registry.stats.cacheHits).toBe(11);
@@ -146,7 +181,12 @@ describe('model registry on GCS', () => {
 
   it('keeps the cache within its byte bound (LRU)', async () => {
     const loads: string[] = [];
-    const registry = new ModelRegistry({ store, loader: stubLoader(loads), pointerTtlMs: 60_000, maxCacheBytes: 5_000 });
+    const registry = new ModelRegistry({
+      store,
+      loader: stubLoader(loads),
+      pointerTtlMs: 60_000,
+      maxCacheBytes: 5_000,
+    });
     for (const repo of ['a', 'b', 'c', 'd']) await publish(`acme/${repo}`, 0.8, { padding: 2_000 });
     await registry.resolve('acme', 'a');
     await registry.resolve('acme', 'b');
@@ -204,7 +244,10 @@ describe('publish / rollback / list', () => {
   let store: GcsModelStore;
   beforeAll(async () => {
     gcs = await startGcsStandIn({ buckets: ['pub'] });
-    store = new GcsModelStore(new Storage({ apiEndpoint: gcs.endpoint, projectId: 'test', retryOptions: { autoRetry: false } }), 'pub');
+    store = new GcsModelStore(
+      new Storage({ apiEndpoint: gcs.endpoint, projectId: 'test', retryOptions: { autoRetry: false } }),
+      'pub',
+    );
   });
   afterAll(async () => gcs?.stop());
 
@@ -219,7 +262,13 @@ describe('publish / rollback / list', () => {
     await expect(publishModel({ store, scope, dir: modelDir(null) })).rejects.toThrow(/no held-out/);
     expect((await store.readPointer(scope))?.pointer.version).toBe(v2.version);
 
-    const v3 = await publishModel({ store, scope, dir: modelDir(0.75), force: true, now: new Date('2026-01-03T00:00:00Z') });
+    const v3 = await publishModel({
+      store,
+      scope,
+      dir: modelDir(0.75),
+      force: true,
+      now: new Date('2026-01-03T00:00:00Z'),
+    });
     expect((await store.readPointer(scope))?.pointer).toMatchObject({ version: v3.version, previous: v2.version });
 
     const listing = await listModels(store, scope);
@@ -252,6 +301,8 @@ describe('publish / rollback / list', () => {
       }
       return read;
     };
-    await expect(publishModel({ store: slowStore, scope, dir: modelDir(0.85) })).rejects.toThrow(/moved while publishing/);
+    await expect(publishModel({ store: slowStore, scope, dir: modelDir(0.85) })).rejects.toThrow(
+      /moved while publishing/,
+    );
   });
 });

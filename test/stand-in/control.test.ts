@@ -35,12 +35,18 @@ describe('GitHub stand-in control API over HTTP and the /_ui page', () => {
     expect(gh.store.permissionOf(gh.repo('demo/app'), 'maint')).toBe('write');
 
     const octokit = await installationOctokit(gh, 'demo');
-    const { data } = await octokit.rest.repos.getContent({ owner: 'demo', repo: 'app', path: '.github/issue_label_bot.yaml' });
+    const { data } = await octokit.rest.repos.getContent({
+      owner: 'demo',
+      repo: 'app',
+      path: '.github/issue_label_bot.yaml',
+    });
     expect(Buffer.from((data as { content: string }).content, 'base64').toString()).toBe('comment: false\n');
 
     const fault = await call('POST', '/faults', { kind: 'status', status: 500, times: 1, path: '^/repos/demo/' });
     expect(fault.json.id).toEqual(expect.any(Number));
-    await expect(octokit.rest.issues.get({ owner: 'demo', repo: 'app', issue_number: 1 })).rejects.toMatchObject({ status: 500 });
+    await expect(octokit.rest.issues.get({ owner: 'demo', repo: 'app', issue_number: 1 })).rejects.toMatchObject({
+      status: 500,
+    });
     const counters = await call('GET', '/counters');
     expect(counters.json.byIssue['demo/app#1'].total).toBe(1);
     expect(counters.json.byStatus['500']).toBe(1);

@@ -26,7 +26,13 @@ describe('GitHub stand-in faults and counters', () => {
   });
 
   it('fails the next N matching requests with 5xx, then recovers', async () => {
-    gh.faults.add({ kind: 'status', status: 502, method: 'GET', route: '/repos/{owner}/{repo}/issues/{issue_number}', times: 2 });
+    gh.faults.add({
+      kind: 'status',
+      status: 502,
+      method: 'GET',
+      route: '/repos/{owner}/{repo}/issues/{issue_number}',
+      times: 2,
+    });
     await expect(get()).rejects.toMatchObject({ status: 502 });
     await expect(get()).rejects.toMatchObject({ status: 502 });
     expect((await get()).status).toBe(200);
@@ -36,7 +42,11 @@ describe('GitHub stand-in faults and counters', () => {
 
   it('answers a secondary rate limit the way Octokit’s throttling plugin recognises', async () => {
     gh.faults.add({ kind: 'secondary-rate-limit', times: 1, retryAfterSeconds: 7 });
-    const err = (await get().catch((e: unknown) => e)) as { status: number; message: string; response: { headers: Record<string, string> } };
+    const err = (await get().catch((e: unknown) => e)) as {
+      status: number;
+      message: string;
+      response: { headers: Record<string, string> };
+    };
     expect(err.status).toBe(403);
     expect(err.message).toMatch(/\bsecondary rate\b/i);
     expect(err.response.headers['retry-after']).toBe('7');
@@ -48,7 +58,13 @@ describe('GitHub stand-in faults and counters', () => {
       gh.faults.clear();
       gh.faults.add({ kind: 'status', status: 500, probability: 0.5 });
       const outcomes: number[] = [];
-      for (let i = 0; i < 20; i++) outcomes.push(await get().then((r) => r.status, (e: { status: number }) => e.status));
+      for (let i = 0; i < 20; i++)
+        outcomes.push(
+          await get().then(
+            (r) => r.status,
+            (e: { status: number }) => e.status,
+          ),
+        );
       return outcomes;
     };
     const a = await run();
@@ -63,9 +79,14 @@ describe('GitHub stand-in faults and counters', () => {
     expect((await get()).status).toBe(200);
     expect(gh.counters.requests().at(-1)?.fault).toBe('latency');
     gh.faults.add({ kind: 'hang', times: 1 });
-    await expect(octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
-      owner: 'acme', repo: 'widgets', issue_number: 1, request: { signal: AbortSignal.timeout(200) },
-    })).rejects.toThrow();
+    await expect(
+      octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
+        owner: 'acme',
+        repo: 'widgets',
+        issue_number: 1,
+        request: { signal: AbortSignal.timeout(200) },
+      }),
+    ).rejects.toThrow();
     expect((await get()).status).toBe(200);
   });
 
@@ -75,9 +96,18 @@ describe('GitHub stand-in faults and counters', () => {
       tight.createRepo('acme/tight');
       const o = await installationOctokit(tight, 'acme');
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push(await o.rest.repos.get({ owner: 'acme', repo: 'tight' }).then((r) => r.status, (e: { status: number }) => e.status));
+      for (let i = 0; i < 5; i++)
+        statuses.push(
+          await o.rest.repos.get({ owner: 'acme', repo: 'tight' }).then(
+            (r) => r.status,
+            (e: { status: number }) => e.status,
+          ),
+        );
       expect(statuses).toEqual([200, 200, 200, 403, 403]);
-      const err = (await o.rest.repos.get({ owner: 'acme', repo: 'tight' }).catch((e: unknown) => e)) as { message: string; response: { headers: Record<string, string> } };
+      const err = (await o.rest.repos.get({ owner: 'acme', repo: 'tight' }).catch((e: unknown) => e)) as {
+        message: string;
+        response: { headers: Record<string, string> };
+      };
       expect(err.message).toMatch(/rate limit exceeded/i);
       expect(err.response.headers['x-ratelimit-remaining']).toBe('0');
     } finally {
@@ -89,7 +119,12 @@ describe('GitHub stand-in faults and counters', () => {
     await get(1);
     await get(1);
     await octokit.rest.issues.addLabels({ owner: 'acme', repo: 'widgets', issue_number: 1, labels: ['bug'] });
-    const { data: c } = await octokit.rest.issues.createComment({ owner: 'acme', repo: 'widgets', issue_number: 2, body: 'x' });
+    const { data: c } = await octokit.rest.issues.createComment({
+      owner: 'acme',
+      repo: 'widgets',
+      issue_number: 2,
+      body: 'x',
+    });
     await octokit.rest.issues.updateComment({ owner: 'acme', repo: 'widgets', comment_id: c.id, body: 'y' });
     await octokit.rest.repos.get({ owner: 'acme', repo: 'widgets' });
 

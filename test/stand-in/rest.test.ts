@@ -51,7 +51,9 @@ describe('GitHub stand-in REST', () => {
     it('hides other owners’ repos from an installation token and stops working after uninstall', async () => {
       gh.createRepo('other/secret', { private: true });
       gh.createIssue('other/secret', { title: 'x' });
-      await expect(octokit.rest.issues.get({ owner: 'other', repo: 'secret', issue_number: 1 })).rejects.toMatchObject({ status: 404 });
+      await expect(octokit.rest.issues.get({ owner: 'other', repo: 'secret', issue_number: 1 })).rejects.toMatchObject({
+        status: 404,
+      });
       const token = gh.store.identity.issueToken(gh.installationId('acme')).token;
       const get = () => fetch(`${gh.url}/repos/acme/widgets/issues`, { headers: { authorization: `token ${token}` } });
       expect((await get()).status).toBe(200);
@@ -65,12 +67,29 @@ describe('GitHub stand-in REST', () => {
     it('gets, updates and 404s like GitHub', async () => {
       gh.createIssue('acme/widgets', { title: 'Crash on start', body: 'stack trace', user: 'alice' });
       const { data } = await octokit.rest.issues.get({ owner: 'acme', repo: 'widgets', issue_number: 1 });
-      expect(data).toMatchObject({ number: 1, title: 'Crash on start', body: 'stack trace', state: 'open', user: { login: 'alice', type: 'User' } });
-      const { data: upd } = await octokit.rest.issues.update({ owner: 'acme', repo: 'widgets', issue_number: 1, title: 'Crash', state: 'closed', labels: ['bug'] });
+      expect(data).toMatchObject({
+        number: 1,
+        title: 'Crash on start',
+        body: 'stack trace',
+        state: 'open',
+        user: { login: 'alice', type: 'User' },
+      });
+      const { data: upd } = await octokit.rest.issues.update({
+        owner: 'acme',
+        repo: 'widgets',
+        issue_number: 1,
+        title: 'Crash',
+        state: 'closed',
+        labels: ['bug'],
+      });
       expect(upd).toMatchObject({ title: 'Crash', state: 'closed', state_reason: 'completed' });
       expect(upd.labels.map((l) => (typeof l === 'string' ? l : l.name))).toEqual(['bug']);
-      await expect(octokit.rest.issues.get({ owner: 'acme', repo: 'widgets', issue_number: 99 })).rejects.toMatchObject({ status: 404 });
-      await expect(octokit.rest.issues.get({ owner: 'acme', repo: 'nope', issue_number: 1 })).rejects.toMatchObject({ status: 404 });
+      await expect(octokit.rest.issues.get({ owner: 'acme', repo: 'widgets', issue_number: 99 })).rejects.toMatchObject(
+        { status: 404 },
+      );
+      await expect(octokit.rest.issues.get({ owner: 'acme', repo: 'nope', issue_number: 1 })).rejects.toMatchObject({
+        status: 404,
+      });
     });
 
     it('lists with state, since and Link pagination, pull requests included with a pull_request key', async () => {
@@ -83,16 +102,30 @@ describe('GitHub stand-in REST', () => {
       expect(first.headers.link).toContain('rel="next"');
       expect(first.data[0]!.number).toBe(71); // newest first
 
-      const open = await octokit.paginate(octokit.rest.issues.listForRepo, { owner: 'acme', repo: 'widgets', per_page: 30 });
+      const open = await octokit.paginate(octokit.rest.issues.listForRepo, {
+        owner: 'acme',
+        repo: 'widgets',
+        per_page: 30,
+      });
       expect(open).toHaveLength(70);
       expect(open.filter((i) => i.pull_request)).toHaveLength(1);
 
-      const all = await octokit.paginate(octokit.rest.issues.listForRepo, { owner: 'acme', repo: 'widgets', state: 'all', per_page: 100 });
+      const all = await octokit.paginate(octokit.rest.issues.listForRepo, {
+        owner: 'acme',
+        repo: 'widgets',
+        state: 'all',
+        per_page: 100,
+      });
       expect(all).toHaveLength(71);
 
       const stamp = gh.store.now(); // the stand-in's clock: strictly increasing, may run ahead of Date.now()
       gh.editIssue('acme/widgets', 5, { body: 'edited' });
-      const since = await octokit.rest.issues.listForRepo({ owner: 'acme', repo: 'widgets', since: stamp, state: 'all' });
+      const since = await octokit.rest.issues.listForRepo({
+        owner: 'acme',
+        repo: 'widgets',
+        since: stamp,
+        state: 'all',
+      });
       expect(since.data.map((i) => i.number)).toEqual([5]);
     });
   });
@@ -100,21 +133,40 @@ describe('GitHub stand-in REST', () => {
   describe('labels', () => {
     it('adds with auto-creation, dedupes case-insensitively, removes one and 404s on a missing one', async () => {
       gh.createIssue('acme/widgets', { title: 't' });
-      const { data: after } = await octokit.rest.issues.addLabels({ owner: 'acme', repo: 'widgets', issue_number: 1, labels: ['bug', 'needs triage'] });
+      const { data: after } = await octokit.rest.issues.addLabels({
+        owner: 'acme',
+        repo: 'widgets',
+        issue_number: 1,
+        labels: ['bug', 'needs triage'],
+      });
       expect(after.map((l) => l.name)).toEqual(['bug', 'needs triage']);
       await octokit.rest.issues.addLabels({ owner: 'acme', repo: 'widgets', issue_number: 1, labels: ['BUG'] });
       const { data: repoLabels } = await octokit.rest.issues.listLabelsForRepo({ owner: 'acme', repo: 'widgets' });
       expect(repoLabels.map((l) => l.name).sort()).toEqual(['bug', 'needs triage']);
 
-      const { data: left } = await octokit.rest.issues.removeLabel({ owner: 'acme', repo: 'widgets', issue_number: 1, name: 'needs triage' });
+      const { data: left } = await octokit.rest.issues.removeLabel({
+        owner: 'acme',
+        repo: 'widgets',
+        issue_number: 1,
+        name: 'needs triage',
+      });
       expect(left.map((l) => l.name)).toEqual(['bug']);
       await expect(
         octokit.rest.issues.removeLabel({ owner: 'acme', repo: 'widgets', issue_number: 1, name: 'needs triage' }),
       ).rejects.toMatchObject({ status: 404, message: expect.stringContaining('Label does not exist') });
 
-      const { data: set } = await octokit.rest.issues.setLabels({ owner: 'acme', repo: 'widgets', issue_number: 1, labels: ['question'] });
+      const { data: set } = await octokit.rest.issues.setLabels({
+        owner: 'acme',
+        repo: 'widgets',
+        issue_number: 1,
+        labels: ['question'],
+      });
       expect(set.map((l) => l.name)).toEqual(['question']);
-      const { data: listed } = await octokit.rest.issues.listLabelsOnIssue({ owner: 'acme', repo: 'widgets', issue_number: 1 });
+      const { data: listed } = await octokit.rest.issues.listLabelsOnIssue({
+        owner: 'acme',
+        repo: 'widgets',
+        issue_number: 1,
+      });
       expect(listed.map((l) => l.name)).toEqual(['question']);
     });
 
@@ -122,12 +174,22 @@ describe('GitHub stand-in REST', () => {
       gh.createIssue('acme/widgets', { title: 't' });
       await octokit.rest.issues.addLabels({ owner: 'acme', repo: 'widgets', issue_number: 1, labels: ['bug'] });
       gh.removeLabel('acme/widgets', 1, 'bug', { user: 'maintainer' });
-      const { data: events } = await octokit.rest.issues.listEvents({ owner: 'acme', repo: 'widgets', issue_number: 1 });
-      expect(events.map((e) => [e.event, (e as { label?: { name: string } }).label?.name, e.actor?.login, e.actor?.type])).toEqual([
+      const { data: events } = await octokit.rest.issues.listEvents({
+        owner: 'acme',
+        repo: 'widgets',
+        issue_number: 1,
+      });
+      expect(
+        events.map((e) => [e.event, (e as { label?: { name: string } }).label?.name, e.actor?.login, e.actor?.type]),
+      ).toEqual([
         ['labeled', 'bug', 'label-bot[bot]', 'Bot'],
         ['unlabeled', 'bug', 'maintainer', 'User'],
       ]);
-      const { data: timeline } = await octokit.rest.issues.listEventsForTimeline({ owner: 'acme', repo: 'widgets', issue_number: 1 });
+      const { data: timeline } = await octokit.rest.issues.listEventsForTimeline({
+        owner: 'acme',
+        repo: 'widgets',
+        issue_number: 1,
+      });
       expect(timeline.map((e) => e.event)).toEqual(['labeled', 'unlabeled']);
     });
   });
@@ -135,32 +197,70 @@ describe('GitHub stand-in REST', () => {
   describe('comments and reactions', () => {
     it('creates, lists, updates and deletes comments, and lists reactions', async () => {
       gh.createIssue('acme/widgets', { title: 't' });
-      const { data: c } = await octokit.rest.issues.createComment({ owner: 'acme', repo: 'widgets', issue_number: 1, body: '<!-- label-bot --> hi' });
+      const { data: c } = await octokit.rest.issues.createComment({
+        owner: 'acme',
+        repo: 'widgets',
+        issue_number: 1,
+        body: '<!-- label-bot --> hi',
+      });
       expect(c.user?.login).toBe('label-bot[bot]');
-      await octokit.rest.issues.updateComment({ owner: 'acme', repo: 'widgets', comment_id: c.id, body: '<!-- label-bot --> edited' });
+      await octokit.rest.issues.updateComment({
+        owner: 'acme',
+        repo: 'widgets',
+        comment_id: c.id,
+        body: '<!-- label-bot --> edited',
+      });
       gh.react('acme/widgets', c.id, '+1', 'alice');
       gh.react('acme/widgets', c.id, '-1', 'bob');
-      const { data: reactions } = await octokit.rest.reactions.listForIssueComment({ owner: 'acme', repo: 'widgets', comment_id: c.id });
-      expect(reactions.map((r) => [r.content, r.user?.login])).toEqual([['+1', 'alice'], ['-1', 'bob']]);
-      const { data: comments } = await octokit.rest.issues.listComments({ owner: 'acme', repo: 'widgets', issue_number: 1 });
+      const { data: reactions } = await octokit.rest.reactions.listForIssueComment({
+        owner: 'acme',
+        repo: 'widgets',
+        comment_id: c.id,
+      });
+      expect(reactions.map((r) => [r.content, r.user?.login])).toEqual([
+        ['+1', 'alice'],
+        ['-1', 'bob'],
+      ]);
+      const { data: comments } = await octokit.rest.issues.listComments({
+        owner: 'acme',
+        repo: 'widgets',
+        issue_number: 1,
+      });
       expect(comments.map((x) => x.body)).toEqual(['<!-- label-bot --> edited']);
       expect(comments[0]!.reactions).toMatchObject({ total_count: 2, '+1': 1, '-1': 1 });
       await octokit.rest.issues.deleteComment({ owner: 'acme', repo: 'widgets', comment_id: c.id });
       expect(gh.issue('acme/widgets', 1).comments).toEqual([]);
-      await expect(octokit.rest.issues.getComment({ owner: 'acme', repo: 'widgets', comment_id: c.id })).rejects.toMatchObject({ status: 404 });
+      await expect(
+        octokit.rest.issues.getComment({ owner: 'acme', repo: 'widgets', comment_id: c.id }),
+      ).rejects.toMatchObject({ status: 404 });
     });
   });
 
   describe('contents, permissions, conditional requests, rate-limit headers', () => {
     it('serves files base64-encoded (and raw), including from an org .github repo', async () => {
       gh.createRepo('acme/.github', { files: { '.github/issue_label_bot.yaml': 'min-confidence: 0.6\n' } });
-      const { data } = await octokit.rest.repos.getContent({ owner: 'acme', repo: 'widgets', path: '.github/issue_label_bot.yaml' });
+      const { data } = await octokit.rest.repos.getContent({
+        owner: 'acme',
+        repo: 'widgets',
+        path: '.github/issue_label_bot.yaml',
+      });
       expect(Buffer.from((data as { content: string }).content, 'base64').toString()).toContain('kind/bug');
-      const { data: org } = await octokit.rest.repos.getContent({ owner: 'acme', repo: '.github', path: '.github/issue_label_bot.yaml' });
+      const { data: org } = await octokit.rest.repos.getContent({
+        owner: 'acme',
+        repo: '.github',
+        path: '.github/issue_label_bot.yaml',
+      });
       expect(Buffer.from((org as { content: string }).content, 'base64').toString()).toBe('min-confidence: 0.6\n');
-      const raw = await octokit.rest.repos.getContent({ owner: 'acme', repo: 'widgets', path: '.github/issue_label_bot.yaml', mediaType: { format: 'raw' } });
+      const raw = await octokit.rest.repos.getContent({
+        owner: 'acme',
+        repo: 'widgets',
+        path: '.github/issue_label_bot.yaml',
+        mediaType: { format: 'raw' },
+      });
       expect(String(raw.data)).toContain('label-alias');
-      await expect(octokit.rest.repos.getContent({ owner: 'acme', repo: 'widgets', path: 'missing.yaml' })).rejects.toMatchObject({ status: 404 });
+      await expect(
+        octokit.rest.repos.getContent({ owner: 'acme', repo: 'widgets', path: 'missing.yaml' }),
+      ).rejects.toMatchObject({ status: 404 });
     });
 
     it('reports collaborator permission', async () => {
@@ -168,7 +268,8 @@ describe('GitHub stand-in REST', () => {
       gh.setPermission('acme/widgets', 'reader', 'read');
       gh.store.identity.account('stranger');
       const perm = async (username: string) =>
-        (await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: 'acme', repo: 'widgets', username })).data.permission;
+        (await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: 'acme', repo: 'widgets', username })).data
+          .permission;
       expect(await perm('maint')).toBe('write');
       expect(await perm('reader')).toBe('read');
       expect(await perm('acme')).toBe('admin');
@@ -182,10 +283,20 @@ describe('GitHub stand-in REST', () => {
       const etag = first.headers.etag!;
       expect(etag).toMatch(/^W\/"/);
       await expect(
-        octokit.rest.issues.get({ owner: 'acme', repo: 'widgets', issue_number: 1, headers: { 'if-none-match': etag } }),
+        octokit.rest.issues.get({
+          owner: 'acme',
+          repo: 'widgets',
+          issue_number: 1,
+          headers: { 'if-none-match': etag },
+        }),
       ).rejects.toMatchObject({ status: 304 });
       gh.editIssue('acme/widgets', 1, { body: 'v2' });
-      const again = await octokit.rest.issues.get({ owner: 'acme', repo: 'widgets', issue_number: 1, headers: { 'if-none-match': etag } });
+      const again = await octokit.rest.issues.get({
+        owner: 'acme',
+        repo: 'widgets',
+        issue_number: 1,
+        headers: { 'if-none-match': etag },
+      });
       expect(again.data.body).toBe('v2');
     });
 
@@ -200,7 +311,9 @@ describe('GitHub stand-in REST', () => {
     it('needs authentication for writes', async () => {
       gh.createIssue('acme/widgets', { title: 't' });
       const anon = new TestOctokit({ baseUrl: gh.url });
-      await expect(anon.rest.issues.addLabels({ owner: 'acme', repo: 'widgets', issue_number: 1, labels: ['x'] })).rejects.toMatchObject({ status: 401 });
+      await expect(
+        anon.rest.issues.addLabels({ owner: 'acme', repo: 'widgets', issue_number: 1, labels: ['x'] }),
+      ).rejects.toMatchObject({ status: 401 });
       const { data } = await anon.rest.issues.get({ owner: 'acme', repo: 'widgets', issue_number: 1 });
       expect(data.number).toBe(1);
     });
@@ -209,20 +322,36 @@ describe('GitHub stand-in REST', () => {
       gh.createIssue('acme/widgets', { title: 't' });
       const human = new TestOctokit({ baseUrl: gh.url, auth: { token: gh.userToken('carol') } });
       await human.rest.issues.addLabels({ owner: 'acme', repo: 'widgets', issue_number: 1, labels: ['bug'] });
-      expect(gh.issue('acme/widgets', 1).events[0]).toMatchObject({ event: 'labeled', actor: 'carol', actorType: 'User' });
+      expect(gh.issue('acme/widgets', 1).events[0]).toMatchObject({
+        event: 'labeled',
+        actor: 'carol',
+        actorType: 'User',
+      });
     });
   });
 
   describe('pulls and git refs', () => {
     it('gets and updates a PR from a fork', async () => {
-      const pr = gh.openPullRequest('acme/widgets', { title: 'Fix', user: 'mallory', fromFork: 'mallory/widgets', head: 'fix' });
+      const pr = gh.openPullRequest('acme/widgets', {
+        title: 'Fix',
+        user: 'mallory',
+        fromFork: 'mallory/widgets',
+        head: 'fix',
+      });
       const { data } = await octokit.rest.pulls.get({ owner: 'acme', repo: 'widgets', pull_number: pr.number });
       expect(data.head).toMatchObject({ ref: 'fix', repo: { full_name: 'mallory/widgets', fork: true } });
       expect(data.base.repo.full_name).toBe('acme/widgets');
-      const { data: upd } = await octokit.rest.pulls.update({ owner: 'acme', repo: 'widgets', pull_number: pr.number, title: 'Fix it' });
+      const { data: upd } = await octokit.rest.pulls.update({
+        owner: 'acme',
+        repo: 'widgets',
+        pull_number: pr.number,
+        title: 'Fix it',
+      });
       expect(upd.title).toBe('Fix it');
       gh.createIssue('acme/widgets', { title: 'plain issue' });
-      await expect(octokit.rest.pulls.get({ owner: 'acme', repo: 'widgets', pull_number: 2 })).rejects.toMatchObject({ status: 404 });
+      await expect(octokit.rest.pulls.get({ owner: 'acme', repo: 'widgets', pull_number: 2 })).rejects.toMatchObject({
+        status: 404,
+      });
     });
 
     it('creates, reads, moves and deletes tag refs, 422 on duplicates', async () => {
@@ -236,13 +365,27 @@ describe('GitHub stand-in REST', () => {
       });
       const { data } = await octokit.rest.git.getRef({ owner: 'acme', repo: 'widgets', ref: 'tags/ciflow/trunk/7' });
       expect(data.object.sha).toBe(sha);
-      await octokit.rest.git.updateRef({ owner: 'acme', repo: 'widgets', ref: 'tags/ciflow/trunk/7', sha: 'b'.repeat(40), force: true });
+      await octokit.rest.git.updateRef({
+        owner: 'acme',
+        repo: 'widgets',
+        ref: 'tags/ciflow/trunk/7',
+        sha: 'b'.repeat(40),
+        force: true,
+      });
       expect(gh.refs('acme/widgets')[ref]).toBe('b'.repeat(40));
-      const { data: matching } = await octokit.rest.git.listMatchingRefs({ owner: 'acme', repo: 'widgets', ref: 'tags/ciflow' });
+      const { data: matching } = await octokit.rest.git.listMatchingRefs({
+        owner: 'acme',
+        repo: 'widgets',
+        ref: 'tags/ciflow',
+      });
       expect(matching.map((r) => r.ref)).toEqual([ref]);
       await octokit.rest.git.deleteRef({ owner: 'acme', repo: 'widgets', ref: 'tags/ciflow/trunk/7' });
-      await expect(octokit.rest.git.getRef({ owner: 'acme', repo: 'widgets', ref: 'tags/ciflow/trunk/7' })).rejects.toMatchObject({ status: 404 });
-      await expect(octokit.rest.git.deleteRef({ owner: 'acme', repo: 'widgets', ref: 'tags/ciflow/trunk/7' })).rejects.toMatchObject({ status: 422 });
+      await expect(
+        octokit.rest.git.getRef({ owner: 'acme', repo: 'widgets', ref: 'tags/ciflow/trunk/7' }),
+      ).rejects.toMatchObject({ status: 404 });
+      await expect(
+        octokit.rest.git.deleteRef({ owner: 'acme', repo: 'widgets', ref: 'tags/ciflow/trunk/7' }),
+      ).rejects.toMatchObject({ status: 422 });
     });
   });
 });

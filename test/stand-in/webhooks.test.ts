@@ -63,7 +63,11 @@ describe('GitHub stand-in webhooks', () => {
     gh.createRepo('acme/widgets');
     gh.createIssue('acme/widgets', { title: 't', labels: ['bug', 'ui'], user: 'alice' });
     await gh.idle();
-    expect(received.map((r) => `${payloadOf(r).action}:${payloadOf(r).label?.name ?? ''}`)).toEqual(['opened:', 'labeled:bug', 'labeled:ui']);
+    expect(received.map((r) => `${payloadOf(r).action}:${payloadOf(r).label?.name ?? ''}`)).toEqual([
+      'opened:',
+      'labeled:bug',
+      'labeled:ui',
+    ]);
     expect(payloadOf(received[0]!).issue.labels.map((l: { name: string }) => l.name)).toEqual(['bug', 'ui']);
   });
 
@@ -73,9 +77,14 @@ describe('GitHub stand-in webhooks', () => {
     const octokit = await installationOctokit(gh, 'acme');
     await octokit.rest.issues.addLabels({ owner: 'acme', repo: 'widgets', issue_number: 1, labels: ['bug'] });
     await gh.idle();
-    expect(received.map((r) => [r.headers['x-github-event'], payloadOf(r).action, payloadOf(r).label?.name, payloadOf(r).sender.type])).toEqual([
-      ['issues', 'labeled', 'bug', 'Bot'],
-    ]);
+    expect(
+      received.map((r) => [
+        r.headers['x-github-event'],
+        payloadOf(r).action,
+        payloadOf(r).label?.name,
+        payloadOf(r).sender.type,
+      ]),
+    ).toEqual([['issues', 'labeled', 'bug', 'Bot']]);
   });
 
   it('sends issues.edited with changes, pull_request events for PRs, and issue_comment', async () => {
@@ -88,7 +97,13 @@ describe('GitHub stand-in webhooks', () => {
     gh.comment('acme/widgets', 1, 'hello', { user: 'bob' });
     await gh.idle();
     const summary = received.map((r) => `${r.headers['x-github-event']}.${payloadOf(r).action}`);
-    expect(summary).toEqual(['issues.edited', 'pull_request.opened', 'pull_request.labeled', 'pull_request.synchronize', 'issue_comment.created']);
+    expect(summary).toEqual([
+      'issues.edited',
+      'pull_request.opened',
+      'pull_request.labeled',
+      'pull_request.synchronize',
+      'issue_comment.created',
+    ]);
     expect(payloadOf(received[0]!).changes).toEqual({ title: { from: 'old' } });
     expect(payloadOf(received[1]!).pull_request.head.repo.full_name).toBe('eve/widgets');
     expect(payloadOf(received[2]!).label.name).toBe('ciflow/trunk');
@@ -120,7 +135,10 @@ describe('GitHub stand-in webhooks', () => {
   it('gives up on a target that does not answer in time, like GitHub after 10 s', async () => {
     const silent = createServer(() => undefined); // accepts, never answers
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    const quick = await withStandIn({ webhookTimeoutMs: 200, webhookTarget: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/` });
+    const quick = await withStandIn({
+      webhookTimeoutMs: 200,
+      webhookTarget: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`,
+    });
     try {
       quick.createRepo('acme/slow');
       quick.createIssue('acme/slow', { title: 't' });

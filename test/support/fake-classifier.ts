@@ -26,7 +26,10 @@ export class KeywordClassifier implements Classifier {
           return { label, score: hit ? 0.9 : 0.05, threshold };
         })
         .sort((a, b) => b.score - a.score || a.label.localeCompare(b.label));
-      return { scores, labels: scores.filter((s) => s.threshold !== null && s.score >= s.threshold).map((s) => s.label) };
+      return {
+        scores,
+        labels: scores.filter((s) => s.threshold !== null && s.score >= s.threshold).map((s) => s.label),
+      };
     });
   }
 }

@@ -22,7 +22,10 @@ export function pubSubEmulatorSkipReason(): string | null {
     return `official Pub/Sub emulator not installed (${EMULATOR_BIN}); install google-cloud-cli-pubsub-emulator to run this suite`;
   }
   try {
-    execFileSync(process.env.JAVA_HOME ? `${process.env.JAVA_HOME}/bin/java` : 'java', ['-version'], { stdio: 'ignore', timeout: 15_000 });
+    execFileSync(process.env.JAVA_HOME ? `${process.env.JAVA_HOME}/bin/java` : 'java', ['-version'], {
+      stdio: 'ignore',
+      timeout: 15_000,
+    });
   } catch {
     return 'official Pub/Sub emulator is installed but no Java runtime was found (it needs java on PATH or JAVA_HOME)';
   }

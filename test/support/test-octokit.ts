@@ -46,4 +46,5 @@ export function standInProbot(gh: GitHubStandIn, over: Partial<CreateProbotOptio
  * An Octokit on the stand-in with a token it never issued: it acts as the app's bot and sees every repo (the
  * stand-in's default, non-strict auth), like an installation token for the repo under test.
  */
-export const standInOctokit = (gh: GitHubStandIn) => new TestOctokit({ auth: { token: 'test-installation-token' }, baseUrl: gh.url });
+export const standInOctokit = (gh: GitHubStandIn) =>
+  new TestOctokit({ auth: { token: 'test-installation-token' }, baseUrl: gh.url });

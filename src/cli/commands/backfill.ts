@@ -44,8 +44,10 @@ export async function backfillCli(repoArg: string, opts: BackfillCliOptions, io:
       log,
     });
     const octokit =
-      io.octokit ?? (await cliOctokit(owner, repo, { env: io.env, logger: log, ...(io.sleep ? { sleep: io.sleep } : {}) }));
-    checkpointPath = dryRun || opts.checkpoint === false ? null : (opts.stateFile ?? defaultCheckpointPath(`${owner}/${repo}`));
+      io.octokit ??
+      (await cliOctokit(owner, repo, { env: io.env, logger: log, ...(io.sleep ? { sleep: io.sleep } : {}) }));
+    checkpointPath =
+      dryRun || opts.checkpoint === false ? null : (opts.stateFile ?? defaultCheckpointPath(`${owner}/${repo}`));
     io.stderr.write(
       `backfill ${owner}/${repo}: ${dryRun ? 'DRY RUN (no writes)' : 'labeling'} with model ${model.classifier.version} ` +
         `from ${model.origin}${checkpointPath ? `; checkpoint ${checkpointPath}` : ''}\n`,
@@ -66,7 +68,8 @@ export async function backfillCli(repoArg: string, opts: BackfillCliOptions, io:
       logger: log,
       ...(rowWriter ? { onRow: (row) => rowWriter.write(row) } : {}),
     });
-    if (opts.table !== false && summary.rows.length > 0) io.stdout.write(`${renderBackfillTable(summary.rows, dryRun)}\n\n`);
+    if (opts.table !== false && summary.rows.length > 0)
+      io.stdout.write(`${renderBackfillTable(summary.rows, dryRun)}\n\n`);
     io.stdout.write(`${renderBackfillSummary(summary, dryRun)}${opts.out ? ` Rows: ${opts.out}` : ''}\n`);
     return 0;
   } catch (err) {

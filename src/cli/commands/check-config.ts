@@ -21,7 +21,8 @@ const ISSUE_ARG = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)#(\d+)$/;
 
 function kindOf(source: string, given: string | undefined): ConfigKind {
   if (given !== undefined) {
-    if (!(KINDS as readonly string[]).includes(given)) throw new Error(`--kind must be one of ${KINDS.join(', ')}, got "${given}"`);
+    if (!(KINDS as readonly string[]).includes(given))
+      throw new Error(`--kind must be one of ${KINDS.join(', ')}, got "${given}"`);
     return given as ConfigKind;
   }
   return /issue_label_bot\.ya?ml$/i.test(basename(source)) ? 'repo-file' : 'config-issue';
@@ -31,13 +32,23 @@ async function readSource(source: string, io: OpsIo): Promise<string> {
   const m = ISSUE_ARG.exec(source);
   if (!m) return readFile(source, 'utf8');
   const [, owner, repo, number] = m as unknown as [string, string, string, string];
-  const octokit = io.octokit ?? (await cliGitHub(owner, repo, { env: io.env, logger: cliLogger('check-config', io.env) })).octokit;
-  const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', { owner, repo, issue_number: Number(number) });
+  const octokit =
+    io.octokit ?? (await cliGitHub(owner, repo, { env: io.env, logger: cliLogger('check-config', io.env) })).octokit;
+  const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
+    owner,
+    repo,
+    issue_number: Number(number),
+  });
   return data.body ?? '';
 }
 
 export async function checkConfigCli(sources: string[], opts: CheckConfigCliOptions, io: OpsIo): Promise<number> {
-  const modelLabels = opts.modelLabels ? opts.modelLabels.split(',').map((l) => l.trim()).filter(Boolean) : DEFAULT_MODEL_LABELS;
+  const modelLabels = opts.modelLabels
+    ? opts.modelLabels
+        .split(',')
+        .map((l) => l.trim())
+        .filter(Boolean)
+    : DEFAULT_MODEL_LABELS;
   let failed = false;
   for (const source of sources) {
     let kind: ConfigKind;
@@ -55,7 +66,9 @@ export async function checkConfigCli(sources: string[], opts: CheckConfigCliOpti
     const errors = found.filter((f) => f.severity === 'error').length;
     if (errors > 0) failed = true;
     const warnings = found.length - errors;
-    io.stderr.write(`${source}: ${kind} ${errors > 0 ? `invalid (${errors} error${errors === 1 ? '' : 's'})` : 'valid'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n`);
+    io.stderr.write(
+      `${source}: ${kind} ${errors > 0 ? `invalid (${errors} error${errors === 1 ? '' : 's'})` : 'valid'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n`,
+    );
   }
   return failed ? 1 : 0;
 }
@@ -63,10 +76,15 @@ export async function checkConfigCli(sources: string[], opts: CheckConfigCliOpti
 export function register(program: Command, io: OpsIo = processIo()): void {
   program
     .command('check-config')
-    .description('validate a config-issue body, a tracking-issue body or a .github/issue_label_bot.yaml before it goes live')
+    .description(
+      'validate a config-issue body, a tracking-issue body or a .github/issue_label_bot.yaml before it goes live',
+    )
     .argument('<sources...>', 'files, or owner/repo#N to read an issue body through the API')
     .option('--kind <kind>', `${KINDS.join(' | ')} (default: repo-file for *issue_label_bot.yaml, else config-issue)`)
-    .option('--model-labels <list>', `labels the model predicts, for checking label-alias keys (default ${DEFAULT_MODEL_LABELS.join(',')})`)
+    .option(
+      '--model-labels <list>',
+      `labels the model predicts, for checking label-alias keys (default ${DEFAULT_MODEL_LABELS.join(',')})`,
+    )
     .action(async (sources: string[], opts: CheckConfigCliOptions) => {
       process.exitCode = await checkConfigCli(sources, opts, io);
     });

@@ -8,7 +8,11 @@ export interface ModelsListOptions {
   json?: boolean;
 }
 
-export async function modelsListCli(scope: string, opts: ModelsListOptions, io: RegistryCliIo = processRegistryIo): Promise<number> {
+export async function modelsListCli(
+  scope: string,
+  opts: ModelsListOptions,
+  io: RegistryCliIo = processRegistryIo,
+): Promise<number> {
   try {
     const store = storeFromCli(opts.bucket, io);
     const listing = await listModels(store, parseScope(scope));
@@ -20,10 +24,20 @@ export async function modelsListCli(scope: string, opts: ModelsListOptions, io: 
       io.stdout(`no models published for ${scope}\n`);
       return 0;
     }
-    const rows = listing.versions.map((v) => [v.current ? '*' : ' ', v.version, v.score === null ? 'n/a' : v.score.toFixed(4), v.createdAt ?? '', v.labels.join(',')]);
+    const rows = listing.versions.map((v) => [
+      v.current ? '*' : ' ',
+      v.version,
+      v.score === null ? 'n/a' : v.score.toFixed(4),
+      v.createdAt ?? '',
+      v.labels.join(','),
+    ]);
     const header = [' ', 'version', 'score', 'created_at', 'labels'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+    const line = (cells: string[]): string =>
+      cells
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd() + '\n';
     io.stdout(line(header) + rows.map(line).join(''));
     return 0;
   } catch (err) {

@@ -23,15 +23,24 @@ const STDIN_HINT =
 export function register(program: Command): void {
   program
     .command('predict')
-    .description('predict labels with a saved model: --title/--body, or JSONL issues on stdin (one JSON result per line)')
+    .description(
+      'predict labels with a saved model: --title/--body, or JSONL issues on stdin (one JSON result per line)',
+    )
     .requiredOption('--model <dir>', 'model directory (model.onnx + model.json)')
     .option('--title <text>', 'issue title')
     .option('--body <text>', 'issue body')
-    .addOption(new Option('--format <format>', 'json: one JSON object per issue; text: labels, a tab, then every score').choices(['json', 'text']).default('json'))
+    .addOption(
+      new Option('--format <format>', 'json: one JSON object per issue; text: labels, a tab, then every score')
+        .choices(['json', 'text'])
+        .default('json'),
+    )
     .action(async (flags: Flags) => {
       const { loadClassifier } = await import('../../ml/onnx-classifier');
       const classifier = await loadClassifier(flags.model);
-      const emit = (p: Prediction) => process.stdout.write((flags.format === 'text' ? textLine(p) : JSON.stringify({ model: classifier.version, ...p })) + '\n');
+      const emit = (p: Prediction) =>
+        process.stdout.write(
+          (flags.format === 'text' ? textLine(p) : JSON.stringify({ model: classifier.version, ...p })) + '\n',
+        );
       if (flags.title !== undefined || flags.body !== undefined) {
         const [p] = await classifier.predict([{ title: flags.title ?? '', body: flags.body ?? null }]);
         emit(p!);

@@ -11,12 +11,19 @@ export interface PublishCliOptions {
 /** Four decimals, like `eval` and `models list`. */
 const score = (s: number | null): string => (s === null ? 'n/a' : s.toFixed(4));
 
-export async function publishCli(scope: string, dir: string, opts: PublishCliOptions, io: RegistryCliIo = processRegistryIo): Promise<number> {
+export async function publishCli(
+  scope: string,
+  dir: string,
+  opts: PublishCliOptions,
+  io: RegistryCliIo = processRegistryIo,
+): Promise<number> {
   try {
     const store = storeFromCli(opts.bucket, io);
     const result = await publishModel({ store, scope: parseScope(scope), dir, force: opts.force === true });
     if (result.unchanged) {
-      io.stdout(`unchanged: ${scope} is already at ${result.version}, the same model (score ${score(result.score)}); nothing published\n`);
+      io.stdout(
+        `unchanged: ${scope} is already at ${result.version}, the same model (score ${score(result.score)}); nothing published\n`,
+      );
       return 0;
     }
     io.stdout(
@@ -34,7 +41,9 @@ export async function publishCli(scope: string, dir: string, opts: PublishCliOpt
 export function register(program: Command): void {
   program
     .command('publish')
-    .description('upload a model directory (model.onnx + model.json) as a new version in GCS, then move the current pointer')
+    .description(
+      'upload a model directory (model.onnx + model.json) as a new version in GCS, then move the current pointer',
+    )
     .argument('<scope>', "owner/repo, owner/* (org fallback) or '*' (universal)")
     .argument('<dir>', 'model directory')
     .option('--bucket <name>', 'GCS bucket (default: $LABEL_BOT_BUCKET)')

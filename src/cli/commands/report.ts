@@ -37,7 +37,14 @@ export async function reportCli(repoArg: string, opts: ReportCliOptions, io: Ops
       ...(opts.since ? { since: opts.since } : {}),
       ...(botLogin ? { botLogin } : {}),
       ...(shadowLog !== undefined ? { shadowLog } : {}),
-      ...(opts.shadowLabels ? { shadowLabels: opts.shadowLabels.split(',').map((l) => l.trim()).filter(Boolean) } : {}),
+      ...(opts.shadowLabels
+        ? {
+            shadowLabels: opts.shadowLabels
+              .split(',')
+              .map((l) => l.trim())
+              .filter(Boolean),
+          }
+        : {}),
       ...(opts.out ? { outDir: opts.out } : {}),
       ...(opts.settleDays ? { settleDays: parseSettleDays(opts.settleDays) } : {}),
       onIssue: (done, total) => progress.update(done, total),
@@ -67,8 +74,14 @@ export function register(program: Command, io: OpsIo = processIo()): void {
     .option('--json', 'print the whole report as one JSON object')
     .option('--settle-days <n>', 'leave out labels applied in the last N days (too recent to have been judged)')
     .option('--shadow-log <file>', "compare a shadow model's logged predictions (JSONL) with human labels")
-    .option('--shadow-labels <list>', 'comma-separated labels to score in the shadow comparison even if never predicted')
-    .option('--bot-login <login>', "the app's bot account, e.g. label-bot[bot] (default: $LABEL_BOT_LOGIN, else the app's own when using APP_ID, else any Bot)")
+    .option(
+      '--shadow-labels <list>',
+      'comma-separated labels to score in the shadow comparison even if never predicted',
+    )
+    .option(
+      '--bot-login <login>',
+      "the app's bot account, e.g. label-bot[bot] (default: $LABEL_BOT_LOGIN, else the app's own when using APP_ID, else any Bot)",
+    )
     .action(async (repoArg: string, opts: ReportCliOptions) => {
       process.exitCode = await reportCli(repoArg, opts, io);
     });

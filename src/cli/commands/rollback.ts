@@ -8,7 +8,11 @@ export interface RollbackCliOptions {
   to?: string;
 }
 
-export async function rollbackCli(scope: string, opts: RollbackCliOptions, io: RegistryCliIo = processRegistryIo): Promise<number> {
+export async function rollbackCli(
+  scope: string,
+  opts: RollbackCliOptions,
+  io: RegistryCliIo = processRegistryIo,
+): Promise<number> {
   try {
     const store = storeFromCli(opts.bucket, io);
     const result = await rollbackModel({ store, scope: parseScope(scope), ...(opts.to ? { to: opts.to } : {}) });
@@ -23,7 +27,9 @@ export async function rollbackCli(scope: string, opts: RollbackCliOptions, io: R
 export function register(program: Command): void {
   program
     .command('rollback')
-    .description("move a repo's model pointer back to its previous version (workers pick it up within MODEL_POINTER_TTL_SECONDS)")
+    .description(
+      "move a repo's model pointer back to its previous version (workers pick it up within MODEL_POINTER_TTL_SECONDS)",
+    )
     .argument('<scope>', "owner/repo, owner/* or '*'")
     .option('--bucket <name>', 'GCS bucket (default: $LABEL_BOT_BUCKET)')
     .option('--to <version>', 'roll back (or forward) to this exact version')

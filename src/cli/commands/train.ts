@@ -39,26 +39,41 @@ function checkOutDir(out: string): void {
 }
 
 export function register(program: Command): void {
-  addLabelOptions(addTrainOptions(
-    program
-      .command('train')
-      .description('train a model (or one per repo) from labeled JSONL and write model.onnx + model.json + MODEL_CARD.md')
-      .requiredOption('--data <file>', 'labeled issues, JSONL: {"repo","title","body","labels":[...]}')
-      .requiredOption('--out <dir>', 'output model directory (per repo: <dir>/<owner>/<repo>/)')
-      .option('--per-repo', 'train one model per repo (pooled with repo-specific features when label sets match)')
-      .option('--name <name>', 'model name in model.json and the version string (default: the data\'s repo when all rows share one, else the --out directory name)'),
-  )).action((flags: Flags) => {
+  addLabelOptions(
+    addTrainOptions(
+      program
+        .command('train')
+        .description(
+          'train a model (or one per repo) from labeled JSONL and write model.onnx + model.json + MODEL_CARD.md',
+        )
+        .requiredOption('--data <file>', 'labeled issues, JSONL: {"repo","title","body","labels":[...]}')
+        .requiredOption('--out <dir>', 'output model directory (per repo: <dir>/<owner>/<repo>/)')
+        .option('--per-repo', 'train one model per repo (pooled with repo-specific features when label sets match)')
+        .option(
+          '--name <name>',
+          "model name in model.json and the version string (default: the data's repo when all rows share one, else the --out directory name)",
+        ),
+    ),
+  ).action((flags: Flags) => {
     checkOutDir(flags.out);
     const labels = labelFilterFrom(flags);
     const rows = filterLabels(readJsonl(flags.data), labels, flags.data, warn);
     const repos = repoCounts(rows);
     const badRepo = Object.keys(repos).find((r) => !/^[^/\s]+\/[^/\s]+$/.test(r));
-    if (flags.perRepo && badRepo !== undefined) throw new Error(`--per-repo needs "repo": "owner/name" on every row; got "${badRepo}"`);
-    const provenance = { dataFile: flags.data, fileSha256: createHash('sha256').update(readFileSync(flags.data)).digest('hex'), repos, command: process.argv.slice(2).join(' ') };
+    if (flags.perRepo && badRepo !== undefined)
+      throw new Error(`--per-repo needs "repo": "owner/name" on every row; got "${badRepo}"`);
+    const provenance = {
+      dataFile: flags.data,
+      fileSha256: createHash('sha256').update(readFileSync(flags.data)).digest('hex'),
+      repos,
+      command: process.argv.slice(2).join(' '),
+    };
     const write = (dir: string, model: TrainedModel, name: string): void => {
       const card = writeModelDir(dir, model, { name, seed: flags.seed });
       writeFileSync(join(dir, 'MODEL_CARD.md'), trainingCardMarkdown(card, provenance));
-      process.stderr.write(`${dir}: ${card.name}, ${card.labels.length} labels, held-out macro-F1 ${card.metrics.heldOut.macroF1.toFixed(3)}; model card ${join(dir, 'MODEL_CARD.md')}\n`);
+      process.stderr.write(
+        `${dir}: ${card.name}, ${card.labels.length} labels, held-out macro-F1 ${card.metrics.heldOut.macroF1.toFixed(3)}; model card ${join(dir, 'MODEL_CARD.md')}\n`,
+      );
     };
     const bar = createProgress({ label: 'training' });
     const opts = trainOptionsFrom(flags, warn, (d, t) => bar.update(d, t));

@@ -32,7 +32,12 @@ function sink() {
 async function run(standIn: GitHubStandIn, loaders: ModelLoaders, args: string[]): Promise<string> {
   const out = sink();
   const err = sink();
-  const io: OpsIo = { env: { GITHUB_TOKEN: 'example', GITHUB_API_URL: standIn.url }, stdout: out.s, stderr: err.s, loaders };
+  const io: OpsIo = {
+    env: { GITHUB_TOKEN: 'example', GITHUB_API_URL: standIn.url },
+    stdout: out.s,
+    stderr: err.s,
+    loaders,
+  };
   const program = new Command().exitOverride();
   registerBackfill(program, io);
   registerReport(program, io);
@@ -52,8 +57,22 @@ const sections: string[] = [];
 
 const a = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
 seedRepo(a);
-sections.push(await run(a, loaders, ['backfill', REPO, '--dry-run', '--state', 'all', '--model', modelArg, '--out', join(work, 'backfill.csv')]));
-sections.push(`$ head -3 ${join(work, 'backfill.csv')}\n${(await readFile(join(work, 'backfill.csv'), 'utf8')).split('\n').slice(0, 3).join('\n')}\n`);
+sections.push(
+  await run(a, loaders, [
+    'backfill',
+    REPO,
+    '--dry-run',
+    '--state',
+    'all',
+    '--model',
+    modelArg,
+    '--out',
+    join(work, 'backfill.csv'),
+  ]),
+);
+sections.push(
+  `$ head -3 ${join(work, 'backfill.csv')}\n${(await readFile(join(work, 'backfill.csv'), 'utf8')).split('\n').slice(0, 3).join('\n')}\n`,
+);
 const stateFile = join(work, 'checkpoint.json');
 // Interrupt the real run after 3 issues (the 4th prediction throws), then resume.
 let first = true;
@@ -63,12 +82,20 @@ const crashing: ModelLoaders = {
     if (!first) return real;
     first = false;
     let n = 0;
-    return { version: real.version, labels: real.labels, predict: async (i) => (++n === 4 ? Promise.reject(new Error('connection reset')) : real.predict(i)) };
+    return {
+      version: real.version,
+      labels: real.labels,
+      predict: async (i) => (++n === 4 ? Promise.reject(new Error('connection reset')) : real.predict(i)),
+    };
   },
   fromArtifacts: loaders.fromArtifacts,
 };
-sections.push(await run(a, crashing, ['backfill', REPO, '--state', 'all', '--model', modelArg, '--state-file', stateFile]));
-sections.push(await run(a, crashing, ['backfill', REPO, '--state', 'all', '--model', modelArg, '--state-file', stateFile]));
+sections.push(
+  await run(a, crashing, ['backfill', REPO, '--state', 'all', '--model', modelArg, '--state-file', stateFile]),
+);
+sections.push(
+  await run(a, crashing, ['backfill', REPO, '--state', 'all', '--model', modelArg, '--state-file', stateFile]),
+);
 await a.close();
 
 const b = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
@@ -77,15 +104,47 @@ const shadow = join(work, 'shadow.jsonl');
 await writeFile(
   shadow,
   [
-    { time: '2026-02-02T00:00:00Z', repo: REPO, issue: 3, model_version: 'acme/widgets/2026-02-01T00-00-00Z-ab12', mode: 'shadow', labels: [{ label: 'question', score: 0.81 }] },
-    { time: '2026-02-02T00:00:00Z', repo: REPO, issue: 5, model_version: 'acme/widgets/2026-02-01T00-00-00Z-ab12', mode: 'shadow', labels: [{ label: 'feature', score: 0.66 }] },
-    { time: '2026-02-02T00:00:00Z', repo: REPO, issue: 1, model_version: 'acme/widgets/2026-02-01T00-00-00Z-ab12', mode: 'shadow', labels: [{ label: 'bug', score: 0.93 }] },
+    {
+      time: '2026-02-02T00:00:00Z',
+      repo: REPO,
+      issue: 3,
+      model_version: 'acme/widgets/2026-02-01T00-00-00Z-ab12',
+      mode: 'shadow',
+      labels: [{ label: 'question', score: 0.81 }],
+    },
+    {
+      time: '2026-02-02T00:00:00Z',
+      repo: REPO,
+      issue: 5,
+      model_version: 'acme/widgets/2026-02-01T00-00-00Z-ab12',
+      mode: 'shadow',
+      labels: [{ label: 'feature', score: 0.66 }],
+    },
+    {
+      time: '2026-02-02T00:00:00Z',
+      repo: REPO,
+      issue: 1,
+      model_version: 'acme/widgets/2026-02-01T00-00-00Z-ab12',
+      mode: 'shadow',
+      labels: [{ label: 'bug', score: 0.93 }],
+    },
   ]
     .map((l) => JSON.stringify(l))
     .join('\n'),
 );
 sections.push(
-  await run(b, loaders, ['report', REPO, '--since', '2026-01-01', '--bot-login', 'label-bot[bot]', '--out', join(work, 'plots'), '--shadow-log', shadow]),
+  await run(b, loaders, [
+    'report',
+    REPO,
+    '--since',
+    '2026-01-01',
+    '--bot-login',
+    'label-bot[bot]',
+    '--out',
+    join(work, 'plots'),
+    '--shadow-log',
+    shadow,
+  ]),
 );
 await b.close();
 

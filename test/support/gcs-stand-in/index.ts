@@ -136,7 +136,13 @@ export async function startGcsStandIn(options: { buckets?: string[] } = {}): Pro
     return b;
   };
 
-  const write = (bucket: string, name: string, data: Buffer, contentType: string, metadata: Record<string, string> = {}): StoredObject => {
+  const write = (
+    bucket: string,
+    name: string,
+    data: Buffer,
+    contentType: string,
+    metadata: Record<string, string> = {},
+  ): StoredObject => {
     const b = bucketOrThrow(bucket);
     const now = new Date().toISOString();
     const previous = b.get(name);
@@ -162,7 +168,11 @@ export async function startGcsStandIn(options: { buckets?: string[] } = {}): Pro
       const have = existing?.generation ?? 0;
       if (want !== have) throw new HttpError(412, 'At least one of the pre-conditions you specified did not hold.');
     }
-    if (query.ifGenerationNotMatch !== undefined && existing && existing.generation === Number(query.ifGenerationNotMatch)) {
+    if (
+      query.ifGenerationNotMatch !== undefined &&
+      existing &&
+      existing.generation === Number(query.ifGenerationNotMatch)
+    ) {
       throw new HttpError(412, 'At least one of the pre-conditions you specified did not hold.');
     }
     if (query.ifMetagenerationMatch !== undefined) {
@@ -174,11 +184,19 @@ export async function startGcsStandIn(options: { buckets?: string[] } = {}): Pro
 
   const json = (res: ServerResponse, status: number, body: unknown): void => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=UTF-8',
+      'content-length': Buffer.byteLength(text),
+    });
     res.end(text);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, url: URL, query: Record<string, string>): Promise<void> => {
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    query: Record<string, string>,
+  ): Promise<void> => {
     const method = req.method ?? 'GET';
     // With STORAGE_EMULATOR_HOST the client uses the variable verbatim as its JSON base URL (no /storage/v1).
     const path = url.pathname.startsWith('/b/') ? `/storage/v1${url.pathname}` : url.pathname;
@@ -198,7 +216,11 @@ export async function startGcsStandIn(options: { buckets?: string[] } = {}): Pro
         if (!boundary) throw new HttpError(400, 'multipart upload without boundary');
         const [metaPart, mediaPart] = parseMultipart(body, boundary);
         if (!metaPart || !mediaPart) throw new HttpError(400, 'multipart upload needs metadata and media parts');
-        const meta = JSON.parse(metaPart.data.toString()) as { name?: string; contentType?: string; metadata?: Record<string, string> };
+        const meta = JSON.parse(metaPart.data.toString()) as {
+          name?: string;
+          contentType?: string;
+          metadata?: Record<string, string>;
+        };
         name = meta.name ?? name;
         contentType = meta.contentType ?? mediaPart.headers['content-type'] ?? contentType;
         metadata = meta.metadata ?? {};
@@ -207,7 +229,10 @@ export async function startGcsStandIn(options: { buckets?: string[] } = {}): Pro
         data = body;
         contentType = req.headers['content-type'] ?? contentType;
       } else {
-        throw new HttpError(501, `uploadType=${uploadType} is not supported by the GCS stand-in; upload with resumable: false`);
+        throw new HttpError(
+          501,
+          `uploadType=${uploadType} is not supported by the GCS stand-in; upload with resumable: false`,
+        );
       }
       if (!name) throw new HttpError(400, 'object name required');
       checkPreconditions(b.get(name), query);
@@ -308,7 +333,8 @@ export async function startGcsStandIn(options: { buckets?: string[] } = {}): Pro
     handle(req, res, url, query).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof Error ? err.message : String(err);
-      if (!res.headersSent) json(res, status, { error: { code: status, message, errors: [{ message, reason: String(status) }] } });
+      if (!res.headersSent)
+        json(res, status, { error: { code: status, message, errors: [{ message, reason: String(status) }] } });
       else res.destroy();
     });
   });

@@ -16,10 +16,16 @@ export function resolvePrincipal(req: IncomingMessage, store: GitHubStore, stric
   if (/^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token)) {
     // A JWT: the app. Signatures are not verified (any RSA key works), but it must decode and name an issuer.
     try {
-      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iss?: unknown; exp?: number };
+      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+        iss?: unknown;
+        exp?: number;
+      };
       if (claims.iss === undefined) return new HttpError(401, "'Issuer' claim ('iss') must be an Integer");
       if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now() - 60_000) {
-        return new HttpError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
+        return new HttpError(
+          401,
+          "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+        );
       }
     } catch {
       return new HttpError(401, 'A JSON web token could not be decoded');
@@ -29,7 +35,8 @@ export function resolvePrincipal(req: IncomingMessage, store: GitHubStore, stric
   const inst = store.identity.tokenInfo(token);
   if (inst) {
     const installation = store.identity.installations.get(inst.installationId);
-    if (!installation || installation.removed || inst.expiresAt < Date.now()) return new HttpError(401, 'Bad credentials');
+    if (!installation || installation.removed || inst.expiresAt < Date.now())
+      return new HttpError(401, 'Bad credentials');
     return { kind: 'installation', installation, account: store.bot };
   }
   const user = store.identity.userForToken(token);

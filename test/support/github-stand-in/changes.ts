@@ -16,6 +16,29 @@ export type Change =
       changes: { title?: { from: string }; body?: { from: string | null } };
     }
   | { kind: 'issue.closed' | 'issue.reopened'; repo: Repo; issue: Issue; actor: Account; origin: ChangeOrigin }
-  | { kind: 'issue.labeled' | 'issue.unlabeled'; repo: Repo; issue: Issue; actor: Account; origin: ChangeOrigin; label: Label }
-  | { kind: 'comment.created' | 'comment.edited' | 'comment.deleted'; repo: Repo; issue: Issue; comment: Comment; actor: Account; origin: ChangeOrigin; changes?: { body: { from: string } } }
-  | { kind: 'pull.synchronize'; repo: Repo; issue: Issue; actor: Account; origin: ChangeOrigin; before: string; after: string };
+  | {
+      kind: 'issue.labeled' | 'issue.unlabeled';
+      repo: Repo;
+      issue: Issue;
+      actor: Account;
+      origin: ChangeOrigin;
+      label: Label;
+    }
+  | {
+      kind: 'comment.created' | 'comment.edited' | 'comment.deleted';
+      repo: Repo;
+      issue: Issue;
+      comment: Comment;
+      actor: Account;
+      origin: ChangeOrigin;
+      changes?: { body: { from: string } };
+    }
+  | {
+      kind: 'pull.synchronize';
+      repo: Repo;
+      issue: Issue;
+      actor: Account;
+      origin: ChangeOrigin;
+      before: string;
+      after: string;
+    };

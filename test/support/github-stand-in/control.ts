@@ -55,7 +55,9 @@ export function controlRoutes(s: GitHubStandIn): Route[] {
       });
       return s.issue(repoName(ctx), issue.number);
     }),
-    r('GET', '/repos/{owner}/{repo}/issues/{issue_number}', (ctx) => s.issue(repoName(ctx), Number(ctx.params.issue_number))),
+    r('GET', '/repos/{owner}/{repo}/issues/{issue_number}', (ctx) =>
+      s.issue(repoName(ctx), Number(ctx.params.issue_number)),
+    ),
     r('PATCH', '/repos/{owner}/{repo}/issues/{issue_number}', (ctx) => {
       const b = obj(ctx);
       s.editIssue(
@@ -68,7 +70,10 @@ export function controlRoutes(s: GitHubStandIn): Route[] {
     }),
     r('POST', '/repos/{owner}/{repo}/issues/{issue_number}/labels', (ctx) => {
       const b = obj(ctx);
-      s.addLabels(repoName(ctx), Number(ctx.params.issue_number), (b.labels as string[]) ?? [], { user: opt(b.user), webhook: opt(b.webhook) });
+      s.addLabels(repoName(ctx), Number(ctx.params.issue_number), (b.labels as string[]) ?? [], {
+        user: opt(b.user),
+        webhook: opt(b.webhook),
+      });
       return s.issue(repoName(ctx), Number(ctx.params.issue_number));
     }),
     r('DELETE', '/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', (ctx) => {
@@ -80,7 +85,12 @@ export function controlRoutes(s: GitHubStandIn): Route[] {
     }),
     r('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', (ctx) => {
       const b = obj(ctx);
-      return { id: s.comment(repoName(ctx), Number(ctx.params.issue_number), String(b.body ?? ''), { user: opt(b.user), webhook: opt(b.webhook) }) };
+      return {
+        id: s.comment(repoName(ctx), Number(ctx.params.issue_number), String(b.body ?? ''), {
+          user: opt(b.user),
+          webhook: opt(b.webhook),
+        }),
+      };
     }),
     r('POST', '/repos/{owner}/{repo}/pulls', (ctx) => {
       const b = obj(ctx);
@@ -102,7 +112,15 @@ export function controlRoutes(s: GitHubStandIn): Route[] {
       return { id: d.id, status: d.status, error: d.error };
     }),
     r('GET', '/deliveries', () =>
-      s.webhooks.deliveries.map((d) => ({ id: d.id, event: d.event, action: d.action, issue: d.issue, status: d.status, error: d.error, redelivery: d.redelivery })),
+      s.webhooks.deliveries.map((d) => ({
+        id: d.id,
+        event: d.event,
+        action: d.action,
+        issue: d.issue,
+        status: d.status,
+        error: d.error,
+        redelivery: d.redelivery,
+      })),
     ),
     r('POST', '/deliveries/{delivery}/redeliver', async (ctx) => {
       const d = await s.redeliver(ctx.params.delivery!);

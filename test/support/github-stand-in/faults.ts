@@ -45,7 +45,6 @@ export interface ActiveFault extends FaultRule {
   fired: number;
 }
 
-
 export class Faults {
   private rules: ActiveFault[] = [];
   private nextId = 1;
@@ -101,7 +100,10 @@ export function faultError(fault: FaultRule): HttpError {
     return new HttpError(
       403,
       'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID stand-in.',
-      { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' },
+      {
+        documentation_url:
+          'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+      },
       { 'retry-after': String(fault.retryAfterSeconds ?? 1) },
     );
   }
@@ -110,7 +112,10 @@ export function faultError(fault: FaultRule): HttpError {
       403,
       'API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID stand-in.',
       { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
-      { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + (fault.retryAfterSeconds ?? 1)) },
+      {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + (fault.retryAfterSeconds ?? 1)),
+      },
     );
   }
   const status = fault.status ?? 502;

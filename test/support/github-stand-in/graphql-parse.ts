@@ -136,7 +136,11 @@ export function parseDocument(source: string): Document {
   const peek = () => tokens[pos]!;
   const next = () => tokens[pos++]!;
   const fail = (t: Token, what: string): never => {
-    throw new GraphqlSyntaxError(`Expected ${what}, found ${t.kind === 'eof' ? '<EOF>' : `"${t.value}"`}`, t.line, t.column);
+    throw new GraphqlSyntaxError(
+      `Expected ${what}, found ${t.kind === 'eof' ? '<EOF>' : `"${t.value}"`}`,
+      t.line,
+      t.column,
+    );
   };
   const isPunct = (v: string) => peek().kind === 'punct' && peek().value === v;
   const expect = (v: string) => (isPunct(v) ? next() : fail(peek(), `"${v}"`));
@@ -240,7 +244,16 @@ export function parseDocument(source: string): Document {
       const fieldArgs = args();
       const fieldDirectives = directives();
       const selections = isPunct('{') ? selectionSet() : [];
-      out.push({ kind: 'field', alias, name: fieldName, args: fieldArgs, selections, line: start.line, column: start.column, directives: fieldDirectives });
+      out.push({
+        kind: 'field',
+        alias,
+        name: fieldName,
+        args: fieldArgs,
+        selections,
+        line: start.line,
+        column: start.column,
+        directives: fieldDirectives,
+      });
     }
     next();
     return out;
@@ -261,7 +274,8 @@ export function parseDocument(source: string): Document {
       doc.fragments.set(fragmentName, { typeCondition, selections: selectionSet() });
       continue;
     }
-    if (keyword !== 'query' && keyword !== 'mutation' && keyword !== 'subscription') fail(tokens[pos - 1]!, 'an operation');
+    if (keyword !== 'query' && keyword !== 'mutation' && keyword !== 'subscription')
+      fail(tokens[pos - 1]!, 'an operation');
     const op: Operation = { type: keyword as Operation['type'], defaults: {}, selections: [] };
     if (peek().kind === 'name') op.name = name();
     if (isPunct('(')) {

@@ -38,7 +38,11 @@ export function gqlActor(account: Account): GqlActor {
 function actor(account: Account | undefined): GqlObject | null {
   if (!account) return null;
   const { login, __typename } = gqlActor(account);
-  return { typename: __typename, implements: ['Actor', 'Node'], fields: { login: () => login, id: () => nodeId(__typename, account.id) } };
+  return {
+    typename: __typename,
+    implements: ['Actor', 'Node'],
+    fields: { login: () => login, id: () => nodeId(__typename, account.id) },
+  };
 }
 
 /** `first`/`last` as GitHub applies them (at most 100), with the connection fields our queries use. */
@@ -71,7 +75,12 @@ function labelObject(label: Label): GqlObject {
   return {
     typename: 'Label',
     implements: ['Node'],
-    fields: { id: () => nodeId('Label', label.id), name: () => label.name, color: () => label.color, description: () => label.description },
+    fields: {
+      id: () => nodeId('Label', label.id),
+      name: () => label.name,
+      color: () => label.color,
+      description: () => label.description,
+    },
   };
 }
 
@@ -114,7 +123,10 @@ function timelineItem(repo: Repo, issue: Issue, event: IssueEvent): GqlObject | 
       id: () => nodeId(EVENT_TYPES[event.event][0], event.id),
       createdAt: () => event.createdAt,
       actor: () => actor(event.actor),
-      label: () => (event.label ? labelObject({ id: 0, name: event.label.name, color: event.label.color, description: null }) : null),
+      label: () =>
+        event.label
+          ? labelObject({ id: 0, name: event.label.name, color: event.label.color, description: null })
+          : null,
       currentTitle: () => event.rename?.to ?? null,
       previousTitle: () => event.rename?.from ?? null,
     },
@@ -141,8 +153,16 @@ export function issueObject(store: GitHubStore, repo: Repo, issue: Issue): GqlOb
       author: () => actor(issue.user),
       editor: () => actor(issue.lastEditedBy),
       repository: () => repositoryObject(store, repo),
-      labels: (args) => connection(issue.labels.map((key) => labelObject(repo.labels.get(key)!)), args),
-      comments: (args) => connection(issue.comments.map((c) => commentObject(repo, c)), args),
+      labels: (args) =>
+        connection(
+          issue.labels.map((key) => labelObject(repo.labels.get(key)!)),
+          args,
+        ),
+      comments: (args) =>
+        connection(
+          issue.comments.map((c) => commentObject(repo, c)),
+          args,
+        ),
       timelineItems: (args) => {
         const wanted = Array.isArray(args.itemTypes) ? new Set(args.itemTypes as string[]) : undefined;
         const items = issue.events
@@ -161,7 +181,11 @@ function blob(repo: Repo, expression: unknown): GqlObject | null {
   const path = expression.includes(':') ? expression.slice(expression.indexOf(':') + 1) : expression;
   const text = repo.files.get(path);
   if (text === undefined) return null;
-  return { typename: 'Blob', implements: ['Node', 'GitObject'], fields: { text: () => text, byteSize: () => Buffer.byteLength(text), isBinary: () => false } };
+  return {
+    typename: 'Blob',
+    implements: ['Node', 'GitObject'],
+    fields: { text: () => text, byteSize: () => Buffer.byteLength(text), isBinary: () => false },
+  };
 }
 
 function issueAt(repo: Repo, number: unknown, kind: 'Issue' | 'PullRequest' | 'either'): Issue {
@@ -199,7 +223,10 @@ function repositoryObject(store: GitHubStore, repo: Repo): GqlObject {
 }
 
 /** The issue, pull request or comment behind a node id (`nodeId('Issue', id)` …), visibility aside. */
-export function findByNodeId(store: GitHubStore, id: unknown): { repo: Repo; issue: Issue; comment?: Comment } | undefined {
+export function findByNodeId(
+  store: GitHubStore,
+  id: unknown,
+): { repo: Repo; issue: Issue; comment?: Comment } | undefined {
   if (typeof id !== 'string') return undefined;
   const m = /^0:(Issue|PullRequest|IssueComment)(\d+)$/.exec(Buffer.from(id, 'base64url').toString('utf8'));
   if (!m) return undefined;
@@ -217,7 +244,8 @@ export function findByNodeId(store: GitHubStore, id: unknown): { repo: Repo; iss
 
 function visibleNode(ctx: Ctx, id: unknown) {
   const found = findByNodeId(ctx.store, id);
-  if (!found || !canSee(ctx, found.repo)) throw new FieldError('NOT_FOUND', `Could not resolve to a node with the global id of '${String(id)}'.`);
+  if (!found || !canSee(ctx, found.repo))
+    throw new FieldError('NOT_FOUND', `Could not resolve to a node with the global id of '${String(id)}'.`);
   return found;
 }
 
@@ -248,15 +276,23 @@ export function queryRoot(ctx: Ctx): GqlObject {
     implements: [],
     fields: {
       repository: (args) => {
-        const repo = typeof args.owner === 'string' && typeof args.name === 'string' ? ctx.store.getRepo(args.owner, args.name) : undefined;
+        const repo =
+          typeof args.owner === 'string' && typeof args.name === 'string'
+            ? ctx.store.getRepo(args.owner, args.name)
+            : undefined;
         if (!repo || !canSee(ctx, repo)) {
-          throw new FieldError('NOT_FOUND', `Could not resolve to a Repository with the name '${String(args.owner)}/${String(args.name)}'.`);
+          throw new FieldError(
+            'NOT_FOUND',
+            `Could not resolve to a Repository with the name '${String(args.owner)}/${String(args.name)}'.`,
+          );
         }
         return repositoryObject(ctx.store, repo);
       },
       node: (args) => {
         const found = visibleNode(ctx, args.id);
-        return found.comment ? commentObject(found.repo, found.comment) : issueObject(ctx.store, found.repo, found.issue);
+        return found.comment
+          ? commentObject(found.repo, found.comment)
+          : issueObject(ctx.store, found.repo, found.issue);
       },
     },
   };
@@ -267,7 +303,11 @@ export function queryRoot(ctx: Ctx): GqlObject {
  * from the state after the write, like GitHub.
  */
 export function mutationRoot(ctx: Ctx): GqlObject {
-  const payload = (fields: GqlObject['fields']): GqlObject => ({ typename: 'Payload', implements: [], fields: { clientMutationId: () => null, ...fields } });
+  const payload = (fields: GqlObject['fields']): GqlObject => ({
+    typename: 'Payload',
+    implements: [],
+    fields: { clientMutationId: () => null, ...fields },
+  });
   return {
     typename: 'Mutation',
     implements: [],
@@ -286,7 +326,11 @@ export function mutationRoot(ctx: Ctx): GqlObject {
       updateIssueComment: (args) => {
         const { id, body } = input(args);
         const { repo, issue, comment } = visibleNode(ctx, id);
-        if (!comment) throw new FieldError('NOT_FOUND', `Could not resolve to an IssueComment with the global id of '${String(id)}'.`);
+        if (!comment)
+          throw new FieldError(
+            'NOT_FOUND',
+            `Could not resolve to an IssueComment with the global id of '${String(id)}'.`,
+          );
         if (typeof body !== 'string' || body === '') throw new FieldError('UNPROCESSABLE', 'Body cannot be blank');
         ctx.store.updateComment(repo, issue, comment, body, writer(ctx), 'api');
         return payload({ issueComment: () => commentObject(repo, comment) });

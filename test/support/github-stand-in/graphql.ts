@@ -1,5 +1,16 @@
 import { fullName } from './model';
-import { evaluate, fieldsOf, isIncluded, GraphqlSyntaxError, parseDocument, pickOperation, type Document, type Field, type GraphqlRequest, type Selection } from './graphql-parse';
+import {
+  evaluate,
+  fieldsOf,
+  isIncluded,
+  GraphqlSyntaxError,
+  parseDocument,
+  pickOperation,
+  type Document,
+  type Field,
+  type GraphqlRequest,
+  type Selection,
+} from './graphql-parse';
 import { FieldError, findByNodeId, mutationRoot, queryRoot, type GqlObject } from './graphql-schema';
 import type { Ctx } from './router';
 import type { GitHubStore } from './store';
@@ -36,17 +47,21 @@ export type GraphqlResolver = (variables: Record<string, unknown>, ctx: Ctx) => 
 
 /** Parse the POST body; a GraphQL error answer (status 200, like GitHub) when it is not a runnable document. */
 export function parseRequest(body: Record<string, unknown>): GraphqlRequest | GraphqlAnswer {
-  if (typeof body.query !== 'string') return { errors: [{ message: 'A query attribute must be specified and must be a string.' }] };
+  if (typeof body.query !== 'string')
+    return { errors: [{ message: 'A query attribute must be specified and must be a string.' }] };
   let document: Document;
   try {
     document = parseDocument(body.query);
   } catch (err) {
     if (!(err instanceof GraphqlSyntaxError)) throw err;
-    return { errors: [{ message: `Parse error: ${err.message}`, locations: [{ line: err.line, column: err.column }] }] };
+    return {
+      errors: [{ message: `Parse error: ${err.message}`, locations: [{ line: err.line, column: err.column }] }],
+    };
   }
   const operation = pickOperation(document, body.operationName);
   if (!operation) return { errors: [{ message: `No operation named "${String(body.operationName ?? '')}"` }] };
-  const variables = body.variables && typeof body.variables === 'object' ? (body.variables as Record<string, unknown>) : {};
+  const variables =
+    body.variables && typeof body.variables === 'object' ? (body.variables as Record<string, unknown>) : {};
   return { document, operation, variables };
 }
 
@@ -57,7 +72,8 @@ export function isRequest(x: GraphqlRequest | GraphqlAnswer): x is GraphqlReques
 /** Selected field names under a path of fields (`['repository', 'issue']`), across every root field on that path. */
 function selectedUnder(req: GraphqlRequest, path: string[]): Set<string> {
   let level = fieldsOf(req.operation.selections, req.document);
-  for (const name of path) level = level.filter((f) => f.name === name).flatMap((f) => fieldsOf(f.selections, req.document));
+  for (const name of path)
+    level = level.filter((f) => f.name === name).flatMap((f) => fieldsOf(f.selections, req.document));
   return new Set(level.map((f) => f.name));
 }
 
@@ -89,7 +105,8 @@ export function graphqlIssueKey(store: GitHubStore, req: GraphqlRequest): string
       for (const f of fieldsOf(root.selections, req.document)) {
         if (!['issue', 'pullRequest', 'issueOrPullRequest'].includes(f.name)) continue;
         const number = arg(f, 'number');
-        if (typeof owner === 'string' && typeof name === 'string' && typeof number === 'number') return `${owner}/${name}#${number}`;
+        if (typeof owner === 'string' && typeof name === 'string' && typeof number === 'number')
+          return `${owner}/${name}#${number}`;
       }
     }
     const input = arg(root, 'input') as Record<string, unknown> | undefined;
@@ -120,7 +137,12 @@ function isObject(x: unknown): x is GqlObject {
  * Fields that apply to `obj`, fragments resolved by type condition and `@skip`/`@include` by the request's variables,
  * grouped by response key (GraphQL's field merging).
  */
-function collect(selections: Selection[], obj: GqlObject, req: GraphqlRequest, out = new Map<string, Field[]>()): Map<string, Field[]> {
+function collect(
+  selections: Selection[],
+  obj: GqlObject,
+  req: GraphqlRequest,
+  out = new Map<string, Field[]>(),
+): Map<string, Field[]> {
   const applies = (type?: string) => !type || type === obj.typename || obj.implements.includes(type);
   for (const s of selections) {
     if (!isIncluded(s, req.variables, req.operation)) continue;
@@ -140,7 +162,11 @@ function collect(selections: Selection[], obj: GqlObject, req: GraphqlRequest, o
 /** Run the request over the schema: partial data plus errors on the failed fields, like GitHub. */
 export function execute(req: GraphqlRequest, ctx: Ctx): GraphqlAnswer {
   const errors: GraphqlError[] = [];
-  const selectObject = (obj: GqlObject, selections: Selection[], path: (string | number)[]): Record<string, unknown> => {
+  const selectObject = (
+    obj: GqlObject,
+    selections: Selection[],
+    path: (string | number)[],
+  ): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const [key, fields] of collect(selections, obj, req)) {
       const field = fields[0]!;
@@ -150,16 +176,27 @@ export function execute(req: GraphqlRequest, ctx: Ctx): GraphqlAnswer {
       }
       const resolve = obj.fields[field.name];
       if (!resolve) throw new UnknownField(obj.typename, field);
-      const args = Object.fromEntries(Object.entries(field.args).map(([k, v]) => [k, evaluate(v, req.variables, req.operation)]));
+      const args = Object.fromEntries(
+        Object.entries(field.args).map(([k, v]) => [k, evaluate(v, req.variables, req.operation)]),
+      );
       let value: unknown;
       try {
         value = resolve(args);
       } catch (err) {
         if (!(err instanceof FieldError)) throw err;
-        errors.push({ type: err.type, path: [...path, key], locations: [{ line: field.line, column: field.column }], message: err.message });
+        errors.push({
+          type: err.type,
+          path: [...path, key],
+          locations: [{ line: field.line, column: field.column }],
+          message: err.message,
+        });
         value = null;
       }
-      out[key] = complete(value, fields.flatMap((f) => f.selections), [...path, key]);
+      out[key] = complete(
+        value,
+        fields.flatMap((f) => f.selections),
+        [...path, key],
+      );
     }
     return out;
   };

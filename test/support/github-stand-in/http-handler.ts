@@ -3,7 +3,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolvePrincipal } from './auth';
 import type { Counters } from './counters';
 import { faultError, type Faults } from './faults';
-import { execute, graphqlIssueKey, isRequest, parseRequest, shapeName, type GraphqlAnswer, type GraphqlResolver } from './graphql';
+import {
+  execute,
+  graphqlIssueKey,
+  isRequest,
+  parseRequest,
+  shapeName,
+  type GraphqlAnswer,
+  type GraphqlResolver,
+} from './graphql';
 import { errorResult, readBody, send } from './http-io';
 import type { RateLimits } from './rate-limit';
 import { HttpError, matchRoute, type Ctx, type Result, type Route } from './router';
@@ -62,7 +70,11 @@ export async function handleRequest(s: HandlerState, req: IncomingMessage, res: 
   };
   const isGraphql = !isControl && path === '/graphql' && method === 'POST';
   const match = isGraphql ? undefined : matchRoute(routes, method, path);
-  let endpoint = isGraphql ? 'POST /graphql' : match ? `${method} ${match.route.template}` : `${method} (unmatched) ${path}`;
+  let endpoint = isGraphql
+    ? 'POST /graphql'
+    : match
+      ? `${method} ${match.route.template}`
+      : `${method} (unmatched) ${path}`;
   let result: Result;
   let faultName: string | undefined;
   let write = !isGraphql && method !== 'GET' && method !== 'HEAD';
@@ -93,7 +105,12 @@ export async function handleRequest(s: HandlerState, req: IncomingMessage, res: 
       if (n !== undefined) ctx.issueKey = `${match.params.owner}/${match.params.repo}#${n}`;
     }
     if (!isControl) {
-      const faults = s.faults.pick(method, isGraphql ? endpoint.slice(5) : match?.route.template ?? path, path, ctx.issueKey);
+      const faults = s.faults.pick(
+        method,
+        isGraphql ? endpoint.slice(5) : (match?.route.template ?? path),
+        path,
+        ctx.issueKey,
+      );
       for (const fault of faults) {
         faultName = fault.kind;
         if (fault.kind === 'latency') await sleep(fault.latencyMs ?? 100);
@@ -108,7 +125,9 @@ export async function handleRequest(s: HandlerState, req: IncomingMessage, res: 
     if (isGraphql) {
       result = answerGraphql(s.graphql, ctx, graphqlError);
     } else if (!match) {
-      throw new HttpError(404, 'Not Found', { stand_in: `no route for ${method} ${path}; see docs/local-stack.md "Adding an endpoint"` });
+      throw new HttpError(404, 'Not Found', {
+        stand_in: `no route for ${method} ${path}; see docs/local-stack.md "Adding an endpoint"`,
+      });
     } else {
       ctx.params = match.params;
       authorize(match.route, ctx);
@@ -140,7 +159,8 @@ export async function handleRequest(s: HandlerState, req: IncomingMessage, res: 
       write,
       status: result.status,
       issue: ctx.issueKey?.toLowerCase(),
-      actor: ctx.principal.kind === 'app' ? 'app' : 'account' in ctx.principal ? ctx.principal.account.login : undefined,
+      actor:
+        ctx.principal.kind === 'app' ? 'app' : 'account' in ctx.principal ? ctx.principal.account.login : undefined,
       fault: faultName,
     });
   }

@@ -18,10 +18,15 @@ export function errorResult(err: unknown): Result {
       headers: err.headers,
     };
   }
-  if (err instanceof NotFound) return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
+  if (err instanceof NotFound)
+    return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
   return {
     status: 500,
-    body: { message: `stand-in bug: ${err instanceof Error ? err.message : String(err)}`, documentation_url: DOCS, status: '500' },
+    body: {
+      message: `stand-in bug: ${err instanceof Error ? err.message : String(err)}`,
+      documentation_url: DOCS,
+      status: '500',
+    },
   };
 }
 

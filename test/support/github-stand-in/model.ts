@@ -19,13 +19,7 @@ export interface Label {
   description: string | null;
 }
 
-export type IssueEventKind =
-  | 'labeled'
-  | 'unlabeled'
-  | 'closed'
-  | 'reopened'
-  | 'renamed'
-  | 'commented';
+export type IssueEventKind = 'labeled' | 'unlabeled' | 'closed' | 'reopened' | 'renamed' | 'commented';
 
 export interface IssueEvent {
   id: number;
@@ -107,7 +101,17 @@ export interface Repo {
   /** full ref (`refs/tags/x`) → sha. */
   refs: Map<string, string>;
   /** Commit statuses per sha, newest first, as GitHub lists them. */
-  statuses: Map<string, { id: number; context: string; state: string; description: string | null; targetUrl: string | null; createdAt: string }[]>;
+  statuses: Map<
+    string,
+    {
+      id: number;
+      context: string;
+      state: string;
+      description: string | null;
+      targetUrl: string | null;
+      createdAt: string;
+    }[]
+  >;
   /** `repository_dispatch` events sent to the repo, oldest first. */
   dispatches: { eventType: string; clientPayload: Record<string, unknown> }[];
   createdAt: string;

@@ -15,7 +15,11 @@ export class RateLimits {
 
   key(ctx: Ctx): string {
     const p = ctx.principal;
-    return p.kind === 'installation' ? `inst:${p.installation.id}` : p.kind === 'user' ? `user:${p.account.login}` : 'other';
+    return p.kind === 'installation'
+      ? `inst:${p.installation.id}`
+      : p.kind === 'user'
+        ? `user:${p.account.login}`
+        : 'other';
   }
 
   /** Like GitHub: once a token's hourly quota is spent, every call is a 403 until the window resets. */

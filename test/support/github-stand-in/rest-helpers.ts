@@ -18,7 +18,7 @@ export function str(v: unknown): string | undefined {
 export function labelNames(body: unknown): string[] {
   const raw = Array.isArray(body) ? body : obj(body).labels;
   if (raw === undefined) return [];
-  if (!Array.isArray(raw)) throw validationFailed('Invalid request.\n\nFor \'properties/labels\', is not an array.');
+  if (!Array.isArray(raw)) throw validationFailed("Invalid request.\n\nFor 'properties/labels', is not an array.");
   return raw.map((l) => {
     if (typeof l === 'string') return l;
     const name = obj(l).name;

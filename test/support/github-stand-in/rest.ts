@@ -11,5 +11,7 @@ import { pullAndGitHandlers } from './rest-git';
  * test in test/stand-in/.
  */
 export function restRoutes(): Route[] {
-  return [...appHandlers, ...issueHandlers, ...pullAndGitHandlers].map(([method, template, auth, handler]) => compileRoute(method, template, auth, handler));
+  return [...appHandlers, ...issueHandlers, ...pullAndGitHandlers].map(([method, template, auth, handler]) =>
+    compileRoute(method, template, auth, handler),
+  );
 }

@@ -89,7 +89,11 @@ export function compileRoute(method: string, template: string, auth: Route['auth
   return { method, template, handler, auth, segments };
 }
 
-export function matchRoute(routes: Route[], method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+export function matchRoute(
+  routes: Route[],
+  method: string,
+  path: string,
+): { route: Route; params: Record<string, string> } | undefined {
   const parts = path.split('/').filter(Boolean);
   for (const route of routes) {
     if (route.method !== method) continue;
@@ -167,7 +171,11 @@ export function canSee(ctx: Ctx, repo: Repo): boolean {
   }
 }
 
-export function issueFor(ctx: Ctx, repo: Repo, number = Number(ctx.params.issue_number ?? ctx.params.pull_number)): Issue {
+export function issueFor(
+  ctx: Ctx,
+  repo: Repo,
+  number = Number(ctx.params.issue_number ?? ctx.params.pull_number),
+): Issue {
   const issue = repo.issues.get(number);
   if (!issue) throw notFound();
   ctx.issueKey = `${repo.owner.login}/${repo.name}#${number}`;

@@ -1,4 +1,13 @@
-import { fullName, type Account, type Comment, type Issue, type IssueEvent, type Label, type Reaction, type Repo } from './model';
+import {
+  fullName,
+  type Account,
+  type Comment,
+  type Issue,
+  type IssueEvent,
+  type Label,
+  type Reaction,
+  type Repo,
+} from './model';
 import type { GitHubStore } from './store';
 
 /**

@@ -154,7 +154,13 @@ export class GitHubStandIn {
 
   createRepo(
     fullRepoName: string,
-    opts: { private?: boolean; files?: Record<string, string>; ownerType?: AccountType; installationId?: number; install?: boolean } = {},
+    opts: {
+      private?: boolean;
+      files?: Record<string, string>;
+      ownerType?: AccountType;
+      installationId?: number;
+      install?: boolean;
+    } = {},
   ): Repo {
     const [owner, name] = fullRepoName.split('/');
     if (!owner || !name) throw new Error(`repo must be owner/name, got ${fullRepoName}`);
@@ -206,7 +212,17 @@ export class GitHubStandIn {
   ): Issue {
     const r = this.repo(repo);
     return this.maybeQuiet(opts.webhook, () =>
-      this.store.createIssue(r, { title: opts.title, body: opts.body ?? null, user: this.actor(opts.user), labels: opts.labels, number: opts.number }, 'control'),
+      this.store.createIssue(
+        r,
+        {
+          title: opts.title,
+          body: opts.body ?? null,
+          user: this.actor(opts.user),
+          labels: opts.labels,
+          number: opts.number,
+        },
+        'control',
+      ),
     );
   }
 
@@ -218,26 +234,34 @@ export class GitHubStandIn {
   ): Issue {
     const r = this.repo(repo);
     const issue = this.store.requireIssue(r, number);
-    this.maybeQuiet(opts.webhook, () => this.store.editIssue(r, issue, patch, this.actor(opts.user, issue.user.login), 'control'));
+    this.maybeQuiet(opts.webhook, () =>
+      this.store.editIssue(r, issue, patch, this.actor(opts.user, issue.user.login), 'control'),
+    );
     return issue;
   }
 
   addLabels(repo: RepoRef, number: number, labels: string[], opts: { user?: string; webhook?: boolean } = {}): void {
     const r = this.repo(repo);
     const issue = this.store.requireIssue(r, number);
-    this.maybeQuiet(opts.webhook, () => this.store.addLabels(r, issue, labels, this.actor(opts.user, 'maintainer'), 'control'));
+    this.maybeQuiet(opts.webhook, () =>
+      this.store.addLabels(r, issue, labels, this.actor(opts.user, 'maintainer'), 'control'),
+    );
   }
 
   removeLabel(repo: RepoRef, number: number, label: string, opts: { user?: string; webhook?: boolean } = {}): boolean {
     const r = this.repo(repo);
     const issue = this.store.requireIssue(r, number);
-    return this.maybeQuiet(opts.webhook, () => this.store.removeLabel(r, issue, label, this.actor(opts.user, 'maintainer'), 'control'));
+    return this.maybeQuiet(opts.webhook, () =>
+      this.store.removeLabel(r, issue, label, this.actor(opts.user, 'maintainer'), 'control'),
+    );
   }
 
   comment(repo: RepoRef, number: number, body: string, opts: { user?: string; webhook?: boolean } = {}): number {
     const r = this.repo(repo);
     const issue = this.store.requireIssue(r, number);
-    return this.maybeQuiet(opts.webhook, () => this.store.createComment(r, issue, body, this.actor(opts.user), 'control')).id;
+    return this.maybeQuiet(opts.webhook, () =>
+      this.store.createComment(r, issue, body, this.actor(opts.user), 'control'),
+    ).id;
   }
 
   react(repo: RepoRef, commentId: number, content: string, user = 'octocat'): void {
@@ -307,7 +331,9 @@ export class GitHubStandIn {
   pushToPullRequest(repo: RepoRef, number: number, opts: { user?: string; webhook?: boolean } = {}): string {
     const r = this.repo(repo);
     const issue = this.store.requireIssue(r, number);
-    return this.maybeQuiet(opts.webhook, () => this.store.pushToPull(r, issue, this.actor(opts.user, issue.user.login), 'control'));
+    return this.maybeQuiet(opts.webhook, () =>
+      this.store.pushToPull(r, issue, this.actor(opts.user, issue.user.login), 'control'),
+    );
   }
 
   /** A plain-data view of an issue for assertions. */
@@ -324,7 +350,13 @@ export class GitHubStandIn {
       comments: issue.comments.map((c) => ({ id: c.id, body: c.body, author: c.user.login, authorType: c.user.type })),
       events: issue.events
         .filter((e) => e.event !== 'commented')
-        .map((e) => ({ event: e.event, label: e.label?.name, actor: e.actor.login, actorType: e.actor.type, createdAt: e.createdAt })),
+        .map((e) => ({
+          event: e.event,
+          label: e.label?.name,
+          actor: e.actor.login,
+          actorType: e.actor.type,
+          createdAt: e.createdAt,
+        })),
       isPullRequest: issue.pull !== null,
     };
   }
@@ -344,12 +376,19 @@ export class GitHubStandIn {
   }
 
   /** GitHub-shaped payload for an issue as it is now, e.g. `issuesPayload('o/r', 1, 'opened')`. */
-  issuesPayload(repo: RepoRef, number: number, action: 'opened' | 'edited' | 'reopened' | 'closed' = 'opened', sender?: string): Record<string, unknown> {
+  issuesPayload(
+    repo: RepoRef,
+    number: number,
+    action: 'opened' | 'edited' | 'reopened' | 'closed' = 'opened',
+    sender?: string,
+  ): Record<string, unknown> {
     const r = this.repo(repo);
     const issue = this.store.requireIssue(r, number);
     const actor = this.actor(sender, issue.user.login);
     const kind = `issue.${action}` as 'issue.opened';
-    const built = this.webhooks.payloadFor({ kind, repo: r, issue, actor, origin: 'control' } as Parameters<Webhooks['payloadFor']>[0]);
+    const built = this.webhooks.payloadFor({ kind, repo: r, issue, actor, origin: 'control' } as Parameters<
+      Webhooks['payloadFor']
+    >[0]);
     const payload = built!.payload;
     if (action === 'edited') payload.changes = {};
     return payload;

@@ -91,7 +91,10 @@ export class GitHubStore {
       for (const [path, content] of Object.entries(opts.files ?? {})) existing.files.set(path, content);
       return existing;
     }
-    const owner = this.identity.account(opts.owner, opts.ownerType ?? this.identity.findAccount(opts.owner)?.type ?? 'Organization');
+    const owner = this.identity.account(
+      opts.owner,
+      opts.ownerType ?? this.identity.findAccount(opts.owner)?.type ?? 'Organization',
+    );
     const repo: Repo = {
       id: this.id(),
       owner,
@@ -217,7 +220,13 @@ export class GitHubStore {
   editIssue(
     repo: Repo,
     issue: Issue,
-    patch: { title?: string; body?: string | null; state?: 'open' | 'closed'; stateReason?: Issue['stateReason']; locked?: boolean },
+    patch: {
+      title?: string;
+      body?: string | null;
+      state?: 'open' | 'closed';
+      stateReason?: Issue['stateReason'];
+      locked?: boolean;
+    },
     actor: Account,
     origin: ChangeOrigin,
   ): void {
@@ -314,7 +323,15 @@ export class GitHubStore {
       return ours;
     }
     const at = this.now();
-    const comment: Comment = { id: this.id(), issueNumber: issue.number, body, user: actor, createdAt: at, updatedAt: at, reactions: [] };
+    const comment: Comment = {
+      id: this.id(),
+      issueNumber: issue.number,
+      body,
+      user: actor,
+      createdAt: at,
+      updatedAt: at,
+      reactions: [],
+    };
     issue.comments.push(comment);
     issue.events.push(this.event('commented', actor, { commentId: comment.id }));
     issue.updatedAt = at;
@@ -327,7 +344,8 @@ export class GitHubStore {
     comment.body = body;
     comment.updatedAt = this.now();
     issue.updatedAt = comment.updatedAt;
-    if (from !== body) this.emit({ kind: 'comment.edited', repo, issue, comment, actor, origin, changes: { body: { from } } });
+    if (from !== body)
+      this.emit({ kind: 'comment.edited', repo, issue, comment, actor, origin, changes: { body: { from } } });
   }
 
   deleteComment(repo: Repo, issue: Issue, comment: Comment, actor: Account, origin: ChangeOrigin): void {
@@ -336,7 +354,11 @@ export class GitHubStore {
     this.emit({ kind: 'comment.deleted', repo, issue, comment, actor, origin });
   }
 
-  addReaction(comment: Comment, content: string, user: Account): { reaction: Comment['reactions'][number]; created: boolean } {
+  addReaction(
+    comment: Comment,
+    content: string,
+    user: Account,
+  ): { reaction: Comment['reactions'][number]; created: boolean } {
     const existing = comment.reactions.find((r) => r.content === content && r.user.id === user.id);
     if (existing) return { reaction: existing, created: false };
     const reaction = { id: this.id(), content, user, createdAt: this.now() };

@@ -13,7 +13,9 @@ export function renderUi(s: GitHubStandIn, _path: string): string {
     const rows = [...repo.issues.values()]
       .sort((a, b) => a.number - b.number)
       .map((issue) => {
-        const labels = issue.labels.map((k) => repo.labels.get(k)!).map((l) => `<span class="label" style="background:#${esc(l.color)}">${esc(l.name)}</span>`);
+        const labels = issue.labels
+          .map((k) => repo.labels.get(k)!)
+          .map((l) => `<span class="label" style="background:#${esc(l.color)}">${esc(l.name)}</span>`);
         const botComment = issue.comments.find((c) => c.user.login === bot);
         return `<tr><td>${issue.pull ? 'PR ' : ''}#${issue.number}</td><td>${esc(issue.title)}</td><td>${esc(issue.user.login)}</td><td>${issue.state}</td><td>${labels.join(' ')}</td><td><pre>${botComment ? esc(botComment.body) : ''}</pre></td></tr>`;
       })

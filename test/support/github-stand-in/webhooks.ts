@@ -145,7 +145,13 @@ export class Webhooks {
   async redeliver(id: string, target?: WebhookTarget): Promise<WebhookDelivery> {
     const original = this.deliveries.find((d) => d.id === id);
     if (!original) throw new Error(`no delivery ${id}`);
-    const copy: WebhookDelivery = { ...original, redelivery: true, status: undefined, error: undefined, responseBody: undefined };
+    const copy: WebhookDelivery = {
+      ...original,
+      redelivery: true,
+      status: undefined,
+      error: undefined,
+      responseBody: undefined,
+    };
     return this.deliver(copy, target);
   }
 
@@ -156,7 +162,8 @@ export class Webhooks {
 
   private record(delivery: WebhookDelivery): void {
     this.deliveries.push(delivery);
-    if (this.deliveries.length > DELIVERY_LOG_LIMIT) this.deliveries.splice(0, this.deliveries.length - DELIVERY_LOG_LIMIT);
+    if (this.deliveries.length > DELIVERY_LOG_LIMIT)
+      this.deliveries.splice(0, this.deliveries.length - DELIVERY_LOG_LIMIT);
   }
 
   private onChange(change: Change): void {
@@ -194,7 +201,8 @@ export class Webhooks {
       repository: repoJson(api, repo),
       sender: accountJson(api, sender),
     };
-    if (inst) common.installation = { id: inst.id, node_id: Buffer.from(`0:Installation${inst.id}`).toString('base64url') };
+    if (inst)
+      common.installation = { id: inst.id, node_id: Buffer.from(`0:Installation${inst.id}`).toString('base64url') };
     if (repo.owner.type === 'Organization') common.organization = { login: repo.owner.login, id: repo.owner.id };
     return common;
   }

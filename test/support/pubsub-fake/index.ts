@@ -163,7 +163,8 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
   };
 
   const topicName = (name: string): string => (name.includes('/') ? name : `projects/fake-project/topics/${name}`);
-  const findTopic = (name: string) => topics.get(name) ?? [...topics.values()].find((t) => t.name.endsWith(`/topics/${name}`));
+  const findTopic = (name: string) =>
+    topics.get(name) ?? [...topics.values()].find((t) => t.name.endsWith(`/topics/${name}`));
   const findSub = (name: string): SubscriptionState | undefined =>
     subscriptions.get(name) ?? [...subscriptions.values()].find((s) => s.name.endsWith(`/subscriptions/${name}`));
 
@@ -218,8 +219,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
       changed();
       return;
     }
-    const backoff =
-      reason === 'nack' ? Math.min(maxNackBackoffMs, durationMs(sub.retryPolicy?.minimumBackoff)) : 0;
+    const backoff = reason === 'nack' ? Math.min(maxNackBackoffMs, durationMs(sub.retryPolicy?.minimumBackoff)) : 0;
     const requeue = (): void => {
       if (backoff > 0) sub.backingOff--;
       if (!subscriptions.has(sub.name)) return;
@@ -240,9 +240,12 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
       release(sub, lease, 'nack');
       return;
     }
-    lease.timer = setTimeout(() => {
-      if (sub.outstanding.get(lease.ackId) === lease) release(sub, lease, 'expired');
-    }, seconds * 1000 * deadlineScale);
+    lease.timer = setTimeout(
+      () => {
+        if (sub.outstanding.get(lease.ackId) === lease) release(sub, lease, 'expired');
+      },
+      seconds * 1000 * deadlineScale,
+    );
     lease.timer.unref();
   };
 
@@ -341,11 +344,24 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
       if (!topics.delete(req.topic)) throw grpcError(grpc.status.NOT_FOUND, 'Topic not found');
       return {};
     }),
-    publish: unary((req: { topic: string; messages: { data: Buffer; attributes: Record<string, string>; orderingKey: string }[] }) => ({
-      messageIds: req.messages.map((m) => publishTo(req.topic, Buffer.from(m.data), { ...m.attributes }, m.orderingKey)),
-    })),
+    publish: unary(
+      (req: {
+        topic: string;
+        messages: { data: Buffer; attributes: Record<string, string>; orderingKey: string }[];
+      }) => ({
+        messageIds: req.messages.map((m) =>
+          publishTo(req.topic, Buffer.from(m.data), { ...m.attributes }, m.orderingKey),
+        ),
+      }),
+    ),
   };
-  for (const name of ['updateTopic', 'listTopics', 'listTopicSubscriptions', 'listTopicSnapshots', 'detachSubscription']) {
+  for (const name of [
+    'updateTopic',
+    'listTopics',
+    'listTopicSubscriptions',
+    'listTopicSnapshots',
+    'detachSubscription',
+  ]) {
     publisherImpl[name] = unimplemented(name);
   }
 
@@ -471,7 +487,9 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
   server.addService(Publisher.service, publisherImpl);
   server.addService(Subscriber.service, subscriberImpl);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    );
   });
 
   const requireSub = (name: string): SubscriptionState => {
