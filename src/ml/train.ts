@@ -9,7 +9,8 @@
  */
 import { dataHash, type LabeledIssue } from './dataset';
 import type { FeaturizerSettings } from './featurizer-settings';
-import { repoFolds, selectByRepo, type RepoSelectionExtras, type UnseenRepoCheck } from './grouped-cv';
+import { repoFolds, selectByRepo, type RepoSelectionExtras } from './grouped-cv';
+import type { UnseenRepoCheck } from './unseen-repos';
 import type { ModelKind } from './linear';
 import type { Metrics } from './metrics';
 import { crossValidate, heldOut, type Selection } from './model-selection';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateByRepo } from '../../src/ml/evaluate';
-import { appliedLabels, repoFolds, thresholdsFrom, unseenRepoCheck } from '../../src/ml/grouped-cv';
+import { repoFolds } from '../../src/ml/grouped-cv';
+import { appliedLabels, thresholdsFrom, unseenRepoCheck } from '../../src/ml/unseen-repos';
 import { buildModelCard } from '../../src/ml/model-io';
 import { parseModelJson } from '../../src/ml/model-format';
 import { trainModel } from '../../src/ml/train';
