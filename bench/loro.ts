@@ -27,41 +27,12 @@ import { scoresInto } from '../src/ml/linear-scorer';
 import { computeMetrics } from '../src/ml/metrics';
 import { argmaxAt, predictedIndices } from '../src/ml/prediction';
 import { chooseThreshold } from '../src/ml/thresholds';
-import { resolveFeaturizer, type TrainOptions } from '../src/ml/train-options';
-import { recurringLines, removeLines, stripTemplateBoilerplate } from '../src/ml/template-strip';
+import { resolveFeaturizer } from '../src/ml/train-options';
+import { loroArgs } from './loro-config';
+import { loroDocs } from './loro-docs';
 import { mergeScaled } from '../src/ml/sparse-vector';
 
-interface Config {
-  name: string;
-  featurizer?: TrainOptions['featurizer'];
-  /** Train-only: remove lines recurring in ≥ this share of a training repo's issues (0/absent = off). */
-  recurring?: number;
-  /** Train-only: apply the static boilerplate strip to training bodies only (serving sees raw bodies). */
-  trainStatic?: boolean;
-  /** Title-only copies of each training row, with this loss weight (0/absent = none). */
-  titleOnly?: number;
-  /** Cleaned copies (recurring-line strip) of each training row, with this weight, originals kept raw. */
-  cleanedCopy?: number;
-  scales?: number[];
-  losses?: ('sqhinge' | 'logistic')[];
-  lambdas?: number[];
-  /** Precision targets for the thresholds. */
-  targets?: number[];
-  /** Only features present in ≥ this many training repos get weights (0/absent = all). */
-  minRepos?: number;
-  /** Fit without intercepts. */
-  noBias?: boolean;
-}
-
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const cfg: Config = JSON.parse(flag('--config') ?? '{"name":"baseline"}');
-const dataFile = flag('--data') ?? '../shared/data/nlbse24-train.jsonl';
-const outFile = flag('--out') ?? 'bench/results/loro.jsonl';
-const nested = !args.includes('--no-nested');
+const { cfg, dataFile, outFile, nested } = loroArgs(process.argv.slice(2));
 const started = Date.now();
 
 const rows: LabeledIssue[] = readJsonl(dataFile);
@@ -76,42 +47,11 @@ const probes = JSON.parse(readFileSync('bench/fixtures/short-titles.json', 'utf8
 const probeRows: { title: string; label: number }[] = [];
 for (const l of LABELS) for (const t of probes[l] ?? []) probeRows.push({ title: t, label: LABELS.indexOf(l) });
 
-// ---- documents ----
 const settings = resolveFeaturizer(cfg.featurizer);
 const w = settings.weights;
 const gw = [w.titleWords, w.titleChars, w.bodyWords, w.bodyChars, w.headings, w.meta, w.code];
 
-interface Doc {
-  issue: { title: string; body: string };
-}
-const docs: Doc[] = [];
-const add = (title: string, body: string) => docs.push({ issue: { title, body } }) - 1;
-const testDoc = rows.map((r) => add(r.title, r.body ?? ''));
-const titleDoc = rows.map((r) => add(r.title, ''));
-let trainDoc = testDoc;
-let cleanedDoc: number[] | null = null;
-if (cfg.recurring || cfg.trainStatic || cfg.cleanedCopy) {
-  const rec = new Map<number, Set<string>>();
-  repos.forEach((_, ri) =>
-    rec.set(
-      ri,
-      cfg.recurring || cfg.cleanedCopy
-        ? recurringLines(
-            rows.filter((_, i) => repoOf[i] === ri).map((r) => r.body ?? ''),
-            cfg.recurring ?? 0.05,
-          )
-        : new Set(),
-    ),
-  );
-  const cleaned = rows.map((r, i) => {
-    let b = r.body ?? '';
-    b = removeLines(b, rec.get(repoOf[i]!)!);
-    if (cfg.trainStatic) b = stripTemplateBoilerplate(b);
-    return add(r.title, b);
-  });
-  if (cfg.cleanedCopy) cleanedDoc = cleaned;
-  else trainDoc = cleaned;
-}
+const { docs, add, testDoc, titleDoc, trainDoc, cleanedDoc } = loroDocs(rows, repos, repoOf, cfg);
 const probeDoc = probeRows.map((p) => add(p.title, ''));
 const D = docs.length;
 
