@@ -11,10 +11,8 @@
  *
  * `startLocalStack()` is also what `npm run demo` (scripts/demo.ts) drives.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
@@ -24,6 +22,7 @@ import { startGcsStandIn, type GcsStandIn } from '../test/support/gcs-stand-in';
 import { startGitHubStandIn, type GitHubStandIn } from '../test/support/github-stand-in';
 import { startPubSubEmulator } from '../test/support/pubsub-emulator';
 import { startPubSubFake } from '../test/support/pubsub-fake';
+import { freePort, startChild, stopChild, waitFor, type Child } from './local-processes';
 
 // Everything is local: never probe the GCE metadata server for credentials or a project id.
 process.env.METADATA_SERVER_DETECTION ??= 'none';
@@ -78,78 +77,6 @@ export function configIssueBody(yaml: string): string {
     '```',
     '',
   ].join('\n');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
-}
-
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  child?: ChildProcess,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`${what}: process exited with code ${child.exitCode}`);
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what} not ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-interface Child {
-  name: string;
-  proc: ChildProcess;
-}
-
-/** Children get their own process group so stopping one also stops what it spawned (npx → node, tsx → node). */
-function startChild(
-  name: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  sink: (name: string, line: string) => void,
-): Child {
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  for (const stream of [proc.stdout, proc.stderr]) {
-    let buf = '';
-    stream?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) sink(name, line);
-    });
-  }
-  return { name, proc };
-}
-
-async function stopChild(child: Child): Promise<void> {
-  const { proc } = child;
-  if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
-  const gone = new Promise<void>((r) => proc.once('exit', () => r()));
-  try {
-    process.kill(-proc.pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-proc.pid!, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }, 8000);
-  await gone;
-  clearTimeout(timer);
 }
 
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
@@ -286,6 +213,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const httpPort = await freePort();
     const lambdaPort = await freePort();
     const lambda = startChild(
+      ROOT,
       'lambda',
       [
         join(ROOT, 'node_modules/serverless/bin/serverless.js'),
@@ -326,6 +254,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // ---- the worker ----
     const workerPort = await freePort();
     const worker = startChild(
+      ROOT,
       'worker',
       [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'gcp-worker/src/main.ts')],
       {

@@ -6,12 +6,8 @@
  *   GitHub is the loopback stand-in; GitHub time is timed at fetch (lib/github-timer) and subtracted.
  * - sizes: the bundle, and the zip `npx serverless package` produced (.serverless/label-bot.zip) when present.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import type { ProbotOctokit } from 'probot';
 import { createRuntime } from '../../src/lambda/runtime';
@@ -20,12 +16,12 @@ import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '..
 import { startPubSubFake, type PubSubFake } from '../../test/support/pubsub-fake';
 import { TestOctokit } from '../../test/stand-in/support';
 import type { BenchContext } from '../lib/context';
-import { REPO_ROOT } from '../lib/data';
 import { installGitHubTimer } from '../lib/github-timer';
 import { buildLambdaBundle } from '../lib/lambda-bundle';
 import { shippedUniversalDir } from '../lib/model';
 import { figure, notMeasured, statusOf, type Figure, type PartResult } from '../lib/result';
 import { median, summarize } from '../lib/stats';
+import { coldStart, zipInfo, type ColdSample } from './lambda-cold';
 
 type Handler = (event: unknown) => Promise<{ statusCode: number; body: string }>;
 
@@ -133,73 +129,12 @@ function newIssueDelivery(
   return stack.gh.buildWebhook('issues', stack.gh.issuesPayload(repo, number, 'opened'));
 }
 
-interface ColdSample {
-  bootMs: number;
-  initMs: number;
-  firstResponseMs: number;
-  githubMs: number;
-  githubCalls: number;
-  status: number;
-  wallMs: number;
-}
-
-function coldStart(bundleFile: string, event: unknown, env: Record<string, string>): Promise<ColdSample> {
-  const dir = mkdtempSync(join(tmpdir(), 'label-bot-bench-cold-'));
-  const eventFile = join(dir, 'event.json');
-  writeFileSync(eventFile, JSON.stringify(event));
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    // Async spawn: the stand-in and Pub/Sub fake in this process must keep answering the child.
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bench', 'lambda-cold-start.cjs'), bundleFile, eventFile], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => {
-      rmSync(dir, { recursive: true, force: true });
-      const wallMs = performance.now() - t0;
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        const r = JSON.parse(line) as ColdSample & { error?: string };
-        if (code !== 0 || r.error) throw new Error(r.error ?? `exit ${code}`);
-        resolve({ ...r, wallMs });
-      } catch (e) {
-        reject(
-          new Error(
-            `cold start probe failed: ${(e as Error).message}; ${err.trim().split('\n').slice(-2).join(' ').slice(0, 300)}`,
-          ),
-        );
-      }
-    });
-  });
-}
-
 interface RouteSamples {
   totalMs: number[];
   githubMs: number[];
   ourMs: number[];
   githubCalls: number[];
   statuses: Record<string, number>;
-}
-
-function zipInfo(): { zipBytes: number; zipMtime: string; entries: { name: string; bytes: number }[] } | null {
-  const zip = join(REPO_ROOT, '.serverless', 'label-bot.zip');
-  if (!existsSync(zip)) return null;
-  const st = statSync(zip);
-  const entries: { name: string; bytes: number }[] = [];
-  const r = spawnSync('unzip', ['-l', zip], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status === 0) {
-    for (const line of r.stdout.split('\n')) {
-      const m = /^\s*(\d+)\s+\S+\s+\S+\s+(.+)$/.exec(line);
-      if (m && !m[2]!.endsWith('/')) entries.push({ name: m[2]!.trim(), bytes: Number(m[1]) });
-    }
-  }
-  entries.sort((a, b) => b.bytes - a.bytes);
-  return { zipBytes: st.size, zipMtime: st.mtime.toISOString(), entries: entries.slice(0, 5) };
 }
 
 const MB = 1024 * 1024;
