@@ -1,4 +1,4 @@
-import type { GqlComment } from './issue-state-query';
+import { ADD_COMMENT_SELECTION, type AddCommentPayload } from './add-comment-mutation';
 
 /**
  * A first labeling's one write: the labels and the bot's comment in one mutation document. Top-level mutation fields
@@ -8,33 +8,12 @@ import type { GqlComment } from './issue-state-query';
  * `addLabelsToLabelable` takes label node ids, which the read supplies (issue-state-query.ts); a label the repo does not
  * have yet has no id, and then apply-decision.ts adds the labels by REST (which creates it) instead.
  */
-export const APPLY_DECISION_OPERATION = 'LabelBotApplyDecision';
-
 export const APPLY_DECISION_MUTATION = /* GraphQL */ `
   mutation LabelBotApplyDecision($issueId: ID!, $labelIds: [ID!]!, $body: String!, $comment: Boolean!) {
     addLabelsToLabelable(input: { labelableId: $issueId, labelIds: $labelIds }) {
       clientMutationId
     }
-    addComment(input: { subjectId: $issueId, body: $body }) @include(if: $comment) {
-      commentEdge {
-        node {
-          fullDatabaseId
-        }
-      }
-      subject {
-        ... on Issue {
-          comments(last: 100) {
-            nodes {
-              fullDatabaseId
-              body
-              author {
-                login
-                __typename
-              }
-            }
-          }
-        }
-      }
+    addComment(input: { subjectId: $issueId, body: $body }) @include(if: $comment) {${ADD_COMMENT_SELECTION}
     }
   }
 `;
@@ -42,8 +21,5 @@ export const APPLY_DECISION_MUTATION = /* GraphQL */ `
 export interface ApplyDecisionResponse {
   addLabelsToLabelable: { clientMutationId: string | null } | null;
   /** Absent when `$comment` was false. */
-  addComment?: {
-    commentEdge: { node: { fullDatabaseId: string | null } | null } | null;
-    subject: { comments?: { nodes: GqlComment[] } } | null;
-  } | null;
+  addComment?: AddCommentPayload | null;
 }
