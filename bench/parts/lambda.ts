@@ -15,6 +15,7 @@ import { loadUniversalClassifier } from '../../src/lambda/universal-model';
 import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../../test/support/github-stand-in';
 import { startPubSubFake, type PubSubFake } from '../../test/support/pubsub-fake';
 import { TestOctokit } from '../../test/stand-in/support';
+import { httpApiEvent } from '../../test/support/lambda-event';
 import type { BenchContext } from '../lib/context';
 import { installGitHubTimer } from '../lib/github-timer';
 import { buildLambdaBundle } from '../lib/lambda-bundle';
@@ -35,21 +36,6 @@ const FORWARDED_REPO = 'acme/forwarded';
 const UNIVERSAL_REPO = 'acme/universal';
 
 /** A webhook delivery as API Gateway's HTTP API (payload v2) hands it to Lambda: base64 body, lower-case headers. */
-export function httpApiEvent(d: WebhookDelivery) {
-  return {
-    version: '2.0',
-    routeKey: 'POST /webhook',
-    rawPath: '/webhook',
-    rawQueryString: '',
-    headers: Object.fromEntries(Object.entries(d.headers).map(([k, v]) => [k.toLowerCase(), v])),
-    requestContext: {
-      http: { method: 'POST', path: '/webhook', protocol: 'HTTP/1.1', sourceIp: '140.82.112.1' },
-      stage: '$default',
-    },
-    body: Buffer.from(d.body).toString('base64'),
-    isBase64Encoded: true,
-  };
-}
 
 function configIssueBody(): string {
   return `label-bot operator config (bench)\n\n\`\`\`yaml\nsalt: ${SALT}\nrollout:\n  ${FORWARDED_REPO}: 1.0\n\`\`\`\n`;

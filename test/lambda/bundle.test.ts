@@ -11,10 +11,11 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideCohort } from '../../src/rollout/cohort';
 import { forwardedIssueSchema } from '../../src/pubsub/message';
-import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
 import { configBody } from '../bots/app-harness';
 import { testPrivateKey } from '../support/test-octokit';
+import { httpApiEvent } from '../support/lambda-event';
 
 const root = join(import.meta.dirname, '..', '..');
 const modelDir = join(root, 'models', 'universal');
@@ -28,17 +29,6 @@ type Handler = (event: unknown) => Promise<{ statusCode: number; body: string }>
 let gh: GitHubStandIn;
 let pubsub: PubSubFake;
 let webhooks: Handler;
-
-function toV2(d: WebhookDelivery) {
-  return {
-    version: '2.0',
-    rawPath: '/webhook',
-    headers: d.headers,
-    requestContext: { http: { method: 'POST', path: '/webhook' } },
-    body: Buffer.from(d.body).toString('base64'),
-    isBase64Encoded: true,
-  };
-}
 
 beforeAll(async () => {
   mkdirSync(outDir, { recursive: true });
@@ -61,7 +51,7 @@ beforeAll(async () => {
   await admin.close();
   gh = await startGitHubStandIn({
     webhookTarget: async (d) => {
-      const res = await webhooks(toV2(d));
+      const res = await webhooks(httpApiEvent(d));
       return { status: res.statusCode, body: res.body };
     },
   });
@@ -104,8 +94,11 @@ describe('bundled handler.js', () => {
   it('rejects a bad signature with 401 and garbage with 400', async () => {
     const d = gh.buildWebhook('issues', gh.issuesPayload('acme/ops', 1, 'opened'));
     expect(
-      (await webhooks(toV2({ ...d, headers: { ...d.headers, 'X-Hub-Signature-256': `sha256=${'1'.repeat(64)}` } })))
-        .statusCode,
+      (
+        await webhooks(
+          httpApiEvent({ ...d, headers: { ...d.headers, 'X-Hub-Signature-256': `sha256=${'1'.repeat(64)}` } }),
+        )
+      ).statusCode,
     ).toBe(401);
     expect(
       (await webhooks({ version: '2.0', headers: {}, requestContext: { http: { method: 'POST' } }, body: 'x' }))

@@ -13,15 +13,11 @@ import { createWebhookHandler } from '../../src/lambda/webhook-handler';
 import { createLogger } from '../../src/log/logger';
 import type { ForwardedIssue } from '../../src/pubsub/message';
 import type { IssuePublisher } from '../../src/pubsub/publisher';
-import {
-  startGitHubStandIn,
-  type FaultRule,
-  type GitHubStandIn,
-  type WebhookDelivery,
-} from '../support/github-stand-in';
+import { startGitHubStandIn, type FaultRule, type GitHubStandIn } from '../support/github-stand-in';
 import { KeywordClassifier } from '../support/fake-classifier';
 import { configBody, logSink } from '../bots/app-harness';
 import { standInProbot } from '../support/test-octokit';
+import { httpApiEvent } from '../support/lambda-event';
 
 /** What Lambda says is left when the handler starts; shorter than the real 9 s to keep the suite quick. */
 const REMAINING_MS = 4_000;
@@ -37,17 +33,6 @@ class Publisher implements IssuePublisher {
     this.messages.push(message);
     return String(this.messages.length);
   }
-}
-
-function toV2(delivery: WebhookDelivery) {
-  return {
-    version: '2.0' as const,
-    rawPath: '/webhook',
-    headers: delivery.headers,
-    requestContext: { http: { method: 'POST', path: '/webhook' } },
-    body: Buffer.from(delivery.body, 'utf8').toString('base64'),
-    isBase64Encoded: true,
-  };
 }
 
 async function setUp(publisher: Publisher) {
@@ -108,7 +93,7 @@ async function deliverWithHang(
   const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1, 'opened'));
   let timer: NodeJS.Timeout | undefined;
   const answer = await Promise.race([
-    handler(toV2(delivery), { getRemainingTimeInMillis: () => REMAINING_MS }).then((r) => r.statusCode),
+    handler(httpApiEvent(delivery), { getRemainingTimeInMillis: () => REMAINING_MS }).then((r) => r.statusCode),
     new Promise<'timed out'>((resolve) => (timer = setTimeout(() => resolve('timed out'), REMAINING_MS))),
   ]);
   clearTimeout(timer);

@@ -4,22 +4,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
-import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
 import { KeywordClassifier } from '../support/fake-classifier';
 import { testPrivateKey } from '../support/test-octokit';
+import { httpApiEvent } from '../support/lambda-event';
 
 let gh: GitHubStandIn;
-
-function toV2(delivery: WebhookDelivery) {
-  return {
-    version: '2.0' as const,
-    rawPath: '/webhook',
-    headers: delivery.headers,
-    requestContext: { http: { method: 'POST', path: '/webhook' } },
-    body: Buffer.from(delivery.body, 'utf8').toString('base64'),
-    isBase64Encoded: true,
-  };
-}
 
 beforeEach(async () => {
   gh = await startGitHubStandIn({ autoWebhooks: { control: false, api: false } });
@@ -53,7 +43,7 @@ describe('one write per labeling', () => {
         webhook: false,
       });
       const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1));
-      expect((await handler(toV2(delivery))).statusCode).toBe(200);
+      expect((await handler(httpApiEvent(delivery))).statusCode).toBe(200);
       expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
       expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
       expect(gh.counters.snapshot().byIssue['acme/widgets#1']).toEqual({
@@ -68,7 +58,7 @@ describe('one write per labeling', () => {
           .map((e) => e.actor),
       ).toEqual([gh.botLogin]);
 
-      expect((await handler(toV2(delivery))).statusCode).toBe(200);
+      expect((await handler(httpApiEvent(delivery))).statusCode).toBe(200);
       expect(gh.counters.forIssue('acme/widgets', 1)).toBe(3);
       expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
     },
@@ -92,7 +82,9 @@ describe('one write per labeling', () => {
       number: 1,
       webhook: false,
     });
-    expect((await handler(toV2(gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1))))).statusCode).toBe(200);
+    expect(
+      (await handler(httpApiEvent(gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1))))).statusCode,
+    ).toBe(200);
     expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
     expect(Object.keys(gh.counters.snapshot().byIssue['acme/widgets#1']!.byEndpoint)).toEqual([
       'POST graphql:LabelBotIssueState',

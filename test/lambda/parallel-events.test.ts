@@ -7,22 +7,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
-import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
 import { KeywordClassifier } from '../support/fake-classifier';
 import { testPrivateKey } from '../support/test-octokit';
+import { httpApiEvent } from '../support/lambda-event';
 
 let gh: GitHubStandIn;
-
-function toV2(delivery: WebhookDelivery) {
-  return {
-    version: '2.0' as const,
-    rawPath: '/webhook',
-    headers: delivery.headers,
-    requestContext: { http: { method: 'POST', path: '/webhook' } },
-    body: Buffer.from(delivery.body, 'utf8').toString('base64'),
-    isBase64Encoded: true,
-  };
-}
 
 /** A fresh process: the production runtime with its shipped Octokit (no `Octokit` override). */
 function freshRuntime() {
@@ -49,7 +39,7 @@ async function fireAtOnce(issues: { repo: string; number: number }[], handler = 
       webhook: false,
     });
   const deliveries = issues.map((i) => gh.buildWebhook('issues', gh.issuesPayload(i.repo, i.number, 'opened')));
-  const results = await Promise.all(deliveries.map((d) => handler(toV2(d))));
+  const results = await Promise.all(deliveries.map((d) => handler(httpApiEvent(d))));
   return results.map((r) => r.statusCode);
 }
 

@@ -4,24 +4,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
-import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
 import { KeywordClassifier } from '../support/fake-classifier';
 import { testPrivateKey } from '../support/test-octokit';
+import { httpApiEvent } from '../support/lambda-event';
 
 let gh: GitHubStandIn;
 /** Every comment the stand-in committed, by issue, whichever call created it (and whether or not it was deleted). */
 let created: Map<string, number>;
-
-function toV2(delivery: WebhookDelivery) {
-  return {
-    version: '2.0' as const,
-    rawPath: '/webhook',
-    headers: delivery.headers,
-    requestContext: { http: { method: 'POST', path: '/webhook' } },
-    body: Buffer.from(delivery.body, 'utf8').toString('base64'),
-    isBase64Encoded: true,
-  };
-}
 
 function runtime(env: Record<string, string> = {}) {
   return createRuntime({
@@ -89,7 +79,7 @@ describe('ten racing deliveries of one new issue', () => {
       const fresh = Array.from({ length: 10 }, () => gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1)));
       const one = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 2));
       const same = Array.from({ length: 10 }, () => one);
-      const answers = await Promise.all([...fresh, ...same].map((d) => handler(toV2(d))));
+      const answers = await Promise.all([...fresh, ...same].map((d) => handler(httpApiEvent(d))));
       expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 200));
       for (const n of [1, 2]) {
         expect(creations('acme/widgets', n)).toBe(1);
@@ -120,14 +110,14 @@ describe('a comment write GitHub commits after the caller gave up', () => {
       });
       gh.faults.add({ kind: 'latency', route, latencyMs: 900, times: 1 });
       const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1));
-      expect((await handler(toV2(delivery))).statusCode).toBe(200);
+      expect((await handler(httpApiEvent(delivery))).statusCode).toBe(200);
       // Until GitHub has committed and answered the slow write the caller gave up on.
       await until(() => gh.counters.requests().some((r) => r.fault === 'latency' && r.status === 200), 5_000);
       expect(creations('acme/widgets', 1)).toBe(1);
       expect(gh.issue('acme/widgets', 1).labels).toEqual(['bug']);
 
       const before = gh.counters.forIssue('acme/widgets', 1);
-      expect((await handler(toV2(delivery))).statusCode).toBe(200);
+      expect((await handler(httpApiEvent(delivery))).statusCode).toBe(200);
       expect(gh.counters.forIssue('acme/widgets', 1) - before).toBe(1); // the read; no write
       expect(gh.botComments('acme/widgets', 1)).toHaveLength(1);
     },
@@ -143,12 +133,12 @@ describe('a comment write GitHub commits after the caller gave up', () => {
       webhook: false,
     });
     const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1));
-    expect((await handler(toV2(delivery))).statusCode).toBe(200);
+    expect((await handler(httpApiEvent(delivery))).statusCode).toBe(200);
     const [kept] = gh.botComments('acme/widgets', 1);
     // A write that landed late from some other attempt: the same marker, by the bot, younger.
     gh.comment('acme/widgets', 1, kept!.body, { user: gh.botLogin, webhook: false });
     expect(gh.botComments('acme/widgets', 1)).toHaveLength(2);
-    expect((await handler(toV2(delivery))).statusCode).toBe(200);
+    expect((await handler(httpApiEvent(delivery))).statusCode).toBe(200);
     expect(gh.botComments('acme/widgets', 1).map((c) => c.id)).toEqual([kept!.id]);
   });
 });

@@ -4,29 +4,19 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
-import { startGitHubStandIn, type GitHubStandIn, type WebhookDelivery } from '../support/github-stand-in';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
 import { TestOctokit, testPrivateKey } from '../support/test-octokit';
 import { KeywordClassifier } from '../support/fake-classifier';
 import { configBody } from '../bots/app-harness';
+import { httpApiEvent } from '../support/lambda-event';
 
 let gh: GitHubStandIn;
 let handler: ReturnType<typeof createRuntime>['handler'];
 
-function toV2(delivery: WebhookDelivery) {
-  return {
-    version: '2.0' as const,
-    rawPath: '/webhook',
-    headers: delivery.headers,
-    requestContext: { http: { method: 'POST', path: '/webhook' } },
-    body: Buffer.from(delivery.body, 'utf8').toString('base64'),
-    isBase64Encoded: true,
-  };
-}
-
 beforeEach(async () => {
   gh = await startGitHubStandIn({
     webhookTarget: async (delivery) => {
-      const res = await handler(toV2(delivery));
+      const res = await handler(httpApiEvent(delivery));
       return { status: res.statusCode, body: res.body };
     },
   });
@@ -164,7 +154,10 @@ describe('Lambda handler against the GitHub stand-in', () => {
     gh.createIssue('acme/widgets', { title: 'crash', user: 'alice', webhook: false });
     const delivery = gh.buildWebhook('issues', gh.issuesPayload('acme/widgets', 1, 'opened'));
     const res = await handler(
-      toV2({ ...delivery, headers: { ...delivery.headers, 'X-Hub-Signature-256': 'sha256=' + '0'.repeat(64) } }),
+      httpApiEvent({
+        ...delivery,
+        headers: { ...delivery.headers, 'X-Hub-Signature-256': 'sha256=' + '0'.repeat(64) },
+      }),
     );
     expect(res.statusCode).toBe(401);
     expect(gh.counters.forIssue('acme/widgets', 1)).toBe(0);
