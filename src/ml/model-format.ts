@@ -4,12 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import {
-  FEATURIZER_VERSION,
-  SUPPORTED_FEATURIZER_VERSIONS,
-  usesVersion3Fields,
-  type FeaturizerSettings,
-} from './featurizer-settings';
+import { FEATURIZER_VERSION, SUPPORTED_FEATURIZER_VERSIONS, usesVersion3Fields } from './featurizer-settings';
 import { MODEL_FORMAT_VERSION } from './versions';
 
 const labelMetrics = z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() });
@@ -171,8 +166,4 @@ export function sha256Hex(bytes: Uint8Array | string): string {
 /** `<name>@<first 12 hex of sha256(model.onnx)>`: changes whenever the weights change. */
 export function modelVersion(name: string, onnxSha256: string): string {
   return `${name}@${onnxSha256.slice(0, 12)}`;
-}
-
-export function featurizerFromCard(card: ModelCard): FeaturizerSettings {
-  return card.featurizer;
 }
