@@ -3,11 +3,9 @@
  * the GitHub stand-in (issue #15): a first labeling is one read and one write when the repo has the label.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRuntime } from '../../src/lambda/runtime';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
-import { KeywordClassifier } from '../support/fake-classifier';
-import { testPrivateKey } from '../support/test-octokit';
 import { httpApiEvent } from '../support/lambda-event';
+import { standInHandler } from '../support/lambda-runtime';
 
 let gh: GitHubStandIn;
 
@@ -25,16 +23,7 @@ describe('one write per labeling', () => {
     { timeout: 20_000 },
     async () => {
       gh.store.ensureLabel(gh.repo('acme/widgets'), 'bug');
-      const handler = createRuntime({
-        env: {
-          APP_ID: String(gh.appId),
-          PRIVATE_KEY: testPrivateKey(),
-          WEBHOOK_SECRET: gh.webhookSecret,
-          GITHUB_API_URL: gh.url,
-          LOG_LEVEL: 'silent',
-        },
-        loadClassifier: async () => new KeywordClassifier('universal/stand-in'),
-      }).handler;
+      const handler = standInHandler(gh);
       gh.createIssue('acme/widgets', {
         title: 'Crash on start',
         body: 'trace',
@@ -65,16 +54,7 @@ describe('one write per labeling', () => {
   );
 
   it('still creates a label the repo does not have (REST), then comments: 3 calls', { timeout: 20_000 }, async () => {
-    const handler = createRuntime({
-      env: {
-        APP_ID: String(gh.appId),
-        PRIVATE_KEY: testPrivateKey(),
-        WEBHOOK_SECRET: gh.webhookSecret,
-        GITHUB_API_URL: gh.url,
-        LOG_LEVEL: 'silent',
-      },
-      loadClassifier: async () => new KeywordClassifier('universal/stand-in'),
-    }).handler;
+    const handler = standInHandler(gh);
     gh.createIssue('acme/widgets', {
       title: 'Crash on start',
       body: 'trace',

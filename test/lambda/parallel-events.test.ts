@@ -6,26 +6,15 @@
  * token expiry. Each case has a deadline: a hang fails it.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRuntime } from '../../src/lambda/runtime';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
-import { KeywordClassifier } from '../support/fake-classifier';
-import { testPrivateKey } from '../support/test-octokit';
 import { httpApiEvent } from '../support/lambda-event';
+import { standInHandler } from '../support/lambda-runtime';
 
 let gh: GitHubStandIn;
 
 /** A fresh process: the production runtime with its shipped Octokit (no `Octokit` override). */
 function freshRuntime() {
-  return createRuntime({
-    env: {
-      APP_ID: String(gh.appId),
-      PRIVATE_KEY: testPrivateKey(),
-      WEBHOOK_SECRET: gh.webhookSecret,
-      GITHUB_API_URL: gh.url,
-      LOG_LEVEL: 'silent',
-    },
-    loadClassifier: async () => new KeywordClassifier('universal/stand-in'),
-  }).handler;
+  return standInHandler(gh);
 }
 
 /** Files one issue per entry (no webhook), then delivers every `issues.opened` at once. */

@@ -3,28 +3,16 @@
  * (retries and throttling on) against the GitHub stand-in, which counts every comment creation (issue #19).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRuntime } from '../../src/lambda/runtime';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
-import { KeywordClassifier } from '../support/fake-classifier';
-import { testPrivateKey } from '../support/test-octokit';
 import { httpApiEvent } from '../support/lambda-event';
+import { standInHandler } from '../support/lambda-runtime';
 
 let gh: GitHubStandIn;
 /** Every comment the stand-in committed, by issue, whichever call created it (and whether or not it was deleted). */
 let created: Map<string, number>;
 
 function runtime(env: Record<string, string> = {}) {
-  return createRuntime({
-    env: {
-      APP_ID: String(gh.appId),
-      PRIVATE_KEY: testPrivateKey(),
-      WEBHOOK_SECRET: gh.webhookSecret,
-      GITHUB_API_URL: gh.url,
-      LOG_LEVEL: 'silent',
-      ...env,
-    },
-    loadClassifier: async () => new KeywordClassifier('universal/stand-in'),
-  }).handler;
+  return standInHandler(gh, env);
 }
 
 const creations = (repo: string, number: number) => created.get(`${repo}#${number}`) ?? 0;

@@ -5,10 +5,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/lambda/runtime';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
-import { TestOctokit, testPrivateKey } from '../support/test-octokit';
+import { TestOctokit } from '../support/test-octokit';
 import { KeywordClassifier } from '../support/fake-classifier';
 import { configBody } from '../bots/app-harness';
 import { httpApiEvent } from '../support/lambda-event';
+import { standInLambdaEnv } from '../support/lambda-runtime';
 
 let gh: GitHubStandIn;
 let handler: ReturnType<typeof createRuntime>['handler'];
@@ -25,14 +26,7 @@ beforeEach(async () => {
   gh.setPermission('acme/ops', 'operator', 'admin');
   gh.setPermission('acme/ops', 'visitor', 'read');
   handler = createRuntime({
-    env: {
-      APP_ID: String(gh.appId),
-      PRIVATE_KEY: testPrivateKey(),
-      WEBHOOK_SECRET: gh.webhookSecret,
-      GITHUB_API_URL: gh.url,
-      CONFIG_ISSUE: 'acme/ops#1',
-      LOG_LEVEL: 'silent',
-    },
+    env: standInLambdaEnv(gh, { CONFIG_ISSUE: 'acme/ops#1' }),
     Octokit: TestOctokit,
     loadClassifier: async () => new KeywordClassifier('universal/stand-in'),
   }).handler;
