@@ -8,7 +8,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fetchIssues, fetchOctokit, type FetchedIssue, type FetchIssuesOptions } from '../cli/github-issues';
+import { fetchIssues, fetchOctokit, type FetchedIssue, type FetchIssuesOptions } from './github-issues';
 import { parseRepoArg } from './cli-github';
 import { readLabelEvents } from './feedback-reader';
 import { botMatcher, humanAppliedLabels } from './live-precision';

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fetchIssuesToFile, type FetchIssuesOptions } from '../../src/cli/github-issues';
+import { fetchIssuesToFile, type FetchIssuesOptions } from '../../src/ops/github-issues';
 import { tempDir } from '../ml/helpers';
 import { cli } from './helpers';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { fetchIssuesToFile, NO_TOKEN } from '../github-issues';
+import { fetchIssuesToFile, NO_TOKEN } from '../../ops/github-issues';
 import { createProgress } from '../../ops/progress';
 import { int } from '../options';
 import { warn } from '../warn';

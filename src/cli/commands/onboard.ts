@@ -6,7 +6,7 @@ import { onboard, type OnboardResult } from '../../ops/onboard';
 import { WORKFLOW_LABELS } from '../../ops/onboard-classes';
 import { fmtRatio, renderTable } from '../../ops/text-table';
 import { processRegistryIo, storeFromCli } from '../../registry/cli-support';
-import { NO_TOKEN } from '../github-issues';
+import { NO_TOKEN } from '../../ops/github-issues';
 import { addLabelOptions, labelFilterFrom, type LabelFlags } from '../label-options';
 import { addTrainOptions, trainOptionsFrom, type TrainFlags } from '../options';
 import { warn } from '../warn';

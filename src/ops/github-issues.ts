@@ -4,9 +4,9 @@
  */
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { parseRepoArg, tokenOctokit } from '../ops/cli-github';
-import { iterateIssues } from '../ops/issue-listing';
-import type { Sleep } from '../ops/rate-limit';
+import { parseRepoArg, tokenOctokit } from './cli-github';
+import { iterateIssues } from './issue-listing';
+import type { Sleep } from './rate-limit';
 import type { GitHubClient } from '../vocabulary';
 
 export interface FetchIssuesOptions {
