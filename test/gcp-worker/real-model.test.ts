@@ -187,7 +187,7 @@ describe('worker process (the esbuild bundle of gcp-worker/src/main.ts) with SIG
         APP_ID: String(gh.appId),
         PRIVATE_KEY: key,
         GITHUB_API_URL: gh.url,
-        WORKER_CONCURRENCY: '3',
+        WORKER_CONCURRENCY: '2',
         WORKER_SHUTDOWN_GRACE_SECONDS: '20',
         WORKER_HTTP_PORT: '0',
         WORKER_HTTP_HOST: '127.0.0.1',
@@ -220,15 +220,22 @@ describe('worker process (the esbuild bundle of gcp-worker/src/main.ts) with SIG
     const total = 6;
     for (let n = 1; n <= total; n++)
       gh.createIssue('acme/widgets', { title: `crash server ${n}`, body: 'details error', number: n, webhook: false });
-    // Slow label writes so the SIGTERM lands while messages are being processed: on both write paths (REST while the
-    // label is new to the repo, then labels and comment in one mutation).
-    gh.faults.add({
-      kind: 'latency',
-      method: 'POST',
-      route: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
-      latencyMs: 1000,
-    });
-    gh.faults.add({ kind: 'latency', route: 'graphql:LabelBotApplyDecision', latencyMs: 1000 });
+    // Slow label writes so the SIGTERM lands while messages are being processed, on both write paths (REST while the
+    // label is new to the repo, then labels and comment in one mutation). Issues 3–6 are much slower than 1–2, so the
+    // whole batch takes far longer than the wait for the first decision: the shutdown lands mid-run by construction,
+    // not because a loaded CI box happened to be quick enough.
+    for (let n = 1; n <= total; n++) {
+      const latencyMs = n <= 2 ? 1000 : 5000;
+      const issue = `acme/widgets#${n}`;
+      gh.faults.add({
+        kind: 'latency',
+        method: 'POST',
+        route: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+        issue,
+        latencyMs,
+      });
+      gh.faults.add({ kind: 'latency', route: 'graphql:LabelBotApplyDecision', issue, latencyMs });
+    }
 
     const logs1: string[] = [];
     const first = startWorkerProcess(subscription, logs1);
