@@ -63,12 +63,18 @@ function replayRun(command: string): RunStep {
   throw new Error(`the Dockerfile runs "${command}", which image-layout.test.ts cannot replay: teach replayRun`);
 }
 
-/** Environment for replayed RUN steps: this machine's PATH and npm settings, none of npm's per-script variables. */
+/**
+ * Environment for replayed RUN steps: this machine's PATH and npm's cache, registry, proxy and TLS settings. Every
+ * other npm_* variable is dropped: under `npm test` npm exports its own (npm_config_local_prefix = the repo, …), and
+ * the install must happen in the stage folder, never in the repo's node_modules.
+ */
+const NPM_SETTINGS =
+  /^npm_config_(registry|cache|userconfig|globalconfig|cafile|noproxy|proxy|https_proxy|strict_ssl|fetch_\w+)$/;
 function hostEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (k === 'NODE_PATH' || k === 'NODE_OPTIONS' || k === 'INIT_CWD') continue;
-    if (/^npm_(package|lifecycle)_/.test(k) || k === 'npm_config_omit' || k === 'npm_config_global') continue;
+    if (/^npm_/i.test(k) && !NPM_SETTINGS.test(k)) continue;
     env[k] = v;
   }
   return env;
@@ -153,6 +159,17 @@ describe('the runtime stage, assembled from the Dockerfile', () => {
       expect(existsSync(join(nm, dev)), `devDependency ${dev} in the image`).toBe(false);
     for (const dep of ['onnxruntime-node', 'probot', '@google-cloud/pubsub', 'vega', 'commander'])
       expect(existsSync(join(nm, dep)), dep).toBe(true);
+    // The CLI's lazy imports (plots: `report --out`, `eval --report`) resolve from the layout alone.
+    const lazy = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', "await import('vega'); await import('vega-lite');"],
+      {
+        cwd: app(),
+        env: { PATH: process.env.PATH },
+        encoding: 'utf8',
+      },
+    );
+    expect(lazy.status, lazy.stderr).toBe(0);
     // onnxruntime: only the linux-x64 binaries are left (bin/napi-v*/linux/x64).
     const bin = join(nm, 'onnxruntime-node/bin');
     for (const napi of readdirSync(bin)) {
