@@ -78,6 +78,7 @@ export const modelJsonSchema = z
             z.string(),
             z.object({ n: z.number(), macroF1: z.number(), precision: z.number(), coverage: z.number() }),
           ),
+          titleOnlyMeanMacroF1: z.number().optional(),
         })
         .optional(),
     }),
