@@ -49,6 +49,8 @@ export function trainingCardMarkdown(card: ModelCard, p: TrainingProvenance): st
       .map(([r, n]) => `${r || '(no repo)'} ${n}`)
       .join(', ')}`,
     `- Labels dropped (too few examples): ${dropped.length ? dropped.map(([l, n]) => `${l} ×${n}`).join(', ') : 'none'}`,
+    // What the model has seen: issues created after this are new to it (`label-bot retrain` fetches from here).
+    `- Training cut-off (newest issue trained on, \`training.cutoff\`): ${card.training.cutoff ?? 'unknown (the data has no created_at)'}`,
     '',
     '## Training',
     '',
