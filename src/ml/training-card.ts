@@ -18,7 +18,8 @@ export interface TrainingProvenance {
 
 const f3 = (x: number): string => x.toFixed(3);
 
-export function trainingCardMarkdown(card: ModelCard, p: TrainingProvenance): string {
+/** `extra`: further sections in Markdown, appended as given (e.g. `retrain`'s decision, which the trainer knows nothing of). */
+export function trainingCardMarkdown(card: ModelCard, p: TrainingProvenance, extra: readonly string[] = []): string {
   const repos = Object.keys(p.repos)
     .filter((r) => r !== '')
     .sort();
@@ -74,6 +75,7 @@ export function trainingCardMarkdown(card: ModelCard, p: TrainingProvenance): st
       ? `Never predicted (no threshold reaches the precision target): ${card.neverPredicted.join(', ')}.`
       : 'Every label can be predicted.',
     '',
+    ...extra.flatMap((section) => [section.trimEnd(), '']),
   ];
   return md.join('\n');
 }
