@@ -51,9 +51,11 @@ export interface TruthCounts {
 
 export interface RetrainRepoOptions {
   repo: string;
-  octokit: GitHubClient;
-  /** The bot's login; without it every Bot account counts as the bot. */
-  botLogin?: string;
+  /**
+   * The repo's GitHub client and the bot's login (without one every Bot account counts as the bot). Asked for only
+   * once the repo has a published model, so a repo without one is skipped without a GitHub call.
+   */
+  github: () => Promise<{ octokit: GitHubClient; botLogin?: string }>;
   store: Pick<
     GcsModelStore,
     'readPointer' | 'readModelJson' | 'readArtifacts' | 'listVersions' | 'uploadVersion' | 'writePointer' | 'bucketName'
@@ -154,11 +156,12 @@ export async function retrainRepo(opts: RetrainRepoOptions): Promise<RetrainDeci
   const card = parseModelJson(artifacts.modelJson, `gs://${opts.store.bucketName}/${opts.repo}@${version}/model.json`);
   const current = { version, macroF1: null, precision: null };
 
+  const { octokit, botLogin } = await opts.github();
   const fetchBar = createProgress({ label: `${opts.repo}: reading issues`, every: 100 });
-  const facts = await fetchIssueFacts(opts.octokit, parseRepoArg(opts.repo), opts.workDir, {
+  const facts = await fetchIssueFacts(octokit, parseRepoArg(opts.repo), opts.workDir, {
     onIssue: (n) => fetchBar.update(n, undefined, 'new or changed issues with their label events'),
   }).finally(() => fetchBar.stop());
-  const isBot = botMatcher(opts.botLogin);
+  const isBot = botMatcher(botLogin);
   const cutoff = card.training.cutoff;
   const { rows, counts } = truthRows(facts.issues, opts.repo, { ...card, ...(cutoff ? { cutoff } : {}) }, isBot);
   const base = { repo: opts.repo, current, truth: counts, ...dry };

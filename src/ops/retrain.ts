@@ -91,12 +91,13 @@ export async function retrain(opts: RetrainOptions): Promise<number> {
     let d: RetrainDecision;
     try {
       const [owner = '', name = ''] = repo.split('/');
-      const gh = await cliGitHub(owner, name, { env: opts.env });
-      const botLogin = opts.botLogin ?? (opts.env.LABEL_BOT_LOGIN || undefined) ?? gh.botLogin ?? undefined;
       const repoOpts: RetrainRepoOptions = {
         repo,
-        octokit: gh.octokit,
-        ...(botLogin ? { botLogin } : {}),
+        github: async () => {
+          const gh = await cliGitHub(owner, name, { env: opts.env });
+          const botLogin = opts.botLogin ?? (opts.env.LABEL_BOT_LOGIN || undefined) ?? gh.botLogin ?? undefined;
+          return { octokit: gh.octokit, ...(botLogin ? { botLogin } : {}) };
+        },
         store,
         workDir: join(opts.workDir, dirName(repo)),
         holdoutShare: opts.holdoutShare,

@@ -56,7 +56,12 @@ export function seedNewIssues(standIn: GitHubStandIn, seed: number, count: numbe
     const kind = KINDS[i % 3]!;
     const truth = shuffle ? pick(KINDS) : kind;
     const title = pick(drifted[kind]).replace('{t}', pick(things));
-    const issue = standIn.createIssue(REPO, { title, body: `Seen in build ${seed}-${i}.`, user: 'carol', webhook: false });
+    const issue = standIn.createIssue(REPO, {
+      title,
+      body: `Seen in build ${seed}-${i}.`,
+      user: 'carol',
+      webhook: false,
+    });
     const n = issue.number;
     if (i % 10 < 3) {
       standIn.addLabels(REPO, n, [truth], { user: 'maintainer', webhook: false });
