@@ -53,7 +53,7 @@ export function holdoutGuard(opts: HoldoutGuardOptions): HoldoutGuard {
       return {
         accept: false,
         candidate: opts.candidate,
-        reason: `current ${version} cannot be scored on the newest issues (${(err as Error).message.split('\n')[0]}); use --force to replace it anyway`,
+        reason: `current ${version} cannot be scored on the newest issues (${(err as Error).message.split('\n')[0]}); replacing it takes \`label-bot publish --force\``,
       };
     }
     return compareOnHoldout({

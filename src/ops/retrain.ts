@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseGlobalConfig, parseIssueLocator } from '../config/global-config';
 import { storeFromCli } from '../registry/cli-support';
 import { cliGitHub } from './cli-github';
+import { cliLogger } from './cli-io';
 import { retrainRepo, type RetrainDecision, type RetrainRepoOptions } from './retrain-repo';
 
 export interface RetrainOptions {
@@ -69,7 +70,9 @@ export async function retrain(opts: RetrainOptions): Promise<number> {
   // Each decision is printed as soon as it is made: a long run's log shows progress repo by repo.
   const report = (d: RetrainDecision): void => {
     decisions.push(d);
-    opts.stdout(JSON.stringify(d) + '\n');
+    // The documented key order, whatever order the decision was assembled in.
+    const { repo, decision, reason, current, candidate, holdout, ...rest } = d;
+    opts.stdout(JSON.stringify({ repo, decision, reason, current, candidate, holdout, ...rest }) + '\n');
     opts.stderr(summary(d));
   };
   if (opts.repo !== undefined) {
@@ -94,7 +97,8 @@ export async function retrain(opts: RetrainOptions): Promise<number> {
       const repoOpts: RetrainRepoOptions = {
         repo,
         github: async () => {
-          const gh = await cliGitHub(owner, name, { env: opts.env });
+          // Rate-limit waits are logged (JSON on stderr): a long scheduled run is never silently stuck.
+          const gh = await cliGitHub(owner, name, { env: opts.env, logger: cliLogger('retrain', opts.env) });
           const botLogin = opts.botLogin ?? (opts.env.LABEL_BOT_LOGIN || undefined) ?? gh.botLogin ?? undefined;
           return { octokit: gh.octokit, ...(botLogin ? { botLogin } : {}) };
         },

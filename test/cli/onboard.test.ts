@@ -153,7 +153,7 @@ describe('label-bot onboard (GitHub and GCS stand-ins, real bin)', () => {
     const r = await run([]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stdout).toMatch(
-      /^not published: the registry refused it: current \S+ cannot be scored on the newest issues \(.*\); use --force to replace it anyway$/m,
+      /^not published: the registry refused it: current \S+ cannot be scored on the newest issues \(.*\); replacing it takes `label-bot publish --force`$/m,
     );
     expect((await store().readPointer(SCOPE))!.pointer.version).toBe(better.version);
   });
