@@ -5,7 +5,7 @@
  * holdout-guard.ts), and only if it wins train on everything and publish. retrain.ts runs this for every repo.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabeledIssue } from '../ml/dataset';
 import { evaluateTrainTest } from '../ml/evaluate';
@@ -171,7 +171,10 @@ export async function retrainRepo(opts: RetrainRepoOptions): Promise<RetrainDeci
       ...none,
       current,
       decision: 'skipped',
-      reason: `nothing new since the current model's cut-off ${cutoff}: no issue created or relabeled by a human after it`,
+      reason:
+        cutoff === undefined
+          ? 'no issue carries labels a human stands behind'
+          : `nothing new since the current model's cut-off ${cutoff}: no issue created or relabeled by a human after it`,
     };
   }
 
@@ -210,7 +213,6 @@ export async function retrainRepo(opts: RetrainRepoOptions): Promise<RetrainDeci
   }
 
   const modelDir = join(opts.workDir, 'model');
-  mkdirSync(modelDir, { recursive: true });
   const allBar = createProgress({ label: `${opts.repo}: training on all issues` });
   let model: ModelCard;
   try {
