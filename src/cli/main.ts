@@ -14,6 +14,7 @@ import { register as registerRollback } from './commands/rollback';
 import { register as registerModels } from './commands/models';
 import { register as registerCheckConfig } from './commands/check-config';
 import { register as registerOnboard } from './commands/onboard';
+import { register as registerRetrain } from './commands/retrain';
 import { runCli } from './run';
 import { configureUsage } from './usage';
 
@@ -30,6 +31,7 @@ registerRollback(program);
 registerModels(program);
 registerCheckConfig(program);
 registerOnboard(program);
+registerRetrain(program);
 configureUsage(program);
 
 await runCli(program, process.argv);
