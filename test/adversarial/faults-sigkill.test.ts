@@ -82,6 +82,7 @@ describe('a worker killed with SIGKILL mid-message', () => {
     await exited;
     expect(child.signalCode).toBe('SIGKILL');
     figures.add('faults_injected', 2); // the hanging GitHub request and the SIGKILL
+    figures.add('kills');
 
     // Another pod comes up; the unacked message reaches it after the lease expires.
     await p.startWorker();
