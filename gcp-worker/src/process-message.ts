@@ -165,7 +165,8 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
     const mode = m.cohort.mode === 'shadow' ? 'shadow' : 'act';
     const classifier = guardPredict(resolved.classifier);
     // The issue lock only serialises runs inside one pod; two pods (or a publish that timed out yet arrived twice)
-    // can both read "no comment yet" and both create one: the labeler's comment mutation resolves that race.
+    // can both read "no comment yet" and both create one: the labeler's comment mutation resolves that race, and a
+    // pod that reads the other between its label and comment writes waits for it (src/github/racer-in-flight.ts).
     const run = () =>
       labelIssue(client, { owner: m.repo.owner, repo: m.repo.name, number: m.issue.number }, classifier, {
         mode,

@@ -1,5 +1,5 @@
 /**
- * 4. Races (issue #19), each through the production stack against the GitHub stand-in with throttling and retries as
+ * 3. Races (issue #19), each through the production stack against the GitHub stand-in with throttling and retries as
  * shipped:
  * - ten parallel events into one fresh process, right after start-up and again after the installation token expired,
  *   across one and ten installations: every issue labeled (the shared throttle slot used to deadlock at ten);
