@@ -32,6 +32,8 @@ export interface ProcessDeps {
   maxDeliveryAttempts: number;
   /** Serialises runs for the same issue (optional; the worker passes one per process). */
   issueLock?: KeyedLock;
+  /** Wait before re-reading an issue caught between another delivery's two writes (default: the labeler's). */
+  settleMs?: number;
 }
 
 export interface ProcessResult {
@@ -174,6 +176,7 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
         defaults: m.defaults ?? null,
         log: deps.log,
         logContext: { message_id: msg.id, delivery_id: m.delivery_id, delivery_attempt: attempt },
+        settleMs: deps.settleMs,
       });
     const key = `${m.repo.owner}/${m.repo.name}#${m.issue.number}`.toLowerCase();
     const outcome = deps.issueLock ? await deps.issueLock.run(key, run) : await run();
