@@ -1,7 +1,8 @@
 /**
- * One measured worker run for part 4: the real worker (gcp-worker/src/start-worker startWorker: real Pub/Sub
- * subscriber against the in-process gRPC fake, real GCS client against the GCS stand-in, the ML core's ONNX loader,
- * real Probot/Octokit from createOctokitFactory against the GitHub stand-in) handles N forwarded issues spread over
+ * One measured worker run for part 4. The worker is either as shipped (gcp-worker/src/main.ts in its own process,
+ * worker-pod.ts) or startWorker in this process with Octokit's throttle off; either way real Pub/Sub subscriber
+ * against the in-process gRPC fake, real GCS client against the GCS stand-in, the ML core's ONNX loader, real
+ * Probot/Octokit from createOctokitFactory against the GitHub stand-in. It handles N forwarded issues spread over
  * some repos, each repo in its own org and so its own installation.
  * Throughput = N / (time from the first publish to the N-th handled message), after one warm-up message per repo has
  * loaded the model, resolved each repo's model pointers and fetched each installation's token.
