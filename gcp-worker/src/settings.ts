@@ -26,12 +26,22 @@ const intFrom = (def: number, min: number) =>
  */
 export const DEFAULT_ACK_BATCH_MS = 10;
 
+/**
+ * Messages in the handler at once per pod. A message is two GitHub round trips (read, then one write) and ~5 ms of
+ * CPU, so a pod is bound by GitHub's latency long before its CPU: at 8 it could not pass 8 / (2 × latency), 80
+ * issues/s with GitHub at 50 ms per call and ~15/s at a more typical 250 ms, while its CPU (and so the CPU-based HPA)
+ * stayed idle. At 64 the same pod reaches its CPU limit first. GitHub's own caps are per installation and enforced
+ * by the write budget (src/github/throttle.ts: ≤ 50 requests in flight, 80 writes/min, 500/h), so slots held by one
+ * busy installation wait there without a request open.
+ */
+export const DEFAULT_WORKER_CONCURRENCY = 64;
+
 const envSchema = z.object({
   PUBSUB_SUBSCRIPTION: z.string({ error: 'is required' }).min(1, 'is required'),
   PUBSUB_PROJECT_ID: z.string().optional(),
   GOOGLE_CLOUD_PROJECT: z.string().optional(),
   PUBSUB_API_ENDPOINT: z.string().optional(),
-  WORKER_CONCURRENCY: intFrom(8, 1),
+  WORKER_CONCURRENCY: intFrom(DEFAULT_WORKER_CONCURRENCY, 1),
   WORKER_MAX_DELIVERY_ATTEMPTS: intFrom(5, 1),
   WORKER_SHUTDOWN_GRACE_SECONDS: intFrom(25, 0),
   WORKER_MAX_LEASE_MINUTES: intFrom(10, 1),

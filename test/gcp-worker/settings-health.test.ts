@@ -9,7 +9,7 @@ describe('settingsFromEnv', () => {
     expect(settingsFromEnv({ PUBSUB_SUBSCRIPTION: 'sub', LABEL_BOT_BUCKET: 'b' })).toMatchObject({
       subscription: 'sub',
       bucket: 'b',
-      concurrency: 8,
+      concurrency: 64,
       maxDeliveryAttempts: 5,
       shutdownGraceSeconds: 25,
       maxLeaseMinutes: 10,

@@ -53,4 +53,25 @@ describe('octokit factory (worker / CLI)', () => {
     const byId = await factory.installation(gh.installationId('acme'));
     expect(await readIssueState(byId, { owner: 'acme', repo: 'widgets', number: 99 })).toBeNull();
   });
+
+  it('keeps one client per installation (the worker asks for one per message) and still fetches one token', async () => {
+    gh.createRepo('other/things');
+    const factory = createOctokitFactory(
+      { appId: String(gh.appId), privateKey: testPrivateKey(), baseUrl: gh.url },
+      { octokitDefaults: { retry: { enabled: false }, throttle: { enabled: false } } },
+    );
+    const tokens = () => gh.counters.count('POST /app/installations/{installation_id}/access_tokens');
+    const before = tokens();
+    const acme = gh.installationId('acme');
+    const first = await factory.installation(acme);
+    expect(await factory.installation(acme)).toBe(first);
+    expect(await factory.forRepo('acme', 'widgets')).toBe(first);
+    const other = await factory.installation(gh.installationId('other'));
+    expect(other).not.toBe(first);
+    for (const client of [first, await factory.installation(acme), other]) {
+      await readIssueState(client, { owner: 'acme', repo: 'widgets', number: 1 }).catch(() => null);
+    }
+    // One token per installation, as before: tokens live in Probot's cache, shared by every client.
+    expect(tokens() - before).toBe(2);
+  });
 });

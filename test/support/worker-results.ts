@@ -15,7 +15,11 @@ export interface WorkerResults {
   onResult(listener: (r: WorkerResult) => void): void;
 }
 
+/** pino's level numbers by name; `silent` echoes nothing. */
+const PINO_LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
 interface HandledLine {
+  level?: number;
   msg?: string;
   message_id: string;
   outcome: ProcessResult['outcome'];
@@ -28,19 +32,20 @@ interface HandledLine {
 
 export function workerResults(name = 'worker'): WorkerResults {
   const listeners: ((r: WorkerResult) => void)[] = [];
-  // The sink needs the info lines whatever LOG_LEVEL says; a LOG_LEVEL asked for explicitly still shows them all.
+  // The sink needs the info lines whatever LOG_LEVEL says; a LOG_LEVEL asked for explicitly still shows the lines at
+  // or above it (the bench runs with LOG_LEVEL=error: echoing every info line would cost the measured process CPU).
   const wanted = process.env.LOG_LEVEL ?? 'silent';
-  const echo = wanted !== 'silent';
+  const echoFrom = PINO_LEVELS[wanted] ?? Number.POSITIVE_INFINITY;
   let pending = '';
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      if (echo) process.stdout.write(chunk);
       pending += chunk.toString();
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
         const entry = JSON.parse(line) as HandledLine;
+        if ((entry.level ?? 0) >= echoFrom) process.stdout.write(line + '\n');
         if (entry.msg !== 'message handled') continue;
         const result: WorkerResult = {
           outcome: entry.outcome,
