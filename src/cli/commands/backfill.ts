@@ -32,7 +32,9 @@ export async function backfillCli(repoArg: string, opts: BackfillCliOptions, io:
   let writer: RowWriter | null = null;
   try {
     const { owner, repo } = parseRepoArg(repoArg);
-    const bucket = opts.bucket ?? io.env.LABEL_BOT_BUCKET;
+    // An explicit --model wins over the LABEL_BOT_BUCKET default (docs/gcp.md has operators export it); only
+    // --model with an explicit --bucket is a contradiction.
+    const bucket = opts.bucket ?? (opts.model ? undefined : io.env.LABEL_BOT_BUCKET);
     const model = await chooseModel({
       owner,
       repo,
