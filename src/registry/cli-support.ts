@@ -21,12 +21,13 @@ export const processRegistryIo: RegistryCliIo = {
  * The client's own silent retries are off: `gcsRetries` retries by cause, says so on stderr, and ends with the cause
  * and the next step.
  */
-export function storeFromCli(bucket: string | undefined, io: RegistryCliIo): GcsModelStore {
+export function storeFromCli(bucket: string | undefined, io: RegistryCliIo, storage?: Storage): GcsModelStore {
   const name = bucket ?? io.env.LABEL_BOT_BUCKET;
   if (!name) throw new Error('no bucket: pass --bucket or set LABEL_BOT_BUCKET');
   const endpoint = io.env.STORAGE_API_ENDPOINT;
-  const storage = new Storage({ ...(endpoint ? { apiEndpoint: endpoint } : {}), retryOptions: { autoRetry: false } });
+  const client =
+    storage ?? new Storage({ ...(endpoint ? { apiEndpoint: endpoint } : {}), retryOptions: { autoRetry: false } });
   const custom = endpoint ?? io.env.STORAGE_EMULATOR_HOST;
   const attempt = gcsRetries({ onRetry: (line) => io.stderr(`${line}\n`), ...(custom ? { endpoint: custom } : {}) });
-  return new GcsModelStore(storage, name, attempt);
+  return new GcsModelStore(client, name, attempt);
 }

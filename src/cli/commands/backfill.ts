@@ -9,6 +9,7 @@ import { defaultCheckpointPath } from '../../ops/checkpoint';
 import { cliOctokit, parseRepoArg } from '../../ops/cli-github';
 import { cliLogger, processIo, type OpsIo } from '../../ops/cli-io';
 import { chooseModel } from '../../ops/model-source';
+import { storeFromCli } from '../../registry/cli-support';
 import { defaultModelLoaders } from '../../ops/ml-loaders';
 
 export interface BackfillCliOptions {
@@ -39,10 +40,17 @@ export async function backfillCli(repoArg: string, opts: BackfillCliOptions, io:
       owner,
       repo,
       ...(opts.model ? { modelDir: opts.model } : {}),
-      ...(bucket ? { bucket } : {}),
+      ...(bucket
+        ? {
+            store: storeFromCli(
+              bucket,
+              { stdout: (t) => io.stdout.write(t), stderr: (t) => io.stderr.write(t), env: io.env },
+              io.storage,
+            ),
+          }
+        : {}),
       ...(io.env.BUNDLED_MODEL_DIR ? { bundledDir: io.env.BUNDLED_MODEL_DIR } : {}),
       loaders: io.loaders ?? (await defaultModelLoaders()),
-      ...(io.storage ? { storage: io.storage } : {}),
       log,
     });
     const octokit =
