@@ -37,16 +37,18 @@ describe('GCS failures in the CLI', () => {
       env: { METADATA_SERVER_DETECTION: 'none', STORAGE_API_ENDPOINT: endpoint },
     });
 
-  it('a closed port: one retry line, then the cause and where to look, for models list and publish', async () => {
+  it('a closed port: one retry line, then the cause and where to look, for models list, publish and backfill --bucket', async () => {
     const port = await closedPort();
     const endpoint = `http://127.0.0.1:${port}`;
-    const [listed, published] = await Promise.all([
+    const [listed, published, backfilled] = await Promise.all([
       run(['models', 'list', 'acme/widgets'], endpoint),
       run(['publish', 'acme/widgets', model], endpoint),
+      run(['backfill', 'acme/widgets', '--dry-run'], endpoint),
     ]);
     for (const [r, command] of [
       [listed, 'models list'],
       [published, 'publish'],
+      [backfilled, 'backfill'],
     ] as const) {
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
