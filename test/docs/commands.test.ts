@@ -64,8 +64,10 @@ const HOW: Record<string, How> = {
   },
   "label-bot report acme/widgets --since 2026-01-01 --bot-login 'label-bot[bot]' --out ops-out/plots --shadow-log ops-out/shadow.jsonl":
     { run: true, lane: 'github', stdout: /^Live precision for acme\/widgets/m },
-  'label-bot backfill owner/repo [--since DATE] [--state open|all] [--dry-run]': { synopsis: true },
-  'label-bot report owner/repo [--since DATE] [--out DIR] [--json]': { synopsis: true },
+  'label-bot backfill owner/repo [--since DATE] [--state open|all] [--dry-run] [--model DIR | --bucket B] [--out F.csv|F.jsonl] [--state-file F] [--no-checkpoint] [--no-table]':
+    { synopsis: true },
+  'label-bot report owner/repo [--since DATE] [--out DIR] [--json] [--shadow-log F] [--shadow-labels a,b] [--bot-login LOGIN]':
+    { synopsis: true },
   'label-bot …': { notRun: 'a placeholder for any command, in prose' },
   'label-bot onboard acme/widgets --bucket $PROJECT-label-bot-models': {
     notRun: 'run as written with its block by test/docs/gcp-onboarding.test.ts',

@@ -6,7 +6,7 @@
  * - fenced blocks tagged sh, bash, shell or console, or untagged (docs/ops.md shows `$ label-bot …` sessions in
  *   untagged blocks): every line that, after an optional `$ ` prompt and `NAME=value` assignments, starts with
  *   `label-bot`, `npx label-bot` or `npx --no-install label-bot`; a trailing `\` joins the next line, and a ` # …`
- *   comment is dropped;
+ *   comment is dropped; a synopsis (`label-bot report owner/repo [--since DATE]`) takes its indented `[…` lines along;
  * - inline code spans (on one line) that start with `npx label-bot` or `npx --no-install label-bot`: the form a reader
  *   pastes. Bare inline `label-bot …` spans are prose references and synopses (`label-bot models list`,
  *   `label-bot rollback <scope> --to <version>`) and are not collected.
@@ -70,6 +70,8 @@ export function quotedCommands(root: string): QuotedCommand[] {
         let text = line;
         const start = i;
         while (text.endsWith('\\') && i + 1 < lines.length) text = text.slice(0, -1) + ' ' + lines[++i]!.trim();
+        // A synopsis wraps its options onto indented lines that start with `[`.
+        if (/\s\[/.test(text)) while (/^\s+\[/.test(lines[i + 1] ?? '')) text += ' ' + lines[++i]!.trim();
         const key = normalize(stripComment(text.trim().replace(/^\$\s+/, '')));
         if (key) found.push({ key, where: `${name}:${start + 1}` });
         continue;
