@@ -10,6 +10,8 @@
  * - inline code spans (on one line) that start with `npx label-bot` or `npx --no-install label-bot`: the form a reader
  *   pastes. Bare inline `label-bot …` spans are prose references and synopses (`label-bot models list`,
  *   `label-bot rollback <scope> --to <version>`) and are not collected.
+ * Bare inline spans that name options (`label-bot eval --train F --split time [--test-share X]`) are collected
+ * apart, by `inlineOptionMentions`: their options are checked, not run.
  * A command is keyed by its text with the `npx …` prefix replaced by `label-bot`, spaces collapsed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -85,6 +87,23 @@ export function quotedCommands(root: string): QuotedCommand[] {
         if (key) found.push({ key, where: `${name}:${i + 1}` });
       }
     }
+  }
+  return found;
+}
+
+/** Inline spans (outside fences) of the form `label-bot <command> … --option …`: prose that names options. */
+export function inlineOptionMentions(root: string): QuotedCommand[] {
+  const found: QuotedCommand[] = [];
+  for (const file of markdownFiles(root)) {
+    let inFence = false;
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (/^\s*(`{3,}|~{3,})/.test(line)) inFence = !inFence;
+        if (inFence) return;
+        for (const m of line.matchAll(/`(label-bot\s[^`]*--[a-z][^`]*)`/g))
+          found.push({ key: m[1]!.replace(/\s+/g, ' '), where: `${relative(root, file)}:${i + 1}` });
+      });
   }
   return found;
 }
