@@ -41,6 +41,8 @@ export interface RolloutRule {
   mode: RolloutMode;
   /** The key that matched: `owner/repo` or `owner/*`. */
   key: string;
+  /** Set (true) when the repo opted in to scheduled retraining (`label-bot retrain`); absent otherwise. */
+  retrain?: true;
 }
 
 /**

@@ -25,6 +25,7 @@ const COMMANDS: Record<string, Registrar> = {
   models: () => import('./commands/models'),
   'check-config': () => import('./commands/check-config'),
   onboard: () => import('./commands/onboard'),
+  retrain: () => import('./commands/retrain'),
 };
 
 const program = new Command('label-bot').description('Train, evaluate and serve label-bot issue classifiers');

@@ -25,7 +25,12 @@ const ratio = z.number().min(0).max(1);
 
 export const rolloutEntrySchema = z.union([
   ratio,
-  z.strictObject({ ratio, mode: z.enum(ROLLOUT_MODES).default('active') }),
+  z.strictObject({
+    ratio,
+    mode: z.enum(ROLLOUT_MODES).default('active'),
+    // `label-bot retrain` (the scheduled job) retrains only the repos that opt in here.
+    retrain: z.boolean().default(false),
+  }),
 ]);
 
 export const globalConfigSchema = z.strictObject({
@@ -87,8 +92,18 @@ export function parseGlobalConfig(body: string): ParseResult<GlobalConfig> {
       warnings.push(
         `rollout: "${key}" repeats "${rollout[lower].key}" (names are case-insensitive); the later one wins`,
       );
+    // An org entry's model is shared by many repos; retraining it from one repo's corrections would be wrong.
+    if (typeof entry !== 'number' && entry.retrain && key.endsWith('/*'))
+      warnings.push(`rollout: "${key}": retrain applies to exact owner/repo entries only; ignored here`);
     rollout[lower] =
-      typeof entry === 'number' ? { ratio: entry, mode: 'active', key } : { ratio: entry.ratio, mode: entry.mode, key };
+      typeof entry === 'number'
+        ? { ratio: entry, mode: 'active', key }
+        : {
+            ratio: entry.ratio,
+            mode: entry.mode,
+            key,
+            ...(entry.retrain && !key.endsWith('/*') ? { retrain: true } : {}),
+          };
   }
   const repos: Record<string, RepoHelpersConfig> = {};
   for (const [key, entry] of Object.entries(data.repos)) {

@@ -67,6 +67,11 @@ export interface GroupedOptions {
   titleOnlyWeights?: number[];
   /** Train on rows with lines recurring in ≥ this share of their repo's issues removed (augment.ts). */
   stripRecurringLines?: number;
+  /**
+   * Share in [0, 1] of the selection criterion given to the held-out repos' issues read title-only (TrainOptions
+   * titleOnlyObjective); 0 = the issues as written only.
+   */
+  titleOnlyObjective?: number;
   /** Fit without intercepts (TrainOptions.intercept false). */
   noBias?: boolean;
   precisionTarget: number;
@@ -86,6 +91,8 @@ export interface GroupedFit {
   b: Float64Array;
   folds: number;
   unseen: UnseenRepoCheck;
+  /** Mean LORO macro-F1 of the chosen setting on the held-out repos' issues read title-only (when measured). */
+  titleOnlyMeanMacroF1?: number;
 }
 
 /** n / (classes present · rows of the class) per row (single-label, balanced), else all 1. */
@@ -154,10 +161,20 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
   const C = labels.length;
   const lambdas = [...opts.lambdas].sort((a, b) => b - a);
   const titleOnlyWeights = opts.titleOnlyWeights ?? DEFAULT_TITLE_ONLY_WEIGHTS;
+  const objective = opts.titleOnlyObjective ?? 0;
+  if (!(objective >= 0 && objective <= 1)) throw new Error(`titleOnlyObjective must be in [0, 1], got ${objective}`);
+  // Title-only documents exist when they are trained on or scored: the title-only read of a held-out issue is
+  // scored whenever the criterion (or the figure in model.json) needs it.
   const docs = trainingDocs(rows, {
-    titleOnly: titleOnlyWeights.some((w) => w > 0),
+    titleOnly: titleOnlyWeights.some((w) => w > 0) || objective > 0,
     stripRecurringLines: opts.stripRecurringLines,
   });
+  /** Document id of each row's title-only copy, or -1 (no copies). */
+  const titleDoc = new Int32Array(rows.length).fill(-1);
+  docs.forEach((d, i) => {
+    if (d.form === 'titleOnly') titleDoc[d.row] = i;
+  });
+  const scoreTitleOnly = objective > 0;
   const D = docs.length;
   const cleaned = docs.some((d) => d.form === 'cleaned');
   /** Documents trained on for a row: its cleaned form (if any) instead of the row as written, plus its title copy. */
@@ -169,13 +186,21 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
 
   const total = opts.titleScales.length * titleOnlyWeights.length * opts.losses.length * repos.length + 1;
   let done = 0;
-  let best: { score: number; lambda: number; scale: number; tw: number; loss: TrainLoss; oof: Float64Array } | null =
-    null;
+  let best: {
+    score: number;
+    lambda: number;
+    scale: number;
+    tw: number;
+    loss: TrainLoss;
+    oof: Float64Array;
+    titleOnly?: number;
+  } | null = null;
   for (const scale of opts.titleScales) {
     const K = combineTitleGram(parts, scale);
     for (const tw of titleOnlyWeights) {
       for (const loss of opts.losses) {
         const oofs = lambdas.map(() => new Float64Array(n * C));
+        const titleOofs = scoreTitleOnly ? lambdas.map(() => new Float64Array(n * C)) : [];
         for (let f = 0; f < repos.length; f++) {
           const idx = [...docs.keys()].filter(
             (d) => fold[docs[d]!.row] !== f && trainsOn(docs[d]!) && (docs[d]!.form !== 'titleOnly' || tw > 0),
@@ -189,22 +214,33 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
           const z = new Float64Array(C);
           path.forEach((dw, li) => {
             for (const i of test) {
-              // Document i is row i as written.
-              for (let c = 0; c < C; c++) z[c] = dw.b[c]!;
-              const row = i * D;
-              for (let a = 0; a < idx.length; a++) {
-                const k = K[row + idx[a]!]!;
-                if (k === 0) continue;
-                for (let c = 0; c < C; c++) z[c]! += k * dw.A[a * C + c]!;
-              }
+              // Document i is row i as written; titleDoc[i] is the same issue read title-only.
+              scoreDoc(K, D, idx, dw, i, z);
               scoresInto(kind, z, oofs[li]!, i * C, C);
+              if (scoreTitleOnly) {
+                scoreDoc(K, D, idx, dw, titleDoc[i]!, z);
+                scoresInto(kind, z, titleOofs[li]!, i * C, C);
+              }
             }
           });
           opts.onProgress?.(++done, total);
         }
         lambdas.forEach((lambda, li) => {
-          const score = meanRepoMacroF1(labels, kind, rows, fold, repos.length, oofs[li]!).mean;
-          if (!best || score > best.score + 1e-12) best = { score, lambda, scale, tw, loss, oof: oofs[li]! };
+          const asWritten = meanRepoMacroF1(labels, kind, rows, fold, repos.length, oofs[li]!).mean;
+          const titleOnly = scoreTitleOnly
+            ? meanRepoMacroF1(labels, kind, rows, fold, repos.length, titleOofs[li]!).mean
+            : undefined;
+          const score = (1 - objective) * asWritten + objective * (titleOnly ?? 0);
+          if (!best || score > best.score + 1e-12)
+            best = {
+              score,
+              lambda,
+              scale,
+              tw,
+              loss,
+              oof: oofs[li]!,
+              ...(titleOnly !== undefined ? { titleOnly } : {}),
+            };
         });
       }
     }
@@ -250,7 +286,20 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
     b: Float64Array.from(dw.b),
     folds: repos.length,
     unseen: unseenRepoCheck(labels, kind, rows, fold, repos, chosen.oof, opts.precisionTarget),
+    ...(chosen.titleOnly !== undefined ? { titleOnlyMeanMacroF1: chosen.titleOnly } : {}),
   };
+}
+
+/** z = b + Σ_a K[doc, idx[a]]·A[a]: the scores of document `doc` under dual weights fitted on documents `idx`. */
+function scoreDoc(K: Float64Array, D: number, idx: number[], dw: DualWeights, doc: number, z: Float64Array): void {
+  const C = z.length;
+  for (let c = 0; c < C; c++) z[c] = dw.b[c]!;
+  const row = doc * D;
+  for (let a = 0; a < idx.length; a++) {
+    const k = K[row + idx[a]!]!;
+    if (k === 0) continue;
+    for (let c = 0; c < C; c++) z[c]! += k * dw.A[a * C + c]!;
+  }
 }
 
 /** What a LORO selection adds to a Selection: folds (= repos), the unseen-repo check, the title-only copy weight. */
@@ -280,6 +329,7 @@ export function selectByRepo(p: Prepared, opts: TrainOptions): Selection & RepoS
       losses: opts.loss === undefined || opts.loss === 'auto' ? AUTO_LOSSES : [opts.loss],
       ...(opts.titleOnlyWeights ? { titleOnlyWeights: opts.titleOnlyWeights } : {}),
       ...(opts.stripRecurringLines ? { stripRecurringLines: opts.stripRecurringLines } : {}),
+      ...(opts.titleOnlyObjective ? { titleOnlyObjective: opts.titleOnlyObjective } : {}),
       ...(opts.intercept === false ? { noBias: true } : {}),
       precisionTarget: opts.precisionTarget ?? DEFAULT_PRECISION_TARGET,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -292,7 +342,10 @@ export function selectByRepo(p: Prepared, opts: TrainOptions): Selection & RepoS
     lambda: g.lambda,
     dense: [{ W: g.W, b: g.b }],
     folds: g.folds,
-    unseenRepos: g.unseen,
+    unseenRepos: {
+      ...g.unseen,
+      ...(g.titleOnlyMeanMacroF1 !== undefined ? { titleOnlyMeanMacroF1: g.titleOnlyMeanMacroF1 } : {}),
+    },
     titleOnlyWeight: g.titleOnlyWeight,
   };
 }

@@ -78,6 +78,7 @@ export const modelJsonSchema = z
             z.string(),
             z.object({ n: z.number(), macroF1: z.number(), precision: z.number(), coverage: z.number() }),
           ),
+          titleOnlyMeanMacroF1: z.number().optional(),
         })
         .optional(),
     }),
@@ -94,6 +95,9 @@ export const modelJsonSchema = z
       pooledRepos: z.array(z.string()).optional(),
       titleOnlyWeight: z.number().optional(),
       intercept: z.boolean().optional(),
+      // Newest created_at among the training rows (ISO). Absent when the data had no dates, and in models written
+      // before it was recorded: those still load, and `retrain` then treats every issue as new to the model.
+      cutoff: z.string().optional(),
     }),
     neverPredicted: z.array(z.string()),
     createdAt: z.string(),

@@ -53,6 +53,7 @@ export function buildModelCard(
       ...(model.domain !== undefined ? { domain: model.domain, pooledRepos: model.pooledRepos } : {}),
       ...(model.titleOnlyWeight !== undefined ? { titleOnlyWeight: model.titleOnlyWeight } : {}),
       ...(model.intercept === false ? { intercept: false } : {}),
+      ...(model.cutoff !== undefined ? { cutoff: model.cutoff } : {}),
     },
     neverPredicted: model.labels.filter((_, i) => model.thresholds[i] === null),
     createdAt: opts.createdAt,

@@ -51,6 +51,13 @@ export interface TrainOptions {
   cvBy?: CvBy;
   /** cvBy 'repo' only: loss weights of title-only training copies tried by LORO (0 = none; default [0]). */
   titleOnlyWeights?: number[];
+  /**
+   * cvBy 'repo' only: share in [0, 1] of the selection criterion given to the held-out repos' issues read title-only
+   * (body emptied), the rest to the issues as written (default 0). Terse reports ("App crashes on start") are a
+   * real share of what a new repo files; this makes LORO choose a setting that also reads them right, on repos it
+   * never saw, and records that figure (model.json unseenRepos.titleOnlyMeanMacroF1).
+   */
+  titleOnlyObjective?: number;
   /** cvBy 'repo' only: train on rows without the lines recurring in ≥ this share of their repo's issues. */
   stripRecurringLines?: number;
   /**

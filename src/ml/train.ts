@@ -46,6 +46,21 @@ export interface TrainedModel {
   titleOnlyWeight?: number;
   /** false when fitted without intercepts (TrainOptions.intercept). */
   intercept?: boolean;
+  /**
+   * Newest creation time among the training rows (ISO); absent when the rows carry no dates. `retrain` reads it to
+   * know which issues the model has never seen.
+   */
+  cutoff?: string;
+}
+
+/** The newest `createdAt` of the rows, as an ISO string; undefined when none has one. */
+export function trainingCutoff(rows: readonly LabeledIssue[]): string | undefined {
+  let newest: number | undefined;
+  for (const r of rows) {
+    const t = r.createdAt === undefined ? NaN : Date.parse(r.createdAt);
+    if (!Number.isNaN(t) && (newest === undefined || t > newest)) newest = t;
+  }
+  return newest === undefined ? undefined : new Date(newest).toISOString();
 }
 
 /** Domain d's model: its dense weights, and thresholds and metrics from the selection's out-of-fold scores. */
@@ -58,6 +73,7 @@ function finishModel(
 ): TrainedModel {
   const h = heldOut(p, sel, d, opts);
   const dense = sel.dense[d]!;
+  const cutoff = trainingCutoff(p.domains.length > 1 ? p.rows.filter((r) => r.repo === p.domains[d]) : p.rows);
   return {
     kind: p.kind,
     labels: p.labels,
@@ -80,6 +96,7 @@ function finishModel(
     ...(p.domains.length > 1 ? { domain: p.domains[d]!, pooledRepos: p.domains } : {}),
     ...(sel.unseenRepos ? { unseenRepos: sel.unseenRepos, titleOnlyWeight: sel.titleOnlyWeight } : {}),
     ...(opts.intercept === false && sel.unseenRepos ? { intercept: false } : {}),
+    ...(cutoff !== undefined ? { cutoff } : {}),
   };
 }
 

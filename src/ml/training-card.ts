@@ -18,7 +18,8 @@ export interface TrainingProvenance {
 
 const f3 = (x: number): string => x.toFixed(3);
 
-export function trainingCardMarkdown(card: ModelCard, p: TrainingProvenance): string {
+/** `extra`: further sections in Markdown, appended as given (e.g. `retrain`'s decision, which the trainer knows nothing of). */
+export function trainingCardMarkdown(card: ModelCard, p: TrainingProvenance, extra: readonly string[] = []): string {
   const repos = Object.keys(p.repos)
     .filter((r) => r !== '')
     .sort();
@@ -49,6 +50,8 @@ export function trainingCardMarkdown(card: ModelCard, p: TrainingProvenance): st
       .map(([r, n]) => `${r || '(no repo)'} ${n}`)
       .join(', ')}`,
     `- Labels dropped (too few examples): ${dropped.length ? dropped.map(([l, n]) => `${l} ×${n}`).join(', ') : 'none'}`,
+    // What the model has seen: issues created after this are new to it (`label-bot retrain` fetches from here).
+    `- Training cut-off (newest issue trained on, \`training.cutoff\`): ${card.training.cutoff ?? 'unknown (the data has no created_at)'}`,
     '',
     '## Training',
     '',
@@ -72,6 +75,7 @@ export function trainingCardMarkdown(card: ModelCard, p: TrainingProvenance): st
       ? `Never predicted (no threshold reaches the precision target): ${card.neverPredicted.join(', ')}.`
       : 'Every label can be predicted.',
     '',
+    ...extra.flatMap((section) => [section.trimEnd(), '']),
   ];
   return md.join('\n');
 }

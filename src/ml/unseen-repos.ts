@@ -27,6 +27,11 @@ export interface UnseenRepoCheck {
   precision: number;
   coverage: number;
   perRepo: Record<string, RepoFigures>;
+  /**
+   * Mean over repos of macro-F1 on the same held-out issues read title-only (empty body), when the selection
+   * measured it (TrainOptions.titleOnlyObjective > 0): how terse reports of unseen repos fare.
+   */
+  titleOnlyMeanMacroF1?: number;
 }
 
 /** Mean over repos (folds) of macro-F1 of the out-of-fold scores, and the per-repo figures. */

@@ -1,7 +1,7 @@
 /**
  * `label-bot onboard owner/repo`: fetch the history, choose the classes, measure on the newest issues (a model
  * trained only on the older ones), train on everything, and publish when the measured precision clears the rule and
- * the registry's guard accepts it. The CLI command (src/cli/commands/onboard.ts) prints what this returns.
+ * the one guard accepts it (src/ops/holdout-guard.ts: it beats the current model, if any, on those same newest issues). The CLI command (src/cli/commands/onboard.ts) prints what this returns.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import type { LabeledIssue } from '../ml/dataset';
 import { appliedByLabel, evaluateTrainTest, type AppliedFigures } from '../ml/evaluate';
 import { writeModelDir } from '../ml/model-io';
+import { compareOnHoldout, holdoutFigures } from '../ml/holdout-compare';
 import { splitByTime } from '../ml/time-split';
 import { trainModel, type TrainOptions } from '../ml/train';
 import { trainingCardMarkdown } from '../ml/training-card';
 import { parseScope, publishModel, PublishRefusedError, type GcsModelStore, type PublishResult } from '../registry';
 import { botLabelCounts, chooseClasses, type ClassChoice, type ClassChoiceOptions } from './onboard-classes';
 import { fetchHistory, type HistoryOptions } from './onboard-fetch';
+import { holdoutGuard } from './holdout-guard';
 import { createProgress } from './progress';
 
 export interface OnboardOptions {
@@ -31,7 +33,7 @@ export interface OnboardOptions {
   /** Undefined: measure and train only (`--no-publish`). */
   store?: Pick<
     GcsModelStore,
-    'readPointer' | 'readModelJson' | 'listVersions' | 'uploadVersion' | 'writePointer' | 'bucketName'
+    'readPointer' | 'readModelJson' | 'listVersions' | 'uploadVersion' | 'writePointer' | 'bucketName' | 'readArtifacts'
   >;
   command: string;
   onWarning: (m: string) => void;
@@ -117,21 +119,23 @@ export async function onboard(opts: OnboardOptions): Promise<OnboardResult> {
     perLabel: appliedByLabel(held.scored),
   };
   let decision: OnboardResult['decision'];
-  const p = held.applied.precision;
-  if (held.applied.coverage === 0)
-    decision = { published: false, reason: 'on the newest issues the model applies no label at all' };
-  else if (p < opts.minPrecision) {
-    decision = {
-      published: false,
-      reason: `precision ${p.toFixed(3)} on the newest issues is below the rule's ${opts.minPrecision} (--min-precision)`,
-    };
-  } else if (!opts.store) decision = { published: false, reason: '--no-publish' };
+  // The one guard (src/ml/holdout-compare.ts): the precision rule first, then, at publish time, the current model
+  // scored on the same newest issues.
+  const candidate = holdoutFigures(held.scored);
+  const alone = compareOnHoldout({ candidate, minPrecision: opts.minPrecision });
+  if (!alone.accept) decision = { published: false, reason: alone.reason };
+  else if (!opts.store) decision = { published: false, reason: '--no-publish' };
   else {
+    const scope = parseScope(opts.repo);
+    const { guard } = holdoutGuard({
+      store: opts.store,
+      scope,
+      holdout: split.test,
+      candidate,
+      minPrecision: opts.minPrecision,
+    });
     try {
-      decision = {
-        published: true,
-        result: await publishModel({ store: opts.store, scope: parseScope(opts.repo), dir: modelDir }),
-      };
+      decision = { published: true, result: await publishModel({ store: opts.store, scope, dir: modelDir, guard }) };
     } catch (err) {
       if (!(err instanceof PublishRefusedError)) throw err;
       decision = { published: false, reason: `the registry refused it: ${err.message}` };

@@ -44,7 +44,15 @@ export interface PublishOptions {
   dir: string;
   force?: boolean;
   now?: Date;
+  /**
+   * The newest-issues comparison (src/ops/holdout-guard.ts), given the current version (null on a first publish).
+   * When set it replaces the comparison of the two model.json CV scores; --force skips both.
+   */
+  guard?: PublishGuard;
 }
+
+/** Decides whether the candidate may replace `currentVersion`; the reason is the refusal's message. */
+export type PublishGuard = (currentVersion: string | null) => Promise<{ accept: boolean; reason: string }>;
 
 export interface PublishResult {
   version: string;
@@ -105,9 +113,13 @@ export async function publishModel(opts: PublishOptions): Promise<PublishResult>
     );
   }
   let previousScore: number | null = null;
+  if (opts.guard && !opts.force) {
+    const verdict = await opts.guard(current?.pointer.version ?? null);
+    if (!verdict.accept) throw new PublishRefusedError(verdict.reason);
+  }
   if (current) {
     previousScore = heldOutScore(await store.readModelJson(scope, current.pointer.version));
-    if (!opts.force) {
+    if (!opts.force && !opts.guard) {
       if (score === null && previousScore !== null) {
         throw new PublishRefusedError(
           `model.json has no held-out metrics.score; current ${current.pointer.version} scores ${previousScore.toFixed(4)} (use --force to publish anyway)`,

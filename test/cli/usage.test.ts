@@ -64,6 +64,7 @@ describe('label-bot usage errors', () => {
       'models',
       'check-config',
       'onboard',
+      'retrain',
       'help',
     ]);
   });

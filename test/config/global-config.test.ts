@@ -35,6 +35,33 @@ describe('parseGlobalConfig', () => {
     expect(rolloutFor(null, 'octo/widgets')).toBeNull();
   });
 
+  it('retrain: true marks a repo for `label-bot retrain`; absent or false leaves it out; strict about its type and typos', () => {
+    const r = parseGlobalConfig(
+      body(
+        `salt: s\nrollout:\n  acme/widgets: { ratio: 0.5, mode: active, retrain: true }\n  acme/gadgets: { ratio: 1, mode: shadow, retrain: false }\n  acme/tools: 1\n  octo/*: { ratio: 0.1, retrain: true }\n`,
+      ),
+    );
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(rolloutFor(r.value, 'acme/widgets')).toEqual({
+      ratio: 0.5,
+      mode: 'active',
+      key: 'acme/widgets',
+      retrain: true,
+    });
+    expect(rolloutFor(r.value, 'acme/gadgets')).toEqual({ ratio: 1, mode: 'shadow', key: 'acme/gadgets' });
+    expect(rolloutFor(r.value, 'acme/tools')).toEqual({ ratio: 1, mode: 'active', key: 'acme/tools' });
+    // An org entry's model serves many repos: its retrain is ignored, and the status comment says so.
+    expect(rolloutFor(r.value, 'octo/x')).toEqual({ ratio: 0.1, mode: 'active', key: 'octo/*' });
+    expect(r.warnings).toEqual(['rollout: "octo/*": retrain applies to exact owner/repo entries only; ignored here']);
+
+    for (const bad of ['retrain: yes please', 'retrian: true']) {
+      const e = parseGlobalConfig(body(`salt: s\nrollout:\n  acme/widgets: { ratio: 1, ${bad} }\n`));
+      expect(e.ok, bad).toBe(false);
+      if (!e.ok) expect(e.errors.join('\n')).toMatch(/rollout\.acme\/widgets/);
+    }
+  });
+
   it('reports unknown keys, bad ratios and bad repo keys instead of ignoring them', () => {
     const r = parseGlobalConfig(
       body(`salt: s\nrolout: {}\nrollout:\n  octo/widgets: 1.5\n  not-a-repo: 0.1\ndefaults:\n  coment: true\n`),
@@ -320,6 +347,7 @@ describe('config-issue.md (the copy-paste template)', () => {
       'ratio',
       'mode',
       'shadow',
+      'retrain',
     ]) {
       expect(template, key).toContain(`${key}`);
     }

@@ -140,38 +140,58 @@ describe('kustomize overlays', () => {
       it.each([
         ['staging', 'label-bot-staging', 1, 'label-bot-issues-worker-staging'],
         ['prod', 'label-bot', 2, 'label-bot-issues-worker-prod'],
-      ])('%s renders with its namespace, replicas and subscription', (env, namespace, replicas, subscription) => {
-        const out = execFileSync('kubectl', ['kustomize', join(WORKER, 'k8s/overlays', env)], { encoding: 'utf8' });
-        const docs = parseAllDocuments(out).map(
-          (d) =>
-            d.toJS() as {
-              kind: string;
-              metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
-              spec?: Record<string, unknown>;
-              data?: Record<string, string>;
-            },
-        );
-        const kinds = docs.map((d) => d.kind).sort();
-        expect(kinds).toEqual([
-          'ConfigMap',
-          'Deployment',
-          'HorizontalPodAutoscaler',
-          'Namespace',
-          'PodDisruptionBudget',
-          'ServiceAccount',
-        ]);
-        for (const d of docs.filter((x) => x.kind !== 'Namespace')) expect(d.metadata.namespace).toBe(namespace);
-        const deployment = docs.find((d) => d.kind === 'Deployment')!;
-        expect(deployment.spec?.replicas).toBe(replicas);
-        const cm = docs.find((d) => d.kind === 'ConfigMap')!;
-        expect(cm.data?.PUBSUB_SUBSCRIPTION).toBe(subscription);
-        // The Deployment references the generated (hashed) ConfigMap name.
-        expect(out).toContain(`name: ${cm.metadata.name}`);
-        const sa = docs.find((d) => d.kind === 'ServiceAccount')!;
-        expect(sa.metadata.annotations?.['iam.gke.io/gcp-service-account']).toMatch(
-          /@label-bot-(staging|prod)\.iam\.gserviceaccount\.com$/,
-        );
-      });
+      ])(
+        '%s renders with its namespace, replicas, subscription and retrain CronJob',
+        (env, namespace, replicas, subscription) => {
+          const out = execFileSync('kubectl', ['kustomize', join(WORKER, 'k8s/overlays', env)], { encoding: 'utf8' });
+          const docs = parseAllDocuments(out).map(
+            (d) =>
+              d.toJS() as {
+                kind: string;
+                metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+                spec?: Record<string, unknown>;
+                data?: Record<string, string>;
+              },
+          );
+          const kinds = docs.map((d) => d.kind).sort();
+          expect(kinds).toEqual([
+            'ConfigMap',
+            'CronJob',
+            'Deployment',
+            'HorizontalPodAutoscaler',
+            'Namespace',
+            'PodDisruptionBudget',
+            'ServiceAccount',
+          ]);
+          for (const d of docs.filter((x) => x.kind !== 'Namespace')) expect(d.metadata.namespace).toBe(namespace);
+          const deployment = docs.find((d) => d.kind === 'Deployment')!;
+          expect(deployment.spec?.replicas).toBe(replicas);
+          const cm = docs.find((d) => d.kind === 'ConfigMap')!;
+          expect(cm.data?.PUBSUB_SUBSCRIPTION).toBe(subscription);
+          // The Deployment references the generated (hashed) ConfigMap name.
+          expect(out).toContain(`name: ${cm.metadata.name}`);
+          const sa = docs.find((d) => d.kind === 'ServiceAccount')!;
+          expect(sa.metadata.annotations?.['iam.gke.io/gcp-service-account']).toMatch(
+            /@label-bot-(staging|prod)\.iam\.gserviceaccount\.com$/,
+          );
+          // The retrain CronJob: the worker's image (as rewritten by the overlay), ServiceAccount and ConfigMap.
+          type Pod = {
+            serviceAccountName: string;
+            containers: { image: string; envFrom: { configMapRef: { name: string } }[] }[];
+          };
+          const workerPod = (deployment.spec as { template: { spec: Pod } }).template.spec;
+          const cron = docs.find((d) => d.kind === 'CronJob')!;
+          const cronSpec = cron.spec as { schedule: string; jobTemplate: { spec: { template: { spec: Pod } } } };
+          const jobPod = cronSpec.jobTemplate.spec.template.spec;
+          expect(cron.metadata.namespace).toBe(namespace);
+          expect(jobPod.containers[0]!.image).toBe(workerPod.containers[0]!.image);
+          expect(jobPod.containers[0]!.image).toMatch(new RegExp(`^us-docker\\.pkg\\.dev/label-bot-${env}/`));
+          expect(jobPod.serviceAccountName).toBe(sa.metadata.name);
+          expect(jobPod.containers[0]!.envFrom[0]!.configMapRef.name).toBe(cm.metadata.name);
+          expect(cm.data?.CONFIG_ISSUE).toMatch(/#\d+$/);
+          expect(cronSpec.schedule).toBe(env === 'staging' ? '30 5 * * *' : '0 5 * * 1');
+        },
+      );
     },
   );
 });
@@ -187,6 +207,8 @@ describe('Dockerfile', () => {
     expect(text).toMatch(/! -name linux/);
     expect(text).toMatch(/! -name x64/);
     expect(text).toMatch(/esbuild gcp-worker\/src\/main\.ts --bundle/);
+    expect(text).toMatch(/esbuild src\/cli\/main\.ts --bundle/);
+    expect(text).toMatch(/^CMD \["node", "--enable-source-maps", "dist\/worker\.mjs"\]$/m);
     expect(text).not.toMatch(/^ENV[^\n]*METADATA_SERVER_DETECTION/m);
     for (const copied of text.matchAll(/^COPY (?!--from)(?:--\S+ )*(\S+) /gm)) {
       expect(existsSync(join(ROOT, copied[1]!)) || copied[1] === 'models/universal', copied[1]).toBe(true);

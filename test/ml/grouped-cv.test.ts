@@ -89,6 +89,32 @@ describe("trainModel with cvBy 'repo'", () => {
     ).toBeUndefined();
   });
 
+  it('titleOnlyObjective: scores the held-out issues read title-only, records it, and can change the choice', () => {
+    const rows = threeRepos();
+    const opts = { ...FAST, cvBy: 'repo' as const, titleScales: [0.25, 2], titleOnlyWeights: [0, 1] };
+    const plain = trainModel(rows, opts);
+    expect(plain.unseenRepos!.titleOnlyMeanMacroF1).toBeUndefined();
+    const both = trainModel(rows, { ...opts, titleOnlyObjective: 0.5 });
+    const titleOnly = both.unseenRepos!.titleOnlyMeanMacroF1!;
+    expect(titleOnly).toBeGreaterThan(0);
+    expect(titleOnly).toBeLessThanOrEqual(1);
+    // Only the title-only read counts: that choice maximises it, so it is at least what the as-written choice gets
+    // (a share below the tie tolerance still measures the title-only read but chooses as the plain criterion does).
+    const onlyTitles = trainModel(rows, { ...opts, titleOnlyObjective: 1 });
+    const plainTitles = trainModel(rows, { ...opts, titleOnlyObjective: 1e-14 });
+    expect(plainTitles.lambda).toBe(plain.lambda);
+    expect(plainTitles.titleOnlyWeight).toBe(plain.titleOnlyWeight);
+    expect(onlyTitles.unseenRepos!.titleOnlyMeanMacroF1!).toBeGreaterThanOrEqual(
+      plainTitles.unseenRepos!.titleOnlyMeanMacroF1!,
+    );
+    const card = parseModelJson(
+      JSON.parse(JSON.stringify(buildModelCard(both, new Uint8Array([1]), { name: 'u', createdAt: 'x', seed: 1 }))),
+      'model.json',
+    );
+    expect(card.metrics.unseenRepos!.titleOnlyMeanMacroF1).toBe(titleOnly);
+    expect(() => trainModel(rows, { ...opts, titleOnlyObjective: 2 })).toThrow(/titleOnlyObjective/);
+  });
+
   it('falls back to stratified CV, with a warning, below three repos', () => {
     const warnings: string[] = [];
     const m = trainModel(small(), { ...FAST, cvBy: 'repo', onWarning: (w) => warnings.push(w) });
