@@ -22,8 +22,11 @@ import { keywordModelDir } from '../gcp-worker/harness';
 import { inlineOptionMentions, quotedCommands, shellWords } from './quoted-commands';
 
 type How =
-  /** Run as written. Commands of one `lane` run one after another, in the order listed here (they share state). */
-  { run: true; lane?: string; stdout?: RegExp } | { synopsis: true } | { notRun: string };
+  /**
+   * Run as written. Commands of one `lane` run one after another, in the order listed here (they share state). `env`:
+   * what the surrounding prose says to set, e.g. "with the same environment as the CronJob".
+   */
+  { run: true; lane?: string; stdout?: RegExp; env?: NodeJS.ProcessEnv } | { synopsis: true } | { notRun: string };
 
 /** docs/gcp.md's model lifecycle block sets `export LABEL_BOT_BUCKET=my-project-label-bot-models`. */
 const BUCKET = 'my-project-label-bot-models';
@@ -51,6 +54,12 @@ const HOW: Record<string, How> = {
   // docs/gcp.md, model lifecycle: publish over the seeded DOC_VERSION, again (unchanged), list, roll back twice.
   'label-bot publish acme/widgets ./out/acme-widgets': { run: true, lane: 'gcs', stdout: /^published acme\/widgets / },
   'label-bot publish acme/widgets ./out/acme-widgets --force': { run: true, lane: 'gcs', stdout: /^unchanged: / },
+  // The same files again: unchanged before any comparison, so the newest-issues guard has nothing to decide.
+  'label-bot publish acme/widgets ./out/acme-widgets --holdout-data acme-widgets.jsonl': {
+    run: true,
+    lane: 'gcs',
+    stdout: /^unchanged: /,
+  },
   'label-bot models list acme/widgets': { run: true, lane: 'gcs', stdout: /^\*\s+\S+/m },
   [`label-bot rollback acme/widgets --to ${DOC_VERSION}`]: { run: true, lane: 'gcs', stdout: /→ 20261122T/ },
   'label-bot rollback acme/widgets': { run: true, lane: 'gcs', stdout: /^rolled back acme\/widgets: 20261122T/ },
@@ -65,6 +74,38 @@ const HOW: Record<string, How> = {
   },
   "label-bot report acme/widgets --since 2026-01-01 --bot-login 'label-bot[bot]' --out ops-out/plots --shadow-log ops-out/shadow.jsonl":
     { run: true, lane: 'github', stdout: /^Live precision for acme\/widgets/m },
+  'label-bot report acme/widgets --shadow-log shadow.json --shadow-labels bug,feature,question': {
+    run: true,
+    lane: 'github',
+    stdout: /^Shadow comparison/m,
+  },
+  'label-bot report acme/widgets --since 2026-01-01 --settle-days 7 --out plots/': {
+    run: true,
+    lane: 'github',
+    stdout: /^Live precision for acme\/widgets/m,
+  },
+  // retrain: the configs (config-issue.md, at each doc's config issue) mark your-org/busy-repo, which has no published
+  // model in these buckets, so each run decides "skipped" without training; the README line takes the environment its
+  // comment names.
+  'label-bot retrain': { run: true, env: { CONFIG_ISSUE: 'acme/ops#1' }, stdout: /"repo":"your-org\/busy-repo"/ },
+  'CONFIG_ISSUE=acme/ops#1 LABEL_BOT_BUCKET=acme-label-bot-models APP_ID=123456 PRIVATE_KEY_PATH=/secrets/app.pem label-bot retrain':
+    { run: true, stdout: /"repo":"your-org\/busy-repo"/ },
+  'CONFIG_ISSUE=your-org/label-bot-ops#1 LABEL_BOT_BUCKET=my-project-label-bot-models label-bot retrain': {
+    run: true,
+    stdout: /"repo":"your-org\/busy-repo"/,
+  },
+  'label-bot retrain --config acme/ops#1 --bucket acme-label-bot-models --repo acme/widgets --dry-run --work-dir .label-bot/retrain':
+    {
+      notRun:
+        'a real retrain of acme/widgets (its labeled history fetched, a model trained and compared on the newest issues); test/cli/retrain.test.ts runs retrain that way against the stand-ins',
+    },
+  'label-bot retrain --repo acme/widgets --dry-run': {
+    notRun: 'the same one-repo retrain as above, in the CronJob environment; test/cli/retrain.test.ts',
+  },
+  'label-bot onboard acme/widgets --bucket $LABEL_BOT_BUCKET': {
+    notRun:
+      'needs a 150-issue history in acme/widgets; the same onboard (bucket spelled $PROJECT-label-bot-models) is run as written by test/docs/gcp-onboarding.test.ts',
+  },
   'label-bot backfill owner/repo [--since DATE] [--state open|all] [--dry-run] [--model DIR | --bucket B] [--out F.csv|F.jsonl] [--state-file F] [--no-checkpoint] [--no-table]':
     { synopsis: true },
   'label-bot report owner/repo [--since DATE] [--out DIR] [--json] [--shadow-log F] [--shadow-labels a,b] [--bot-login LOGIN]':
@@ -87,10 +128,8 @@ const FILES: Record<string, string | ((path: string) => void)> = {
   '../shared/data/nlbse24-train.jsonl': (path) =>
     writeFileSync(
       path,
-      readFileSync(join(ROOT, 'test/fixtures/ml/issues-small.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((line, i) => JSON.stringify({ ...JSON.parse(line), repo: `nlbse/repo${i % 3}` }))
+      fixtureRows('issues-small.jsonl')
+        .map((row, i) => JSON.stringify({ ...row, repo: `nlbse/repo${i % 3}` }))
         .join('\n') + '\n',
     ),
   'all.jsonl': 'test/fixtures/ml/issues-repo-labels.jsonl',
@@ -103,19 +142,43 @@ const FILES: Record<string, string | ((path: string) => void)> = {
   '.github/issue_label_bot.yaml': 'test/fixtures/ilb/issue_label_bot.yaml',
   'models/universal': (path) => symlinkSync(join(ROOT, 'models/universal'), path),
   'out/acme-widgets': (path) => symlinkSync(join(ROOT, 'models/universal'), path),
-  'ops-out/shadow.jsonl': (path) =>
+  // As `fetch-issues acme/widgets` writes it: with created_at, which the newest-issues comparison splits on.
+  'acme-widgets.jsonl': (path) =>
     writeFileSync(
       path,
-      JSON.stringify({
-        time: new Date().toISOString(),
-        repo: 'acme/widgets',
-        issue: 1,
-        model_version: 'acme/widgets/v1',
-        mode: 'shadow',
-        labels: [{ label: 'bug', score: 0.9 }],
-      }) + '\n',
+      fixtureRows('issues-small.jsonl')
+        .map((row, i) =>
+          JSON.stringify({
+            ...row,
+            repo: 'acme/widgets',
+            created_at: new Date(Date.UTC(2026, 0, 1 + i)).toISOString(),
+          }),
+        )
+        .join('\n') + '\n',
     ),
+  'shadow.json': (path) => writeFileSync(path, shadowLine()),
+  'ops-out/shadow.jsonl': (path) => writeFileSync(path, shadowLine()),
 };
+
+function fixtureRows(name: string): Record<string, unknown>[] {
+  return readFileSync(join(ROOT, 'test/fixtures/ml', name), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** One line as the worker logs a shadow decision (docs/ops.md, shadow mode). */
+function shadowLine(): string {
+  const line = {
+    time: new Date().toISOString(),
+    repo: 'acme/widgets',
+    issue: 1,
+    model_version: 'acme/widgets/v1',
+    mode: 'shadow',
+    labels: [{ label: 'bug', score: 0.9 }],
+  };
+  return JSON.stringify(line) + '\n';
+}
 
 interface Result {
   code: number | null;
@@ -159,13 +222,15 @@ describe('commands quoted in README.md and docs/', () => {
     seed(github, 1, 150, 'your-org/your-repo');
     github.createRepo('acme/widgets');
     seed(github, 1, 9, 'acme/widgets');
-    github.createRepo('acme/ops');
-    github.createIssue('acme/ops', {
-      title: 'label-bot config',
-      body: readFileSync(join(ROOT, 'config-issue.md'), 'utf8'),
-    });
+    for (const repo of ['acme/ops', 'your-org/label-bot-ops']) {
+      github.createRepo(repo);
+      github.createIssue(repo, {
+        title: 'label-bot config',
+        body: readFileSync(join(ROOT, 'config-issue.md'), 'utf8'),
+      });
+    }
 
-    gcs = await startGcsStandIn({ buckets: [BUCKET, 'your-bucket'] });
+    gcs = await startGcsStandIn({ buckets: [BUCKET, 'your-bucket', 'acme-label-bot-models'] });
     const older = keywordModelDir({ bug: 'crash' }, 0.1);
     for (const version of ['20261101T000000000Z-0badc0de', DOC_VERSION])
       for (const file of ['model.onnx', 'model.json'])
@@ -260,7 +325,7 @@ describe('commands quoted in README.md and docs/', () => {
         keys.map((key) => async () => {
           const words = shellWords(key);
           const assignments = words.slice(0, words.indexOf('label-bot'));
-          const runEnv = { ...env };
+          const runEnv = { ...env, ...(HOW[key] as { env?: NodeJS.ProcessEnv }).env };
           // `NAME=…` stands for "your value": the stand-ins' values are already in env.
           for (const a of assignments)
             if (!a.endsWith('=…')) runEnv[a.slice(0, a.indexOf('='))] = a.slice(a.indexOf('=') + 1);
