@@ -32,6 +32,8 @@ export interface ProcessDeps {
   maxDeliveryAttempts: number;
   /** Serialises runs for the same issue (optional; the worker passes one per process). */
   issueLock?: KeyedLock;
+  /** Wait before re-reading an issue caught between another delivery's two writes (default: the labeler's). */
+  settleMs?: number;
 }
 
 export interface ProcessResult {
@@ -165,7 +167,8 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
     const mode = m.cohort.mode === 'shadow' ? 'shadow' : 'act';
     const classifier = guardPredict(resolved.classifier);
     // The issue lock only serialises runs inside one pod; two pods (or a publish that timed out yet arrived twice)
-    // can both read "no comment yet" and both create one: the labeler's comment mutation resolves that race.
+    // can both read "no comment yet" and both create one: the labeler's comment mutation resolves that race, and a
+    // pod that reads the other between its label and comment writes waits for it (src/github/racer-in-flight.ts).
     const run = () =>
       labelIssue(client, { owner: m.repo.owner, repo: m.repo.name, number: m.issue.number }, classifier, {
         mode,
@@ -173,6 +176,7 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
         defaults: m.defaults ?? null,
         log: deps.log,
         logContext: { message_id: msg.id, delivery_id: m.delivery_id, delivery_attempt: attempt },
+        settleMs: deps.settleMs,
       });
     const key = `${m.repo.owner}/${m.repo.name}#${m.issue.number}`.toLowerCase();
     const outcome = deps.issueLock ? await deps.issueLock.run(key, run) : await run();

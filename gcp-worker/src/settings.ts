@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SETTLE_MS } from '../../src/github/racer-in-flight';
 
 /**
  * Every worker setting comes from the environment (ConfigMap in k8s); documented in docs/gcp.md.
@@ -35,6 +36,7 @@ const envSchema = z.object({
   WORKER_SHUTDOWN_GRACE_SECONDS: intFrom(25, 0),
   WORKER_MAX_LEASE_MINUTES: intFrom(10, 1),
   WORKER_ACK_BATCH_MS: intFrom(DEFAULT_ACK_BATCH_MS, 0),
+  WORKER_RACER_SETTLE_MS: intFrom(DEFAULT_SETTLE_MS, 0),
   WORKER_HTTP_PORT: intFrom(8080, 0),
   WORKER_HTTP_HOST: z.string().optional(),
   LABEL_BOT_BUCKET: z.string({ error: 'is required' }).min(1, 'is required'),
@@ -58,6 +60,11 @@ export interface WorkerSettings {
   maxLeaseMinutes: number;
   /** Ack batching delay (WORKER_ACK_BATCH_MS); unset = DEFAULT_ACK_BATCH_MS. */
   ackBatchMs?: number;
+  /**
+   * Wait before re-reading an issue caught between another delivery's label and comment writes
+   * (WORKER_RACER_SETTLE_MS, src/github/racer-in-flight.ts); unset = DEFAULT_SETTLE_MS.
+   */
+  racerSettleMs?: number;
   httpPort: number;
   /** Interface for /healthz, /readyz, /metrics (default 0.0.0.0 so kubelet probes reach it). */
   httpHost: string;
@@ -89,6 +96,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSet
     shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
     maxLeaseMinutes: e.WORKER_MAX_LEASE_MINUTES,
     ackBatchMs: e.WORKER_ACK_BATCH_MS,
+    racerSettleMs: e.WORKER_RACER_SETTLE_MS,
     httpPort: e.WORKER_HTTP_PORT,
     httpHost: e.WORKER_HTTP_HOST || '0.0.0.0',
     bucket: e.LABEL_BOT_BUCKET,

@@ -24,7 +24,7 @@ export interface Subscriber {
   idle(): Promise<void>;
 }
 
-export type SubscriberDeps = Omit<ProcessDeps, 'issueLock' | 'maxDeliveryAttempts'>;
+export type SubscriberDeps = Omit<ProcessDeps, 'issueLock' | 'maxDeliveryAttempts' | 'settleMs'>;
 
 function subscriptionOptions(settings: WorkerSettings): SubscriberOptions {
   return {
@@ -47,6 +47,7 @@ export function subscribe(pubsub: PubSub, settings: WorkerSettings, deps: Subscr
     ...deps,
     maxDeliveryAttempts: settings.maxDeliveryAttempts,
     issueLock: new KeyedLock(),
+    settleMs: settings.racerSettleMs,
   };
   const { metrics, log } = deps;
   const idleWaiters = new Set<() => void>();

@@ -27,6 +27,8 @@ export interface IssueState {
   humanRemoved: Set<string>;
   /** Labels currently present whose latest LabeledEvent is by a bot (ours or another app). */
   botApplied: Set<string>;
+  /** When each of `botApplied` was added (ms since the epoch, GitHub's clock): racer-in-flight.ts reads it. */
+  botAppliedAt?: Map<string, number>;
   /** The bot's comment (the oldest, when concurrent deliveries created several). */
   botComment: { id: number; body: string } | null;
   /** Younger duplicates of the bot comment, left by concurrent deliveries; `applyDecision` deletes them. */
@@ -95,17 +97,21 @@ export async function readIssueState(
   if (!repository || !issue) return null;
 
   // Only the latest event per label matters: a label a human removed and someone re-added is not "removed".
-  const latest = new Map<string, { type: string; actor: GqlActor | null }>();
+  const latest = new Map<string, { type: string; actor: GqlActor | null; at: string }>();
   const events = [...issue.timelineItems.nodes].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   for (const ev of events) {
-    if (ev?.label?.name) latest.set(ev.label.name, { type: ev.__typename, actor: ev.actor });
+    if (ev?.label?.name) latest.set(ev.label.name, { type: ev.__typename, actor: ev.actor, at: ev.createdAt });
   }
   const labels = issue.labels.nodes.map((n) => n.name);
   const humanRemoved = new Set<string>();
   const botApplied = new Set<string>();
+  const botAppliedAt = new Map<string, number>();
   for (const [name, ev] of latest) {
     if (ev.type === 'UnlabeledEvent' && !isBot(ev.actor) && !labels.includes(name)) humanRemoved.add(name);
-    if (ev.type === 'LabeledEvent' && isBot(ev.actor) && labels.includes(name)) botApplied.add(name);
+    if (ev.type === 'LabeledEvent' && isBot(ev.actor) && labels.includes(name)) {
+      botApplied.add(name);
+      botAppliedAt.set(name, Date.parse(ev.at));
+    }
   }
   const own = ownComments([...issue.comments.nodes, ...issue.recentComments.nodes]);
 
@@ -122,6 +128,7 @@ export async function readIssueState(
     labelIds: new Map((repository.repoLabels?.nodes ?? []).map((l) => [l.name.toLowerCase(), l.id])),
     humanRemoved,
     botApplied,
+    botAppliedAt,
     botComment: own[0] ?? null,
     duplicateBotComments: own.slice(1).map((c) => c.id),
     repoConfig: resolveRepoConfig({

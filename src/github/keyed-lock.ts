@@ -4,8 +4,8 @@
  * reopened+opened), and a Probot server (`npm run dev`, `dev:local`, the demo) may get the same event several times at
  * once (redeliveries, retries); the labeler's read-then-write is idempotent only when runs do not interleave, so runs
  * for one issue queue behind each other and the followers find the leader's labels and comment on their read.
- * Across pods the window stays open in theory; it needs two pods to receive the same issue within one labeling
- * round-trip, and then costs at most a duplicate comment (see docs/gcp.md).
+ * Across processes (pods, Lambda instances) nothing serialises them: racers whose reads beat the first write each
+ * create a comment, and the issue converges on the oldest (racer-in-flight.ts, docs/frontend.md "Racing processes").
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();

@@ -3,6 +3,8 @@ import { createLogger, type Logger } from '../log/logger';
 import { applyDecision, type ApplyResult, type CommentAction } from './apply-decision';
 import { classifyGitHubError } from './errors';
 import { errorFields } from '../log/error-fields';
+import { githubTimeLeftMs } from './invocation-deadline';
+import { DEFAULT_SETTLE_MS, racerMidWrite } from './racer-in-flight';
 import { readIssueState, type ReadIssueStateOptions } from './issue-state';
 import { aliasKeyProblems } from './repo-config';
 import { decideLabels, type DecideOptions, type LabelDecision } from './label-decision';
@@ -13,7 +15,8 @@ import type { GitHubClient, IssueRef, LabelingMode, ModelSource } from '../vocab
  * (issue-state.ts) → predict → decide (label-decision.ts) → write (apply-decision.ts).
  * A first labeling is 2 GitHub calls: one GraphQL read and one mutation (labels + comment); a redelivery is the read
  * alone. A label the repo does not have yet costs one more call (a REST POST creates it). Creating the comment also
- * checks for racing duplicates in the same call; deleting one costs a call only when a race actually happened.
+ * checks for racing duplicates in the same call; deleting one costs a call only when a race actually happened. A read
+ * that catches a racer between its label and comment writes waits and re-reads once (racer-in-flight.ts).
  */
 
 export interface LabelIssueOptions extends ReadIssueStateOptions, DecideOptions {
@@ -23,6 +26,8 @@ export interface LabelIssueOptions extends ReadIssueStateOptions, DecideOptions 
   log?: Logger;
   /** Extra fields for every log line (delivery_id …). */
   logContext?: Record<string, unknown>;
+  /** Wait before re-reading when the read caught a racer between its label and comment writes (racer-in-flight.ts). */
+  settleMs?: number;
 }
 
 export type LabelOutcome =
@@ -69,7 +74,7 @@ export async function labelIssue(
 ): Promise<LabelOutcome> {
   const log = opts.log ?? defaultLog;
   const started = Date.now();
-  const state = await readIssueState(octokit, ref, { defaults: opts.defaults });
+  let state = await readIssueState(octokit, ref, { defaults: opts.defaults });
   const base = {
     repo: `${ref.owner}/${ref.repo}`,
     issue: ref.number,
@@ -91,6 +96,17 @@ export async function labelIssue(
   let decision = decideLabels(state, prediction, { minConfidence: opts.minConfidence });
   let result: ApplyResult;
   let extraCalls = 0;
+  const settleMs = opts.settleMs ?? DEFAULT_SETTLE_MS;
+  // Room for the wait, the re-read and the write; a Lambda short of it comments now and converges, as before.
+  if (opts.mode === 'act' && racerMidWrite(state, decision) && githubTimeLeftMs() > 3 * settleMs) {
+    log.info({ ...base, settle_ms: settleMs }, 'another delivery is between its label and comment writes; re-reading');
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    const again = await readIssueState(octokit, ref, { defaults: opts.defaults });
+    if (!again) return { status: 'gone', ref, githubCalls: 2, modelVersion: classifier.version };
+    state = again;
+    decision = decideLabels(state, prediction, { minConfidence: opts.minConfidence });
+    extraCalls = 1;
+  }
   try {
     result = await applyDecision(octokit, state, decision, applyOpts);
   } catch (err) {
@@ -99,10 +115,10 @@ export async function labelIssue(
     // again, so a comment that did land is found (and kept) instead of being created twice.
     log.warn({ ...base, err: errorFields(err) }, 'write failed; re-reading the issue before writing again');
     const again = await readIssueState(octokit, ref, { defaults: opts.defaults });
-    if (!again) return { status: 'gone', ref, githubCalls: 2, modelVersion: classifier.version };
+    if (!again) return { status: 'gone', ref, githubCalls: 3 + extraCalls, modelVersion: classifier.version };
     decision = decideLabels(again, prediction, { minConfidence: opts.minConfidence });
     result = await applyDecision(octokit, again, decision, applyOpts);
-    extraCalls = 2; // the failed write and the re-read
+    extraCalls += 2; // the failed write and the re-read
   }
   log.info(
     {

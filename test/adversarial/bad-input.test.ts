@@ -1,5 +1,5 @@
 /**
- * 3. Bad input, through the real Lambda handler (createRuntime) with valid signatures unless the signature is the
+ * 4. Bad input, through the real Lambda handler (createRuntime) with valid signatures unless the signature is the
  * point: fuzzed webhook bodies (fast-check, seeded), signature abuse, and hostile config issues. Expected answers are
  * a 4xx, or a 200 with the input ignored and a logged reason. Never a 5xx, never a throw out of the handler, never
  * an unhandled rejection, and the last good config stays in force.

@@ -32,11 +32,13 @@ describe('a worker killed with SIGKILL mid-message', () => {
   let output = '';
 
   beforeAll(async () => {
-    // Ack deadline 10 s scaled to 1 s, so the dead pod's lease runs out quickly.
+    // Ack deadline 10 s scaled to 2 s, so the dead pod's lease runs out quickly, yet the pod that takes over (cold:
+    // it loads the model first, then finds the dead pod's labels without a comment and waits the scaled racer settle
+    // before re-reading) finishes inside its own lease, which the client would extend at full scale.
     p = await startPipeline({
       configYaml: 'salt: adversarial\nrollout:\n  fwd/*: 1.0\n',
       workers: 0,
-      pubsubOptions: { deadlineScale: 0.1 },
+      pubsubOptions: { deadlineScale: 0.2 },
     });
     p.h.gh.createRepo('fwd/killed');
   });
@@ -82,6 +84,7 @@ describe('a worker killed with SIGKILL mid-message', () => {
     await exited;
     expect(child.signalCode).toBe('SIGKILL');
     figures.add('faults_injected', 2); // the hanging GitHub request and the SIGKILL
+    figures.add('kills');
 
     // Another pod comes up; the unacked message reaches it after the lease expires.
     await p.startWorker();

@@ -18,6 +18,7 @@ import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 import type { PubSubFakeOptions } from '../support/pubsub-fake';
 import { keywordLoader, keywordModelDir } from '../gcp-worker/harness';
 import { PROJECT, startHarness, type Harness } from './harness';
+import { DEFAULT_SETTLE_MS } from '../../src/github/racer-in-flight';
 
 export const BUCKET = 'label-bot-adversarial-models';
 /** The repo models label with `kind/…`, so an issue's labels show which route and model it took. */
@@ -98,7 +99,13 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       bucket: BUCKET,
       storageApiEndpoint: gcs.endpoint,
     },
-    { concurrency: opts.concurrency ?? 4, maxDeliveryAttempts },
+    {
+      concurrency: opts.concurrency ?? 4,
+      maxDeliveryAttempts,
+      // Worker time scaled with the Pub/Sub deadlines: a pod that waits for a racer mid-write must not outlive a
+      // scaled lease the client would have extended in time at full scale.
+      racerSettleMs: DEFAULT_SETTLE_MS * (opts.pubsubOptions?.deadlineScale ?? 1),
+    },
   );
   const workers: RunningWorker[] = [];
   const results: Pipeline['results'] = [];

@@ -1,5 +1,5 @@
 /**
- * 4. Security: constant-time signature checks, config edits by people without write access, the bot's own events,
+ * 5. Security: constant-time signature checks, config edits by people without write access, the bot's own events,
  * and no secret or private-repo text in any log line (captured at the most verbose level, see log-capture.ts).
  */
 import { readFileSync } from 'node:fs';

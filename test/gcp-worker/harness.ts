@@ -239,3 +239,16 @@ export function waitUntil(predicate: () => boolean, timeoutMs = 30_000, what = '
     tick();
   });
 }
+
+/**
+ * A `data` listener for a child process's stdout/stderr that pushes whole lines to `lines`: a chunk can end mid-line,
+ * and half a JSON log line is not a log line. One listener per stream (each keeps its own partial line).
+ */
+export function lineCollector(lines: string[]): (chunk: Buffer) => void {
+  let partial = '';
+  return (chunk) => {
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts.filter(Boolean));
+  };
+}

@@ -20,7 +20,7 @@ import { GcsModelStore, ModelRegistry, parseScope, publishModel } from '../../sr
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
-import { forwardedIssue, waitUntil } from './harness';
+import { forwardedIssue, lineCollector, waitUntil } from './harness';
 
 const ROOT = resolve(__dirname, '../..');
 const PROJECT = 'label-bot-test';
@@ -196,11 +196,8 @@ describe('worker process (the esbuild bundle of gcp-worker/src/main.ts) with SIG
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
-    const collect = (d: Buffer): void => {
-      logs.push(...d.toString().split('\n').filter(Boolean));
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
+    child.stdout?.on('data', lineCollector(logs));
+    child.stderr?.on('data', lineCollector(logs));
     return child;
   }
 

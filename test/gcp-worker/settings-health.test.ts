@@ -14,6 +14,7 @@ describe('settingsFromEnv', () => {
       shutdownGraceSeconds: 25,
       maxLeaseMinutes: 10,
       ackBatchMs: 10,
+      racerSettleMs: 1000,
       httpPort: 8080,
       httpHost: '0.0.0.0',
       modelCacheMaxBytes: 512 * 1024 * 1024,

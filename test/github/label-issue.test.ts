@@ -178,14 +178,17 @@ describe('labelIssue against the GitHub stand-in', () => {
     const issue = gh.issue('o/r', 20);
     expect(issue.comments).toHaveLength(1);
     expect(issue.labels).toEqual(['bug']);
-    // All three read "no comment yet" and created one; the first created is the one kept.
-    expect(gh.counters.count('POST graphql:LabelBotAddComment')).toBe(3);
+    // Each racer whose read found "no comment yet" created one (a racer whose read landed between another's label
+    // and comment writes waits and re-reads instead: racer-in-flight.ts); the first created is the one kept.
+    const created = gh.counters.count('POST graphql:LabelBotAddComment');
+    expect(created).toBeGreaterThanOrEqual(1);
+    expect(created).toBeLessThanOrEqual(3);
     const deleted = requests()
       .filter((r) => r.endpoint === DELETE_COMMENT)
       .map((r) => Number(r.path.split('/').pop()));
     // Racers may delete the same duplicate (one gets a 404); what goes is always younger than what stays.
-    expect(new Set(deleted).size).toBe(2);
-    expect(Math.min(...deleted)).toBeGreaterThan(issue.comments[0]!.id);
+    expect(new Set(deleted).size).toBe(created - 1);
+    for (const id of deleted) expect(id).toBeGreaterThan(issue.comments[0]!.id);
     expect(outcomes.filter((o) => o.status === 'done' && o.comment === 'created').length).toBeGreaterThanOrEqual(1);
     const again = await run();
     expect(again).toMatchObject({ comment: 'unchanged', githubCalls: 1 });
