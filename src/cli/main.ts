@@ -1,37 +1,38 @@
 /**
- * `label-bot` CLI entry. Each command lives in ./commands/<name>.ts and exports register(program);
- * adding a command is one import and one register line below.
+ * `label-bot` CLI entry. Each command lives in ./commands/<name>.ts and exports register(program); adding a command
+ * is one line in COMMANDS below.
+ *
+ * Only the command being run is loaded: the modules behind the others (Probot, the GCS client, vega, ONNX Runtime)
+ * take seconds to import, and `label-bot check-config file` or `models list` should not wait for all of them.
+ * Anything that is not one known command (`--help`, `--version`, `help`, a typo that wants a did-you-mean) loads all.
  */
 import { Command } from 'commander';
-import { register as registerEval } from './commands/eval';
-import { register as registerFetchIssues } from './commands/fetch-issues';
-import { register as registerPredict } from './commands/predict';
-import { register as registerTrain } from './commands/train';
-import { register as registerBackfill } from './commands/backfill';
-import { register as registerReport } from './commands/report';
-import { register as registerPublish } from './commands/publish';
-import { register as registerRollback } from './commands/rollback';
-import { register as registerModels } from './commands/models';
-import { register as registerCheckConfig } from './commands/check-config';
-import { register as registerOnboard } from './commands/onboard';
-import { register as registerRetrain } from './commands/retrain';
 import { runCli } from './run';
 import { configureUsage } from './usage';
 
+type Registrar = () => Promise<{ register(program: Command): void }>;
+
+/** In the order `label-bot --help` lists them. */
+const COMMANDS: Record<string, Registrar> = {
+  'fetch-issues': () => import('./commands/fetch-issues'),
+  train: () => import('./commands/train'),
+  eval: () => import('./commands/eval'),
+  predict: () => import('./commands/predict'),
+  backfill: () => import('./commands/backfill'),
+  report: () => import('./commands/report'),
+  publish: () => import('./commands/publish'),
+  rollback: () => import('./commands/rollback'),
+  models: () => import('./commands/models'),
+  'check-config': () => import('./commands/check-config'),
+  onboard: () => import('./commands/onboard'),
+  retrain: () => import('./commands/retrain'),
+};
+
 const program = new Command('label-bot').description('Train, evaluate and serve label-bot issue classifiers');
 
-registerFetchIssues(program);
-registerTrain(program);
-registerEval(program);
-registerPredict(program);
-registerBackfill(program);
-registerReport(program);
-registerPublish(program);
-registerRollback(program);
-registerModels(program);
-registerCheckConfig(program);
-registerOnboard(program);
-registerRetrain(program);
+const named = process.argv[2];
+const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+for (const module of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) module.register(program);
 configureUsage(program);
 
 await runCli(program, process.argv);

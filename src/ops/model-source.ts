@@ -5,12 +5,11 @@
  * - neither: the bundled universal model (BUNDLED_MODEL_DIR, default the package's own `models/universal`, wherever
  *   the command is run from), as the Lambda uses.
  */
-import { Storage } from '@google-cloud/storage';
 import type { ModelSource } from '../vocabulary';
 import type { Logger } from '../log/logger';
 import type { Classifier } from '../ml/types';
 import { packagePath } from '../package-root';
-import { GcsModelStore, ModelRegistry, type ArtifactLoader } from '../registry';
+import { ModelRegistry, type ArtifactLoader, type GcsModelStore } from '../registry';
 
 export interface ModelLoaders {
   /** The ML core's `loadClassifier(dir)`. */
@@ -31,24 +30,24 @@ export interface ModelSourceOptions {
   owner: string;
   repo: string;
   modelDir?: string;
-  bucket?: string;
+  /** The registry bucket's store (`storeFromCli`: its retries say so on stderr and end with the cause). */
+  store?: GcsModelStore;
   bundledDir?: string;
   loaders: ModelLoaders;
-  storage?: Storage;
   log?: Logger;
 }
 
 const DEFAULT_BUNDLED_DIR = packagePath('models/universal');
 
 export async function chooseModel(opts: ModelSourceOptions): Promise<ChosenModel> {
-  if (opts.modelDir && opts.bucket) throw new Error('pass either --model or --bucket, not both');
+  if (opts.modelDir && opts.store) throw new Error('pass either --model or --bucket, not both');
   const bundledDir = opts.bundledDir ?? DEFAULT_BUNDLED_DIR;
   if (opts.modelDir) {
     return { classifier: await opts.loaders.loadDir(opts.modelDir), source: 'repo', origin: opts.modelDir };
   }
-  if (opts.bucket) {
+  if (opts.store) {
     const registry = new ModelRegistry({
-      store: new GcsModelStore(opts.storage ?? new Storage(), opts.bucket),
+      store: opts.store,
       loader: opts.loaders.fromArtifacts,
       bundledFallback: () => opts.loaders.loadDir(bundledDir),
       ...(opts.log ? { log: opts.log } : {}),
@@ -58,7 +57,7 @@ export async function chooseModel(opts: ModelSourceOptions): Promise<ChosenModel
       classifier: resolved.classifier,
       // Same mapping as the worker (gcp-worker/src/process-message.ts).
       source: resolved.source === 'repo' || resolved.source === 'org' ? 'repo' : 'universal',
-      origin: `gs://${opts.bucket} (${resolved.scope})`,
+      origin: `gs://${opts.store.bucketName} (${resolved.scope})`,
     };
   }
   return { classifier: await opts.loaders.loadDir(bundledDir), source: 'universal', origin: bundledDir };

@@ -44,7 +44,7 @@ const parts = {
  * 240 issues, created in number order: bug / feature / question by humans (about 1 in 12 with a wrong label, so
  * precision stays below 1), `good first issue` on some, `triaged` and a wrong `question` applied by the bot.
  */
-export function seed(standIn: GitHubStandIn, from: number, count: number): void {
+export function seed(standIn: GitHubStandIn, from: number, count: number, repo: string = REPO): void {
   const rnd = seededRandom(from);
   const kinds = ['bug', 'feature', 'question'] as const;
   for (let i = from; i < from + count; i++) {
@@ -56,15 +56,15 @@ export function seed(standIn: GitHubStandIn, from: number, count: number): void 
     );
     const label = rnd() < 0.08 ? kinds[(i + 1) % 3]! : kind;
     const labels = [label, ...(i % 7 === 0 ? ['good first issue'] : [])];
-    const issue = standIn.createIssue(REPO, {
+    const issue = standIn.createIssue(repo, {
       title,
       body: `Details for issue ${i}.`,
       user: 'alice',
       labels,
       webhook: false,
     });
-    if (i % 4 === 0) standIn.addLabels(REPO, issue.number, ['triaged'], { user: 'label-bot[bot]', webhook: false });
+    if (i % 4 === 0) standIn.addLabels(repo, issue.number, ['triaged'], { user: 'label-bot[bot]', webhook: false });
     if (kind === 'bug' && i % 5 === 0)
-      standIn.addLabels(REPO, issue.number, ['question'], { user: 'label-bot[bot]', webhook: false });
+      standIn.addLabels(repo, issue.number, ['question'], { user: 'label-bot[bot]', webhook: false });
   }
 }

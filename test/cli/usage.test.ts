@@ -47,4 +47,25 @@ describe('label-bot usage errors', () => {
     expect(r.stderr).toMatch(/Did you mean train\?/);
     expect(r.stderr).not.toMatch(/Commands:/);
   });
+
+  it('--help lists every command (main.ts loads only the command being run, all of them for the help)', () => {
+    const r = cli(['--help']);
+    expect(r.status).toBe(0);
+    const listed = [...r.stdout.matchAll(/^ {2}([a-z-]+)(?= )/gm)].map((m) => m[1]);
+    expect(listed).toEqual([
+      'fetch-issues',
+      'train',
+      'eval',
+      'predict',
+      'backfill',
+      'report',
+      'publish',
+      'rollback',
+      'models',
+      'check-config',
+      'onboard',
+      'retrain',
+      'help',
+    ]);
+  });
 });

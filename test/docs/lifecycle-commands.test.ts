@@ -1,6 +1,6 @@
 /**
  * docs/ops/lifecycle.md quotes only real commands: every `label-bot <command> [--flag …]` in it names a command the
- * CLI registers (src/cli/main.ts, read for its `./commands/*` imports) and options that command has.
+ * CLI registers (src/cli/main.ts, read for the `import('./commands/*')` of its COMMANDS table) and options that command has.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ const ROOT = join(import.meta.dirname, '../..');
 async function program(): Promise<Command> {
   const main = readFileSync(join(ROOT, 'src/cli/main.ts'), 'utf8');
   const program = new Command('label-bot');
-  for (const m of main.matchAll(/import \{ register as \w+ \} from '\.\/commands\/([\w-]+)'/g)) {
+  for (const m of main.matchAll(/import\('\.\/commands\/([\w-]+)'\)/g)) {
     const mod = (await import(`../../src/cli/commands/${m[1]}.ts`)) as { register: (p: Command) => void };
     mod.register(program);
   }

@@ -45,7 +45,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function backfill(args: string[]): Promise<{ code: number; stderr: string; rows: BackfillRow[] }> {
+async function backfill(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stderr: string; rows: BackfillRow[] }> {
   const out = new PassThrough();
   const err = new PassThrough() as PassThrough & { isTTY?: boolean };
   err.isTTY = false;
@@ -55,7 +58,7 @@ async function backfill(args: string[]): Promise<{ code: number; stderr: string;
   const outFile = join(dir, `rows-${Math.random().toString(36).slice(2)}.jsonl`);
   const program = new Command().exitOverride();
   registerBackfill(program, {
-    env: { GITHUB_TOKEN: 't', GITHUB_API_URL: github.url },
+    env: { GITHUB_TOKEN: 't', GITHUB_API_URL: github.url, ...env },
     stdout: out,
     stderr: err,
     storage,
@@ -93,6 +96,12 @@ describe('backfill model resolution', () => {
     expect(run.rows[0]?.modelVersion).toMatch(/^universal-test/);
     // every row carries real scores from the ONNX graph, in [0, 1]
     for (const r of run.rows) for (const c of r.chosen) expect(c.score).toBeGreaterThanOrEqual(0);
+  });
+
+  it('--model wins over an exported LABEL_BOT_BUCKET (docs/gcp.md exports it; docs/ops.md then passes --model)', async () => {
+    const run = await backfill(['--model', join(dir, 'universal')], { LABEL_BOT_BUCKET: 'models' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.rows[0]?.modelVersion).toMatch(/^universal-test/);
   });
 
   it('refuses --model and --bucket together', async () => {

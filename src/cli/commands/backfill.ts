@@ -9,6 +9,7 @@ import { defaultCheckpointPath } from '../../ops/checkpoint';
 import { cliOctokit, parseRepoArg } from '../../ops/cli-github';
 import { cliLogger, processIo, type OpsIo } from '../../ops/cli-io';
 import { chooseModel } from '../../ops/model-source';
+import { storeFromCli } from '../../registry/cli-support';
 import { defaultModelLoaders } from '../../ops/ml-loaders';
 
 export interface BackfillCliOptions {
@@ -32,15 +33,24 @@ export async function backfillCli(repoArg: string, opts: BackfillCliOptions, io:
   let writer: RowWriter | null = null;
   try {
     const { owner, repo } = parseRepoArg(repoArg);
-    const bucket = opts.bucket ?? io.env.LABEL_BOT_BUCKET;
+    // An explicit --model wins over the LABEL_BOT_BUCKET default (docs/gcp.md has operators export it); only
+    // --model with an explicit --bucket is a contradiction.
+    const bucket = opts.bucket ?? (opts.model ? undefined : io.env.LABEL_BOT_BUCKET);
     const model = await chooseModel({
       owner,
       repo,
       ...(opts.model ? { modelDir: opts.model } : {}),
-      ...(bucket ? { bucket } : {}),
+      ...(bucket
+        ? {
+            store: storeFromCli(
+              bucket,
+              { stdout: (t) => io.stdout.write(t), stderr: (t) => io.stderr.write(t), env: io.env },
+              io.storage,
+            ),
+          }
+        : {}),
       ...(io.env.BUNDLED_MODEL_DIR ? { bundledDir: io.env.BUNDLED_MODEL_DIR } : {}),
       loaders: io.loaders ?? (await defaultModelLoaders()),
-      ...(io.storage ? { storage: io.storage } : {}),
       log,
     });
     const octokit =

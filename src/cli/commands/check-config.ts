@@ -8,7 +8,6 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { checkConfigText, DEFAULT_MODEL_LABELS, formatFinding, type ConfigKind } from '../../config/config-check';
-import { cliGitHub } from '../../ops/cli-github';
 import { cliLogger, processIo, type OpsIo } from '../../ops/cli-io';
 
 export interface CheckConfigCliOptions {
@@ -32,6 +31,8 @@ async function readSource(source: string, io: OpsIo): Promise<string> {
   const m = ISSUE_ARG.exec(source);
   if (!m) return readFile(source, 'utf8');
   const [, owner, repo, number] = m as unknown as [string, string, string, string];
+  // Loaded here, not at the top: the GitHub client pulls in Probot (seconds), which checking a file never needs.
+  const { cliGitHub } = await import('../../ops/cli-github');
   const octokit =
     io.octokit ?? (await cliGitHub(owner, repo, { env: io.env, logger: cliLogger('check-config', io.env) })).octokit;
   const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {

@@ -6,7 +6,8 @@
  *
  * Point a client at it per instance with `new Storage({ apiEndpoint: standIn.endpoint, projectId })`
  * (or process-wide with STORAGE_EMULATOR_HOST=standIn.endpoint).
- * Fault injection: `setOutage(true)` answers 503 to everything; `corruptDownloads` flips bytes in transit
+ * Fault injection: `setOutage(true)` answers 503 to everything; `failNext(n, status)` answers the next n requests
+ * with that status (a short outage, or 401 for missing credentials); `corruptDownloads` flips bytes in transit
  * while keeping the stored hashes; `corruptStored(bucket, name)` damages the stored object itself.
  */
 import { createHash } from 'node:crypto';
@@ -47,6 +48,8 @@ export interface GcsStandIn {
   requests: GcsRequestLog[];
   /** While true, every request answers 503. */
   setOutage(on: boolean): void;
+  /** The next `count` requests answer `status` (default 503); later ones are served normally. */
+  failNext(count: number, status?: number): void;
   /** While true, downloads have their bytes flipped but carry the original hashes. */
   corruptDownloads: boolean;
   /** Damages the stored bytes (hashes recomputed, like a bad upload). */
@@ -127,6 +130,7 @@ export async function startGcsStandIn(options: { buckets?: string[] } = {}): Pro
   const buckets = new Map<string, Map<string, StoredObject>>();
   const requests: GcsRequestLog[] = [];
   let outage = false;
+  let failing = { count: 0, status: 503 };
   let generationCounter = Date.now() * 1000;
   for (const b of options.buckets ?? []) buckets.set(b, new Map());
 
@@ -325,9 +329,11 @@ export async function startGcsStandIn(options: { buckets?: string[] } = {}): Pro
     const entry: GcsRequestLog = { method: req.method ?? 'GET', path: url.pathname, query, status: 0 };
     requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
-    if (outage) {
+    if (outage || failing.count > 0) {
+      const status = outage ? 503 : failing.status;
+      if (!outage) failing.count--;
       req.resume();
-      json(res, 503, { error: { code: 503, message: 'Service Unavailable (injected outage)' } });
+      json(res, status, { error: { code: status, message: `HTTP ${status} (injected fault)` } });
       return;
     }
     handle(req, res, url, query).catch((err: unknown) => {
@@ -360,6 +366,9 @@ export async function startGcsStandIn(options: { buckets?: string[] } = {}): Pro
     requests,
     setOutage(on) {
       outage = on;
+    },
+    failNext(count, status = 503) {
+      failing = { count, status };
     },
     corruptDownloads: false,
     corruptStored(bucket, name) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Change, ChangeOrigin } from './changes';
 import { IdentityStore } from './identity';
 import {
@@ -21,7 +22,41 @@ export interface AppIdentity {
 }
 
 /** Default label colours GitHub picks from when a label is created implicitly. */
-const LABEL_COLORS = ['ededed', 'd73a4a', 'a2eeef', '0075ca', '7057ff', 'e4e669', '008672', 'cfd3d7'];
+/** The colours of the labels GitHub creates in every new repository. */
+const GITHUB_DEFAULT_LABELS: Record<string, string> = {
+  bug: 'd73a4a',
+  documentation: '0075ca',
+  duplicate: 'cfd3d7',
+  enhancement: 'a2eeef',
+  'good first issue': '7057ff',
+  'help wanted': '008672',
+  invalid: 'e4e669',
+  question: 'd876e3',
+  wontfix: 'ffffff',
+};
+const LABEL_COLORS = [
+  'ededed',
+  'd73a4a',
+  'a2eeef',
+  '0075ca',
+  '7057ff',
+  'e4e669',
+  '008672',
+  'cfd3d7',
+  'fbca04',
+  '5319e7',
+];
+
+/**
+ * A label created without a colour gets GitHub's default colour for that name, else one picked by a hash of the name,
+ * so `bug` looks the same in every repo.
+ */
+function defaultColor(name: string): string {
+  const key = name.toLowerCase();
+  return (
+    GITHUB_DEFAULT_LABELS[key] ?? LABEL_COLORS[createHash('sha256').update(key).digest()[0]! % LABEL_COLORS.length]!
+  );
+}
 
 export class NotFound extends Error {}
 
@@ -155,7 +190,7 @@ export class GitHubStore {
       label = {
         id: this.id(),
         name,
-        color: color ?? LABEL_COLORS[repo.labels.size % LABEL_COLORS.length]!,
+        color: color ?? defaultColor(name),
         description: description ?? null,
       };
       repo.labels.set(key, label);
