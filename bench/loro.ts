@@ -21,7 +21,7 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { readJsonl, type LabeledIssue } from '../src/ml/dataset';
 import { featurizeGroups, type SparseVector } from '../src/ml/featurizer';
-import { fitDual, gramMatrix, subGram, type DualWeights } from '../src/ml/kernel-fit';
+import { dualScores, fitDual, gramMatrix, subGram, type DualWeights } from '../src/ml/kernel-fit';
 import type { Targets } from '../src/ml/linear';
 import { scoresInto } from '../src/ml/linear-scorer';
 import { computeMetrics } from '../src/ml/metrics';
@@ -172,13 +172,7 @@ function fitSet(trainRepos: number[], K: Float64Array, scale: number, loss: 'sqh
     const out = new Float64Array(D * C).fill(NaN);
     const z = new Float64Array(C);
     const scoreDoc = (t: number) => {
-      for (let c = 0; c < C; c++) z[c] = dw.b[c]!;
-      const row = t * D;
-      for (let a = 0; a < idx.length; a++) {
-        const k = K[row + idx[a]!]!;
-        if (k === 0) continue;
-        for (let c = 0; c < C; c++) z[c]! += k * dw.A[a * C + c]!;
-      }
+      dualScores(K, D, idx, dw, t, z);
       scoresInto('single', z, out, t * C, C);
     };
     for (let i = 0; i < N; i++) {

@@ -20,7 +20,7 @@ import { trainingDocs, type TrainingDoc } from './augment';
 import type { LabeledIssue } from './dataset';
 import { featurize } from './featurizer';
 import { scaledTitleSettings, type FeaturizerSettings } from './featurizer-settings';
-import { fitDual, gramMatrix, subGram, type DualWeights } from './kernel-fit';
+import { dualScores, fitDual, gramMatrix, subGram, type DualWeights } from './kernel-fit';
 import type { ModelKind, Targets } from './linear';
 import { scoresInto } from './linear-scorer';
 import type { Selection } from './model-selection';
@@ -215,10 +215,10 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
           path.forEach((dw, li) => {
             for (const i of test) {
               // Document i is row i as written; titleDoc[i] is the same issue read title-only.
-              scoreDoc(K, D, idx, dw, i, z);
+              dualScores(K, D, idx, dw, i, z);
               scoresInto(kind, z, oofs[li]!, i * C, C);
               if (scoreTitleOnly) {
-                scoreDoc(K, D, idx, dw, titleDoc[i]!, z);
+                dualScores(K, D, idx, dw, titleDoc[i]!, z);
                 scoresInto(kind, z, titleOofs[li]!, i * C, C);
               }
             }
@@ -288,18 +288,6 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
     unseen: unseenRepoCheck(labels, kind, rows, fold, repos, chosen.oof, opts.precisionTarget),
     ...(chosen.titleOnly !== undefined ? { titleOnlyMeanMacroF1: chosen.titleOnly } : {}),
   };
-}
-
-/** z = b + Σ_a K[doc, idx[a]]·A[a]: the scores of document `doc` under dual weights fitted on documents `idx`. */
-function scoreDoc(K: Float64Array, D: number, idx: number[], dw: DualWeights, doc: number, z: Float64Array): void {
-  const C = z.length;
-  for (let c = 0; c < C; c++) z[c] = dw.b[c]!;
-  const row = doc * D;
-  for (let a = 0; a < idx.length; a++) {
-    const k = K[row + idx[a]!]!;
-    if (k === 0) continue;
-    for (let c = 0; c < C; c++) z[c]! += k * dw.A[a * C + c]!;
-  }
 }
 
 /** What a LORO selection adds to a Selection: folds (= repos), the unseen-repo check, the title-only copy weight. */

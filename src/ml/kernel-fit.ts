@@ -121,6 +121,28 @@ function kTimes(K: Float64Array, n: number, C: number, M: Float64Array, out: Flo
   }
 }
 
+/**
+ * z = b + Σ_a K[doc, idx[a]]·A[a]: the raw scores of document `doc` (a row of the D×D Gram matrix K) under dual
+ * weights fitted on documents `idx`, written into z (length = classes).
+ */
+export function dualScores(
+  K: Float64Array,
+  D: number,
+  idx: readonly number[],
+  dw: DualWeights,
+  doc: number,
+  z: Float64Array,
+): void {
+  const C = z.length;
+  for (let c = 0; c < C; c++) z[c] = dw.b[c]!;
+  const row = doc * D;
+  for (let a = 0; a < idx.length; a++) {
+    const k = K[row + idx[a]!]!;
+    if (k === 0) continue;
+    for (let c = 0; c < C; c++) z[c]! += k * dw.A[a * C + c]!;
+  }
+}
+
 export interface DualFitOptions {
   maxIterations?: number;
   memory?: number;

@@ -10,7 +10,7 @@ import { stratifiedFolds } from './dataset';
 import { featurize } from './featurizer';
 import { scaledTitleSettings } from './featurizer-settings';
 import { denseWeights, fitPath } from './fit';
-import { gramMatrix, type DualWeights } from './kernel-fit';
+import { dualScores, gramMatrix, type DualWeights } from './kernel-fit';
 import { scoresInto } from './linear-scorer';
 import { computeMetrics, type Metrics } from './metrics';
 import { argmaxAt, plainDecision, thresholdDecision } from './prediction';
@@ -36,17 +36,9 @@ export interface Selection {
 
 /** Scores row t (any row of p) with dual weights fitted on rows `idx`: z = Σ_a K[t, idx[a]]·A[a] + b. */
 function scoreDual(p: Prepared, w: DualWeights, idx: number[], t: number, out: Float64Array, offset: number): void {
-  const C = p.labels.length;
-  const n = p.rows.length;
-  const z = new Float64Array(C);
-  for (let c = 0; c < C; c++) z[c] = w.b[c]!;
-  const row = t * n;
-  for (let a = 0; a < idx.length; a++) {
-    const k = p.K[row + idx[a]!]!;
-    if (k === 0) continue;
-    for (let c = 0; c < C; c++) z[c]! += k * w.A[a * C + c]!;
-  }
-  scoresInto(p.kind, z, out, offset, C);
+  const z = new Float64Array(p.labels.length);
+  dualScores(p.K, p.rows.length, idx, w, t, z);
+  scoresInto(p.kind, z, out, offset, z.length);
 }
 
 /** Row ids of domain d. */

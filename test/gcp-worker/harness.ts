@@ -252,3 +252,31 @@ export function lineCollector(lines: string[]): (chunk: Buffer) => void {
     lines.push(...parts.filter(Boolean));
   };
 }
+
+/**
+ * The environment a worker process (the bundle, or the image layout's CMD) needs to run against the stand-ins: the
+ * Pub/Sub fake, the GCS stand-in and the GitHub stand-in, health server on an ephemeral loopback port, no metadata
+ * server. Callers add PATH/HOME and their own tuning (concurrency, grace, bundled model).
+ */
+export function workerProcessEnv(o: {
+  subscription: string;
+  bucket: string;
+  pubsubHost: string;
+  gcsEndpoint: string;
+  gh: { appId: number; url: string };
+}): Record<string, string> {
+  return {
+    METADATA_SERVER_DETECTION: 'none',
+    LOG_LEVEL: 'info',
+    WORKER_HTTP_PORT: '0',
+    WORKER_HTTP_HOST: '127.0.0.1',
+    PUBSUB_SUBSCRIPTION: o.subscription,
+    PUBSUB_PROJECT_ID: PROJECT,
+    PUBSUB_API_ENDPOINT: o.pubsubHost,
+    LABEL_BOT_BUCKET: o.bucket,
+    STORAGE_API_ENDPOINT: o.gcsEndpoint,
+    APP_ID: String(o.gh.appId),
+    PRIVATE_KEY: testPrivateKey(),
+    GITHUB_API_URL: o.gh.url,
+  };
+}

@@ -12,7 +12,7 @@
  * the suite is skipped with the reason.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -32,7 +32,7 @@ import {
   type RunStep,
   type StageState,
 } from './dockerfile-replay';
-import { forwardedIssue, lineCollector, waitUntil } from './harness';
+import { forwardedIssue, lineCollector, waitUntil, workerProcessEnv } from './harness';
 
 const ROOT = resolve(__dirname, '../..');
 const DOCKERFILE = join(ROOT, 'gcp-worker/Dockerfile');
@@ -215,9 +215,6 @@ describe('the image CMD from the layout, on the Pub/Sub, GCS and GitHub stand-in
       body: 'The program crashes with segmentation fault. Stack trace below. This is a regression bug.',
       webhook: false,
     });
-    const key = generateKeyPairSync('rsa', { modulusLength: 2048 })
-      .privateKey.export({ type: 'pkcs1', format: 'pem' })
-      .toString();
     const [node, ...args] = image!.cmd!;
     expect(node).toBe('node');
     child = spawn(process.execPath, args, {
@@ -226,18 +223,7 @@ describe('the image CMD from the layout, on the Pub/Sub, GCS and GitHub stand-in
         PATH: process.env.PATH,
         HOME: mkdtempSync(join(out, 'home-')),
         ...mappedEnv(image!), // NODE_ENV, BUNDLED_MODEL_DIR (→ the layout's models/universal), WORKER_HTTP_PORT
-        WORKER_HTTP_PORT: '0',
-        WORKER_HTTP_HOST: '127.0.0.1',
-        METADATA_SERVER_DETECTION: 'none',
-        LOG_LEVEL: 'info',
-        PUBSUB_SUBSCRIPTION: subscription,
-        PUBSUB_PROJECT_ID: PROJECT,
-        PUBSUB_API_ENDPOINT: pubsub.host,
-        LABEL_BOT_BUCKET: BUCKET,
-        STORAGE_API_ENDPOINT: gcs.endpoint,
-        APP_ID: String(gh.appId),
-        PRIVATE_KEY: key,
-        GITHUB_API_URL: gh.url,
+        ...workerProcessEnv({ subscription, bucket: BUCKET, pubsubHost: pubsub.host, gcsEndpoint: gcs.endpoint, gh }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -4,7 +4,7 @@
  * process reaches through GITHUB_API_URL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,7 +20,7 @@ import { GcsModelStore, ModelRegistry, parseScope, publishModel } from '../../sr
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-stand-in';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/github-stand-in';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
-import { forwardedIssue, lineCollector, waitUntil } from './harness';
+import { forwardedIssue, lineCollector, waitUntil, workerProcessEnv } from './harness';
 
 const ROOT = resolve(__dirname, '../..');
 const PROJECT = 'label-bot-test';
@@ -169,28 +169,14 @@ describe('worker process (the esbuild bundle of gcp-worker/src/main.ts) with SIG
   afterAll(() => rmSync(dirname(bundle), { recursive: true, force: true }));
 
   function startWorkerProcess(subscription: string, logs: string[]): ChildProcess {
-    const key = generateKeyPairSync('rsa', { modulusLength: 2048 })
-      .privateKey.export({ type: 'pkcs1', format: 'pem' })
-      .toString();
     const child = spawn(process.execPath, [bundle], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
-        METADATA_SERVER_DETECTION: 'none',
-        LOG_LEVEL: 'info',
-        PUBSUB_SUBSCRIPTION: subscription,
-        PUBSUB_PROJECT_ID: PROJECT,
-        PUBSUB_API_ENDPOINT: pubsub.host,
-        LABEL_BOT_BUCKET: BUCKET,
-        STORAGE_API_ENDPOINT: gcs.endpoint,
-        APP_ID: String(gh.appId),
-        PRIVATE_KEY: key,
-        GITHUB_API_URL: gh.url,
+        ...workerProcessEnv({ subscription, bucket: BUCKET, pubsubHost: pubsub.host, gcsEndpoint: gcs.endpoint, gh }),
         WORKER_CONCURRENCY: '2',
         WORKER_SHUTDOWN_GRACE_SECONDS: '20',
-        WORKER_HTTP_PORT: '0',
-        WORKER_HTTP_HOST: '127.0.0.1',
         BUNDLED_MODEL_DIR: '',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
