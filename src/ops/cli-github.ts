@@ -22,7 +22,36 @@ export interface CliGitHubOptions {
  * The retry plugin stays on for 5xx and network errors, but leaves 429 to the guard, which honours `retry-after`
  * (the plugin's own defaults would retry a 429 blindly after 1, 4 and 9 s first).
  */
-const CLI_DEFAULTS = { throttle: { enabled: false }, retry: { doNotRetry: [400, 401, 403, 404, 422, 429, 451] } };
+const CLI_DEFAULTS = {
+  throttle: { enabled: false },
+  retry: { doNotRetry: [400, 401, 403, 404, 422, 429, 451] },
+  request: { fetch: announcingFetch() },
+};
+
+/**
+ * `fetch` that says so on stderr the first time a host cannot be reached at all (DNS, refused connection, TLS,
+ * offline), then rethrows. The retry plugin retries such a request three times (1 + 4 + 9 s); without this line a
+ * command run offline was silent for ~15 s before its error (issue #18). Once per host, so a long run that hits one
+ * network blip does not repeat it for every page.
+ */
+function announcingFetch(write: (line: string) => void = (l) => process.stderr.write(l)): typeof fetch {
+  const announced = new Set<string>();
+  return async (input, init) => {
+    try {
+      return await fetch(input, init);
+    } catch (err) {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      // A timeout (AbortError) did reach the host; only a request that got nowhere is announced.
+      if ((err as Error).name !== 'AbortError' && !announced.has(url.host)) {
+        announced.add(url.host);
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        const why = cause?.code ?? cause?.message ?? (err as Error).message;
+        write(`warning: cannot reach ${url.host} (${why}); retrying 3 times over ~15 s before giving up\n`);
+      }
+      throw err;
+    }
+  };
+}
 
 /** A client for a token, or for none (public data at the unauthenticated rate limit); `baseUrl` for GHE. */
 export function tokenOctokit(

@@ -149,6 +149,11 @@ describe('fetch-issues', () => {
     const r = cli(['fetch-issues', 'acme/widgets', '--out', file, '--api-url', `http://127.0.0.1:${port}`]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^warning: GITHUB_TOKEN is not set/m);
+    // Not silent while Octokit retries: one line, the first time the host cannot be reached.
+    const retrying = r.stderr.split('\n').filter((l) => l.includes('retrying'));
+    expect(retrying).toEqual([
+      `warning: cannot reach 127.0.0.1:${port} (ECONNREFUSED); retrying 3 times over ~15 s before giving up`,
+    ]);
     expect(r.stderr).toMatch(
       new RegExp(
         `^label-bot: cannot reach http://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED .*\\); check the network or --api-url; GITHUB_TOKEN is not set`,
