@@ -1,4 +1,4 @@
-import type { GqlComment } from './issue-state-query';
+import { GQL_COMMENT_FIELDS, type GqlComment } from './issue-state-query';
 
 /**
  * Creates the bot's comment AND reads the issue's latest comments back in one call. A mutation's payload fields are
@@ -21,13 +21,7 @@ export const ADD_COMMENT_SELECTION = `
     subject {
       ... on Issue {
         comments(last: 100) {
-          nodes {
-            fullDatabaseId
-            body
-            author {
-              login
-              __typename
-            }
+          nodes {${GQL_COMMENT_FIELDS}
           }
         }
       }

@@ -1,4 +1,16 @@
 /**
+ * The fields read for every comment the labeler looks at (the issue's first and last comments here, and the newest
+ * comments a comment-creating mutation reads back): what `GqlComment` describes, written once.
+ */
+export const GQL_COMMENT_FIELDS = `
+            fullDatabaseId
+            body
+            author {
+              login
+              __typename
+            }`;
+
+/**
  * One GraphQL read gives the labeler everything it needs about an issue and its repo's config, and the repo's label
  * ids, so a first labeling costs 2 GitHub calls: this read and one mutation (labels + comment).
  */
@@ -60,25 +72,13 @@ export const ISSUE_STATE_QUERY = /* GraphQL */ `
           }
         }
         comments(first: 100) {
-          nodes {
-            fullDatabaseId
-            body
-            author {
-              login
-              __typename
-            }
+          nodes {${GQL_COMMENT_FIELDS}
           }
         }
         # The bot usually comments first, but on an issue that already had 100 comments (a backfill of a busy
         # issue) its comment is among the last ones: without these it would be re-created on every run.
         recentComments: comments(last: 100) {
-          nodes {
-            fullDatabaseId
-            body
-            author {
-              login
-              __typename
-            }
+          nodes {${GQL_COMMENT_FIELDS}
           }
         }
       }
