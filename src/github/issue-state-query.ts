@@ -114,8 +114,8 @@ export interface GqlComment {
 export interface IssueStateResponse {
   repository: {
     isPrivate: boolean;
-    /** Absent from stand-ins that predate it: the labels then go out by REST, as before. */
-    repoLabels?: { nodes: { id: string; name: string }[] };
+    /** The repo's first 100 labels; a label beyond them (or missing) has no id, and the labels then go out by REST. */
+    repoLabels: { nodes: { id: string; name: string }[] };
     config: { text: string } | null;
     issue: {
       id: string;

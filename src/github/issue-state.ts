@@ -125,7 +125,7 @@ export async function readIssueState(
     locked: issue.locked,
     author: issue.author?.login ?? null,
     labels,
-    labelIds: new Map((repository.repoLabels?.nodes ?? []).map((l) => [l.name.toLowerCase(), l.id])),
+    labelIds: new Map(repository.repoLabels.nodes.map((l) => [l.name.toLowerCase(), l.id])),
     humanRemoved,
     botApplied,
     botAppliedAt,
