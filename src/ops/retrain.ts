@@ -62,6 +62,13 @@ const dirName = (repo: string) => repo.replace('/', '__');
 
 /** Runs every marked repo; returns the process exit code. */
 export async function retrain(opts: RetrainOptions): Promise<number> {
+  if (opts.env.INSTALLATION_ID) {
+    // The marked repos may belong to several installations: one fixed installation would fail (or read the wrong
+    // account's repos) for all but one of them, so each repo's installation is looked up instead.
+    opts.stderr("retrain: INSTALLATION_ID is ignored; each repo's installation is looked up from the repo\n");
+    const { INSTALLATION_ID: _ignored, ...env } = opts.env;
+    opts = { ...opts, env };
+  }
   if (!opts.configIssue) throw new Error('no config issue: pass --config owner/repo#N or set CONFIG_ISSUE');
   const store = storeFromCli(opts.bucket, { stdout: opts.stdout, stderr: opts.stderr, env: opts.env });
   const marked = await markedRepos(opts.configIssue, opts.env);

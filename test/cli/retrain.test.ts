@@ -152,7 +152,7 @@ describe('label-bot retrain (GitHub and GCS stand-ins, real bin, CronJob environ
     expect(r.stderr).toMatch(/^acme\/widgets: kept: /m);
   }, 120_000);
 
-  it("one repo's error does not stop the others: every repo gets its line, the run exits 1; --dry-run never publishes", async () => {
+  it("one repo's error does not stop the others: every repo gets its line, the run exits 1; --dry-run never publishes; INSTALLATION_ID is ignored", async () => {
     const before = await pointer();
     // A marked repo with a model but no installation of the app: it cannot be read, which is an error.
     await publishModel({
@@ -171,8 +171,12 @@ describe('label-bot retrain (GitHub and GCS stand-ins, real bin, CronJob environ
       },
       { user: 'operator', webhook: false },
     );
-    const r = await cliAsync(['retrain', '--dry-run', '--min-precision', '0.3'], { env: cronEnv });
+    // An INSTALLATION_ID left in the environment (here one that does not exist) would send every repo to one
+    // installation; retrain ignores it, says so, and looks each repo's installation up.
+    const env = { ...cronEnv, INSTALLATION_ID: '987654' };
+    const r = await cliAsync(['retrain', '--dry-run', '--min-precision', '0.3'], { env });
     expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^retrain: INSTALLATION_ID is ignored/m);
     const lines = r.stdout
       .trim()
       .split('\n')
