@@ -1,10 +1,11 @@
 /**
- * GitHub's own recorded webhook payloads (@octokit/webhooks-examples) through the deployed entry point: handler.ts,
- * configured from the environment, the committed universal ONNX model, API Gateway HTTP API (v2) events signed with
- * the webhook secret as GitHub signs them. Every example of every event the app receives (app.yml's default_events,
- * plus ping and the installation events every app gets) goes through twice: as recorded, and, since the examples
- * mostly come from repository webhooks, as a GitHub App receives it (with `installation`), with its repository and
- * issue or pull request on the GitHub stand-in, so the handlers really run against GitHub calls.
+ * GitHub's own recorded webhook payloads (@octokit/webhooks-examples: api.github.com's, and the GitHub Enterprise
+ * Server ones that differ) through the deployed entry point: handler.ts, configured from the environment, the committed
+ * universal ONNX model, API Gateway HTTP API (v2) events signed with the webhook secret as GitHub signs them. Every
+ * example of every event the app receives (app.yml's default_events, plus ping and the installation events every app
+ * gets) goes through twice: as recorded, and, since the examples mostly come from repository webhooks, as a GitHub App
+ * receives it (with `installation`), with its repository and issue or pull request on the GitHub stand-in, so the
+ * handlers really run against GitHub calls.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -189,7 +190,7 @@ describe('variants of recorded payloads the examples do not carry', () => {
   const asApp = (name: string) => structuredClone(AS_APP.find((e) => e.name === name)!);
 
   it('an issues event about a pull request (recorded `milestoned`, as `opened`) is not labeled as an issue', async () => {
-    const example = asApp('issues.milestoned #1');
+    const example = asApp('[api.github.com] issues.milestoned #1');
     expect(itemOf(example.payload)!.pull_request).toBeTruthy();
     example.payload.action = 'opened';
     const o = await replay(example);
@@ -202,7 +203,7 @@ describe('variants of recorded payloads the examples do not carry', () => {
   });
 
   it('an issue another GitHub App opened (performed_via_github_app, Bot sender) is left alone', async () => {
-    const example = asApp('issues.opened #1');
+    const example = asApp('[api.github.com] issues.opened #1');
     const app = { id: 7, slug: 'other-app', name: 'Other App' };
     const bot = { login: 'other-app[bot]', id: 70, type: 'Bot' };
     Object.assign(itemOf(example.payload)!, { performed_via_github_app: app, user: bot });
@@ -217,7 +218,7 @@ describe('variants of recorded payloads the examples do not carry', () => {
   });
 
   it('a body edit of an ordinary issue (recorded `edited` with `changes.body`) writes nothing', async () => {
-    const example = asApp('issues.edited #1');
+    const example = asApp('[api.github.com] issues.edited #1');
     example.payload.changes = { body: { from: 'It looked like you spelled commit wrong.' } };
     const o = await replay(example);
     expect(o.status).toBe(200);
@@ -226,7 +227,7 @@ describe('variants of recorded payloads the examples do not carry', () => {
   });
 
   it('a renamed label (recorded `label.edited` with `changes.name`) that no setting names: no crash, no write', async () => {
-    const example = asApp('label.edited #1');
+    const example = asApp('[api.github.com] label.edited #1');
     example.payload.changes = { name: { from: 'bug' } };
     const o = await replay(example);
     expect(o.status).toBe(200);

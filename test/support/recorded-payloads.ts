@@ -1,18 +1,21 @@
 /**
- * GitHub's own recorded webhook payloads (@octokit/webhooks-examples, the api.github.com set) for the events the app
- * receives, and what it takes to replay them against the GitHub stand-in: the repository, issue or pull request
- * each one names, registered under an installation, so the handlers' GitHub calls find what real GitHub would have.
+ * GitHub's own recorded webhook payloads (@octokit/webhooks-examples: the api.github.com set and one per GitHub
+ * Enterprise Server release) for the events the app receives, and what it takes to replay them against the GitHub
+ * stand-in: the repository, issue or pull request each one names, registered under the installation it names, so the
+ * handlers' GitHub calls find what real GitHub would have.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import webhookExamples from '@octokit/webhooks-examples';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import type { GitHubStandIn } from './github-stand-in';
 
 export interface RecordedExample {
+  /** `api.github.com` or `ghes-3.5`… */
+  set: string;
   event: string;
   action: string | undefined;
-  /** `event.action #n`: the n-th recorded example of that event, for test names and failure messages. */
+  /** `[set] event.action #n`: the n-th example of that event in its set, for test names and failure messages. */
   name: string;
   payload: Record<string, unknown>;
 }
@@ -41,18 +44,44 @@ export function handledEventNames(root = process.cwd()): string[] {
   return [...names].sort();
 }
 
-/** The recorded examples of `events`, in the package's order. */
+interface ExampleSet {
+  name: string;
+  defs: { name: string; examples: Record<string, unknown>[] }[];
+}
+
+/** The package's sets: api.github.com first, then each GitHub Enterprise Server release it records (ghes-31 …). */
+function exampleSets(): ExampleSet[] {
+  const root = dirname(createRequire(import.meta.url).resolve('@octokit/webhooks-examples/package.json'));
+  const dirs = readdirSync(root).filter((d) => d === 'api.github.com' || /^ghes-\d+$/.test(d));
+  return dirs
+    .sort((a, b) => (a === 'api.github.com' ? -1 : b === 'api.github.com' ? 1 : a.localeCompare(b)))
+    .map((dir) => ({
+      name: dir.replace(/^ghes-(\d)(\d+)$/, 'ghes-$1.$2'),
+      defs: JSON.parse(readFileSync(join(root, dir, 'index.json'), 'utf8')) as ExampleSet['defs'],
+    }));
+}
+
+/**
+ * The recorded examples of `events`, api.github.com's first, then those of each GHES release that differ from every
+ * example before them (most are copies).
+ */
 export function recordedExamples(events: readonly string[]): RecordedExample[] {
   const out: RecordedExample[] = [];
-  for (const def of webhookExamples) {
-    if (!events.includes(def.name)) continue;
-    const seen = new Map<string, number>();
-    for (const example of def.examples as unknown as Record<string, unknown>[]) {
-      const action = typeof example.action === 'string' ? example.action : undefined;
-      const key = action ? `${def.name}.${action}` : def.name;
-      const n = (seen.get(key) ?? 0) + 1;
-      seen.set(key, n);
-      out.push({ event: def.name, action, name: `${key} #${n}`, payload: example });
+  const seenBodies = new Set<string>();
+  for (const set of exampleSets()) {
+    for (const def of set.defs) {
+      if (!events.includes(def.name)) continue;
+      const counts = new Map<string, number>();
+      for (const example of def.examples) {
+        const action = typeof example.action === 'string' ? example.action : undefined;
+        const key = action ? `${def.name}.${action}` : def.name;
+        const n = (counts.get(key) ?? 0) + 1;
+        counts.set(key, n);
+        const body = JSON.stringify(example);
+        if (seenBodies.has(body)) continue;
+        seenBodies.add(body);
+        out.push({ set: set.name, event: def.name, action, name: `[${set.name}] ${key} #${n}`, payload: example });
+      }
     }
   }
   return out;
@@ -86,8 +115,8 @@ export function itemOf(payload: Record<string, unknown>): RecordedItem | null {
 }
 
 /**
- * Installation ids per account: the recorded ones where an example carries one (Codertocat's is 1), otherwise the
- * next unused small number, so every owner has exactly one installation as on GitHub.
+ * An installation id per account for the examples that carry none: the first one recorded for that account where
+ * another example carries one (Codertocat's is 1 on api.github.com), otherwise the next unused small number.
  */
 export function installationIds(examples: readonly RecordedExample[]): Map<string, number> {
   const ids = new Map<string, number>();
@@ -114,9 +143,23 @@ export function withInstallation(payload: Record<string, unknown>, id: number): 
 }
 
 /**
+ * The stand-in keeps one installation per account; the examples of different sets name different ids for one
+ * account (Codertocat is 1 on api.github.com, 5 on GHES 3.5). Re-keys it to the id this payload names.
+ */
+function keyInstallation(gh: GitHubStandIn, owner: string, id: number): void {
+  const { installations } = gh.store.identity;
+  const inst = gh.store.identity.installationForOwner(owner);
+  if (!inst || inst.id === id) return;
+  installations.delete(inst.id);
+  inst.id = id;
+  installations.set(id, inst);
+}
+
+/**
  * Registers what the payload names on the stand-in, without sending webhooks: its repository (the owner's account
- * type as recorded, under the owner's installation, with `labels` defined) and its issue or pull request as recorded
- * (number, title, body, author, labels). Returns the item's `owner/repo#n`, or null when there is none.
+ * type as recorded, under the installation the payload names, else `installationId`, with `labels` defined) and its
+ * issue or pull request as recorded (number, title, body, author, labels). Returns the item's `owner/repo#n`, or null
+ * when there is none.
  */
 export function seedFromPayload(
   gh: GitHubStandIn,
@@ -127,7 +170,9 @@ export function seedFromPayload(
   const repo = repositoryOf(payload);
   if (!repo) return null;
   const ownerType = repo.owner.type === 'Organization' ? 'Organization' : 'User';
-  const r = gh.createRepo(repo.full_name, { ownerType, installationId });
+  const recorded = (payload.installation as { id?: number } | undefined)?.id;
+  const r = gh.createRepo(repo.full_name, { ownerType, installationId: recorded ?? installationId });
+  keyInstallation(gh, repo.owner.login, recorded ?? installationId);
   for (const label of labels) gh.store.ensureLabel(r, label);
   const item = itemOf(payload);
   if (!item) return null;
