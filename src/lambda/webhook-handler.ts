@@ -80,6 +80,16 @@ export function createWebhookHandler(opts: WebhookHandlerOptions) {
       log.warn({ delivery_id: id, event: name, field }, 'ignored webhook: malformed payload');
       return jsonResult(400, { error: 'malformed payload', field });
     }
+    // A GitHub App's deliveries name their installation on every repository event; one without it comes from a
+    // repository or organization webhook pointed at this URL (GitHub's recorded examples are such). The handlers
+    // could only call GitHub unauthenticated: GraphQL answers 401 (logged as a failed issue), and a private repo's
+    // `.github/issue_label_bot.yaml` reads as 404, which would be cached as "no settings" for the app's own
+    // deliveries of that repo. Accepted and ignored: GitHub needs no retry, and there is nothing this app may do.
+    if (payload.repository != null && payload.installation == null) {
+      const repo = (payload.repository as { full_name: string }).full_name;
+      log.warn({ delivery_id: id, event: name, repo }, 'ignored webhook: no installation (not a GitHub App delivery)');
+      return jsonResult(200, { ok: true, ignored: 'no installation' });
+    }
 
     try {
       const receive = () =>
