@@ -314,7 +314,7 @@ function workerSuite(
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(body).toMatchObject({ ok: false, last_stream_error: expect.stringMatching(/not.?found|does not exist/i) });
-      await stack.topic.createSubscription(name, { ackDeadlineSeconds: 10 });
+      await stack.topic.createSubscription(name, { ackDeadlineSeconds: 10, enableMessageOrdering: true });
       stack.addIssue('acme/widgets', 11, 'Crash');
       await stack.publish(forwardedIssue('acme', 'widgets', 11));
       await waitUntil(() => results.length === 1, 30_000, 'message after reopen');
