@@ -76,10 +76,18 @@ async function race(host: string, messageOrdering: boolean): Promise<{ counts: n
       while (!(await w.ready()).ok) await new Promise((r) => setTimeout(r, 50));
     }
     const perPod = stack.workers.map(() => 0);
-    stack.workers.forEach((w, i) => w.onResult((r) => void (r.action === 'ack' && perPod[i]!++)));
+    const keys = new Set<string | undefined>();
+    stack.workers.forEach((w, i) =>
+      w.onResult((r) => {
+        keys.add(r.orderingKey);
+        if (r.action === 'ack') perPod[i]!++;
+      }),
+    );
     await forwardRacingDeliveries(stack, host);
     const acked = () => perPod.reduce((a, b) => a + b, 0);
     await waitUntil(() => acked() === ISSUES * DELIVERIES, 90_000, 'all acked');
+    // The `message handled` line names the key each message came with.
+    expect([...keys].sort()).toEqual(Array.from({ length: ISSUES }, (_, i) => `${REPO}#${i + 1}`).sort());
     const counts: number[] = [];
     for (let n = 1; n <= ISSUES; n++) {
       expect(gh.issue(REPO, n).labels).toEqual(['bug']);
