@@ -49,8 +49,8 @@ export function messageAttributes(message: ForwardedIssue): ForwardedIssueAttrib
  * The Pub/Sub ordering key of a forwarded issue. Every delivery of one issue (each forwarded by whichever Lambda
  * instance got it) carries the same key, so a subscription with message ordering hands them out in publish order to
  * one worker stream, where the pod's per-issue lock runs them one after another: racing deliveries stop racing on
- * GitHub, which has no compare-and-set to stop two pods from both creating the comment. Lower-cased like the
- * worker's lock key, because GitHub treats owner and repo names case-insensitively.
+ * GitHub, which has no compare-and-set to stop two pods from both creating the comment. Lower-cased because GitHub
+ * treats owner and repo names case-insensitively; the worker keys that lock by this same string.
  */
 export function orderingKey(message: ForwardedIssue): string {
   return `${message.repo.owner}/${message.repo.name}#${message.issue.number}`.toLowerCase();
@@ -73,8 +73,8 @@ export class PubSubPublisher implements IssuePublisher {
     this.topic = this.client.topic(opts.topic, {
       batching: { maxMessages: 1, maxMilliseconds: 0 },
       gaxOpts: { timeout: this.timeoutMs },
-      // Required by the client's contract for `orderingKey` (5.x sends ordered messages through a per-key queue either
-      // way, but other versions and languages refuse a key without it).
+      // The client's documented switch for ordering keys (5.x routes a keyed message through its per-key queue
+      // either way; the Python and Java clients refuse a key without it).
       messageOrdering: true,
     });
   }

@@ -232,6 +232,32 @@ describe('Pub/Sub fake: ordered delivery rules', () => {
     }
   });
 
+  it('a key moves to another open stream once the stream that had it closes', async () => {
+    await start();
+    try {
+      const { topic, name } = await orderedTopic(true);
+      const seen: Seen[] = [];
+      const first = client.subscription(name, { streamingOptions: { maxStreams: 1 } });
+      const see0 = record(seen, 0);
+      first.on('message', (m: Message) => void see0(m)); // holds message 0, never acks
+      await publishKeys(topic, ['k'], 3);
+      await waitUntil(() => seen.length === 1);
+      const second = client.subscription(name, { streamingOptions: { maxStreams: 1 } });
+      const see1 = record(seen, 1);
+      second.on('message', (m: Message) => {
+        see1(m);
+        m.ack();
+      });
+      await waitUntil(() => fake.openStreams(name) === 2);
+      await first.close(); // its held message is released and goes first, to the stream still open
+      await waitUntil(() => fake.acked(name).length === 3);
+      expect(seen.map((s) => `${s.subscriber}:${s.seq}`)).toEqual(['0:0', '1:0', '1:1', '1:2']);
+      await second.close();
+    } finally {
+      await stopAll();
+    }
+  });
+
   it('a subscription without message ordering hands out a key’s messages together, as before', async () => {
     await start();
     try {

@@ -309,9 +309,12 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
           const lease = stream.subscription.outstanding.get(id);
           if (lease) lease.stream = null;
         }
-        forgetStream(stream.subscription, stream);
-        stream.subscription.streams.delete(stream);
+        const sub = stream.subscription;
+        forgetStream(sub, stream);
+        sub.streams.delete(stream);
         stream = null;
+        // Keys this stream held may now go to another open stream.
+        if (sub.ordering && subscriptions.has(sub.name)) dispatch(sub);
         changed();
       };
       call.on('data', (req: StreamingPullRequest) => {
