@@ -159,7 +159,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     cleanups.push(() => pubsub.close());
     const [topic] = await pubsub.createTopic(`issues-${id}`);
     const subscription = `worker-${id}`;
-    await topic.createSubscription(subscription, { ackDeadlineSeconds: 30 });
+    // Ordered, as docs/gcp.md creates it: one issue's forwarded deliveries reach the worker one at a time.
+    await topic.createSubscription(subscription, { ackDeadlineSeconds: 30, enableMessageOrdering: true });
     const tapSubscription = `tap-${id}`;
     const [tap] = await topic.createSubscription(tapSubscription, { ackDeadlineSeconds: 60 });
     const forwarded = new Map<string, number>();

@@ -129,7 +129,7 @@ export async function openWorker(
   const id = randomUUID().slice(0, 8);
   const [topic] = await env.admin.createTopic(`issues-${id}`);
   const subscription = `worker-${id}`;
-  await topic.createSubscription(subscription, { ackDeadlineSeconds: 60 });
+  await topic.createSubscription(subscription, { ackDeadlineSeconds: 60, enableMessageOrdering: true });
   const worker = spec.throttled
     ? await shippedWorker(env, subscription)
     : await inProcessWorker(env, subscription, spec.concurrency);

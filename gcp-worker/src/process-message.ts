@@ -1,4 +1,5 @@
 import { forwardedIssueSchema, MESSAGE_VERSION, type ForwardedIssue } from '../../src/pubsub/message';
+import { orderingKey } from '../../src/pubsub/publisher';
 import { classifyGitHubError } from '../../src/github/errors';
 import { labelIssue } from '../../src/github/label-issue';
 import type { GitHubClient } from '../../src/vocabulary';
@@ -166,8 +167,10 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
     countCalls(client, deps.metrics);
     const mode = m.cohort.mode === 'shadow' ? 'shadow' : 'act';
     const classifier = guardPredict(resolved.classifier);
-    // The issue lock only serialises runs inside one pod; two pods (or a publish that timed out yet arrived twice)
-    // can both read "no comment yet" and both create one: the labeler's comment mutation resolves that race, and a
+    // The issue lock serialises runs inside one pod, keyed like the message's Pub/Sub ordering key: an ordered
+    // subscription keeps one issue's messages on one pod at a time, so this lock is what runs them one after another.
+    // Two pods can still both read "no comment yet" and both create one when ordering does not hold (a subscription
+    // created without it, a lease that expired mid-message): the labeler's comment mutation resolves that race, and a
     // pod that reads the other between its label and comment writes waits for it (src/github/racer-in-flight.ts).
     const run = () =>
       labelIssue(client, { owner: m.repo.owner, repo: m.repo.name, number: m.issue.number }, classifier, {
@@ -178,8 +181,7 @@ export async function processMessage(msg: IncomingMessage, deps: ProcessDeps): P
         logContext: { message_id: msg.id, delivery_id: m.delivery_id, delivery_attempt: attempt },
         settleMs: deps.settleMs,
       });
-    const key = `${m.repo.owner}/${m.repo.name}#${m.issue.number}`.toLowerCase();
-    const outcome = deps.issueLock ? await deps.issueLock.run(key, run) : await run();
+    const outcome = deps.issueLock ? await deps.issueLock.run(orderingKey(m), run) : await run();
     if (outcome.status === 'gone')
       return { outcome: 'gone', action: 'ack', modelVersion: outcome.modelVersion, githubCalls: outcome.githubCalls };
     const labels = outcome.decision.chosen.map((c) => c.label);

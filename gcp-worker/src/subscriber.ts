@@ -112,6 +112,8 @@ function recordResult(message: Message, r: HandledResult, metrics: WorkerMetrics
       delivery_id: message.attributes.delivery_id,
       repo: message.attributes.repo,
       issue: message.attributes.issue,
+      // Absent when the message came without one (an older frontend): such deliveries are not serialised by Pub/Sub.
+      ordering_key: message.orderingKey || undefined,
       delivery_attempt: message.deliveryAttempt || undefined,
       model_version: r.modelVersion,
       labels: r.labels,

@@ -4,8 +4,10 @@
  * reopened+opened), and a Probot server (`npm run dev`, `dev:local`, the demo) may get the same event several times at
  * once (redeliveries, retries); the labeler's read-then-write is idempotent only when runs do not interleave, so runs
  * for one issue queue behind each other and the followers find the leader's labels and comment on their read.
- * Across processes (pods, Lambda instances) nothing serialises them: racers whose reads beat the first write each
- * create a comment, and the issue converges on the oldest (racer-in-flight.ts, docs/frontend.md "Racing processes").
+ * Across processes nothing in memory serialises them: on the forwarded route the Pub/Sub ordering key keeps one
+ * issue's messages on one pod at a time (src/pubsub/publisher.ts orderingKey); elsewhere (Lambda instances) racers
+ * whose reads beat the first write each create a comment, and the issue converges on the oldest (racer-in-flight.ts,
+ * docs/frontend.md "Racing processes").
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();

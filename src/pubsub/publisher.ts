@@ -45,6 +45,17 @@ export function messageAttributes(message: ForwardedIssue): ForwardedIssueAttrib
   };
 }
 
+/**
+ * The Pub/Sub ordering key of a forwarded issue. Every delivery of one issue (each forwarded by whichever Lambda
+ * instance got it) carries the same key, so a subscription with message ordering hands them out in publish order to
+ * one worker stream, where the pod's per-issue lock runs them one after another: racing deliveries stop racing on
+ * GitHub, which has no compare-and-set to stop two pods from both creating the comment. Lower-cased because GitHub
+ * treats owner and repo names case-insensitively; the worker keys that lock by this same string.
+ */
+export function orderingKey(message: ForwardedIssue): string {
+  return `${message.repo.owner}/${message.repo.name}#${message.issue.number}`.toLowerCase();
+}
+
 export class PubSubPublisher implements IssuePublisher {
   private readonly client: PubSub;
   private readonly topic: Topic;
@@ -62,6 +73,9 @@ export class PubSubPublisher implements IssuePublisher {
     this.topic = this.client.topic(opts.topic, {
       batching: { maxMessages: 1, maxMilliseconds: 0 },
       gaxOpts: { timeout: this.timeoutMs },
+      // The client's documented switch for ordering keys (5.x routes a keyed message through its per-key queue
+      // either way; the Python and Java clients refuse a key without it).
+      messageOrdering: true,
     });
   }
 
@@ -75,9 +89,10 @@ export class PubSubPublisher implements IssuePublisher {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`publish timed out after ${Math.round(ms)} ms`)), ms);
     });
+    const key = orderingKey(valid);
     try {
       const id = await Promise.race([
-        this.topic.publishMessage({ data, attributes: messageAttributes(valid) }),
+        this.topic.publishMessage({ data, attributes: messageAttributes(valid), orderingKey: key }),
         timeout,
       ]);
       this.log.info(
@@ -92,6 +107,14 @@ export class PubSubPublisher implements IssuePublisher {
         'forwarded issue',
       );
       return id;
+    } catch (err) {
+      // With ordering, a failed publish pauses its key in this client until resumed: a warm Lambda would otherwise
+      // refuse every later delivery of this issue. Our own timeout counts too: the client's publish is still
+      // outstanding, and the next publish of this key would queue behind it (and time out in turn) instead of being
+      // sent. Resuming lets the client drop the key's queue, on the next tick, which we wait for.
+      this.topic.resumePublishing(key);
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+      throw err;
     } finally {
       clearTimeout(timer);
     }

@@ -340,9 +340,9 @@ describe('Pub/Sub redelivery to two workers at once', () => {
 describe('the same issue on two workers at once (no lease expiry)', () => {
   let p: Pipeline;
   beforeAll(async () => {
-    // One message per worker at a time, so the second copy goes to the other pod instead of waiting in this pod's
-    // per-issue lock.
-    p = await startPipeline({ configYaml: CONFIG, workers: 2, concurrency: 1 });
+    // One message per worker at a time and no message ordering (which would keep both copies on one pod), so the
+    // second copy goes to the other pod: the fallback for a subscription created without ordering.
+    p = await startPipeline({ configYaml: CONFIG, workers: 2, concurrency: 1, messageOrdering: false });
     p.h.gh.createRepo('fwd/race');
   });
   afterAll(async () => {

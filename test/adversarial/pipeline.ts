@@ -35,6 +35,8 @@ export interface PipelineOptions {
   pubsubOptions?: PubSubFakeOptions;
   /** Messages per worker at once (default 4). 1 forces duplicates onto different workers. */
   concurrency?: number;
+  /** The worker subscription's message ordering (default on, as docs/gcp.md creates it). */
+  messageOrdering?: boolean;
 }
 
 export interface Pipeline {
@@ -78,6 +80,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     deadLetterPolicy: { deadLetterTopic: dlqTopic.name, maxDeliveryAttempts },
     // Production-like backoff between attempts; the fake caps it at `pubsubOptions.maxNackBackoffMs` (default 0).
     retryPolicy: { minimumBackoff: { seconds: 10 }, maximumBackoff: { seconds: 600 } },
+    enableMessageOrdering: opts.messageOrdering ?? true,
   });
 
   const gcs = await startGcsStandIn({ buckets: [BUCKET] });

@@ -109,7 +109,7 @@ export async function startE2EStack(opts: E2EOptions): Promise<E2EStack> {
   const client = new PubSub({ apiEndpoint: pubsub.host, projectId: PROJECT });
   const [topic] = await client.createTopic(`issues-${id}`);
   const subscription = `worker-${id}`;
-  await topic.createSubscription(subscription, { ackDeadlineSeconds: 10 });
+  await topic.createSubscription(subscription, { ackDeadlineSeconds: 10, enableMessageOrdering: true });
 
   const storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: PROJECT, retryOptions: { autoRetry: false } });
   const modelStore = new GcsModelStore(storage, BUCKET);

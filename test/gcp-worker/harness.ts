@@ -122,7 +122,10 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts?: number } = {}): Promise<Stack> {
+export async function startStack(
+  pubsubHost: string,
+  opts: { maxDeliveryAttempts?: number; messageOrdering?: boolean } = {},
+): Promise<Stack> {
   const id = randomUUID().slice(0, 8);
   const pubsub = new PubSub({ apiEndpoint: pubsubHost, projectId: PROJECT });
   const [topic] = await pubsub.createTopic(`issues-${id}`);
@@ -132,6 +135,8 @@ export async function startStack(pubsubHost: string, opts: { maxDeliveryAttempts
   await topic.createSubscription(subscriptionName, {
     ackDeadlineSeconds: 10,
     deadLetterPolicy: { deadLetterTopic: dlqTopic.name, maxDeliveryAttempts: opts.maxDeliveryAttempts ?? 5 },
+    // As docs/gcp.md creates it: one issue's messages (same ordering key) are handed out one pod at a time.
+    enableMessageOrdering: opts.messageOrdering ?? true,
   });
   const deadLettered: Stack['deadLettered'] = [];
   dlqSubscription.on('message', (m) => {

@@ -207,7 +207,7 @@ describe('the image CMD from the layout, on the Pub/Sub, GCS and GitHub stand-in
     const id = randomUUID().slice(0, 8);
     const [topic] = await client.createTopic(`issues-${id}`);
     const subscription = `worker-${id}`;
-    await topic.createSubscription(subscription, { ackDeadlineSeconds: 10 });
+    await topic.createSubscription(subscription, { ackDeadlineSeconds: 10, enableMessageOrdering: true });
     gh.createRepo('acme/widgets');
     gh.createIssue('acme/widgets', {
       number: 1,

@@ -197,7 +197,7 @@ describe('worker process (the esbuild bundle of gcp-worker/src/main.ts) with SIG
     const id = randomUUID().slice(0, 8);
     const [topic] = await client.createTopic(`issues-${id}`);
     const subscription = `worker-${id}`;
-    await topic.createSubscription(subscription, { ackDeadlineSeconds: 10 });
+    await topic.createSubscription(subscription, { ackDeadlineSeconds: 10, enableMessageOrdering: true });
     gh.createRepo('acme/widgets');
     const installation = gh.installationId('acme');
     const total = 6;

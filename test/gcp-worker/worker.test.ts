@@ -23,7 +23,11 @@ function collect(worker: TestWorker): WorkerResult[] {
   return results;
 }
 
-function workerSuite(label: string, backend: () => Promise<{ host: string; stop(): Promise<void> }>): void {
+function workerSuite(
+  label: string,
+  backend: () => Promise<{ host: string; stop(): Promise<void> }>,
+  opts: { messageOrdering?: boolean } = {},
+): void {
   describe(label, () => {
     let server: { host: string; stop(): Promise<void> };
     let stack: Stack;
@@ -32,7 +36,7 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
     });
     afterAll(async () => server?.stop());
     beforeEach(async () => {
-      stack = await startStack(server.host);
+      stack = await startStack(server.host, opts);
       stack.addRepo('acme/widgets');
     });
     afterEach(async () => stack?.close());
@@ -310,7 +314,7 @@ function workerSuite(label: string, backend: () => Promise<{ host: string; stop(
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(body).toMatchObject({ ok: false, last_stream_error: expect.stringMatching(/not.?found|does not exist/i) });
-      await stack.topic.createSubscription(name, { ackDeadlineSeconds: 10 });
+      await stack.topic.createSubscription(name, { ackDeadlineSeconds: 10, enableMessageOrdering: true });
       stack.addIssue('acme/widgets', 11, 'Crash');
       await stack.publish(forwardedIssue('acme', 'widgets', 11));
       await waitUntil(() => results.length === 1, 30_000, 'message after reopen');
@@ -353,10 +357,17 @@ if (emulatorSkip) {
     it('skipped', () => undefined);
   });
 } else {
-  workerSuite('worker over the official Pub/Sub emulator', async () => {
-    const started = await startPubSubEmulator();
-    if (!started.emulator) throw new Error(started.skip);
-    const emulator: PubSubEmulator = started.emulator;
-    return emulator;
-  });
+  workerSuite(
+    'worker over the official Pub/Sub emulator',
+    async () => {
+      const started = await startPubSubEmulator();
+      if (!started.emulator) throw new Error(started.skip);
+      const emulator: PubSubEmulator = started.emulator;
+      return emulator;
+    },
+    // The emulator never dead-letters on a subscription with message ordering: a message stops being delivered after
+    // max attempts but never reaches the dead-letter topic (seen here; the service forwards it, best effort). Its
+    // ordering itself is tested in pubsub-ordering.test.ts and ordered-races.test.ts.
+    { messageOrdering: false },
+  );
 }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ProcessResult } from '../../gcp-worker/src/process-message';
 import { createLogger } from '../../src/log/logger';
 
-export type WorkerResult = ProcessResult & { messageId: string; latencyMs: number };
+export type WorkerResult = ProcessResult & { messageId: string; latencyMs: number; orderingKey?: string };
 
 export interface WorkerResults {
   /** Pass as the worker's `log`. */
@@ -27,6 +27,7 @@ interface HandledLine {
   labels?: string[];
   model_version?: string;
   github_calls?: number;
+  ordering_key?: string;
   latency_ms: number;
 }
 
@@ -55,6 +56,7 @@ export function workerResults(name = 'worker'): WorkerResults {
           ...(entry.github_calls !== undefined ? { githubCalls: entry.github_calls } : {}),
           messageId: entry.message_id,
           latencyMs: entry.latency_ms,
+          ...(entry.ordering_key ? { orderingKey: entry.ordering_key } : {}),
         };
         for (const l of listeners) l(result);
       }

@@ -3,150 +3,38 @@
  * @google-cloud/pubsub, so the real client (StreamingPull, unary Acknowledge/ModifyAckDeadline, lease
  * management) talks to it exactly as it would to the service or the official emulator.
  *
- * Implements only what label-bot uses: topics, subscriptions (ack deadline, dead-letter policy, retry policy),
- * Publish, StreamingPull, Acknowledge, ModifyAckDeadline, redelivery after nack / deadline expiry and
- * dead-lettering after `max_delivery_attempts`. Everything else answers UNIMPLEMENTED.
+ * Implements only what label-bot uses: topics, subscriptions (ack deadline, dead-letter policy, retry policy, message
+ * ordering: ordering.ts), Publish, StreamingPull, Acknowledge, ModifyAckDeadline, redelivery after nack / deadline
+ * expiry and dead-lettering after `max_delivery_attempts`. Everything else answers UNIMPLEMENTED.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { createOrdering, forgetStream, requeue as requeueEntry, settle, takeForStream } from './ordering';
+import {
+  addUnimplemented,
+  durationMs,
+  grpcError,
+  loadPubSubProto,
+  receivedMessage,
+  waitForState,
+  type DeadLetterPolicy,
+  type FakeMessage,
+  type Lease,
+  type PubSubFake,
+  type PubSubFakeOptions,
+  type PublishFault,
+  type RetryPolicy,
+  type StreamingPullRequest,
+  type StreamState,
+  type SubscriptionState,
+} from './types';
 
-const require = createRequire(import.meta.url);
-
-interface Duration {
-  seconds?: string | number;
-  nanos?: number;
-}
-
-interface DeadLetterPolicy {
-  deadLetterTopic: string;
-  maxDeliveryAttempts: number;
-}
-
-interface RetryPolicy {
-  minimumBackoff?: Duration | null;
-  maximumBackoff?: Duration | null;
-}
-
-export interface FakeMessage {
-  messageId: string;
-  data: Buffer;
-  attributes: Record<string, string>;
-  orderingKey: string;
-  publishTime: Date;
-}
-
-interface SubscriptionState {
-  name: string;
-  topic: string;
-  ackDeadlineSeconds: number;
-  deadLetterPolicy: DeadLetterPolicy | null;
-  retryPolicy: RetryPolicy | null;
-  /** Messages ready to deliver, in order. */
-  backlog: { message: FakeMessage; attempts: number }[];
-  /** Leased deliveries by ack id. */
-  outstanding: Map<string, Lease>;
-  streams: Set<StreamState>;
-  acked: FakeMessage[];
-  /** Delivery count per message id (survives redelivery). */
-  deliveries: Map<string, number>;
-  nacks: number;
-  expiries: number;
-  /** Nacked messages waiting out their retry backoff (still pending: neither acked nor dead-lettered). */
-  backingOff: number;
-}
-
-interface Lease {
-  ackId: string;
-  message: FakeMessage;
-  attempts: number;
-  stream: StreamState | null;
-  timer: NodeJS.Timeout;
-}
-
-interface StreamState {
-  call: grpc.ServerDuplexStream<StreamingPullRequest, unknown>;
-  subscription: SubscriptionState;
-  maxOutstandingMessages: number;
-  streamAckDeadlineSeconds: number;
-  leased: Set<string>;
-}
-
-interface StreamingPullRequest {
-  subscription: string;
-  ackIds: string[];
-  modifyDeadlineSeconds: number[];
-  modifyDeadlineAckIds: string[];
-  streamAckDeadlineSeconds: number;
-  maxOutstandingMessages: string | number;
-}
-
-export interface PubSubFakeOptions {
-  /**
-   * Caps the retry-policy backoff applied after a nack, so a subscription copied from production settings
-   * (10 s minimum backoff) does not slow a test down. Default 0: redeliver a nacked message at once.
-   */
-  maxNackBackoffMs?: number;
-  /**
-   * Multiplies every ack deadline, so deadline-expiry redelivery can be shown without waiting 10 s
-   * (the client never asks for less than 10 s). Default 1.
-   */
-  deadlineScale?: number;
-}
-
-export interface PubSubFake {
-  /** `127.0.0.1:PORT`, for `new PubSub({ apiEndpoint: host, projectId })` or PUBSUB_EMULATOR_HOST. */
-  host: string;
-  port: number;
-  stop(): Promise<void>;
-  /** Every message published to a topic (full name `projects/P/topics/T` or short name). */
-  published(topic: string): FakeMessage[];
-  /** Messages acknowledged on a subscription. */
-  acked(subscription: string): FakeMessage[];
-  /** Count of deliveries of each message id on a subscription. */
-  deliveries(subscription: string): Map<string, number>;
-  /** Number of messages neither acked nor dead-lettered yet (ready + leased). */
-  pending(subscription: string): number;
-  /** Number of messages currently leased to a client. */
-  leased(subscription: string): number;
-  nacks(subscription: string): number;
-  /** Leases that ran out without ack or nack. */
-  expiries(subscription: string): number;
-  /** Number of open StreamingPull streams on a subscription. */
-  openStreams(subscription: string): number;
-  /** Resolves when `predicate` holds, polling on state changes; rejects after `timeoutMs`. */
-  waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
-}
-
-function loadPubSubProto(): grpc.GrpcObject {
-  const pubsubRoot = dirname(require.resolve('@google-cloud/pubsub/package.json'));
-  // google-gax (a dependency of the client) ships the google/api and google/protobuf imports; it has no ./package.json export.
-  const gaxMain = createRequire(join(pubsubRoot, 'package.json')).resolve('google-gax');
-  const gaxRoot = gaxMain.slice(0, gaxMain.lastIndexOf('/build/'));
-  const definition = protoLoader.loadSync('google/pubsub/v1/pubsub.proto', {
-    includeDirs: [join(pubsubRoot, 'build/protos'), join(gaxRoot, 'build/protos')],
-    keepCase: false,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  return grpc.loadPackageDefinition(definition);
-}
-
-function durationMs(d: Duration | null | undefined): number {
-  if (!d) return 0;
-  return Number(d.seconds ?? 0) * 1000 + Math.floor((d.nanos ?? 0) / 1e6);
-}
-
-function grpcError(code: grpc.status, details: string): grpc.ServiceError {
-  return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
-}
+export type { FakeMessage, PubSubFake, PubSubFakeOptions, PublishFault } from './types';
 
 export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<PubSubFake> {
   const maxNackBackoffMs = options.maxNackBackoffMs ?? 0;
   const deadlineScale = options.deadlineScale ?? 1;
+  const orderingHoldsNextMessage = options.orderingHoldsNextMessage ?? true;
+  const publishFaults: PublishFault[] = [];
   const proto = loadPubSubProto();
   const v1 = (proto.google as grpc.GrpcObject).pubsub as grpc.GrpcObject;
   const pkg = v1.v1 as grpc.GrpcObject;
@@ -174,6 +62,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
     ackDeadlineSeconds: s.ackDeadlineSeconds,
     deadLetterPolicy: s.deadLetterPolicy,
     retryPolicy: s.retryPolicy,
+    enableMessageOrdering: s.ordering !== null,
   });
 
   const enqueue = (topic: string, message: FakeMessage): void => {
@@ -209,6 +98,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
     else sub.expiries++;
     const dlp = sub.deadLetterPolicy;
     if (dlp && lease.attempts >= dlp.maxDeliveryAttempts && topics.has(dlp.deadLetterTopic)) {
+      settle(sub, lease);
       // Like the service: the dead-lettered copy carries the source subscription and attempt count.
       publishTo(dlp.deadLetterTopic, lease.message.data, {
         ...lease.message.attributes,
@@ -223,7 +113,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
     const requeue = (): void => {
       if (backoff > 0) sub.backingOff--;
       if (!subscriptions.has(sub.name)) return;
-      sub.backlog.push({ message: lease.message, attempts: lease.attempts });
+      requeueEntry(sub, { message: lease.message, attempts: lease.attempts });
       dispatch(sub);
       changed();
     };
@@ -252,12 +142,8 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
   const dispatch = (sub: SubscriptionState): void => {
     for (const stream of sub.streams) {
       const batch: unknown[] = [];
-      while (
-        sub.backlog.length > 0 &&
-        (stream.maxOutstandingMessages <= 0 || stream.leased.size < stream.maxOutstandingMessages)
-      ) {
-        const next = sub.backlog.shift();
-        if (!next) break;
+      const room = stream.maxOutstandingMessages <= 0 ? Infinity : stream.maxOutstandingMessages - stream.leased.size;
+      for (const next of room > 0 ? takeForStream(sub, stream, room) : []) {
         const attempts = next.attempts + 1;
         const ackId = `${sub.name.split('/').pop()}-${next.message.messageId}-${attempts}-${nextAckId++}`;
         const lease: Lease = {
@@ -271,25 +157,13 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
         stream.leased.add(ackId);
         sub.deliveries.set(next.message.messageId, (sub.deliveries.get(next.message.messageId) ?? 0) + 1);
         setDeadline(sub, lease, stream.streamAckDeadlineSeconds || sub.ackDeadlineSeconds);
-        batch.push({
-          ackId,
-          message: {
-            data: next.message.data,
-            attributes: next.message.attributes,
-            messageId: next.message.messageId,
-            orderingKey: next.message.orderingKey,
-            publishTime: {
-              seconds: String(Math.floor(next.message.publishTime.getTime() / 1000)),
-              nanos: (next.message.publishTime.getTime() % 1000) * 1e6,
-            },
-          },
-          // The service only reports attempts when a dead-letter policy exists; the client exposes it as deliveryAttempt.
-          deliveryAttempt: sub.deadLetterPolicy ? attempts : 0,
-        });
+        batch.push(receivedMessage(ackId, next.message, sub.deadLetterPolicy ? attempts : 0));
       }
-      if (batch.length > 0) stream.call.write({ receivedMessages: batch });
+      if (batch.length > 0) {
+        const subscriptionProperties = { messageOrderingEnabled: sub.ordering !== null };
+        stream.call.write({ receivedMessages: batch, subscriptionProperties });
+      }
     }
-    if (sub.backlog.length === 0) return;
   };
 
   const ack = (sub: SubscriptionState, ackIds: string[]): void => {
@@ -299,6 +173,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
       clearTimeout(lease.timer);
       sub.outstanding.delete(id);
       lease.stream?.leased.delete(id);
+      settle(sub, lease);
       sub.acked.push(lease.message);
     }
     dispatch(sub);
@@ -327,8 +202,6 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
     };
 
   const server = new grpc.Server();
-  const unimplemented = (name: string) => (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
-    callback(grpcError(grpc.status.UNIMPLEMENTED, `${name} is not implemented by the Pub/Sub fake`));
 
   const publisherImpl: grpc.UntypedServiceImplementation = {
     createTopic: unary((req: { name: string }) => {
@@ -344,26 +217,26 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
       if (!topics.delete(req.topic)) throw grpcError(grpc.status.NOT_FOUND, 'Topic not found');
       return {};
     }),
-    publish: unary(
-      (req: {
-        topic: string;
-        messages: { data: Buffer; attributes: Record<string, string>; orderingKey: string }[];
-      }) => ({
-        messageIds: req.messages.map((m) =>
-          publishTo(req.topic, Buffer.from(m.data), { ...m.attributes }, m.orderingKey),
-        ),
-      }),
-    ),
+    publish: (
+      call: grpc.ServerUnaryCall<
+        { topic: string; messages: { data: Buffer; attributes: Record<string, string>; orderingKey: string }[] },
+        unknown
+      >,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
+      const fault = publishFaults.shift();
+      const answer = (): void => {
+        if (fault?.code !== undefined) return callback(grpcError(fault.code, 'injected publish fault'));
+        const { topic, messages } = call.request;
+        unary(() => ({
+          messageIds: messages.map((m) => publishTo(topic, Buffer.from(m.data), { ...m.attributes }, m.orderingKey)),
+        }))(call, callback);
+      };
+      if (fault?.delayMs) setTimeout(answer, fault.delayMs).unref();
+      else answer();
+    },
   };
-  for (const name of [
-    'updateTopic',
-    'listTopics',
-    'listTopicSubscriptions',
-    'listTopicSnapshots',
-    'detachSubscription',
-  ]) {
-    publisherImpl[name] = unimplemented(name);
-  }
+  addUnimplemented(publisherImpl, 'publisher');
 
   const subscriberImpl: grpc.UntypedServiceImplementation = {
     createSubscription: unary(
@@ -373,6 +246,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
         ackDeadlineSeconds: number;
         deadLetterPolicy: DeadLetterPolicy | null;
         retryPolicy: RetryPolicy | null;
+        enableMessageOrdering: boolean;
       }) => {
         if (subscriptions.has(req.name)) throw grpcError(grpc.status.ALREADY_EXISTS, 'Subscription already exists');
         if (!topics.has(req.topic)) throw grpcError(grpc.status.NOT_FOUND, `Topic not found: ${req.topic}`);
@@ -387,6 +261,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
           // Like the service: 5 attempts unless said otherwise.
           deadLetterPolicy: dlp ? { ...dlp, maxDeliveryAttempts: dlp.maxDeliveryAttempts || 5 } : null,
           retryPolicy: req.retryPolicy ?? null,
+          ordering: req.enableMessageOrdering ? createOrdering(orderingHoldsNextMessage) : null,
           backlog: [],
           outstanding: new Map(),
           streams: new Set(),
@@ -434,8 +309,12 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
           const lease = stream.subscription.outstanding.get(id);
           if (lease) lease.stream = null;
         }
-        stream.subscription.streams.delete(stream);
+        const sub = stream.subscription;
+        forgetStream(sub, stream);
+        sub.streams.delete(stream);
         stream = null;
+        // Keys this stream held may now go to another open stream.
+        if (sub.ordering && subscriptions.has(sub.name)) dispatch(sub);
         changed();
       };
       call.on('data', (req: StreamingPullRequest) => {
@@ -469,20 +348,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
       call.on('close', close);
     },
   };
-  for (const name of [
-    'updateSubscription',
-    'listSubscriptions',
-    'pull',
-    'modifyPushConfig',
-    'getSnapshot',
-    'listSnapshots',
-    'createSnapshot',
-    'updateSnapshot',
-    'deleteSnapshot',
-    'seek',
-  ]) {
-    subscriberImpl[name] = unimplemented(name);
-  }
+  addUnimplemented(subscriberImpl, 'subscriber');
 
   server.addService(Publisher.service, publisherImpl);
   server.addService(Subscriber.service, subscriberImpl);
@@ -526,28 +392,7 @@ export async function startPubSubFake(options: PubSubFakeOptions = {}): Promise<
     nacks: (name) => requireSub(name).nacks,
     expiries: (name) => requireSub(name).expiries,
     openStreams: (name) => requireSub(name).streams.size,
-    waitFor(predicate, timeoutMs = 20_000) {
-      return new Promise<void>((resolve, reject) => {
-        if (predicate()) return resolve();
-        const check = (): void => {
-          if (predicate()) {
-            cleanup();
-            resolve();
-          }
-        };
-        // Polling too: some conditions (e.g. a requeue after backoff) change outside a tracked event.
-        const poll = setInterval(check, 50);
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error('pubsub-fake: condition not reached in time'));
-        }, timeoutMs);
-        const cleanup = (): void => {
-          clearInterval(poll);
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-      });
-    },
+    publishFault: (fault) => void publishFaults.push(fault),
+    waitFor: (predicate, timeoutMs) => waitForState(waiters, predicate, timeoutMs),
   };
 }
