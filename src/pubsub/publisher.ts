@@ -148,6 +148,9 @@ export function publisherFromEnv(env: NodeJS.ProcessEnv = process.env, log?: Log
     projectId: env.GCP_PROJECT || env.GOOGLE_CLOUD_PROJECT || undefined,
     credentials,
     timeoutMs: env.PUBLISH_TIMEOUT_MS ? Number(env.PUBLISH_TIMEOUT_MS) : undefined,
+    // Ordered delivery per issue (orderingKey) holds only among messages published in one region: a regional
+    // endpoint pins them there whatever AWS region the Lambda runs in.
+    apiEndpoint: env.PUBSUB_API_ENDPOINT || undefined,
     log,
   });
 }

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withInvocationDeadline } from '../../src/github/invocation-deadline';
-import { buildForwardedIssue, orderingKey, PubSubPublisher } from '../../src/pubsub/publisher';
+import { buildForwardedIssue, orderingKey, publisherFromEnv, PubSubPublisher } from '../../src/pubsub/publisher';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
 import { issuesPayload } from '../bots/app-harness';
 
@@ -55,6 +55,18 @@ describe('ordering key', () => {
         .map((m) => m.orderingKey)
         .sort(),
     ).toEqual(['octo/gadgets#3', 'octo/widgets#7']);
+  });
+
+  it('goes to the endpoint PUBSUB_API_ENDPOINT names (a regional one keeps one issue in one region)', async () => {
+    const p = publisherFromEnv({ PUBSUB_TOPIC: 'issues', GCP_PROJECT: project, PUBSUB_API_ENDPOINT: fake.host })!;
+    const before = published().length;
+    await p.publish(message('octo/regional', 1));
+    await p.close();
+    expect(
+      published()
+        .slice(before)
+        .map((m) => m.orderingKey),
+    ).toEqual(['octo/regional#1']);
   });
 });
 
