@@ -22,7 +22,9 @@ import { featurize } from './featurizer';
 import { scaledTitleSettings, type FeaturizerSettings } from './featurizer-settings';
 import { dualScores, fitDual, gramMatrix, subGram, type DualWeights } from './kernel-fit';
 import type { ModelKind, Targets } from './linear';
-import { scoresInto } from './linear-scorer';
+import { scoreSparseInto, scoresInto } from './linear-scorer';
+import { fitNbPath, nbOptions, type NbModel } from './nb-scaling';
+import type { SparseVector } from './sparse-vector';
 import type { Selection } from './model-selection';
 import { DEFAULT_PRECISION_TARGET } from './thresholds';
 import { combineTitleGram, titleRestGrams } from './title-scale';
@@ -74,6 +76,10 @@ export interface GroupedOptions {
   titleOnlyObjective?: number;
   /** Fit without intercepts (TrainOptions.intercept false). */
   noBias?: boolean;
+  /** NB-scaled features (nb-scaling.ts): smoothing α candidates chosen by LORO with the rest; absent = off. */
+  nbAlphas?: number[];
+  /** NB interpolation β in (0, 1] (nb-scaling.ts; 1 = none). */
+  nbBeta?: number;
   precisionTarget: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -85,6 +91,8 @@ export interface GroupedFit {
   loss: TrainLoss;
   titleScale: number;
   titleOnlyWeight: number;
+  /** Chosen NB smoothing α (only with GroupedOptions.nbAlphas). */
+  nbAlpha?: number;
   /** Featurizer settings with the chosen title scale (what the exported model uses). */
   settings: FeaturizerSettings;
   W: Float64Array;
@@ -181,10 +189,32 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
   const trainsOn = (d: TrainingDoc) => (d.form === 'row' ? !cleaned : true);
   const classW = classWeights(input.targets, input.classWeight === 'balanced');
 
-  // Title / rest parts over all documents (title-scale.ts), so every title scale reuses two Gram matrices.
-  const parts = titleRestGrams(docs, input.settings);
+  // Title / rest parts over all documents (title-scale.ts), so every title scale reuses two Gram matrices. NB scaling
+  // (per class and fold) works on the documents' vectors at each title scale instead.
+  const nb = opts.nbAlphas && opts.nbAlphas.length > 0 ? opts.nbAlphas : undefined;
+  const nbFit = (
+    vectors: readonly SparseVector[],
+    idx: number[],
+    y: Targets,
+    ls: number[],
+    loss: TrainLoss,
+    tw: number,
+    alpha: number,
+  ): NbModel[] =>
+    fitNbPath(vectors, idx, y, {
+      lambdas: ls,
+      loss,
+      alpha,
+      ...(opts.nbBeta !== undefined ? { beta: opts.nbBeta } : {}),
+      ...(opts.noBias ? { noBias: true } : {}),
+      rowWeights: docWeights(docs, idx, classW, tw),
+      dim: input.settings.dim,
+    });
+  const parts = nb ? undefined : titleRestGrams(docs, input.settings);
+  const alphas: (number | undefined)[] = nb ?? [undefined];
 
-  const total = opts.titleScales.length * titleOnlyWeights.length * opts.losses.length * repos.length + 1;
+  const total =
+    opts.titleScales.length * titleOnlyWeights.length * opts.losses.length * alphas.length * repos.length + 1;
   let done = 0;
   let best: {
     score: number;
@@ -192,56 +222,72 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
     scale: number;
     tw: number;
     loss: TrainLoss;
+    alpha?: number;
     oof: Float64Array;
     titleOnly?: number;
   } | null = null;
   for (const scale of opts.titleScales) {
-    const K = combineTitleGram(parts, scale);
+    const K = parts ? combineTitleGram(parts, scale) : new Float64Array(0);
+    const scaledSettings = scaledTitleSettings(input.settings, scale);
+    const vectors = nb ? docs.map((d) => featurize(d, scaledSettings)) : [];
     for (const tw of titleOnlyWeights) {
       for (const loss of opts.losses) {
-        const oofs = lambdas.map(() => new Float64Array(n * C));
-        const titleOofs = scoreTitleOnly ? lambdas.map(() => new Float64Array(n * C)) : [];
-        for (let f = 0; f < repos.length; f++) {
-          const idx = [...docs.keys()].filter(
-            (d) => fold[docs[d]!.row] !== f && trainsOn(docs[d]!) && (docs[d]!.form !== 'titleOnly' || tw > 0),
-          );
-          const test = [...rows.keys()].filter((i) => fold[i] === f);
-          const y = subsetTargets(
-            input.targets,
-            idx.map((d) => docs[d]!.row),
-          );
-          const path = fitDocPath(K, D, idx, y, lambdas, loss, docWeights(docs, idx, classW, tw), opts.noBias);
-          const z = new Float64Array(C);
-          path.forEach((dw, li) => {
-            for (const i of test) {
-              // Document i is row i as written; titleDoc[i] is the same issue read title-only.
-              dualScores(K, D, idx, dw, i, z);
-              scoresInto(kind, z, oofs[li]!, i * C, C);
-              if (scoreTitleOnly) {
-                dualScores(K, D, idx, dw, titleDoc[i]!, z);
-                scoresInto(kind, z, titleOofs[li]!, i * C, C);
-              }
+        for (const alpha of alphas) {
+          const oofs = lambdas.map(() => new Float64Array(n * C));
+          const titleOofs = scoreTitleOnly ? lambdas.map(() => new Float64Array(n * C)) : [];
+          for (let f = 0; f < repos.length; f++) {
+            const idx = [...docs.keys()].filter(
+              (d) => fold[docs[d]!.row] !== f && trainsOn(docs[d]!) && (docs[d]!.form !== 'titleOnly' || tw > 0),
+            );
+            const test = [...rows.keys()].filter((i) => fold[i] === f);
+            const y = subsetTargets(
+              input.targets,
+              idx.map((d) => docs[d]!.row),
+            );
+            const z = new Float64Array(C);
+            if (alpha !== undefined) {
+              nbFit(vectors, idx, y, lambdas, loss, tw, alpha).forEach((m, li) => {
+                for (const i of test) {
+                  scoreSparseInto(kind, m.W, m.b, C, vectors[i]!, oofs[li]!, i * C);
+                  if (scoreTitleOnly) scoreSparseInto(kind, m.W, m.b, C, vectors[titleDoc[i]!]!, titleOofs[li]!, i * C);
+                }
+              });
+              opts.onProgress?.(++done, total);
+              continue;
             }
+            const path = fitDocPath(K, D, idx, y, lambdas, loss, docWeights(docs, idx, classW, tw), opts.noBias);
+            path.forEach((dw, li) => {
+              for (const i of test) {
+                // Document i is row i as written; titleDoc[i] is the same issue read title-only.
+                dualScores(K, D, idx, dw, i, z);
+                scoresInto(kind, z, oofs[li]!, i * C, C);
+                if (scoreTitleOnly) {
+                  dualScores(K, D, idx, dw, titleDoc[i]!, z);
+                  scoresInto(kind, z, titleOofs[li]!, i * C, C);
+                }
+              }
+            });
+            opts.onProgress?.(++done, total);
+          }
+          lambdas.forEach((lambda, li) => {
+            const asWritten = meanRepoMacroF1(labels, kind, rows, fold, repos.length, oofs[li]!).mean;
+            const titleOnly = scoreTitleOnly
+              ? meanRepoMacroF1(labels, kind, rows, fold, repos.length, titleOofs[li]!).mean
+              : undefined;
+            const score = (1 - objective) * asWritten + objective * (titleOnly ?? 0);
+            if (!best || score > best.score + 1e-12)
+              best = {
+                score,
+                lambda,
+                scale,
+                tw,
+                loss,
+                ...(alpha !== undefined ? { alpha } : {}),
+                oof: oofs[li]!,
+                ...(titleOnly !== undefined ? { titleOnly } : {}),
+              };
           });
-          opts.onProgress?.(++done, total);
         }
-        lambdas.forEach((lambda, li) => {
-          const asWritten = meanRepoMacroF1(labels, kind, rows, fold, repos.length, oofs[li]!).mean;
-          const titleOnly = scoreTitleOnly
-            ? meanRepoMacroF1(labels, kind, rows, fold, repos.length, titleOofs[li]!).mean
-            : undefined;
-          const score = (1 - objective) * asWritten + objective * (titleOnly ?? 0);
-          if (!best || score > best.score + 1e-12)
-            best = {
-              score,
-              lambda,
-              scale,
-              tw,
-              loss,
-              oof: oofs[li]!,
-              ...(titleOnly !== undefined ? { titleOnly } : {}),
-            };
-        });
       }
     }
   }
@@ -251,29 +297,14 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
   const settings = scaledTitleSettings(input.settings, chosen.scale);
   const idx = [...docs.keys()].filter((d) => trainsOn(docs[d]!) && (docs[d]!.form !== 'titleOnly' || chosen.tw > 0));
   const vectors = idx.map((d) => featurize(docs[d]!, settings));
-  const K = gramMatrix(vectors);
   const y = subsetTargets(
     input.targets,
     idx.map((d) => docs[d]!.row),
   );
-  const dw = fitDocPath(
-    K,
-    idx.length,
-    [...idx.keys()],
-    y,
-    [chosen.lambda],
-    chosen.loss,
-    docWeights(docs, idx, classW, chosen.tw),
-    opts.noBias,
-  )[0]!;
-  const W = new Float64Array(settings.dim * C);
-  vectors.forEach((v, a) => {
-    for (let j = 0; j < v.indices.length; j++) {
-      const base = v.indices[j]! * C;
-      const x = v.values[j]!;
-      for (let c = 0; c < C; c++) W[base + c]! += x * dw.A[a * C + c]!;
-    }
-  });
+  const fitted =
+    chosen.alpha !== undefined
+      ? nbFit(vectors, [...idx.keys()], y, [chosen.lambda], chosen.loss, chosen.tw, chosen.alpha)[0]!
+      : denseFit();
   opts.onProgress?.(total, total);
   return {
     oof: chosen.oof,
@@ -281,13 +312,38 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
     loss: chosen.loss,
     titleScale: chosen.scale,
     titleOnlyWeight: chosen.tw,
+    ...(chosen.alpha !== undefined ? { nbAlpha: chosen.alpha } : {}),
     settings,
-    W,
-    b: Float64Array.from(dw.b),
+    W: fitted.W,
+    b: fitted.b,
     folds: repos.length,
     unseen: unseenRepoCheck(labels, kind, rows, fold, repos, chosen.oof, opts.precisionTarget),
     ...(chosen.titleOnly !== undefined ? { titleOnlyMeanMacroF1: chosen.titleOnly } : {}),
   };
+
+  /** The plain (unscaled) final fit in dual form, collapsed to dense weights. */
+  function denseFit(): NbModel {
+    const K = gramMatrix(vectors);
+    const dw = fitDocPath(
+      K,
+      idx.length,
+      [...idx.keys()],
+      y,
+      [chosen.lambda],
+      chosen.loss,
+      docWeights(docs, idx, classW, chosen.tw),
+      opts.noBias,
+    )[0]!;
+    const W = new Float64Array(settings.dim * C);
+    vectors.forEach((v, a) => {
+      for (let j = 0; j < v.indices.length; j++) {
+        const base = v.indices[j]! * C;
+        const x = v.values[j]!;
+        for (let c = 0; c < C; c++) W[base + c]! += x * dw.A[a * C + c]!;
+      }
+    });
+    return { W, b: Float64Array.from(dw.b) };
+  }
 }
 
 /** What a LORO selection adds to a Selection: folds (= repos), the unseen-repo check, the title-only copy weight. */
@@ -295,6 +351,8 @@ export interface RepoSelectionExtras {
   folds: number;
   unseenRepos: UnseenRepoCheck;
   titleOnlyWeight: number;
+  /** Chosen NB smoothing α (TrainOptions.nbScaling). */
+  nbAlpha?: number;
 }
 
 /**
@@ -319,6 +377,7 @@ export function selectByRepo(p: Prepared, opts: TrainOptions): Selection & RepoS
       ...(opts.stripRecurringLines ? { stripRecurringLines: opts.stripRecurringLines } : {}),
       ...(opts.titleOnlyObjective ? { titleOnlyObjective: opts.titleOnlyObjective } : {}),
       ...(opts.intercept === false ? { noBias: true } : {}),
+      ...nbOptions(opts),
       precisionTarget: opts.precisionTarget ?? DEFAULT_PRECISION_TARGET,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     },
@@ -335,5 +394,6 @@ export function selectByRepo(p: Prepared, opts: TrainOptions): Selection & RepoS
       ...(g.titleOnlyMeanMacroF1 !== undefined ? { titleOnlyMeanMacroF1: g.titleOnlyMeanMacroF1 } : {}),
     },
     titleOnlyWeight: g.titleOnlyWeight,
+    ...(g.nbAlpha !== undefined ? { nbAlpha: g.nbAlpha } : {}),
   };
 }

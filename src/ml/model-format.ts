@@ -94,6 +94,7 @@ export const modelJsonSchema = z
       domain: z.string().optional(),
       pooledRepos: z.array(z.string()).optional(),
       titleOnlyWeight: z.number().optional(),
+      nbAlpha: z.number().optional(),
       intercept: z.boolean().optional(),
       // Newest created_at among the training rows (ISO). Absent when the data had no dates, and in models written
       // before it was recorded: those still load, and `retrain` then treats every issue as new to the model.

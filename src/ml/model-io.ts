@@ -52,6 +52,7 @@ export function buildModelCard(
       droppedLabels: model.droppedLabels,
       ...(model.domain !== undefined ? { domain: model.domain, pooledRepos: model.pooledRepos } : {}),
       ...(model.titleOnlyWeight !== undefined ? { titleOnlyWeight: model.titleOnlyWeight } : {}),
+      ...(model.nbAlpha !== undefined ? { nbAlpha: model.nbAlpha } : {}),
       ...(model.intercept === false ? { intercept: false } : {}),
       ...(model.cutoff !== undefined ? { cutoff: model.cutoff } : {}),
     },

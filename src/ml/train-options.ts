@@ -66,6 +66,14 @@ export interface TrainOptions {
    * "App crashes on start" → question). Without them LORO macro-F1 is unchanged and short reports read right.
    */
   intercept?: boolean;
+  /**
+   * cvBy 'repo' only; default off. NB-scaled features (NBSVM, src/ml/nb-scaling.ts): each one-vs-rest class scales
+   * feature j by its log-count ratio on the fit's training documents, folded into the exported weights. true = α 1;
+   * a list = smoothing α candidates chosen by LORO with λ, loss and the rest.
+   */
+  nbScaling?: boolean | number[];
+  /** With nbScaling: the paper's interpolation w = (1 − β)·mean|w| + β·w, β in (0, 1] (default 1: none). */
+  nbInterpolation?: number;
   onWarning?: (message: string) => void;
   onProgress?: (done: number, total: number) => void;
 }

@@ -44,6 +44,8 @@ export interface TrainedModel {
   unseenRepos?: UnseenRepoCheck;
   /** cvBy 'repo': loss weight of the title-only copies the model was trained with. */
   titleOnlyWeight?: number;
+  /** cvBy 'repo' with TrainOptions.nbScaling: the chosen NB smoothing α (nb-scaling.ts). */
+  nbAlpha?: number;
   /** false when fitted without intercepts (TrainOptions.intercept). */
   intercept?: boolean;
   /**
@@ -95,6 +97,7 @@ function finishModel(
     droppedLabels: p.dropped,
     ...(p.domains.length > 1 ? { domain: p.domains[d]!, pooledRepos: p.domains } : {}),
     ...(sel.unseenRepos ? { unseenRepos: sel.unseenRepos, titleOnlyWeight: sel.titleOnlyWeight } : {}),
+    ...(sel.nbAlpha !== undefined ? { nbAlpha: sel.nbAlpha } : {}),
     ...(opts.intercept === false && sel.unseenRepos ? { intercept: false } : {}),
     ...(cutoff !== undefined ? { cutoff } : {}),
   };
