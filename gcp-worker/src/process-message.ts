@@ -1,5 +1,4 @@
-import { forwardedIssueSchema, MESSAGE_VERSION, type ForwardedIssue } from '../../src/pubsub/message';
-import { orderingKey } from '../../src/pubsub/publisher';
+import { forwardedIssueSchema, MESSAGE_VERSION, orderingKey, type ForwardedIssue } from '../../src/pubsub/message';
 import { classifyGitHubError } from '../../src/github/errors';
 import { labelIssue } from '../../src/github/label-issue';
 import type { GitHubClient } from '../../src/vocabulary';

@@ -66,3 +66,14 @@ export interface ForwardedIssueAttributes {
   delivery_id: string;
   [key: string]: string;
 }
+
+/**
+ * The Pub/Sub ordering key of a forwarded issue. Every delivery of one issue (each forwarded by whichever Lambda
+ * instance got it) carries the same key, so a subscription with message ordering hands them out in publish order to
+ * one worker stream, where the pod's per-issue lock runs them one after another: racing deliveries stop racing on
+ * GitHub, which has no compare-and-set to stop two pods from both creating the comment. Lower-cased because GitHub
+ * treats owner and repo names case-insensitively; the worker keys that lock by this same string.
+ */
+export function orderingKey(message: ForwardedIssue): string {
+  return `${message.repo.owner}/${message.repo.name}#${message.issue.number}`.toLowerCase();
+}

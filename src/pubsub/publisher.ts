@@ -6,6 +6,7 @@ import {
   forwardedIssueSchema,
   MAX_FORWARDED_BODY_CHARS,
   MESSAGE_VERSION,
+  orderingKey,
   type ForwardedIssue,
   type ForwardedIssueAttributes,
 } from './message';
@@ -43,17 +44,6 @@ export function messageAttributes(message: ForwardedIssue): ForwardedIssueAttrib
     mode: message.cohort.mode,
     ...(message.model ? { model: message.model } : {}),
   };
-}
-
-/**
- * The Pub/Sub ordering key of a forwarded issue. Every delivery of one issue (each forwarded by whichever Lambda
- * instance got it) carries the same key, so a subscription with message ordering hands them out in publish order to
- * one worker stream, where the pod's per-issue lock runs them one after another: racing deliveries stop racing on
- * GitHub, which has no compare-and-set to stop two pods from both creating the comment. Lower-cased because GitHub
- * treats owner and repo names case-insensitively; the worker keys that lock by this same string.
- */
-export function orderingKey(message: ForwardedIssue): string {
-  return `${message.repo.owner}/${message.repo.name}#${message.issue.number}`.toLowerCase();
 }
 
 export class PubSubPublisher implements IssuePublisher {

@@ -7,7 +7,8 @@ import * as grpc from '@grpc/grpc-js';
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withInvocationDeadline } from '../../src/github/invocation-deadline';
-import { buildForwardedIssue, orderingKey, publisherFromEnv, PubSubPublisher } from '../../src/pubsub/publisher';
+import { orderingKey } from '../../src/pubsub/message';
+import { buildForwardedIssue, publisherFromEnv, PubSubPublisher } from '../../src/pubsub/publisher';
 import { startPubSubFake, type PubSubFake } from '../support/pubsub-fake';
 import { issuesPayload } from '../bots/app-harness';
 
