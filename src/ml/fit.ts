@@ -5,7 +5,7 @@
  * Model selection fits many candidates on fold subsets and the final model on all rows; both go through fitPath,
  * so the candidate that wins the CV is fitted exactly the way it was scored.
  */
-import { fitDual, subGram, type DualWeights } from './kernel-fit';
+import { fitDualPath, primalWeights, subGram, type DualWeights } from './kernel-fit';
 import type { Targets } from './linear';
 import { subsetTargets, type Prepared } from './training-data';
 
@@ -31,15 +31,9 @@ export function fitPath(p: Prepared, idx: number[], lambdas: number[]): DualWeig
   // balanced set are slightly unbalanced, and weighting them would make its λ/title-weight choice drift for nothing.
   const all = p.classWeight === 'balanced' ? balancedWeights(p.targets) : undefined;
   const rowWeights = all && (idx.length === n ? all : Float64Array.from(idx, (i) => all[i]!));
-  let prev: DualWeights | undefined;
-  return lambdas.map((lambda) => {
-    const w = fitDual(K, idx.length, y, lambda, {
-      loss: p.loss === 'sqhinge' ? 'sqhinge' : 'default',
-      ...(prev ? { init: prev } : {}),
-      ...(rowWeights ? { rowWeights } : {}),
-    });
-    prev = w;
-    return w;
+  return fitDualPath(K, idx.length, y, lambdas, {
+    loss: p.loss === 'sqhinge' ? 'sqhinge' : 'default',
+    ...(rowWeights ? { rowWeights } : {}),
   });
 }
 
@@ -54,18 +48,11 @@ export function denseWeights(
   dim: number,
   d: number,
 ): { W: Float64Array; b: Float64Array } {
-  const C = p.labels.length;
-  const W = new Float64Array(dim * C);
   const w2 = p.domainWeight * p.domainWeight;
-  for (let a = 0; a < idx.length; a++) {
-    const i = idx[a]!;
-    const mult = p.domains.length > 1 && p.domainOf[i] === d ? 1 + w2 : 1;
-    const v = p.vectors[i]!;
-    for (let j = 0; j < v.indices.length; j++) {
-      const base = v.indices[j]! * C;
-      const x = v.values[j]! * mult;
-      for (let c = 0; c < C; c++) W[base + c]! += x * w.A[a * C + c]!;
-    }
-  }
+  const pooled = p.domains.length > 1;
+  const vectors = idx.map((i) => p.vectors[i]!);
+  const W = primalWeights(vectors, w.A, p.labels.length, dim, (a) =>
+    pooled && p.domainOf[idx[a]!] === d ? 1 + w2 : 1,
+  );
   return { W, b: Float64Array.from(w.b) };
 }

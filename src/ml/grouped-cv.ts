@@ -20,7 +20,7 @@ import { trainingDocs, type TrainingDoc } from './augment';
 import type { LabeledIssue } from './dataset';
 import { featurize } from './featurizer';
 import { scaledTitleSettings, type FeaturizerSettings } from './featurizer-settings';
-import { dualScores, fitDual, gramMatrix, subGram, type DualWeights } from './kernel-fit';
+import { dualScores, fitDualPath, gramMatrix, primalWeights, subGram, type DualWeights } from './kernel-fit';
 import type { ModelKind, Targets } from './linear';
 import { scoreSparseInto, scoresInto } from './linear-scorer';
 import { fitNbPath, nbOptions, type NbModel } from './nb-scaling';
@@ -141,16 +141,10 @@ function fitDocPath(
   noBias = false,
 ): DualWeights[] {
   const Ks = idx.length === D ? K : subGram(K, D, idx);
-  let prev: DualWeights | undefined;
-  return lambdas.map((lambda) => {
-    const w = fitDual(Ks, idx.length, y, lambda, {
-      loss: loss === 'sqhinge' ? 'sqhinge' : 'default',
-      ...(prev ? { init: prev } : {}),
-      ...(rowWeights ? { rowWeights } : {}),
-      ...(noBias ? { noBias } : {}),
-    });
-    prev = w;
-    return w;
+  return fitDualPath(Ks, idx.length, y, lambdas, {
+    loss: loss === 'sqhinge' ? 'sqhinge' : 'default',
+    ...(rowWeights ? { rowWeights } : {}),
+    ...(noBias ? { noBias } : {}),
   });
 }
 
@@ -245,26 +239,23 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
               idx.map((d) => docs[d]!.row),
             );
             const z = new Float64Array(C);
-            if (alpha !== undefined) {
-              nbFit(vectors, idx, y, lambdas, loss, tw, alpha).forEach((m, li) => {
-                for (const i of test) {
-                  scoreSparseInto(kind, m.W, m.b, C, vectors[i]!, oofs[li]!, i * C);
-                  if (scoreTitleOnly) scoreSparseInto(kind, m.W, m.b, C, vectors[titleDoc[i]!]!, titleOofs[li]!, i * C);
-                }
-              });
-              opts.onProgress?.(++done, total);
-              continue;
-            }
-            const path = fitDocPath(K, D, idx, y, lambdas, loss, docWeights(docs, idx, classW, tw), opts.noBias);
-            path.forEach((dw, li) => {
+            // One scorer per λ: writes a document's scores (the readout of the model kind) at out[off …].
+            const scorers: ((doc: number, out: Float64Array, off: number) => void)[] =
+              alpha !== undefined
+                ? nbFit(vectors, idx, y, lambdas, loss, tw, alpha).map(
+                    (m) => (doc, out, off) => scoreSparseInto(kind, m.W, m.b, C, vectors[doc]!, out, off),
+                  )
+                : fitDocPath(K, D, idx, y, lambdas, loss, docWeights(docs, idx, classW, tw), opts.noBias).map(
+                    (dw) => (doc, out, off) => {
+                      dualScores(K, D, idx, dw, doc, z);
+                      scoresInto(kind, z, out, off, C);
+                    },
+                  );
+            scorers.forEach((score, li) => {
               for (const i of test) {
                 // Document i is row i as written; titleDoc[i] is the same issue read title-only.
-                dualScores(K, D, idx, dw, i, z);
-                scoresInto(kind, z, oofs[li]!, i * C, C);
-                if (scoreTitleOnly) {
-                  dualScores(K, D, idx, dw, titleDoc[i]!, z);
-                  scoresInto(kind, z, titleOofs[li]!, i * C, C);
-                }
+                score(i, oofs[li]!, i * C);
+                if (scoreTitleOnly) score(titleDoc[i]!, titleOofs[li]!, i * C);
               }
             });
             opts.onProgress?.(++done, total);
@@ -334,14 +325,7 @@ export function crossValidateByRepo(input: GroupedInput, opts: GroupedOptions): 
       docWeights(docs, idx, classW, chosen.tw),
       opts.noBias,
     )[0]!;
-    const W = new Float64Array(settings.dim * C);
-    vectors.forEach((v, a) => {
-      for (let j = 0; j < v.indices.length; j++) {
-        const base = v.indices[j]! * C;
-        const x = v.values[j]!;
-        for (let c = 0; c < C; c++) W[base + c]! += x * dw.A[a * C + c]!;
-      }
-    });
+    const W = primalWeights(vectors, dw.A, C, settings.dim);
     return { W, b: Float64Array.from(dw.b) };
   }
 }

@@ -326,3 +326,45 @@ export function fitDual(
     process.stderr.write(`fitDual n=${n} C=${C} λ=${lambda} iterations=${it} objective=${fx.toFixed(5)}\n`);
   return { A: x.a, b: x.b, iterations: it };
 }
+
+/**
+ * Fits every λ of `lambdas` (largest first), each warm-started from the previous, more regularised solution: the
+ * λ path shared by in-repo model selection (fit.ts), leave-one-repo-out selection (grouped-cv.ts) and NB scaling.
+ */
+export function fitDualPath(
+  K: Float64Array,
+  n: number,
+  y: Targets,
+  lambdas: readonly number[],
+  opts: Omit<DualFitOptions, 'init'> = {},
+): DualWeights[] {
+  let prev: DualWeights | undefined;
+  return lambdas.map((lambda) => {
+    const w = fitDual(K, n, y, lambda, { ...opts, ...(prev ? { init: prev } : {}) });
+    prev = w;
+    return w;
+  });
+}
+
+/**
+ * The dense weights of a dual solution in the hashed space, row-major [dim × C]:
+ * W[j·C + c] = Σ_a x_aj · scale(a) · A[a·C + c], with `vectors` in the order of A's rows (scale 1 when omitted).
+ */
+export function primalWeights(
+  vectors: readonly SparseVector[],
+  A: Float64Array,
+  C: number,
+  dim: number,
+  scale?: (a: number) => number,
+): Float64Array {
+  const W = new Float64Array(dim * C);
+  vectors.forEach((v, a) => {
+    const s = scale ? scale(a) : 1;
+    for (let j = 0; j < v.indices.length; j++) {
+      const base = v.indices[j]! * C;
+      const x = scale ? v.values[j]! * s : v.values[j]!;
+      for (let c = 0; c < C; c++) W[base + c]! += x * A[a * C + c]!;
+    }
+  });
+  return W;
+}

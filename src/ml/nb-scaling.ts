@@ -17,7 +17,7 @@
  * Optional interpolation (the paper's NBSVM): w = (1 − β)·mean_j |w_j| + β·w over the seen features, before the
  * scaling is folded in; β = 1 (default) is the plain NB-scaled model.
  */
-import { fitDual, gramMatrix, type DualWeights } from './kernel-fit';
+import { fitDualPath, gramMatrix, primalWeights } from './kernel-fit';
 import type { Targets } from './linear';
 import type { SparseVector } from './sparse-vector';
 import type { TrainLoss, TrainOptions } from './train-options';
@@ -128,21 +128,14 @@ export function fitNbPath(
       nClasses: 1,
       multi: Uint8Array.from(idx, (_, a) => (inClass(y, a, c) ? 1 : 0)),
     };
-    let prev: DualWeights | undefined;
-    opts.lambdas.forEach((lambda, li) => {
-      const dw = fitDual(K, m, yc, lambda, {
-        loss: opts.loss === 'sqhinge' ? 'sqhinge' : 'default',
-        ...(prev ? { init: prev } : {}),
-        ...(opts.rowWeights ? { rowWeights: opts.rowWeights } : {}),
-        ...(opts.noBias ? { noBias: true } : {}),
-      });
-      prev = dw;
+    const path = fitDualPath(K, m, yc, opts.lambdas, {
+      loss: opts.loss === 'sqhinge' ? 'sqhinge' : 'default',
+      ...(opts.rowWeights ? { rowWeights: opts.rowWeights } : {}),
+      ...(opts.noBias ? { noBias: true } : {}),
+    });
+    path.forEach((dw, li) => {
       // Weights in the scaled space: w = Σ_a (x_a∘r)·A_a.
-      const w = new Float64Array(dim);
-      xs.forEach((v, a) => {
-        const s = dw.A[a]!;
-        for (let k = 0; k < v.indices.length; k++) w[v.indices[k]!]! += v.values[k]! * s;
-      });
+      const w = primalWeights(xs, dw.A, 1, dim);
       let mean = 0;
       if (beta < 1) {
         let vocab = 0;
