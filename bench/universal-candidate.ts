@@ -12,10 +12,11 @@
  */
 import { existsSync } from 'node:fs';
 import { readJsonl } from '../src/ml/dataset';
-import { writeModelDir } from '../src/ml/model-io';
+import { resolveCreatedAt, writeModelDir } from '../src/ml/model-io';
 import { trainModel } from '../src/ml/train';
 import type { TrainOptions } from '../src/ml/train-options';
-import { UNIVERSAL_OPTIONS } from '../scripts/universal-options';
+import { createProgress } from '../src/ops/progress';
+import { UNIVERSAL_OPTIONS, UNIVERSAL_SOURCE_DATE_EPOCH } from '../scripts/universal-options';
 
 const DATA = '../shared/data/nlbse24-train.jsonl';
 
@@ -43,8 +44,12 @@ function main(): number {
   };
   const started = Date.now();
   process.stderr.write(`training the recipe + ${json} on ${DATA} (leave-one-repo-out selection; minutes)\n`);
-  const model = trainModel(readJsonl(DATA), options);
-  const card = writeModelDir(out, model, { name: 'universal', createdAt: '2026-11-22T00:00:00Z', seed: 1 });
+  const bar = createProgress({ label: 'training' });
+  const model = trainModel(readJsonl(DATA), { ...options, onProgress: (done, total) => bar.update(done, total) });
+  bar.stop();
+  // The committed model's created_at and seed, as `npm run train:universal` writes them: '{}' rebuilds its bytes.
+  const createdAt = resolveCreatedAt({ SOURCE_DATE_EPOCH: UNIVERSAL_SOURCE_DATE_EPOCH });
+  const card = writeModelDir(out, model, { name: 'universal', createdAt, seed: options.seed ?? 1 });
   const training = card.training as { loss?: string; lambda?: number } | undefined;
   const result = {
     out,
